@@ -1,0 +1,1 @@
+"""The spine: settings, app factory, WeChat gateway, dialog engine, store, database, CLI."""

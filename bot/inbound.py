@@ -1,0 +1,51 @@
+"""What arrives from WeChat, as one typed value, and what the bot answers with."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message or event from a user, independent of XML and encryption.
+
+    kind: text | voice | location | image | link | video | event
+    For voice, `text` is WeChat's Recognition (None when WeChat sent none).
+    For events, `event` is subscribe | unsubscribe | scan | click | view | location and
+    `event_key` the key without the `qrscene_` prefix (the QR scene for subscribe/scan).
+    """
+
+    openid: str
+    kind: str
+    create_time: int
+    msg_id: str | None = None
+    text: str | None = None
+    event: str | None = None
+    event_key: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    label: str | None = None
+    media_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+    account: str = ""  # ToUserName: the official account's id
+
+    @property
+    def dedup_key(self) -> str:
+        if self.msg_id:
+            return f"msg:{self.openid}:{self.msg_id}"
+        return f"evt:{self.openid}:{self.create_time}:{self.event or self.kind}"
+
+
+@dataclass
+class Outcome:
+    """The bot's answer to one inbound: a passive reply now, follow-ups through the outbox.
+
+    `replies` are plain texts; the first goes back as the passive reply (None = answer
+    'success'), the rest are queued as 客服 messages.
+    """
+
+    replies: list[str] = field(default_factory=list)
+    intent: str | None = None
+    confidence: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

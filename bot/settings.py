@@ -1,0 +1,53 @@
+"""Deployment settings: one pydantic-settings class read from the NONGBOT_* environment."""
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NONGBOT_", extra="ignore")
+
+    database_url: str = "sqlite:///./nongbot.db"
+    redis_url: str | None = None
+    wechat_token: str = ""
+    wechat_aes_key: str | None = None
+    wechat_appid: str = ""
+    wechat_secret: str | None = None
+    wechat_api_base: str = DEFAULT_WECHAT_API_BASE
+    knowledge: str = "zhongxian"
+    secret_key: str = ""
+
+    # Operational knobs (not part of the CONTRACT, safe defaults).
+    reply_budget_seconds: float = Field(4.0, description="after this, answer 'success' and reply via 客服 API")
+    max_body_bytes: int = 64 * 1024
+    max_timestamp_skew_seconds: int = 300
+    dedup_ttl_seconds: int = 600
+    session_ttl_seconds: int = 7 * 24 * 3600
+    deliver_in_process: bool = True
+    outbox_poll_seconds: float = 0.5
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("redis_url", "wechat_aes_key", "wechat_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 43:
+            raise ValueError("NONGBOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        return value
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def outbound_enabled(self) -> bool:
+        return bool(self.wechat_appid and self.wechat_secret)

@@ -1,0 +1,1 @@
+"""One module per intent: its form (slots, prompts, validation) and what completing it does."""

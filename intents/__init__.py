@@ -1,0 +1,1 @@
+"""Natural-language understanding: text in, intent + confidence + slots out. Pure, no I/O."""

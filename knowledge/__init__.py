@@ -1,0 +1,1 @@
+"""County knowledge packs: schema, loader, validator and geographic routing."""
