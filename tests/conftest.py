@@ -125,4 +125,6 @@ def make_settings(tmp_path):
     return build
 
 
+pytest_plugins = ["tests.fakes.plugin"]
+
 REPO = Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""Pytest fixtures for local fakes of outside services (the WeChat API)."""
