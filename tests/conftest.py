@@ -125,6 +125,6 @@ def make_settings(tmp_path):
     return build
 
 
-pytest_plugins = ["tests.fakes.plugin"]
+from tests.fakes.plugin import *  # noqa: E402,F401,F403 - shared fakes (fake WeChat API) as fixtures
 
 REPO = Path(__file__).resolve().parent.parent
