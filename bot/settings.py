@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     deliver_in_process: bool = True
     outbox_poll_seconds: float = 0.5
     timezone: str = "Asia/Shanghai"
+    simulator: bool = Field(False, description="serve /simulator and its stand-in WeChat API (the demo)")
 
     @field_validator("redis_url", "wechat_aes_key", "wechat_secret", mode="before")
     @classmethod

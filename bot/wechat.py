@@ -1,0 +1,259 @@
+"""WeChat callback protocol: signatures, safe XML, AES envelopes, typed inbound, passive replies."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import re
+import string
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
+from wechatpy import messages as wx_messages
+from wechatpy import events as wx_events
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+
+from bot.inbound import Inbound
+
+# Characters XML 1.0 forbids even inside CDATA; WeChat has delivered them raw (WeRoBot#420).
+_XML_INVALID = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_INVALID_STR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+TEXT_REPLY_MAX_BYTES = 2047
+
+
+class RequestRejected(Exception):
+    """The request is not a valid WeChat callback; `status` is the HTTP status to answer."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One authenticated, decrypted callback."""
+
+    mode: str              # plain | aes (safe or compatible mode: the reply is encrypted)
+    inbound: Inbound
+    nonce: str
+
+
+def sign(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def cdata(text: str) -> str:
+    """CDATA that user text cannot break out of: ']]>' is split across two sections."""
+    clean = _XML_INVALID_STR.sub("", text)
+    return "<![CDATA[" + clean.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def xml_fields(body: bytes) -> dict[str, Any]:
+    """Parse a WeChat XML document into {tag: text | dict}, refusing DTDs and entities outright."""
+    head = body[:4096].upper()
+    if any(marker in head for marker in _DTD_MARKERS) or b"<!ENTITY" in body.upper():
+        raise RequestRejected(400, "DTD or entity declarations are not allowed")
+    try:
+        root = safe_fromstring(_XML_INVALID.sub(b"", body), forbid_dtd=True, forbid_entities=True,
+                               forbid_external=True)
+    except DefusedXmlException as exc:
+        raise RequestRejected(400, "DTD or entity declarations are not allowed") from exc
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a malformed request
+        raise RequestRejected(400, "malformed XML") from exc
+    if root.tag != "xml":
+        raise RequestRejected(400, "root element must be <xml>")
+    return {child.tag: (child.text or "").strip() if len(child) == 0 else
+            {grand.tag: (grand.text or "").strip() for grand in child} for child in root}
+
+
+def _text_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind="text", text=msg.content, **base)
+
+
+def _voice_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind="voice", text=(msg.recognition or "").strip() or None, media_id=msg.media_id, **base)
+
+
+def _location_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind="location", lat=float(msg.location_x), lon=float(msg.location_y), label=msg.label, **base)
+
+
+def _image_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind="image", media_id=msg.media_id, url=msg.image, **base)
+
+
+def _link_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind="link", title=msg.title, url=msg.url, **base)
+
+
+def _video_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind="video", media_id=msg.media_id, **base)
+
+
+def _event(name: str, key: Callable[[Any], str | None] = lambda m: None) -> Callable[[Any, dict], Inbound]:
+    return lambda msg, base: Inbound(kind="event", event=name, event_key=key(msg), **base)
+
+
+def _location_event(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind="event", event="location", lat=float(msg.latitude), lon=float(msg.longitude), **base)
+
+
+def _unknown_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
+    return Inbound(kind=str(getattr(msg, "type", "unknown") or "unknown"), **base)
+
+
+# wechatpy message class -> Inbound builder: one table, no if-chain.
+INBOUND_BUILDERS: dict[type, Callable[[Any, dict[str, Any]], Inbound]] = {
+    wx_messages.TextMessage: _text_inbound,
+    wx_messages.VoiceMessage: _voice_inbound,
+    wx_messages.LocationMessage: _location_inbound,
+    wx_messages.ImageMessage: _image_inbound,
+    wx_messages.LinkMessage: _link_inbound,
+    wx_messages.VideoMessage: _video_inbound,
+    wx_messages.ShortVideoMessage: _video_inbound,
+    wx_events.SubscribeEvent: _event("subscribe"),
+    wx_events.SubscribeScanEvent: _event("subscribe", lambda m: m.scene_id),
+    wx_events.UnsubscribeEvent: _event("unsubscribe"),
+    wx_events.ScanEvent: _event("scan", lambda m: m.scene_id),
+    wx_events.ClickEvent: _event("click", lambda m: m.key),
+    wx_events.ViewEvent: _event("view", lambda m: m.url),
+    wx_events.LocationEvent: _location_event,
+}
+
+
+def to_inbound(xml_text: str) -> Inbound:
+    """Typed inbound from a verified, decrypted callback XML (wechatpy picks the class)."""
+    try:
+        msg = parse_message(xml_text)
+    except Exception as exc:  # noqa: BLE001 - KeyError/ValueError from missing fields
+        raise RequestRejected(400, "not a WeChat message") from exc
+    if msg is None or not getattr(msg, "source", None) or not getattr(msg, "type", None):
+        raise RequestRejected(400, "not a WeChat message")
+    builder = INBOUND_BUILDERS.get(type(msg), _unknown_inbound)
+    try:
+        base = {"openid": msg.source, "account": msg.target or "", "msg_id": str(msg.id) if msg.id else None,
+                "create_time": int(msg.time or 0)}
+        return builder(msg, base)
+    except (TypeError, ValueError) as exc:
+        raise RequestRejected(400, "malformed message fields") from exc
+
+
+class WechatProtocol:
+    """Authenticates and decodes callbacks and encodes passive replies for one account."""
+
+    def __init__(self, token: str, aes_key: str | None, appid: str, max_skew_seconds: int = 300,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.token = token
+        self.appid = appid
+        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
+        self.max_skew = max_skew_seconds
+        self.clock = clock
+
+    # ---- authentication -------------------------------------------------------------
+    def _check_signature(self, params: dict[str, str]) -> None:
+        signature, timestamp, nonce = params.get("signature"), params.get("timestamp"), params.get("nonce")
+        if not signature or not timestamp or not nonce:
+            raise RequestRejected(403, "missing signature")
+        if not hmac.compare_digest(sign(self.token, timestamp, nonce), signature.lower()):
+            raise RequestRejected(403, "bad signature")
+        self._check_fresh(timestamp)
+
+    def _check_fresh(self, timestamp: str) -> None:
+        # WeChat documents no window; 5 minutes blocks replays of captured requests.
+        if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > self.max_skew:
+            raise RequestRejected(403, "stale timestamp")
+
+    def verify_url(self, params: dict[str, str]) -> str:
+        """GET URL verification: the echostr, byte for byte, when the signature is right."""
+        self._check_signature(params)
+        echostr = params.get("echostr")
+        if echostr is None:
+            raise RequestRejected(400, "missing echostr")
+        return echostr
+
+    # ---- decoding -------------------------------------------------------------------
+    def open(self, params: dict[str, str], body: bytes) -> Callback:
+        self._check_signature(params)
+        envelope = xml_fields(body)
+        if params.get("encrypt_type", "raw").lower() == "aes":
+            xml_text = self._decrypt(params, body, envelope)
+            xml_fields(xml_text.encode("utf-8"))  # the decrypted payload passes the same gate
+            mode = "aes"
+        else:
+            xml_text = body.decode("utf-8", errors="strict") if not _XML_INVALID.search(body) else \
+                _XML_INVALID.sub(b"", body).decode("utf-8")
+            mode = "plain"
+        if _XML_INVALID_STR.search(xml_text):
+            xml_text = _XML_INVALID_STR.sub("", xml_text)
+        return Callback(mode=mode, inbound=to_inbound(xml_text), nonce=params["nonce"])
+
+    def _decrypt(self, params: dict[str, str], body: bytes, envelope: dict[str, Any]) -> str:
+        if self.crypto is None:
+            raise RequestRejected(400, "encrypted callback but no EncodingAESKey configured")
+        encrypt = envelope.get("Encrypt")
+        msg_signature = params.get("msg_signature")
+        if not encrypt or not isinstance(encrypt, str) or not msg_signature:
+            raise RequestRejected(400, "missing Encrypt or msg_signature")
+        if not hmac.compare_digest(sign(self.token, params["timestamp"], params["nonce"], encrypt),
+                                   msg_signature.lower()):
+            raise RequestRejected(403, "bad msg_signature")
+        try:
+            return self.crypto.decrypt_message({"Encrypt": encrypt}, msg_signature, params["timestamp"],
+                                               params["nonce"])
+        except InvalidAppIdException as exc:
+            raise RequestRejected(403, "wrong AppID") from exc
+        except InvalidSignatureException as exc:
+            raise RequestRejected(403, "bad msg_signature") from exc
+        except Exception as exc:  # noqa: BLE001 - bad base64, padding, truncated cipher
+            raise RequestRejected(400, "undecryptable Encrypt") from exc
+
+    # ---- encoding -------------------------------------------------------------------
+    def text_reply(self, callback: Callback, text: str) -> bytes:
+        inbound = callback.inbound
+        xml = ("<xml>"
+               f"<ToUserName>{cdata(inbound.openid)}</ToUserName>"
+               f"<FromUserName>{cdata(inbound.account)}</FromUserName>"
+               f"<CreateTime>{int(self.clock())}</CreateTime>"
+               "<MsgType><![CDATA[text]]></MsgType>"
+               f"<Content>{cdata(fit_bytes(text, TEXT_REPLY_MAX_BYTES))}</Content>"
+               "</xml>")
+        if callback.mode == "aes" and self.crypto is not None:
+            nonce = "".join(random.choices(string.digits, k=10))
+            return self.crypto.encrypt_message(xml, nonce, str(int(self.clock()))).encode("utf-8")
+        return xml.encode("utf-8")
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """The longest prefix of `text` within `limit` UTF-8 bytes (never cuts a character)."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
+
+
+def split_for_wechat(text: str, limit: int = 2000) -> list[str]:
+    """Split a long answer at line breaks into pieces each within `limit` UTF-8 bytes."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line.encode("utf-8")) > limit:
+            head = fit_bytes(line, limit)
+            if current:
+                pieces.append(current.rstrip())
+                current = ""
+            pieces.append(head.rstrip())
+            line = line[len(head):]
+        if len((current + line).encode("utf-8")) > limit:
+            pieces.append(current.rstrip())
+            current = ""
+        current += line
+    if current.strip():
+        pieces.append(current.rstrip())
+    return [p for p in pieces if p]
