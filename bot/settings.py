@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     timezone: str = "Asia/Shanghai"
     simulator: bool = Field(False, description="serve /simulator and its stand-in WeChat API (the demo)")
+    notice_template_id: str | None = Field(None, description="template message for staff replies and status notices past the 客服 window")
 
     @field_validator("redis_url", "wechat_aes_key", "wechat_secret", mode="before")
     @classmethod
