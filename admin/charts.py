@@ -1,0 +1,79 @@
+"""Chart geometry for server-rendered SVG (the templates draw it; no script, no internet)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDTH = 640
+BAR_HEIGHT = 22
+BAR_GAP = 8
+LABEL_WIDTH = 150
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    width: int
+    height: int
+    ticks: list[tuple[float, str]]  # (x or y position, label) along the axis
+    label_width: int = LABEL_WIDTH
+
+    @property
+    def empty(self) -> bool:
+        return not self.bars
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+
+
+def horizontal_bars(items: list[tuple[str, float]], unit: str = "") -> Chart:
+    """One bar per item, longest first is the caller's choice; labels on the left."""
+    top = max((v for _, v in items), default=0) or 1
+    span = WIDTH - LABEL_WIDTH - 70
+    bars = [Bar(label, value, LABEL_WIDTH, i * (BAR_HEIGHT + BAR_GAP), span * value / top, BAR_HEIGHT,
+                _fmt(value) + unit) for i, (label, value) in enumerate(items)]
+    return Chart(bars, WIDTH, max(1, len(items)) * (BAR_HEIGHT + BAR_GAP), [])
+
+
+def columns(items: list[tuple[str, float]], height: int = 180, every: int = 5) -> Chart:
+    """A column per item (e.g. per day), labelling every `every`-th column under the axis."""
+    top = max((v for _, v in items), default=0) or 1
+    plot = height - 24
+    step = (WIDTH - 40) / max(1, len(items))
+    bars = [Bar(label, value, 40 + i * step + 1, plot - plot * value / top, max(1.0, step - 2), plot * value / top,
+                _fmt(value)) for i, (label, value) in enumerate(items)]
+    ticks = [(bar.x, bar.label) for i, bar in enumerate(bars) if i % every == 0]
+    return Chart(bars, WIDTH, height, ticks + [(0.0, _fmt(top))])
+
+
+@dataclass(frozen=True)
+class Progress:
+    indicator: str
+    unit: str
+    year: str
+    target: float | None
+    target_text: str
+    actual: float | None
+    percent: float | None  # 0..100, capped for drawing
+
+    @property
+    def width(self) -> float:
+        return (WIDTH - LABEL_WIDTH - 70) * min(100.0, self.percent or 0.0) / 100
+
+
+def progress(indicator: str, unit: str, year: str, target: float | str | None, actual: float | None) -> Progress:
+    numeric = target if isinstance(target, (int, float)) and not isinstance(target, bool) else None
+    percent = round(100 * actual / numeric, 1) if numeric and actual is not None else None
+    return Progress(indicator, unit, year, numeric, _fmt(numeric) if numeric is not None else str(target or "—"),
+                    actual, percent)

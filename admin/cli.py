@@ -1,0 +1,51 @@
+"""`nongbot admin …`: staff accounts from the command line."""
+from __future__ import annotations
+
+import click
+
+from admin.accounts import ROLES, AccountError, create_user
+
+
+@click.group()
+def admin() -> None:
+    """Staff console accounts."""
+
+
+def _sessions():  # noqa: ANN202
+    from bot.db import make_engine, session_factory
+    from bot.settings import Settings
+
+    return session_factory(make_engine(Settings().database_url))
+
+
+@admin.command("create-user")
+@click.argument("username")
+@click.option("--password", required=True, help="at least 8 characters")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--center", default=None, help="service center name (required for center_staff)")
+@click.option("--name", "display_name", default=None, help="display name")
+def create_user_command(username: str, password: str, role: str, center: str | None,
+                        display_name: str | None) -> None:
+    """Create a staff account (password stored as an argon2 hash)."""
+    from bot.db import transaction
+
+    try:
+        with transaction(_sessions()) as session:
+            user = create_user(session, username, password, role, center, display_name)
+            click.echo(f"created {user.username} ({role}{', ' + center if center else ''})")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@admin.command("list-users")
+def list_users() -> None:
+    """List staff accounts."""
+    from sqlalchemy import select
+
+    from bot.db import transaction
+    from bot.models import StaffUser
+
+    with transaction(_sessions()) as session:
+        for user in session.scalars(select(StaffUser).order_by(StaffUser.id)):
+            center = user.center.name if user.center else "-"
+            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{center}\t{'active' if user.active else 'disabled'}")

@@ -1,0 +1,174 @@
+"""The staff inbox: tickets, their conversation, replies to the farmer, notes, assignment and status."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from admin.notify import Delivery, send_to_farmer
+from admin.policy import Denied, Staff, scoped, ticket_for
+from bot.kf_window import WindowState, window_state
+from bot.models import AuditLog, MessageLog, StaffUser, Ticket, TicketMessage, WechatUser
+from bot.settings import Settings
+
+TICKET_STATUSES = {"open": "待处理", "pending": "等待农户", "resolved": "已解决"}
+HISTORY_LIMIT = 100
+MAX_REPLY_CHARS = 600
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    at: datetime
+    who: str       # farmer | bot | staff | note
+    text: str
+    delivery: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    ticket: Ticket
+    center: str | None
+    last_farmer_at: datetime | None
+    window: WindowState
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    center: str | None
+    last_farmer_at: datetime | None
+    window: WindowState
+    history: list[HistoryItem]
+    farmer: WechatUser | None
+    assignees: list[StaffUser]
+    assignee: StaffUser | None
+
+
+def audit(session: Session, staff: Staff, action: str, kind: str, target_id: int | None, **detail: Any) -> None:
+    session.add(AuditLog(staff_id=staff.id, action=action, target_kind=kind, target_id=target_id, detail=detail))
+
+
+def last_farmer_message_at(session: Session, ticket: Ticket) -> datetime | None:
+    logged = session.scalar(select(func.max(MessageLog.created_at)).where(
+        MessageLog.openid == ticket.openid, MessageLog.direction == "in"))
+    times = [t for t in (logged, ticket.last_user_message_at) if t is not None]
+    return max(times) if times else None
+
+
+def list_tickets(session: Session, staff: Staff, now: datetime, status: str | None = None,
+                 mine: bool = False, limit: int = 200) -> list[TicketSummary]:
+    stmt = scoped(staff, Ticket)
+    if status in TICKET_STATUSES:
+        stmt = stmt.where(Ticket.status == status)
+    if mine:
+        stmt = stmt.where(Ticket.assignee_id == staff.id)
+    tickets = session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
+    return [TicketSummary(t, t.center.name if t.center else None, last_farmer_message_at(session, t),
+                          window_state(session, t.openid, now)) for t in tickets]
+
+
+def ticket_detail(session: Session, staff: Staff, ticket_id: int, now: datetime) -> TicketDetail:
+    ticket = ticket_for(session, staff, ticket_id)
+    return TicketDetail(
+        ticket=ticket, center=ticket.center.name if ticket.center else None,
+        last_farmer_at=last_farmer_message_at(session, ticket), window=window_state(session, ticket.openid, now),
+        history=history(session, ticket), farmer=session.scalar(select(WechatUser).where(WechatUser.openid == ticket.openid)),
+        assignees=assignable_staff(session, ticket),
+        assignee=session.get(StaffUser, ticket.assignee_id) if ticket.assignee_id else None)
+
+
+def history(session: Session, ticket: Ticket) -> list[HistoryItem]:
+    """The farmer's conversation with the bot (message log) merged with the ticket's staff replies and notes."""
+    logs = session.scalars(select(MessageLog).where(MessageLog.openid == ticket.openid)
+                           .order_by(MessageLog.created_at.desc(), MessageLog.id.desc()).limit(HISTORY_LIMIT)).all()
+    items = [HistoryItem(m.created_at, "farmer" if m.direction == "in" else "bot", m.content or f"[{m.msg_type}]")
+             for m in logs if not (m.extra or {}).get("ticket_message_id")]
+    messages = ticket.messages
+    if logs:  # the log already holds what the farmer and the bot said
+        messages = [m for m in messages if m.author in ("staff", "note")]
+    items += [HistoryItem(m.created_at, m.author, m.text, m.delivery) for m in messages]
+    return sorted(items, key=lambda item: item.at)
+
+
+def assignable_staff(session: Session, ticket: Ticket) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).where(
+        StaffUser.active.is_(True),
+        or_(StaffUser.role == "county_admin",
+            (StaffUser.role == "center_staff") & (StaffUser.center_id == ticket.center_id))).order_by(StaffUser.id)))
+
+
+def reply(session: Session, settings: Settings, staff: Staff, ticket_id: int, text: str, now: datetime) -> Delivery:
+    """Send a staff reply to the farmer (客服 inside the window, else template) and keep it on the ticket."""
+    text = clean_text(text, MAX_REPLY_CHARS)
+    ticket = ticket_for(session, staff, ticket_id, change=True)
+    message = TicketMessage(ticket_id=ticket.id, author="staff", staff_id=staff.id, text=text, created_at=now)
+    session.add(message)
+    session.flush()
+    delivery = send_to_farmer(session, settings, ticket.openid, text, title="服务中心回复", source="staff_reply",
+                              dedup_key=f"ticket:{ticket.id}:message:{message.id}", now=now)
+    message.delivery, message.outbox_id = delivery.kind, delivery.outbox_id
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if ticket.assignee_id is None and staff.role == "center_staff":
+        ticket.assignee_id = staff.id
+    audit(session, staff, "ticket_reply", "ticket", ticket.id, delivery=delivery.kind, message_id=message.id)
+    return delivery
+
+
+def add_note(session: Session, staff: Staff, ticket_id: int, text: str, now: datetime) -> None:
+    ticket = ticket_for(session, staff, ticket_id, change=True)
+    session.add(TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id,
+                              text=clean_text(text, 2000), created_at=now))
+    audit(session, staff, "ticket_note", "ticket", ticket.id)
+
+
+def set_status(session: Session, staff: Staff, ticket_id: int, status: str, now: datetime) -> None:
+    if status not in TICKET_STATUSES:
+        raise Denied(400, "无效的状态")
+    ticket = ticket_for(session, staff, ticket_id, change=True)
+    before = ticket.status
+    ticket.status = status
+    ticket.resolved_at = now if status == "resolved" else None
+    audit(session, staff, "ticket_status", "ticket", ticket.id, **{"from": before, "to": status})
+
+
+def assign(session: Session, staff: Staff, ticket_id: int, assignee_id: int | None) -> None:
+    ticket = ticket_for(session, staff, ticket_id, change=True)
+    if assignee_id is not None and assignee_id not in {u.id for u in assignable_staff(session, ticket)}:
+        raise Denied(400, "不能分配给该账号")
+    before = ticket.assignee_id
+    ticket.assignee_id = assignee_id
+    audit(session, staff, "ticket_assign", "ticket", ticket.id, **{"from": before, "to": assignee_id})
+
+
+def clean_text(text: str, limit: int) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise Denied(400, "内容不能为空")
+    if len(text) > limit:
+        raise Denied(400, f"内容不能超过 {limit} 字")
+    return text
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    return {"id": ticket.id, "openid": ticket.openid, "status": ticket.status,
+            "center": ticket.center.name if ticket.center else None, "center_id": ticket.center_id,
+            "created_at": ticket.created_at.isoformat(), "assignee_id": ticket.assignee_id,
+            "reason": ticket.reason, "summary": ticket.summary, "intent": ticket.intent, "slots": ticket.slots,
+            "first_response_at": _iso(ticket.first_response_at), "resolved_at": _iso(ticket.resolved_at)}
+
+
+def ticket_detail_json(detail: TicketDetail) -> dict[str, Any]:
+    data = ticket_json(detail.ticket)
+    data["messages"] = [{"at": h.at.isoformat(), "author": h.who, "text": h.text, "delivery": h.delivery}
+                        for h in detail.history]
+    data["window"] = {"open": detail.window.open, "closes_at": _iso(detail.window.closes_at),
+                      "remaining": detail.window.remaining, "opened_by": detail.window.opened_by}
+    return data
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

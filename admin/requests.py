@@ -1,0 +1,170 @@
+"""Farmer requests in the console: filtered lists, status changes that notify the farmer, Excel export."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from admin.inbox import audit
+from admin.notify import Delivery, send_to_farmer
+from admin.policy import Denied, Staff, request_for, request_model, scoped
+from bot.models import RequestEvent, ServiceCenter
+from bot.settings import Settings
+
+KIND_LABELS = {"members": "入会申请", "bookings": "托管预约", "loan_requests": "贷款咨询",
+               "bookkeeping_requests": "代账申请"}
+STATUS_LABELS = {"received": "已受理", "confirmed": "已确认", "scheduled": "已排期", "done": "已完成",
+                 "rejected": "未通过"}
+# received → confirmed / scheduled → done, or rejected (with a reason) from any open status.
+TRANSITIONS = {"received": ("confirmed", "scheduled", "rejected"), "confirmed": ("scheduled", "done", "rejected"),
+               "scheduled": ("done", "rejected"), "done": (), "rejected": ()}
+# Columns of each kind beyond the shared ones: (attribute, Chinese header).
+KIND_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "members": [("member_type", "主体类型"), ("nonghelian", "乡镇农合联"), ("industry_nonghelian", "产业农合联")],
+    "bookings": [("crop", "作物"), ("service", "服务"), ("area_mu", "面积(亩)"), ("date", "日期"),
+                 ("price_quote_yuan", "报价(元)")],
+    "loan_requests": [("member_type", "主体类型"), ("purpose", "用途"), ("amount_yuan", "金额(元)"),
+                      ("collateral", "抵押物")],
+    "bookkeeping_requests": [("org_name", "主体名称"), ("credit_code", "统一社会信用代码"),
+                             ("monthly_vouchers", "月凭证数"), ("package", "套餐")],
+}
+NOTICE = "您的{kind}（编号 {id}）{status}。"
+NOTICE_REASON = "原因：{reason}"
+NOTICE_TAIL = "如有疑问请回复“转人工”或致电服务中心。"
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    """What the list is narrowed to; parsed from query parameters at the edge."""
+
+    center_id: int | None = None
+    status: str | None = None
+    township: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> RequestFilters:
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(params[name]) if params.get(name) else None
+            except ValueError:
+                raise Denied(400, "日期格式应为 YYYY-MM-DD") from None
+
+        center = params.get("center") or None
+        if center is not None and not center.isdigit():
+            raise Denied(400, "无效的服务中心")
+        status = params.get("status") or None
+        if status is not None and status not in STATUS_LABELS:
+            raise Denied(400, "无效的状态")
+        return cls(center_id=int(center) if center else None, status=status,
+                   township=(params.get("township") or "").strip() or None,
+                   date_from=day("date_from"), date_to=day("date_to"))
+
+    def query(self) -> dict[str, str]:
+        pairs = {"center": self.center_id, "status": self.status, "township": self.township,
+                 "date_from": self.date_from, "date_to": self.date_to}
+        return {k: str(v) for k, v in pairs.items() if v is not None}
+
+
+def list_requests(session: Session, staff: Staff, kind: str, filters: RequestFilters, tz: str,
+                  limit: int | None = 500) -> list[Any]:
+    model = request_model(kind)
+    stmt = scoped(staff, model)
+    if filters.center_id is not None:
+        stmt = stmt.where(model.center_id == filters.center_id)
+    if filters.status:
+        stmt = stmt.where(model.status == filters.status)
+    if filters.township:
+        stmt = stmt.where(model.township == filters.township)
+    zone = ZoneInfo(tz)
+    if filters.date_from:
+        stmt = stmt.where(model.created_at >= datetime.combine(filters.date_from, time.min, zone))
+    if filters.date_to:
+        stmt = stmt.where(model.created_at < datetime.combine(filters.date_to + timedelta(days=1), time.min, zone))
+    stmt = stmt.order_by(model.created_at.desc(), model.id.desc())
+    return list(session.scalars(stmt.limit(limit) if limit else stmt))
+
+
+def events_of(session: Session, kind: str, request_id: int) -> list[RequestEvent]:
+    return list(session.scalars(select(RequestEvent).where(RequestEvent.kind == kind,
+                                                           RequestEvent.request_id == request_id)
+                                .order_by(RequestEvent.id)))
+
+
+def change_status(session: Session, settings: Settings, staff: Staff, kind: str, request_id: int, status: str,
+                  reason: str | None, now: datetime) -> Delivery:
+    """Move a request on (or reject it with a reason), record the event and notify the farmer."""
+    record = request_for(session, staff, kind, request_id, change=True)
+    reason = (reason or "").strip() or None
+    if status not in TRANSITIONS.get(record.status, ()):
+        raise Denied(409, f"不能从“{STATUS_LABELS.get(record.status, record.status)}”改为“{STATUS_LABELS.get(status, status)}”")
+    if status == "rejected" and not reason:
+        raise Denied(400, "拒绝时必须填写原因")
+    if reason and len(reason) > 500:
+        raise Denied(400, "原因不能超过 500 字")
+    before = record.status
+    record.status, record.status_reason, record.updated_at = status, reason, now
+    event = RequestEvent(kind=kind, request_id=record.id, from_status=before, to_status=status, reason=reason,
+                         staff_id=staff.id, created_at=now)
+    session.add(event)
+    session.flush()
+    delivery = send_to_farmer(session, settings, record.openid, notice_text(kind, record.id, status, reason),
+                              title=f"{KIND_LABELS[kind]}{STATUS_LABELS[status]}", source="status_notice",
+                              dedup_key=f"status:{kind}:{record.id}:{event.id}", now=now)
+    audit(session, staff, "request_status", kind, record.id, **{"from": before, "to": status, "reason": reason,
+                                                                 "delivery": delivery.kind})
+    return delivery
+
+
+def notice_text(kind: str, request_id: int, status: str, reason: str | None) -> str:
+    lines = [NOTICE.format(kind=KIND_LABELS[kind], id=request_id, status=STATUS_LABELS[status])]
+    if reason:
+        lines.append(NOTICE_REASON.format(reason=reason))
+    lines.append(NOTICE_TAIL)
+    return "\n".join(lines)
+
+
+def centers_by_id(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(ServiceCenter.id, ServiceCenter.name)).all())
+
+
+def request_json(kind: str, row: Any, centers: dict[int, str]) -> dict[str, Any]:
+    data = {"id": row.id, "kind": kind, "openid": row.openid, "status": row.status, "reason": row.status_reason,
+            "center": centers.get(row.center_id), "center_id": row.center_id, "township": row.township,
+            "name": row.name, "phone": row.phone, "created_at": row.created_at.isoformat(), "slots": row.slots}
+    for attr, _ in KIND_COLUMNS[kind]:
+        data[attr] = getattr(row, attr)
+    return data
+
+
+def export_xlsx(kind: str, rows: list[Any], centers: dict[int, str], tz: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = KIND_LABELS[kind]
+    extra = KIND_COLUMNS[kind]
+    sheet.append(["编号", "提交时间", "状态", "原因", "服务中心", "乡镇", "姓名", "电话", "openid"]
+                 + [header for _, header in extra])
+    zone = ZoneInfo(tz)
+    for row in rows:
+        sheet.append([row.id, row.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                      STATUS_LABELS.get(row.status, row.status), row.status_reason, centers.get(row.center_id),
+                      row.township, row.name, row.phone, row.openid] + [getattr(row, attr) for attr, _ in extra])
+        _defuse_formulas(sheet[sheet.max_row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _defuse_formulas(cells: Any) -> None:
+    """A farmer's text starting with = + - @ must stay text in Excel, never a formula."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+            cell.value = "'" + cell.value

@@ -1,0 +1,7 @@
+// Staff console: a canned reply fills the reply box (pages work without this script too).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest(".canned-reply") : null;
+  if (!button) return;
+  var box = document.getElementById("reply-text");
+  if (box) { box.value = button.getAttribute("data-text"); box.focus(); }
+});

@@ -1,0 +1,417 @@
+"""The staff console under /admin: pages (cookie session + CSRF) and the JSON API (bearer token)."""
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Callable
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from admin import deadletters, inbox, requests
+from admin.accounts import ROLE_LABELS, Tokens, TooManyAttempts, authenticate
+from admin.canned import canned_replies
+from admin.dashboard import build as build_dashboard
+from admin.notify import DELIVERY_LABELS
+from admin.policy import Denied, NotLoggedIn, Staff, require_admin
+from bot.context import AppContext
+from bot.db import transaction
+from bot.models import AuditLog, ServiceCenter, StaffUser
+
+HERE = Path(__file__).parent
+COOKIE = "nongbot_admin"
+API = "/admin/api"
+
+
+class LoginBody(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class ReplyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class TicketStatusBody(BaseModel):
+    status: str
+
+
+class RequestStatusBody(BaseModel):
+    status: str
+    reason: str | None = Field(None, max_length=500)
+
+
+def page_environment(tz: str) -> Environment:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
+    env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "—"
+    env.filters["ago"] = ago
+    env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
+                       status_labels=requests.STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
+                       role_labels=ROLE_LABELS)
+    return env
+
+
+def ago(delta: timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "刚刚"
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} 小时 {minutes % 60} 分"
+    return f"{hours // 24} 天 {hours % 24} 小时"
+
+
+class Console:
+    """Holds the deployment context; its methods are the routes' dependencies and helpers."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.tokens = Tokens(ctx.settings.secret_key or _refuse_without_key())
+        self.pages = page_environment(ctx.settings.timezone)
+
+    # ---- identity ---------------------------------------------------------------------
+    def _staff(self, user_id: Any) -> Staff:
+        if not isinstance(user_id, int):
+            raise NotLoggedIn()
+        with transaction(self.ctx.sessions) as session:
+            user = session.get(StaffUser, user_id)
+            if user is None or not user.active:
+                raise NotLoggedIn()
+            return Staff.of(user)
+
+    def current_staff(self, request: Request) -> Staff:
+        """The caller, from `Authorization: Bearer` (API) or the signed session cookie (pages)."""
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            request.state.via = "bearer"
+            return self._staff(self.tokens.api_user_id(header[7:].strip()))
+        session = self.tokens.session(request.cookies.get(COOKIE)) or {}
+        request.state.via = "cookie"
+        request.state.csrf = session.get("csrf")
+        return self._staff(session.get("uid"))
+
+    async def changing_staff(self, request: Request) -> Staff:
+        """The caller of a state-changing request: cookie callers must also present the CSRF token."""
+        staff = self.current_staff(request)
+        if request.state.via == "cookie":
+            await self.check_csrf(request)
+        return staff
+
+    async def check_csrf(self, request: Request) -> None:
+        expected = (self.tokens.session(request.cookies.get(COOKIE)) or {}).get("csrf")
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")):
+            sent = (await request.form()).get("csrf_token")
+        if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+            raise Denied(403, "表单已过期或缺少安全校验（CSRF），请刷新页面后重试")
+
+    # ---- rendering --------------------------------------------------------------------
+    def render(self, request: Request, name: str, status: int = 200, staff: Staff | None = None,
+               **data: Any) -> HTMLResponse:
+        html = self.pages.get_template(name).render(staff=staff, csrf=getattr(request.state, "csrf", None),
+                                                     now=self.ctx.clock(), path=request.url.path, **data)
+        return HTMLResponse(html, status_code=status)
+
+    def tx(self) -> Any:
+        return transaction(self.ctx.sessions)
+
+    def client_address(self, request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def login(self, username: str, password: str, address: str) -> StaffUser | None:
+        with self.tx() as session:
+            return authenticate(session, self.ctx.store, username, password, address, self.ctx.clock())
+
+
+def _refuse_without_key() -> str:
+    raise RuntimeError("NONGBOT_SECRET_KEY must be set to sign staff sessions")
+
+
+def mount(app: FastAPI, ctx: AppContext) -> None:
+    """Add the staff console: /admin pages, /admin/api JSON, /admin/static assets."""
+    console = Console(ctx)
+    app.state.admin_console = console
+    app.mount("/admin/static", StaticFiles(directory=str(HERE / "static")), name="admin-static")
+    app.include_router(api_routes(console))
+    app.include_router(page_routes(console))
+
+    @app.exception_handler(Denied)
+    async def denied(request: Request, exc: Denied) -> Response:
+        if request.url.path.startswith(API):
+            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        staff = None
+        try:
+            staff = console.current_staff(request)
+        except NotLoggedIn:
+            pass
+        return console.render(request, "error.html", status=exc.status, staff=staff, message=exc.message)
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
+        if request.url.path.startswith(API):
+            return JSONResponse({"detail": "未登录或登录已过期"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/admin/login?next={quote(target)}", status_code=303)
+
+
+# ---- JSON API ------------------------------------------------------------------------------
+def api_routes(console: Console) -> APIRouter:
+    ctx = console.ctx
+    router = APIRouter(prefix=API)
+    Reader = Annotated[Staff, Depends(console.current_staff)]
+    Changer = Annotated[Staff, Depends(console.changing_staff)]
+
+    @router.post("/login")
+    def api_login(body: LoginBody, request: Request) -> JSONResponse:
+        try:
+            user = console.login(body.username, body.password, console.client_address(request))
+        except TooManyAttempts:
+            return JSONResponse({"detail": "登录尝试过多，请稍后再试"}, status_code=429)
+        if user is None:
+            return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
+        return JSONResponse({"token": console.tokens.api_token(user), "role": user.role})
+
+    @router.get("/tickets")
+    def api_tickets(staff: Reader, status: str | None = None) -> dict[str, Any]:
+        with console.tx() as session:
+            rows = inbox.list_tickets(session, staff, ctx.clock(), status=status)
+            return {"items": [inbox.ticket_json(row.ticket) | {"window_remaining": row.window.remaining}
+                              for row in rows]}
+
+    @router.get("/tickets/{ticket_id}")
+    def api_ticket(ticket_id: int, staff: Reader) -> dict[str, Any]:
+        with console.tx() as session:
+            return inbox.ticket_detail_json(inbox.ticket_detail(session, staff, ticket_id, ctx.clock()))
+
+    @router.post("/tickets/{ticket_id}/reply")
+    def api_reply(ticket_id: int, body: ReplyBody, staff: Changer) -> dict[str, Any]:
+        with console.tx() as session:
+            delivery = inbox.reply(session, ctx.settings, staff, ticket_id, body.text, ctx.clock())
+            return {"ok": True, "delivery": delivery.kind, "message": delivery.label, "outbox_id": delivery.outbox_id}
+
+    @router.post("/tickets/{ticket_id}/status")
+    def api_ticket_status(ticket_id: int, body: TicketStatusBody, staff: Changer) -> dict[str, Any]:
+        with console.tx() as session:
+            inbox.set_status(session, staff, ticket_id, body.status, ctx.clock())
+        return {"ok": True, "status": body.status}
+
+    @router.get("/requests/{kind}")
+    def api_requests(kind: str, request: Request, staff: Reader) -> dict[str, Any]:
+        filters = requests.RequestFilters.parse(dict(request.query_params))
+        with console.tx() as session:
+            rows = requests.list_requests(session, staff, kind, filters, ctx.settings.timezone)
+            centers = requests.centers_by_id(session)
+            return {"items": [requests.request_json(kind, row, centers) for row in rows]}
+
+    @router.get("/requests/{kind}/{request_id}")
+    def api_request(kind: str, request_id: int, staff: Reader) -> dict[str, Any]:
+        from admin.policy import request_for
+
+        with console.tx() as session:
+            row = request_for(session, staff, kind, request_id)
+            data = requests.request_json(kind, row, requests.centers_by_id(session))
+            data["events"] = [{"from": e.from_status, "to": e.to_status, "reason": e.reason,
+                               "at": e.created_at.isoformat()} for e in requests.events_of(session, kind, row.id)]
+            return data
+
+    @router.post("/requests/{kind}/{request_id}/status")
+    def api_request_status(kind: str, request_id: int, body: RequestStatusBody, staff: Changer) -> dict[str, Any]:
+        with console.tx() as session:
+            delivery = requests.change_status(session, ctx.settings, staff, kind, request_id, body.status,
+                                              body.reason, ctx.clock())
+        return {"ok": True, "id": request_id, "status": body.status, "delivery": delivery.kind,
+                "message": delivery.label}
+
+    return router
+
+
+# ---- pages ---------------------------------------------------------------------------------
+def page_routes(console: Console) -> APIRouter:
+    ctx = console.ctx
+    router = APIRouter(prefix="/admin")
+    Reader = Annotated[Staff, Depends(console.current_staff)]
+    Changer = Annotated[Staff, Depends(console.changing_staff)]
+
+    def back(url: str, **params: str) -> RedirectResponse:
+        query = urlencode({k: v for k, v in params.items() if v})
+        return RedirectResponse(url + (f"?{query}" if query else ""), status_code=303)
+
+    def with_session_cookie(response: Response, cookie: str) -> Response:
+        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", path="/admin",
+                            secure=False, max_age=12 * 3600)
+        return response
+
+    @router.get("", include_in_schema=False)
+    @router.get("/", include_in_schema=False)
+    def home(staff: Reader) -> RedirectResponse:
+        return back("/admin/tickets")
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str = "/admin/tickets", error: str = "") -> Response:
+        session = console.tokens.session(request.cookies.get(COOKIE)) or {}
+        csrf = session.get("csrf")
+        cookie = None if csrf else console.tokens.session_cookie(None)
+        request.state.csrf = csrf or console.tokens.session(cookie)["csrf"]
+        response = console.render(request, "login.html", next=safe_next(next), error=error)
+        return with_session_cookie(response, cookie) if cookie else response
+
+    @router.post("/login")
+    async def login_submit(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
+                           next: Annotated[str, Form()] = "/admin/tickets") -> Response:
+        await console.check_csrf(request)
+        try:
+            user = console.login(username[:64], password[:200], console.client_address(request))
+        except TooManyAttempts:
+            return back("/admin/login", error="too_many", next=safe_next(next))
+        if user is None:
+            return back("/admin/login", error="bad", next=safe_next(next))
+        # A fresh session (and CSRF token) on login: nothing chosen before login survives it.
+        return with_session_cookie(back(safe_next(next)), console.tokens.session_cookie(user.id))
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        await console.check_csrf(request)
+        response = back("/admin/login")
+        response.delete_cookie(COOKIE, path="/admin")
+        return response
+
+    @router.get("/tickets", response_class=HTMLResponse)
+    def tickets_page(request: Request, staff: Reader, status: str = "", mine: str = "") -> HTMLResponse:
+        now = ctx.clock()
+        with console.tx() as session:
+            rows = inbox.list_tickets(session, staff, now, status=status or None, mine=bool(mine))
+            return console.render(request, "tickets.html", staff=staff, rows=rows, status=status, mine=mine)
+
+    @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+    def ticket_page(request: Request, ticket_id: int, staff: Reader, sent: str = "") -> HTMLResponse:
+        now = ctx.clock()
+        with console.tx() as session:
+            detail = inbox.ticket_detail(session, staff, ticket_id, now)
+            return console.render(request, "ticket.html", staff=staff, d=detail, canned=canned_replies(ctx.pack),
+                                  has_template=bool(ctx.settings.notice_template_id),
+                                  sent=sent if sent in DELIVERY_LABELS else "",
+                                  closing_soon=detail.window.closing_soon(now))
+
+    @router.post("/tickets/{ticket_id}/reply")
+    def ticket_reply(ticket_id: int, staff: Changer, text: Annotated[str, Form()]) -> Response:
+        with console.tx() as session:
+            delivery = inbox.reply(session, ctx.settings, staff, ticket_id, text, ctx.clock())
+        return back(f"/admin/tickets/{ticket_id}", sent=delivery.kind)
+
+    @router.post("/tickets/{ticket_id}/note")
+    def ticket_note(ticket_id: int, staff: Changer, text: Annotated[str, Form()]) -> Response:
+        with console.tx() as session:
+            inbox.add_note(session, staff, ticket_id, text, ctx.clock())
+        return back(f"/admin/tickets/{ticket_id}")
+
+    @router.post("/tickets/{ticket_id}/status")
+    def ticket_status(ticket_id: int, staff: Changer, status: Annotated[str, Form()]) -> Response:
+        with console.tx() as session:
+            inbox.set_status(session, staff, ticket_id, status, ctx.clock())
+        return back(f"/admin/tickets/{ticket_id}")
+
+    @router.post("/tickets/{ticket_id}/assign")
+    def ticket_assign(ticket_id: int, staff: Changer, assignee: Annotated[str, Form()] = "") -> Response:
+        if assignee and not assignee.isdigit():
+            raise Denied(400, "无效的账号")
+        with console.tx() as session:
+            inbox.assign(session, staff, ticket_id, int(assignee) if assignee else None)
+        return back(f"/admin/tickets/{ticket_id}")
+
+    @router.get("/requests/{kind}", response_class=HTMLResponse)
+    def requests_page(request: Request, kind: str, staff: Reader) -> HTMLResponse:
+        filters = requests.RequestFilters.parse(dict(request.query_params))
+        with console.tx() as session:
+            rows = requests.list_requests(session, staff, kind, filters, ctx.settings.timezone)
+            return console.render(request, "requests.html", staff=staff, kind=kind, rows=rows, filters=filters,
+                                  centers=visible_centers(session, staff), names=requests.centers_by_id(session),
+                                  columns=requests.KIND_COLUMNS[kind], export_query=urlencode(filters.query()))
+
+    @router.get("/requests/{kind}/export.xlsx")
+    def requests_export(request: Request, kind: str, staff: Reader) -> Response:
+        filters = requests.RequestFilters.parse(dict(request.query_params))
+        with console.tx() as session:
+            rows = requests.list_requests(session, staff, kind, filters, ctx.settings.timezone, limit=None)
+            body = requests.export_xlsx(kind, rows, requests.centers_by_id(session), ctx.settings.timezone)
+            inbox.audit(session, staff, "export", kind, None, rows=len(rows), filters=filters.query())
+        name = f"{kind}-{ctx.today().isoformat()}.xlsx"
+        return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @router.get("/requests/{kind}/{request_id}", response_class=HTMLResponse)
+    def request_page(request: Request, kind: str, request_id: int, staff: Reader, sent: str = "") -> HTMLResponse:
+        from admin.policy import request_for
+
+        with console.tx() as session:
+            row = request_for(session, staff, kind, request_id)
+            return console.render(request, "request.html", staff=staff, kind=kind, r=row,
+                                  center=requests.centers_by_id(session).get(row.center_id),
+                                  columns=requests.KIND_COLUMNS[kind], events=requests.events_of(session, kind, row.id),
+                                  next_statuses=requests.TRANSITIONS.get(row.status, ()),
+                                  sent=sent if sent in DELIVERY_LABELS else "")
+
+    @router.post("/requests/{kind}/{request_id}/status")
+    def request_status(kind: str, request_id: int, staff: Changer, status: Annotated[str, Form()],
+                       reason: Annotated[str, Form()] = "") -> Response:
+        with console.tx() as session:
+            delivery = requests.change_status(session, ctx.settings, staff, kind, request_id, status, reason,
+                                              ctx.clock())
+        return back(f"/admin/requests/{kind}/{request_id}", sent=delivery.kind)
+
+    @router.get("/dashboard", response_class=HTMLResponse)
+    def dashboard_page(request: Request, staff: Reader) -> HTMLResponse:
+        with console.tx() as session:
+            board = build_dashboard(session, staff, ctx.pack, ctx.clock(), ctx.settings.timezone)
+            return console.render(request, "dashboard.html", staff=staff, b=board,
+                                  county=getattr(getattr(ctx.pack, "info", None), "county", ""))
+
+    @router.get("/outbox", response_class=HTMLResponse)
+    def outbox_page(request: Request, staff: Reader, resent: str = "") -> HTMLResponse:
+        with console.tx() as session:
+            rows = deadletters.dead_letters(session, staff)
+            return console.render(request, "outbox.html", staff=staff, rows=rows, resent=resent)
+
+    @router.post("/outbox/{outbox_id}/resend")
+    def outbox_resend(outbox_id: int, staff: Changer) -> Response:
+        with console.tx() as session:
+            deadletters.resend(session, staff, outbox_id)
+        return back("/admin/outbox", resent=str(outbox_id))
+
+    @router.get("/audit", response_class=HTMLResponse)
+    def audit_page(request: Request, staff: Reader) -> HTMLResponse:
+        require_admin(staff)
+        with console.tx() as session:
+            rows = session.execute(select(AuditLog, StaffUser.username).outerjoin(
+                StaffUser, StaffUser.id == AuditLog.staff_id).order_by(AuditLog.id.desc()).limit(300)).all()
+            return console.render(request, "audit.html", staff=staff, rows=rows)
+
+    return router
+
+
+def visible_centers(session: Session, staff: Staff) -> list[ServiceCenter]:
+    stmt = select(ServiceCenter).where(ServiceCenter.active.is_(True)).order_by(ServiceCenter.name)
+    if not staff.sees_all_centers:
+        stmt = stmt.where(ServiceCenter.id == staff.center_id)
+    return list(session.scalars(stmt))
+
+
+def safe_next(target: str) -> str:
+    """Only redirect inside the console (no open redirect to another site)."""
+    return target if target.startswith("/admin") and not target.startswith("//") and "\\" not in target \
+        else "/admin/tickets"
