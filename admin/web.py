@@ -1,5 +1,4 @@
 """The staff console under /admin: pages (cookie session + CSRF) and the JSON API (bearer token)."""
-from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
@@ -121,11 +120,11 @@ class Console:
             raise Denied(403, "表单已过期或缺少安全校验（CSRF），请刷新页面后重试")
 
     # ---- rendering --------------------------------------------------------------------
-    def render(self, request: Request, name: str, status: int = 200, staff: Staff | None = None,
+    def render(self, request: Request, name: str, status_code: int = 200, staff: Staff | None = None,
                **data: Any) -> HTMLResponse:
         html = self.pages.get_template(name).render(staff=staff, csrf=getattr(request.state, "csrf", None),
                                                      now=self.ctx.clock(), path=request.url.path, **data)
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=status_code)
 
     def tx(self) -> Any:
         return transaction(self.ctx.sessions)
@@ -159,7 +158,7 @@ def mount(app: FastAPI, ctx: AppContext) -> None:
             staff = console.current_staff(request)
         except NotLoggedIn:
             pass
-        return console.render(request, "error.html", status=exc.status, staff=staff, message=exc.message)
+        return console.render(request, "error.html", status_code=exc.status, staff=staff, message=exc.message)
 
     @app.exception_handler(NotLoggedIn)
     async def not_logged_in(request: Request, exc: NotLoggedIn) -> Response:
