@@ -1,0 +1,68 @@
+"""Dashboard figures and charts, and dead letters shown and re-sent from the console."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.db import transaction
+from bot.models import Booking, MessageLog, OutboxMessage, Ticket
+from tests.admin.conftest import FARMER_A, FARMER_B, api_token, csrf_of, page_login
+
+
+def test_dashboard_counts_conversations_tickets_requests_and_targets(console):
+    http, ctx, world = console
+    now = ctx.clock()
+    with transaction(ctx.sessions) as s:
+        s.add(MessageLog(openid=FARMER_B, direction="in", msg_type="text", content="托管咋个收费",
+                         intent="book_tuoguan", created_at=now - timedelta(days=2)))
+        ticket = s.get(Ticket, world.ticket_a)
+        ticket.first_response_at = ticket.created_at + timedelta(minutes=30)
+        ticket.resolved_at = ticket.created_at + timedelta(minutes=90)
+        ticket.status = "resolved"
+        s.get(Booking, world.booking_a).status = "done"
+    page_login(http, "county")
+    page = http.get("/admin/dashboard").text
+    assert page.count("<svg") >= 4 and "<script src=\"http" not in page
+    assert "转人工" in page and "托管预约" in page        # intents, by label
+    assert "首次响应中位数" in page and ">30.0<" in page   # minutes to first response
+    assert "石宝镇" in page and "新立镇" in page and "统防统治" in page
+    targets = page.split('id="targets"')[1]
+    targets_in_pack = getattr(ctx.pack, "targets", None) or []
+    assert ("规划目标进度" in page) and (("年目标" in targets) == bool(targets_in_pack))
+    if any(t.key == "tuoguan_mu" for t in targets_in_pack):
+        assert "50 亩" in targets  # the done booking's area counts against the 托管 target
+
+
+def test_center_staff_dashboard_counts_only_their_center(console):
+    http, ctx, world = console
+    page_login(http, "staff_b")
+    page = http.get("/admin/dashboard").text
+    assert "新立镇" in page and "石宝镇" not in page
+
+
+def test_dead_letters_are_listed_and_resent_by_county_admin(console):
+    http, ctx, _ = console
+    with transaction(ctx.sessions) as s:
+        row = OutboxMessage(openid=FARMER_A, kind="text", payload={"text": "您的预约已确认"}, status="dead",
+                            attempts=5, last_error="45015 response out of time limit", source="status_notice")
+        s.add(row)
+        s.flush()
+        dead_id = row.id
+    headers = api_token(http, "staff_a")
+    assert http.get("/admin/outbox", headers=headers).status_code == 403
+    csrf = page_login(http, "county")
+    page = http.get("/admin/outbox").text
+    assert "您的预约已确认" in page and "45015" in page
+    assert http.post(f"/admin/outbox/{dead_id}/resend", data={}, follow_redirects=False).status_code == 403
+    answer = http.post(f"/admin/outbox/{dead_id}/resend", data={"csrf_token": csrf})
+    assert answer.status_code == 200 and "已重新排队" in answer.text
+    with transaction(ctx.sessions) as s:
+        assert s.get(OutboxMessage, dead_id).status == "pending"
+    http.cookies.clear()
+    csrf = page_login(http, "viewer")
+    assert http.post(f"/admin/outbox/{dead_id}/resend", data={"csrf_token": csrf},
+                     follow_redirects=False).status_code == 403
+    assert csrf_of(http.get("/admin/outbox").text)
+    with transaction(ctx.sessions) as s:
+        assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.id == dead_id)) == "pending"
