@@ -15,6 +15,7 @@ from bot.models import AuditLog, MessageLog, StaffUser, Ticket, TicketMessage, W
 from bot.settings import Settings
 
 TICKET_STATUSES = {"open": "待处理", "pending": "等待农户", "resolved": "已解决"}
+STATUS_ORDER = {status: rank for rank, status in enumerate(TICKET_STATUSES)}
 HISTORY_LIMIT = 100
 MAX_REPLY_CHARS = 600
 
@@ -65,7 +66,8 @@ def list_tickets(session: Session, staff: Staff, now: datetime, status: str | No
         stmt = stmt.where(Ticket.status == status)
     if mine:
         stmt = stmt.where(Ticket.assignee_id == staff.id)
-    tickets = session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
+    tickets = sorted(session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all(),
+                     key=lambda t: STATUS_ORDER.get(t.status, 9))  # open first, newest first within a status
     return [TicketSummary(t, t.center.name if t.center else None, last_farmer_message_at(session, t),
                           window_state(session, t.openid, now)) for t in tickets]
 

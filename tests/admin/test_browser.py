@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import transaction, upgrade
-from bot.models import Booking, MessageLog, OutboxMessage, Ticket
+from bot.models import Booking, MessageLog, OutboxMessage, Ticket, WechatUser
 from tests.admin.conftest import FARMER_A, FARMER_B, PASSWORD, build_console_ctx, seed
 
 pytestmark = pytest.mark.browser
@@ -117,8 +117,6 @@ def test_center_staff_replies_to_a_ticket_and_the_farmer_gets_it(served, browser
     page = _page(browser)
     _login(page, base, "staff_a")
     assert page.locator("#ticket-list li").count() == 1
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
     page.click(f"a[href='/admin/tickets/{world.ticket_a}']")
     page.wait_for_selector("#history")
     assert "想找人来打药" in page.inner_text("#history")
@@ -137,6 +135,23 @@ def test_center_staff_replies_to_a_ticket_and_the_farmer_gets_it(served, browser
     phone.screenshot(path=str(SHOTS / "ticket-phone.png"), full_page=True)
     [row] = _outbox(ctx, FARMER_A)
     assert row.kind == "text" and "明天上午安排飞防队" in row.payload["text"]
+    more_tickets(ctx, world.center_a, ctx.clock())
+    page.goto(f"{base}/admin/tickets")
+    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+
+
+def more_tickets(ctx, center_id, now) -> None:
+    """Farmers in different 客服 window states, for the inbox screenshot."""
+    cases = [("oFarmerShibao0002", 45, "pending", "询问烘干收费，等农户回电"),
+             ("oFarmerShibao0003", 60, "open", "贷款 5 万元想找银行客户经理"),
+             ("oFarmerShibao0004", 2, "resolved", "柑橘修剪托管已安排")]
+    with transaction(ctx.sessions) as s:
+        for openid, hours, status, summary in cases:
+            at = now - timedelta(hours=hours)
+            s.add(WechatUser(openid=openid, center_id=center_id, window_opened_at=at, window_opened_by="message"))
+            s.add(MessageLog(openid=openid, direction="in", msg_type="text", content=summary, created_at=at))
+            s.add(Ticket(openid=openid, center_id=center_id, status=status, summary=summary, reason="human_agent",
+                         idempotency_key=f"shot-{openid}", created_at=at, last_user_message_at=at))
 
 
 def test_booking_status_change_notifies_the_farmer(served, browser):
