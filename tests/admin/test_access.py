@@ -230,3 +230,25 @@ def test_create_user_command_stores_an_argon2_hash(tmp_path, monkeypatch):
         assert [u.username for u in users] == ["li"]
         assert users[0].password_hash.startswith("$argon2id$") and "s3cret-pass" not in users[0].password_hash
         assert users[0].center.name == "石宝镇为农服务中心"
+
+
+def test_logout_ends_the_session_and_a_tampered_cookie_is_refused(console):
+    http, _, world = console
+    csrf = page_login(http, "staff_a")
+    cookie = http.cookies.get("nongbot_admin")
+    assert http.post("/admin/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    assert http.get("/admin/tickets", follow_redirects=False).status_code == 303
+    http.cookies.set("nongbot_admin", cookie[:-2] + ("A" if cookie[-1] != "A" else "B") + cookie[-1], path="/admin")
+    assert http.get(f"/admin/tickets/{world.ticket_a}", follow_redirects=False).status_code == 303
+
+
+def test_demo_admin_is_created_once_with_a_generated_password(console):
+    from admin.accounts import ensure_demo_admin
+
+    http, ctx, _ = console
+    with transaction(ctx.sessions) as s:
+        s.query(StaffUser).delete()
+    username, password = ensure_demo_admin(ctx)
+    assert username == "admin" and password and len(password) >= 8
+    assert ensure_demo_admin(ctx) == ("admin", None)
+    assert http.post("/admin/api/login", json={"username": "admin", "password": password}).status_code == 200
