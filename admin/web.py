@@ -134,7 +134,11 @@ class Console:
 
     def login(self, username: str, password: str, address: str) -> StaffUser | None:
         with self.tx() as session:
-            return authenticate(session, self.ctx.store, username, password, address, self.ctx.clock())
+            try:
+                return authenticate(session, self.ctx.store, username, password, address, self.ctx.clock())
+            except TooManyAttempts:
+                pass  # leave the transaction normally so the audit row of the refusal is kept
+        raise TooManyAttempts()
 
 
 def _refuse_without_key() -> str:

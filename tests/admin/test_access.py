@@ -170,6 +170,7 @@ def test_login_is_rate_limited_per_username(console):
     assert "登录尝试过多" in answer.text
     with transaction(ctx.sessions) as s:
         assert s.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "login_failed")) == 10
+        assert s.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "login_blocked")) == 2
 
 
 def test_changes_are_audited_with_who_did_them(console):
