@@ -1,0 +1,153 @@
+"""The embedded store: the Store contract on a table of the deployment's own database (SQLite or PostgreSQL).
+
+Every worker of a deployment shares the database, so they share this store, and it survives a
+restart. Each operation is one statement (one round trip); expiry is a wall-clock epoch stored
+beside the value, expired rows read as absent and are purged now and then by whoever writes.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlalchemy import Integer, String, and_, case, cast, delete, or_, select, text
+from sqlalchemy.engine import Engine
+
+from bot.models import StoreEntry
+from bot.store import LockTimeout
+
+PURGE_EVERY_SECONDS = 60.0
+LOCK_POLL_SECONDS = (0.005, 0.1)  # first and longest pause between attempts to take a busy lock
+
+_table = StoreEntry.__table__
+_value = _table.c.value
+_expires = _table.c.expires_at
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _expiry(ttl: float | None, now: float) -> float | None:
+    return None if ttl is None else now + ttl
+
+
+def _dialect_insert(engine: Engine):  # noqa: ANN202 - the dialect's INSERT with ON CONFLICT support
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the CONTRACT names only these two databases
+        raise RuntimeError(f"the embedded store needs SQLite or PostgreSQL, not {engine.dialect.name}")
+    return insert
+
+
+def poll_lock(try_take: Any, wait: float, key: str) -> None:
+    """Call `try_take()` until it answers True, pausing a little longer each time; LockTimeout after `wait`."""
+    deadline = time.monotonic() + wait
+    pause = LOCK_POLL_SECONDS[0]
+    while not try_take():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockTimeout(f"lock {key!r} is busy after {wait:.1f} s")
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, LOCK_POLL_SECONDS[1])
+
+
+class SqlStore:
+    """Store on the `store_entries` table; pass the deployment's engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert = _dialect_insert(engine)
+        self._next_purge = 0.0
+        self._purge_guard = threading.Lock()
+
+    # ---- plain values ----------------------------------------------------------------------
+    def get(self, key: str) -> Any | None:
+        now = time.time()
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(_value).where(_table.c.key == key,
+                                                    or_(_expires.is_(None), _expires > now))).scalar()
+        return None if raw is None else json.loads(raw)
+
+    def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+        now = time.time()
+        stmt = self._insert(_table).values(key=key, value=_dump(value), expires_at=_expiry(ttl, now))
+        stmt = stmt.on_conflict_do_update(index_elements=[_table.c.key],
+                                          set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at})
+        self._write(stmt, now)
+
+    def delete(self, key: str) -> None:
+        self._write(delete(_table).where(_table.c.key == key), time.time())
+
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        now = time.time()
+        stmt = self._insert(_table).values(key=key, value=_dump(value), expires_at=_expiry(ttl, now))
+        # An expired row counts as absent: the upsert takes it over, a live row makes it a no-op.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_table.c.key],
+            set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at},
+            where=and_(_expires.is_not(None), _expires <= now)).returning(_table.c.key)
+        with self.engine.begin() as conn:
+            won = conn.execute(stmt).first() is not None
+        self._maybe_purge(now)
+        return won
+
+    def incr(self, key: str, ttl: float) -> int:
+        now = time.time()
+        stmt = self._insert(_table).values(key=key, value="1", expires_at=now + ttl)
+        expired = and_(_expires.is_not(None), _expires <= now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_table.c.key],
+            set_={"value": case((expired, "1"), else_=cast(cast(_value, Integer) + 1, String)),
+                  "expires_at": case((expired, stmt.excluded.expires_at), else_=_expires)},
+        ).returning(_value)
+        with self.engine.begin() as conn:
+            count = int(conn.execute(stmt).scalar_one())
+        self._maybe_purge(now)
+        return count
+
+    # ---- locks -----------------------------------------------------------------------------
+    @contextmanager
+    def lock(self, key: str, ttl: float = 10.0, wait: float = 5.0) -> Iterator[None]:
+        """Cross-worker lock; the holder's token guards the release, so a holder whose lock expired
+        (and was taken by another) cannot release the other's lock."""
+        name, token = f"lock:{key}", uuid.uuid4().hex
+        poll_lock(lambda: self.add(name, token, ttl), wait, key)
+        try:
+            yield
+        finally:
+            self._write(delete(_table).where(_table.c.key == name, _value == _dump(token)), time.time())
+
+    # ---- health and housekeeping -------------------------------------------------------------
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
+            return False
+
+    def purge_expired(self, now: float | None = None) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(delete(_table).where(_expires.is_not(None),
+                                                     _expires <= (now or time.time()))).rowcount
+
+    def _write(self, stmt: Any, now: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+        self._maybe_purge(now)
+
+    def _maybe_purge(self, now: float) -> None:
+        # Once a minute per process, so the table stays the size of what is live without a cron job.
+        if now < self._next_purge or not self._purge_guard.acquire(blocking=False):
+            return
+        try:
+            self._next_purge = now + PURGE_EVERY_SECONDS
+            self.purge_expired(now)
+        finally:
+            self._purge_guard.release()

@@ -1,0 +1,210 @@
+"""The Store contract, on the embedded store (SQLite, PostgreSQL) and on Redis."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.db import make_engine
+from bot.store import LockTimeout
+from bot.store_redis import RedisStore
+from bot.store_sql import SqlStore
+
+
+@pytest.fixture
+def twin(store, request):
+    """Another worker's store on the same backing state (its own engine or Redis connection)."""
+    made = []
+
+    def build():
+        if isinstance(store, SqlStore):
+            engine = make_engine(store.engine.url.render_as_string(hide_password=False))
+            made.append(engine)
+            return SqlStore(engine)
+        return RedisStore.from_url(request.getfixturevalue("redis_url"), prefix=store.prefix)
+
+    yield build
+    for engine in made:
+        engine.dispose()
+
+
+def test_values_round_trip_as_json(store):
+    value = {"form": "book_tuoguan", "slots": {"crop": "水稻", "area_mu": 50.5}, "turns": [1, None, True]}
+    assert store.get("session:o1") is None
+    store.set("session:o1", value)
+    assert store.get("session:o1") == value
+    store.set("session:o1", "replaced", ttl=60)
+    assert store.get("session:o1") == "replaced"
+    store.delete("session:o1")
+    assert store.get("session:o1") is None
+    store.delete("session:o1")  # deleting what is absent is fine
+
+
+def test_values_expire_after_ttl(store):
+    store.set("short", 1, ttl=0.05)
+    store.set("long", 2, ttl=60)
+    store.set("forever", 3)
+    time.sleep(0.15)
+    assert store.get("short") is None
+    assert (store.get("long"), store.get("forever")) == (2, 3)
+
+
+def test_add_sets_only_when_absent_or_expired(store):
+    assert store.add("dedup:o1:100", "first", ttl=0.05) is True
+    assert store.add("dedup:o1:100", "second", ttl=60) is False
+    assert store.get("dedup:o1:100") == "first"
+    time.sleep(0.15)
+    assert store.add("dedup:o1:100", "third", ttl=60) is True
+    assert store.get("dedup:o1:100") == "third"
+
+
+def test_add_racing_from_eight_threads_has_one_winner(store, twin):
+    stores = [store, twin()]
+    start = threading.Barrier(8)
+    wins: list[int] = []
+
+    def race(n: int) -> None:
+        start.wait()
+        if stores[n % 2].add("dedup:oRace:42", n, ttl=60):
+            wins.append(n)
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1
+    assert store.get("dedup:oRace:42") == wins[0]
+
+
+def test_incr_counts_and_restarts_after_ttl(store):
+    assert [store.incr("rate:o1", ttl=0.1) for _ in range(3)] == [1, 2, 3]
+    time.sleep(0.2)
+    assert store.incr("rate:o1", ttl=60) == 1
+    assert store.incr("rate:o1", ttl=60) == 2
+
+
+def test_incr_ttl_runs_from_first_increment(store):
+    store.incr("rate:o2", ttl=0.15)
+    time.sleep(0.05)
+    store.incr("rate:o2", ttl=0.15)  # a later increment does not push the expiry back
+    time.sleep(0.15)
+    assert store.incr("rate:o2", ttl=60) == 1
+
+
+def test_incr_from_threads_loses_no_count(store, twin):
+    stores = [store, twin()]
+
+    def bump(n: int) -> None:
+        for _ in range(10):
+            stores[n % 2].incr("rate:busy", ttl=60)
+
+    threads = [threading.Thread(target=bump, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.incr("rate:busy", ttl=60) == 41
+
+
+def test_lock_excludes_another_worker_until_released(store, twin):
+    other = twin()
+    with store.lock("user:o1", ttl=10, wait=1):
+        with pytest.raises(LockTimeout):
+            with other.lock("user:o1", ttl=10, wait=0.1):
+                pytest.fail("two workers held one lock")
+        with other.lock("user:o2", ttl=10, wait=0.1):
+            pass  # another key is free
+    with other.lock("user:o1", ttl=10, wait=0.1):
+        pass
+
+
+def test_lock_serialises_read_modify_write_across_workers(store, twin):
+    stores = [store, twin()]
+    store.set("tally", 0)
+
+    def work(n: int) -> None:
+        for _ in range(5):
+            with stores[n % 2].lock("tally", ttl=10, wait=10):
+                current = stores[n % 2].get("tally")
+                time.sleep(0.001)  # widen the window a lost update would need
+                stores[n % 2].set("tally", current + 1)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get("tally") == 20
+
+
+def test_expired_holder_cannot_release_the_next_holders_lock(store, twin):
+    other = twin()
+    with store.lock("wechat:token", ttl=0.05, wait=1):
+        time.sleep(0.15)  # our lock expires while we still run
+        entered = threading.Event()
+        leave = threading.Event()
+
+        def hold() -> None:
+            with other.lock("wechat:token", ttl=10, wait=1):
+                entered.set()
+                leave.wait(5)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert entered.wait(5)
+    # Leaving our block must not have freed the other worker's lock.
+    with pytest.raises(LockTimeout):
+        with store.lock("wechat:token", ttl=10, wait=0.1):
+            pass
+    leave.set()
+    holder.join()
+    with store.lock("wechat:token", ttl=10, wait=1):
+        pass
+
+
+def test_lock_is_released_when_the_block_raises(store):
+    with pytest.raises(RuntimeError):
+        with store.lock("k", ttl=10, wait=0.1):
+            raise RuntimeError("handler failed")
+    with store.lock("k", ttl=10, wait=0.1):
+        pass
+
+
+def test_state_survives_a_restart(store, twin):
+    store.set("session:oKeep", {"form": "loan_products"}, ttl=600)
+    store.add("dedup:oKeep:1", 1, ttl=600)
+    store.incr("rate:oKeep", ttl=600)
+    restarted = twin()
+    assert restarted.get("session:oKeep") == {"form": "loan_products"}
+    assert restarted.add("dedup:oKeep:1", 2, ttl=600) is False
+    assert restarted.incr("rate:oKeep", ttl=600) == 2
+
+
+def test_ping(store):
+    assert store.ping() is True
+
+
+def test_ping_reports_an_unreachable_backend():
+    assert RedisStore.from_url("redis://127.0.0.1:1/0").ping() is False
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    try:
+        assert SqlStore(engine).ping() is False
+    finally:
+        engine.dispose()
+
+
+def test_embedded_store_purges_expired_rows(engine):
+    from sqlalchemy import func, select
+
+    from bot.models import StoreEntry
+
+    store = SqlStore(engine)
+    store.set("gone", 1, ttl=0.01)
+    store.set("kept", 2, ttl=600)
+    store.set("forever", 3)
+    time.sleep(0.05)
+    assert store.purge_expired() == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(StoreEntry)).scalar() == 2
