@@ -47,9 +47,18 @@ def load_test_pack() -> Any:
 
 def build_console_ctx(settings, engine) -> AppContext:
     from bot.store_sql import SqlStore
+    from bot.wechat_api import make_wechat_api
 
-    return AppContext(settings=settings, engine=engine, sessions=session_factory(engine), store=SqlStore(engine),
-                      pack=load_test_pack(), nlu=None, templates=None)
+    store = SqlStore(engine)
+    return AppContext(settings=settings, engine=engine, sessions=session_factory(engine), store=store,
+                      pack=load_test_pack(), nlu=None, templates=None, wechat_api=make_wechat_api(settings, store))
+
+
+def deliver(ctx: AppContext) -> int:
+    """Run the outbox worker once, as `nongbot worker` would: what is due goes to the (fake) WeChat API."""
+    from bot.outbox import OutboxWorker
+
+    return OutboxWorker(ctx.sessions, ctx.wechat_api).deliver_due()
 
 
 def seed(ctx: AppContext, now: datetime) -> World:
@@ -95,13 +104,15 @@ def seed(ctx: AppContext, now: datetime) -> World:
 
 
 @pytest.fixture
-def console(make_settings, engine, request):
-    """(TestClient, ctx, world) over the console on SQLite and PostgreSQL; the outbox is not delivered in-process."""
+def console(make_settings, engine, fake_wechat, request):
+    """(TestClient, ctx, world) over the console on SQLite and PostgreSQL, sending to the fake WeChat API.
+
+    The outbox is not delivered in-process: tests call `deliver(ctx)` when they want it sent."""
     from bot.app import create_app
 
     overrides = getattr(request, "param", {}) or {}
     settings = make_settings(database_url=engine.url.render_as_string(hide_password=False),
-                             deliver_in_process=False, **overrides)
+                             deliver_in_process=False, **fake_wechat.settings_overrides(), **overrides)
     ctx = build_console_ctx(settings, engine)
     world = seed(ctx, ctx.clock())
     with TestClient(create_app(ctx=ctx, responder=_SilentResponder())) as http:

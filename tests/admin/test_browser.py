@@ -8,11 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from bot.db import transaction, upgrade
-from bot.models import Booking, MessageLog, OutboxMessage, Ticket, WechatUser
-from tests.admin.conftest import FARMER_A, FARMER_B, PASSWORD, build_console_ctx, seed
+from bot.models import Booking, MessageLog, Ticket, WechatUser
+from tests.admin.conftest import FARMER_A, FARMER_B, PASSWORD, build_console_ctx, deliver, seed
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +53,7 @@ def enrich(ctx, now) -> None:
 
 
 @pytest.fixture
-def served(make_settings, sqlite_engine):
+def served(make_settings, sqlite_engine, fake_wechat):
     """The app on a loopback port (uvicorn in a thread) over the embedded SQLite database."""
     import uvicorn
 
@@ -63,7 +62,7 @@ def served(make_settings, sqlite_engine):
 
     url = sqlite_engine.url.render_as_string(hide_password=False)
     upgrade(url)
-    settings = make_settings(database_url=url, deliver_in_process=False)
+    settings = make_settings(database_url=url, deliver_in_process=False, **fake_wechat.settings_overrides())
     ctx = build_console_ctx(settings, sqlite_engine)
     world = seed(ctx, ctx.clock())
     port = _free_port()
@@ -104,12 +103,7 @@ def _login(page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/admin/tickets")
 
 
-def _outbox(ctx, openid):
-    with transaction(ctx.sessions) as s:
-        return s.scalars(select(OutboxMessage).where(OutboxMessage.openid == openid)).all()
-
-
-def test_center_staff_replies_to_a_ticket_and_the_farmer_gets_it(served, browser):
+def test_center_staff_replies_to_a_ticket_and_the_farmer_gets_it(served, browser, fake_wechat):
     base, ctx, world = served
     with transaction(ctx.sessions) as s:
         s.add(MessageLog(openid=FARMER_A, direction="in", msg_type="text", content="我家稻子生虫了，想找人来打药",
@@ -133,8 +127,8 @@ def test_center_staff_replies_to_a_ticket_and_the_farmer_gets_it(served, browser
     _login(phone, base, "staff_a")
     phone.goto(f"{base}/admin/tickets/{world.ticket_a}")
     phone.screenshot(path=str(SHOTS / "ticket-phone.png"), full_page=True)
-    [row] = _outbox(ctx, FARMER_A)
-    assert row.kind == "text" and "明天上午安排飞防队" in row.payload["text"]
+    assert deliver(ctx) == 1
+    assert fake_wechat.texts_to(FARMER_A) == ["您好，石宝镇为农服务中心明天上午安排飞防队上门。"]
     more_tickets(ctx, world.center_a, ctx.clock())
     page.goto(f"{base}/admin/tickets")
     page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
@@ -154,7 +148,7 @@ def more_tickets(ctx, center_id, now) -> None:
                          idempotency_key=f"shot-{openid}", created_at=at, last_user_message_at=at))
 
 
-def test_booking_status_change_notifies_the_farmer(served, browser):
+def test_booking_status_change_notifies_the_farmer(served, browser, fake_wechat):
     base, ctx, world = served
     page = _page(browser)
     _login(page, base, "staff_a")
@@ -165,8 +159,9 @@ def test_booking_status_change_notifies_the_farmer(served, browser):
     page.click("#status-form button[type=submit]")
     page.wait_for_selector("#delivery-notice")
     assert page.inner_text("#request-status") == "已确认"
-    [row] = _outbox(ctx, FARMER_A)
-    assert "已确认" in row.payload["text"] and "5月3日上午作业" in row.payload["text"]
+    assert deliver(ctx) == 1
+    [notice] = fake_wechat.texts_to(FARMER_A)
+    assert "托管预约" in notice and "已确认" in notice and "5月3日上午作业" in notice
     with transaction(ctx.sessions) as s:
         assert s.get(Booking, world.booking_a).status == "confirmed"
 

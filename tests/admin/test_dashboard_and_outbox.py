@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.db import transaction
 from bot.models import Booking, MessageLog, OutboxMessage, Ticket
-from tests.admin.conftest import FARMER_A, FARMER_B, api_token, csrf_of, page_login
+from tests.admin.conftest import FARMER_A, FARMER_B, api_token, csrf_of, deliver, page_login
 
 
 def test_dashboard_counts_conversations_tickets_requests_and_targets(console):
@@ -66,3 +66,20 @@ def test_dead_letters_are_listed_and_resent_by_county_admin(console):
     assert csrf_of(http.get("/admin/outbox").text)
     with transaction(ctx.sessions) as s:
         assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.id == dead_id)) == "pending"
+
+
+def test_a_message_wechat_refused_becomes_a_dead_letter_and_resending_delivers_it(console, fake_wechat):
+    http, ctx, world = console
+    headers = api_token(http, "staff_a")
+    http.post(f"/admin/api/tickets/{world.ticket_a}/reply", json={"text": "飞防队明早到"}, headers=headers)
+    fake_wechat.fail_next("invalid_openid")
+    assert deliver(ctx) == 0
+    csrf = page_login(http, "county")
+    page = http.get("/admin/outbox").text
+    assert "飞防队明早到" in page
+    with transaction(ctx.sessions) as s:
+        dead_id = s.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "dead"))
+    http.post(f"/admin/outbox/{dead_id}/resend", data={"csrf_token": csrf})
+    assert deliver(ctx) == 1
+    assert fake_wechat.texts_to(FARMER_A) == ["飞防队明早到"]
+    assert "飞防队明早到" not in http.get("/admin/outbox").text

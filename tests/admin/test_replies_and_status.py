@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.db import transaction
 from bot.models import Booking, OutboxMessage, RequestEvent, Ticket, TicketMessage, WechatUser
-from tests.admin.conftest import FARMER_A, api_token, page_login
+from tests.admin.conftest import FARMER_A, FARMER_B, api_token, deliver, page_login
 
 TEMPLATE = {"notice_template_id": "TPL-notice-001"}
 
@@ -24,7 +24,7 @@ def _close_window(ctx, openid=FARMER_A, hours=49):
         user.window_opened_at = ctx.clock() - timedelta(hours=hours)
 
 
-def test_reply_inside_the_window_is_queued_as_a_kf_text(console):
+def test_staff_reply_reaches_the_farmer_as_a_kf_message(console, fake_wechat):
     http, ctx, world = console
     answer = http.post(f"/admin/api/tickets/{world.ticket_a}/reply", json={"text": "您好，明天上门"},
                        headers=api_token(http, "staff_a"))
@@ -36,10 +36,13 @@ def test_reply_inside_the_window_is_queued_as_a_kf_text(console):
         assert ticket.first_response_at is not None and ticket.assignee_id == world.users["staff_a"]
         staff_msg = s.scalar(select(TicketMessage).where(TicketMessage.author == "staff"))
         assert staff_msg.delivery == "kf" and staff_msg.outbox_id == row.id
+    assert fake_wechat.received == []  # queued with the reply, sent by the worker
+    assert deliver(ctx) == 1
+    assert fake_wechat.texts_to(FARMER_A) == ["您好，明天上门"] and fake_wechat.texts_to(FARMER_B) == []
 
 
 @pytest.mark.parametrize("console", [TEMPLATE], indirect=True)
-def test_reply_past_the_window_falls_back_to_a_template_message(console):
+def test_reply_past_the_window_falls_back_to_a_template_message(console, fake_wechat):
     http, ctx, world = console
     _close_window(ctx)
     csrf = page_login(http, "staff_a")
@@ -48,6 +51,10 @@ def test_reply_past_the_window_falls_back_to_a_template_message(console):
     [row] = _outbox(ctx)
     assert row.kind == "template" and row.payload["template_id"] == "TPL-notice-001"
     assert all(len(field["value"]) <= 20 for field in row.payload["data"].values())
+    assert deliver(ctx) == 1
+    [sent] = fake_wechat.received
+    assert (sent["kind"], sent["openid"], sent["template_id"]) == ("template", FARMER_A, "TPL-notice-001")
+    assert fake_wechat.texts_to(FARMER_A) == []
 
 
 def test_reply_past_the_window_without_a_template_says_to_phone(console):
@@ -92,7 +99,7 @@ def test_canned_replies_and_notes(console):
     assert _outbox(ctx) == []  # a note never goes to the farmer
 
 
-def test_booking_status_change_records_an_event_and_notifies_the_farmer(console):
+def test_booking_status_change_records_an_event_and_notifies_the_farmer(console, fake_wechat):
     http, ctx, world = console
     headers = api_token(http, "staff_a")
     answer = http.post(f"/admin/api/requests/bookings/{world.booking_a}/status",
@@ -106,6 +113,9 @@ def test_booking_status_change_records_an_event_and_notifies_the_farmer(console)
             ("bookings", world.booking_a, "received", "scheduled")
         assert event.staff_id == world.users["staff_a"]
         assert s.get(Booking, world.booking_a).status == "scheduled"
+    deliver(ctx)
+    [notice] = fake_wechat.texts_to(FARMER_A)
+    assert "已排期" in notice and "5月3日上午作业" in notice
     detail = http.get(f"/admin/api/requests/bookings/{world.booking_a}", headers=headers).json()
     assert detail["events"][0]["to"] == "scheduled"
 
