@@ -1,9 +1,9 @@
 """The staff console under /admin: pages (cookie session + CSRF) and the JSON API (bearer token)."""
 
 import hmac
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -13,13 +13,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from admin import deadletters, inbox, requests
 from admin.accounts import ROLE_LABELS, Tokens, TooManyAttempts, authenticate
 from admin.canned import canned_replies
 from admin.dashboard import build as build_dashboard
 from admin.notify import DELIVERY_LABELS
-from admin.policy import Denied, NotLoggedIn, Staff, require_admin
+from admin.policy import Denied, NotLoggedIn, Staff, request_for, require_admin
 from bot.context import AppContext
 from bot.db import transaction
 from bot.models import AuditLog, ServiceCenter, StaffUser
@@ -105,7 +106,7 @@ class Console:
 
     async def changing_staff(self, request: Request) -> Staff:
         """The caller of a state-changing request: cookie callers must also present the CSRF token."""
-        staff = self.current_staff(request)
+        staff = await run_in_threadpool(self.current_staff, request)
         if request.state.via == "cookie":
             await self.check_csrf(request)
         return staff
@@ -159,7 +160,7 @@ def mount(app: FastAPI, ctx: AppContext) -> None:
             return JSONResponse({"detail": exc.message}, status_code=exc.status)
         staff = None
         try:
-            staff = console.current_staff(request)
+            staff = await run_in_threadpool(console.current_staff, request)
         except NotLoggedIn:
             pass
         return console.render(request, "error.html", status_code=exc.status, staff=staff, message=exc.message)
@@ -224,8 +225,6 @@ def api_routes(console: Console) -> APIRouter:
 
     @router.get("/requests/{kind}/{request_id}")
     def api_request(kind: str, request_id: int, staff: Reader) -> dict[str, Any]:
-        from admin.policy import request_for
-
         with console.tx() as session:
             row = request_for(session, staff, kind, request_id)
             data = requests.request_json(kind, row, requests.centers_by_id(session))
@@ -279,7 +278,8 @@ def page_routes(console: Console) -> APIRouter:
                            next: Annotated[str, Form()] = "/admin/tickets") -> Response:
         await console.check_csrf(request)
         try:
-            user = console.login(username[:64], password[:200], console.client_address(request))
+            user = await run_in_threadpool(console.login, username[:64], password[:200],
+                                           console.client_address(request))
         except TooManyAttempts:
             return back("/admin/login", error="too_many", next=safe_next(next))
         if user is None:
@@ -359,8 +359,6 @@ def page_routes(console: Console) -> APIRouter:
 
     @router.get("/requests/{kind}/{request_id}", response_class=HTMLResponse)
     def request_page(request: Request, kind: str, request_id: int, staff: Reader, sent: str = "") -> HTMLResponse:
-        from admin.policy import request_for
-
         with console.tx() as session:
             row = request_for(session, staff, kind, request_id)
             return console.render(request, "request.html", staff=staff, kind=kind, r=row,

@@ -40,6 +40,7 @@ class World:
 
 
 def load_test_pack() -> Any:
+    """The 忠县 pack (its FAQ feeds canned replies, its targets the dashboard)."""
     from knowledge import load_pack
 
     return load_pack("zhongxian")
