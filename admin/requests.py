@@ -33,6 +33,10 @@ KIND_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "bookkeeping_requests": [("org_name", "主体名称"), ("credit_code", "统一社会信用代码"),
                              ("monthly_vouchers", "月凭证数"), ("package", "套餐")],
 }
+# The CONTRACT's slot names as staff read them.
+SLOT_LABELS = {"township": "乡镇", "crop": "作物", "area_mu": "面积(亩)", "amount_yuan": "金额(元)", "service": "服务",
+               "member_type": "主体类型", "phone": "电话", "date": "日期", "name": "姓名", "purpose": "用途",
+               "org_name": "主体名称", "credit_code": "统一社会信用代码"}
 NOTICE = "您的{kind}（编号 {id}）{status}。"
 NOTICE_REASON = "原因：{reason}"
 NOTICE_TAIL = "如有疑问请回复“转人工”或致电服务中心。"

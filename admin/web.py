@@ -57,7 +57,7 @@ def page_environment(tz: str) -> Environment:
     env.filters["ago"] = ago
     env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
                        status_labels=requests.STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
-                       role_labels=ROLE_LABELS)
+                       role_labels=ROLE_LABELS, slot_labels=requests.SLOT_LABELS)
     return env
 
 

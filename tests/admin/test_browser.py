@@ -159,6 +159,8 @@ def test_booking_status_change_notifies_the_farmer(served, browser, fake_wechat)
     page.click("#status-form button[type=submit]")
     page.wait_for_selector("#delivery-notice")
     assert page.inner_text("#request-status") == "已确认"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "booking.png"), full_page=True)
     assert deliver(ctx) == 1
     [notice] = fake_wechat.texts_to(FARMER_A)
     assert "托管预约" in notice and "已确认" in notice and "5月3日上午作业" in notice
