@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from admin import deadletters, inbox, requests
 from admin.accounts import ROLE_LABELS, Tokens, TooManyAttempts, authenticate
 from admin.canned import canned_replies
+from admin.dashboard import INTENT_LABELS
 from admin.dashboard import build as build_dashboard
 from admin.notify import DELIVERY_LABELS
 from admin.policy import Denied, NotLoggedIn, Staff, request_for, require_admin
@@ -57,7 +58,7 @@ def page_environment(tz: str) -> Environment:
     env.filters["ago"] = ago
     env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
                        status_labels=requests.STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
-                       role_labels=ROLE_LABELS, slot_labels=requests.SLOT_LABELS)
+                       role_labels=ROLE_LABELS, slot_labels=requests.SLOT_LABELS, intent_labels=INTENT_LABELS)
     return env
 
 
