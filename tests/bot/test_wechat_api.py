@@ -15,6 +15,14 @@ def settings(make_settings, fake_wechat):
     return make_settings(**fake_wechat.settings_overrides())
 
 
+@pytest.fixture
+def embedded(sqlite_engine):
+    """One store for tests about WeChat's answers rather than about sharing the token."""
+    from bot.store_sql import SqlStore
+
+    return SqlStore(sqlite_engine)
+
+
 def test_send_text_reaches_the_user_with_one_token_fetch(settings, store, fake_wechat):
     api = WechatApi(settings, store)
     api.send_text("oFarmer1", "您好，您的托管预约已确认")
@@ -23,9 +31,9 @@ def test_send_text_reaches_the_user_with_one_token_fetch(settings, store, fake_w
     assert fake_wechat.token_fetches == 1
 
 
-def test_send_template_carries_template_data_and_url(settings, store, fake_wechat):
+def test_send_template_carries_template_data_and_url(settings, embedded, fake_wechat):
     data = {"thing1": {"value": "预约已受理"}, "time3": {"value": "2026-05-01 09:00"}}
-    answer = WechatApi(settings, store).send_template("oFarmer2", "TPL_NOTICE", data, url="https://example.org/b/1")
+    answer = WechatApi(settings, embedded).send_template("oFarmer2", "TPL_NOTICE", data, url="https://example.org/b/1")
     [sent] = fake_wechat.received
     assert (sent["kind"], sent["openid"], sent["template_id"], sent["data"], sent["url"]) == (
         "template", "oFarmer2", "TPL_NOTICE", data, "https://example.org/b/1")
@@ -61,8 +69,8 @@ def test_a_restarted_worker_reuses_the_stored_token(settings, store, fake_wechat
 
 
 @pytest.mark.parametrize("kind", ["invalid_credential", "expired_token"])
-def test_token_error_refetches_once_and_sends(settings, store, fake_wechat, kind):
-    api = WechatApi(settings, store)
+def test_token_error_refetches_once_and_sends(settings, embedded, fake_wechat, kind):
+    api = WechatApi(settings, embedded)
     api.send_text("oFarmer1", "预热")
     fake_wechat.fail_next(kind)
     api.send_text("oFarmer1", "换了令牌也送达")
@@ -70,10 +78,10 @@ def test_token_error_refetches_once_and_sends(settings, store, fake_wechat, kind
     assert fake_wechat.token_fetches == 2
 
 
-def test_token_error_twice_in_a_row_is_permanent(settings, store, fake_wechat):
+def test_token_error_twice_in_a_row_is_permanent(settings, embedded, fake_wechat):
     fake_wechat.fail_next("invalid_credential", 2)
     with pytest.raises(PermanentError) as caught:
-        WechatApi(settings, store).send_text("oFarmer1", "x")
+        WechatApi(settings, embedded).send_text("oFarmer1", "x")
     assert caught.value.errcode == 40001
     assert fake_wechat.token_fetches == 2
     assert fake_wechat.received == []
@@ -114,23 +122,23 @@ def test_token_is_fetched_again_once_it_expires(settings, store, fake_wechat):
     ("busy", TransientError, -1),
     ("http500", TransientError, None),
 ])
-def test_wechat_errors_become_typed_exceptions(settings, store, fake_wechat, kind, error, errcode):
+def test_wechat_errors_become_typed_exceptions(settings, embedded, fake_wechat, kind, error, errcode):
     fake_wechat.fail_next(kind)
     with pytest.raises(error) as caught:
-        WechatApi(settings, store).send_text("oFarmer1", "x")
+        WechatApi(settings, embedded).send_text("oFarmer1", "x")
     assert caught.value.errcode == errcode
     assert fake_wechat.received == []
 
 
-def test_window_closed_is_not_mistaken_for_a_retryable_error(settings, store, fake_wechat):
+def test_window_closed_is_not_mistaken_for_a_retryable_error(settings, embedded, fake_wechat):
     fake_wechat.fail_next("window_closed")
     with pytest.raises(PermanentError):
-        WechatApi(settings, store).send_text("oFarmer1", "x")
+        WechatApi(settings, embedded).send_text("oFarmer1", "x")
     assert not issubclass(WindowClosed, TransientError)
 
 
-def test_a_stalled_api_is_a_transient_error(settings, store, fake_wechat):
-    api = WechatApi(settings, store, timeout=0.2)
+def test_a_stalled_api_is_a_transient_error(settings, embedded, fake_wechat):
+    api = WechatApi(settings, embedded, timeout=0.2)
     api.send_text("oFarmer1", "预热")
     fake_wechat.slow_seconds = 0.6
     fake_wechat.fail_next("slow")
@@ -138,21 +146,21 @@ def test_a_stalled_api_is_a_transient_error(settings, store, fake_wechat):
         api.send_text("oFarmer1", "慢")
 
 
-def test_an_unreachable_api_is_a_transient_error(make_settings, store):
+def test_an_unreachable_api_is_a_transient_error(make_settings, embedded):
     settings = make_settings(wechat_api_base="http://127.0.0.1:1", wechat_secret="s")
     with pytest.raises(TransientError):
-        WechatApi(settings, store, timeout=1).send_text("oFarmer1", "x")
+        WechatApi(settings, embedded, timeout=1).send_text("oFarmer1", "x")
 
 
 @pytest.mark.parametrize("kind, error", [("busy", TransientError), ("http500", TransientError)])
-def test_token_fetch_failures_are_typed(settings, store, fake_wechat, kind, error):
+def test_token_fetch_failures_are_typed(settings, embedded, fake_wechat, kind, error):
     fake_wechat.fail_next(kind, on="token")
     with pytest.raises(error):
-        WechatApi(settings, store).send_text("oFarmer1", "x")
-    WechatApi(settings, store).send_text("oFarmer1", "恢复后")
+        WechatApi(settings, embedded).send_text("oFarmer1", "x")
+    WechatApi(settings, embedded).send_text("oFarmer1", "恢复后")
     assert fake_wechat.texts_to("oFarmer1") == ["恢复后"]
 
 
-def test_outbound_is_off_without_a_secret(make_settings, store):
-    assert make_wechat_api(make_settings(), store) is None
-    assert isinstance(make_wechat_api(make_settings(wechat_secret="s"), store), WechatApi)
+def test_outbound_is_off_without_a_secret(make_settings, embedded):
+    assert make_wechat_api(make_settings(), embedded) is None
+    assert isinstance(make_wechat_api(make_settings(wechat_secret="s"), embedded), WechatApi)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -71,6 +72,7 @@ class FakeWechatApi:
     _tokens: set[str] = field(default_factory=set)
     _faults: list[_Fault] = field(default_factory=list)
     _next_msgid: int = 1000
+    _epoch: int = 0  # bumped by reset(): a request still stalled from an earlier test records nothing
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ---- knobs ----------------------------------------------------------------------------
@@ -88,6 +90,7 @@ class FakeWechatApi:
 
     def reset(self) -> None:
         with self._lock:
+            self._epoch += 1
             self.received.clear()
             self.attempts.clear()
             self._tokens.clear()
@@ -128,7 +131,8 @@ class FakeWechatApi:
             time.sleep(self.slow_seconds)
         with self._lock:
             self.token_fetches += 1
-            token = f"FAKE_TOKEN_{self.token_fetches}_{'x' * 140}"  # real tokens are long; callers must store them whole
+            # Unique across resets; long like real ones (callers must store them whole).
+            token = f"FAKE_TOKEN_{self._epoch}_{self.token_fetches}_{uuid.uuid4().hex}_{'x' * 100}"
             self._tokens.add(token)
             return 200, {"access_token": token, "expires_in": self.expires_in}
 
@@ -136,6 +140,7 @@ class FakeWechatApi:
         kind = SEND_PATHS[path]
         openid = body.get("touser")
         token = query.get("access_token", "")
+        epoch = self._epoch
         fault = self._take_fault("send")
         if fault == "slow":
             time.sleep(self.slow_seconds)
@@ -144,6 +149,8 @@ class FakeWechatApi:
             self._attempt(path, openid, answer.get("errcode", status))
             return status, answer
         with self._lock:
+            if epoch != self._epoch:
+                return 200, {"errcode": -1, "errmsg": "system error (request from an earlier test)"}
             if token not in self._tokens:
                 self.attempts.append({"path": path, "openid": openid, "errcode": 40001})
                 return 200, {"errcode": 40001, "errmsg": ERRORS["invalid_credential"][1]}
@@ -194,7 +201,10 @@ def _handler_for(fake: FakeWechatApi) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting (a "slow" fault): nothing to tell it
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             path, query = self._query()
