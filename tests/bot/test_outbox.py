@@ -15,6 +15,7 @@ from bot.outbox import (OutboxWorker, backoff_seconds, enqueue, enqueue_text, re
                         start_in_process)
 from bot.store_sql import SqlStore
 from bot.wechat_api import WechatApi
+from tests.fakes.threads import run_in_threads
 
 
 class Clock:
@@ -105,19 +106,14 @@ def test_two_workers_deliver_fifty_messages_exactly_once(sessions, settings, eng
         workers = [OutboxWorker(sessions, WechatApi(settings, SqlStore(engine)), clock=clock, batch=5),
                    OutboxWorker(session_factory(second_engine), WechatApi(settings, SqlStore(second_engine)),
                                 clock=clock, batch=5)]
-        delivered = [0, 0]
-        start = threading.Barrier(2)
 
-        def drain(n: int) -> None:
-            start.wait()
+        def drain(n: int) -> int:
+            delivered = 0
             while (got := workers[n].deliver_due()) or _pending(sessions):
-                delivered[n] += got
+                delivered += got
+            return delivered
 
-        threads = [threading.Thread(target=drain, args=(n,)) for n in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        delivered = run_in_threads(drain, 2)
     finally:
         second_engine.dispose()
     texts = [m["text"] for m in fake_wechat.received]
@@ -255,19 +251,8 @@ def test_same_dedup_key_returns_the_first_row(sessions):
 
 
 def test_concurrent_enqueues_of_one_dedup_key_make_one_row(sessions, engine):
-    start = threading.Barrier(6)
-    ids: list[int] = []
-
-    def attempt() -> None:
-        start.wait()
-        ids.append(queue_text(sessions, dedup_key="reply:oRace:9"))
-
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(ids) == 6 and len(set(ids)) == 1
+    ids = run_in_threads(lambda n: queue_text(sessions, text=f"第{n}次", dedup_key="reply:oRace:9"), 6)
+    assert len(set(ids)) == 1
     assert count_rows(sessions) == 1
 
 

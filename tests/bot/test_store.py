@@ -10,6 +10,7 @@ from bot.db import make_engine
 from bot.store import LockTimeout
 from bot.store_redis import RedisStore
 from bot.store_sql import SqlStore
+from tests.fakes.threads import run_in_threads
 
 
 @pytest.fixture
@@ -61,19 +62,8 @@ def test_add_sets_only_when_absent_or_expired(store):
 
 def test_add_racing_from_eight_threads_has_one_winner(store, twin):
     stores = [store, twin()]
-    start = threading.Barrier(8)
-    wins: list[int] = []
-
-    def race(n: int) -> None:
-        start.wait()
-        if stores[n % 2].add("dedup:oRace:42", n, ttl=60):
-            wins.append(n)
-
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    won = run_in_threads(lambda n: stores[n % 2].add("dedup:oRace:42", n, ttl=60), 8)
+    wins = [n for n, ok in enumerate(won) if ok]
     assert len(wins) == 1
     assert store.get("dedup:oRace:42") == wins[0]
 
@@ -100,11 +90,7 @@ def test_incr_from_threads_loses_no_count(store, twin):
         for _ in range(10):
             stores[n % 2].incr("rate:busy", ttl=60)
 
-    threads = [threading.Thread(target=bump, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(bump, 4)
     assert store.incr("rate:busy", ttl=60) == 41
 
 
@@ -131,11 +117,7 @@ def test_lock_serialises_read_modify_write_across_workers(store, twin):
                 time.sleep(0.001)  # widen the window a lost update would need
                 stores[n % 2].set("tally", current + 1)
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(work, 4)
     assert store.get("tally") == 20
 
 

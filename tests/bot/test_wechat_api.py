@@ -1,13 +1,13 @@
 """The outbound WeChat client against the local fake API: token sharing, retries on token errors, typed errors."""
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 from bot.wechat_api import (PermanentError, QuotaExceeded, TransientError, WechatApi, WindowClosed,
                             make_wechat_api)
+from tests.fakes.threads import run_in_threads
 
 
 @pytest.fixture
@@ -42,22 +42,7 @@ def test_send_template_carries_template_data_and_url(settings, embedded, fake_we
 
 def test_ten_concurrent_callers_on_two_workers_fetch_the_token_once(settings, store, fake_wechat):
     workers = [WechatApi(settings, store), WechatApi(settings, store)]
-    start = threading.Barrier(10)
-    errors: list[BaseException] = []
-
-    def call(n: int) -> None:
-        start.wait()
-        try:
-            workers[n % 2].send_text(f"oFarmer{n}", f"消息{n}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=call, args=(n,)) for n in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_in_threads(lambda n: workers[n % 2].send_text(f"oFarmer{n}", f"消息{n}"), 10)
     assert fake_wechat.token_fetches == 1
     assert len(fake_wechat.received) == 10
 
@@ -91,17 +76,7 @@ def test_revoked_token_is_refetched_once_by_concurrent_workers(settings, store, 
     workers = [WechatApi(settings, store), WechatApi(settings, store)]
     workers[0].send_text("oFarmer0", "预热")
     fake_wechat.invalidate_tokens()  # e.g. someone fetched a token with the same AppID elsewhere
-    start = threading.Barrier(6)
-
-    def call(n: int) -> None:
-        start.wait()
-        workers[n % 2].send_text(f"oFarmer{n}", "令牌失效后")
-
-    threads = [threading.Thread(target=call, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(lambda n: workers[n % 2].send_text(f"oFarmer{n}", "令牌失效后"), 6)
     assert fake_wechat.token_fetches == 2
     assert len(fake_wechat.received) == 7
 
