@@ -1,13 +1,14 @@
 """The staff console under /admin: pages (cookie session + CSRF) and the JSON API (bearer token)."""
 
 import hmac
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
@@ -27,6 +28,7 @@ from bot.db import transaction
 from bot.models import AuditLog, ServiceCenter, StaffUser
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
 COOKIE = "nongbot_admin"
 API = "/admin/api"
 
@@ -81,7 +83,7 @@ class Console:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.tokens = Tokens(ctx.settings.secret_key or _refuse_without_key())
+        self.tokens = Tokens(ctx.settings.secret_key)
         self.pages = page_environment(ctx.settings.timezone)
 
     # ---- identity ---------------------------------------------------------------------
@@ -143,12 +145,17 @@ class Console:
         raise TooManyAttempts()
 
 
-def _refuse_without_key() -> str:
-    raise RuntimeError("NONGBOT_SECRET_KEY must be set to sign staff sessions")
-
-
 def mount(app: FastAPI, ctx: AppContext) -> None:
     """Add the staff console: /admin pages, /admin/api JSON, /admin/static assets."""
+    if not ctx.settings.secret_key:
+        # Without a key nobody can log in safely; the webhook keeps serving farmers meanwhile.
+        log.warning("staff console disabled: set NONGBOT_SECRET_KEY to sign staff sessions")
+
+        @app.api_route("/admin{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+        def console_disabled(rest: str) -> Response:
+            return PlainTextResponse("工作台未启用：请设置 NONGBOT_SECRET_KEY（staff console disabled）",
+                                     status_code=503)
+        return
     console = Console(ctx)
     app.state.admin_console = console
     app.mount("/admin/static", StaticFiles(directory=str(HERE / "static")), name="admin-static")

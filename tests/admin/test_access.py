@@ -253,3 +253,17 @@ def test_demo_admin_is_created_once_with_a_generated_password(console):
     assert username == "admin" and password and len(password) >= 8
     assert ensure_demo_admin(ctx) == ("admin", None)
     assert http.post("/admin/api/login", json={"username": "admin", "password": password}).status_code == 200
+
+
+def test_without_a_secret_key_the_console_is_closed_and_the_bot_still_serves(make_settings, sqlite_engine):
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+    from tests.admin.conftest import _SilentResponder, build_console_ctx
+
+    settings = make_settings(database_url=sqlite_engine.url.render_as_string(hide_password=False),
+                             deliver_in_process=False, secret_key="")
+    with TestClient(create_app(ctx=build_console_ctx(settings, sqlite_engine), responder=_SilentResponder())) as http:
+        assert http.get("/admin/tickets").status_code == 503
+        assert http.post("/admin/api/login", json={"username": "a", "password": "b"}).status_code == 503
+        assert http.get("/healthz").status_code == 200
