@@ -12,15 +12,19 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
 from bot.db import transaction
 from bot.inbound import Inbound, Outcome
+from bot.kf_window import note_user_action
 from bot.models import MessageLog, WechatUser, utcnow
+from bot.outbox import enqueue_text
 from bot.wechat import split_for_wechat
 
 log = logging.getLogger(__name__)
@@ -98,7 +102,6 @@ class Gateway:
         key = inbound.dedup_key
         try:
             with self.ctx.store.lock(f"user:{inbound.openid}", ttl=USER_LOCK_SECONDS, wait=USER_LOCK_SECONDS):
-                self._touch_user(inbound)
                 outcome = self.responder.respond(inbound)
         except Exception:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             log.exception("responder failed for %s", key)
@@ -114,43 +117,43 @@ class Gateway:
         self.ctx.store.set(f"reply:{key}", {"text": passive}, ttl=self.ctx.settings.dedup_ttl_seconds)
         return passive
 
-    def _touch_user(self, inbound: Inbound) -> None:
+    def _record(self, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str]) -> None:
+        """One transaction: the user's last-seen and 客服 window, the message log, and what the
+        passive reply could not carry queued for 客服 delivery."""
         now = utcnow()
         with transaction(self.ctx.sessions) as session:
-            user = session.scalar(select(WechatUser).where(WechatUser.openid == inbound.openid))
-            if user is None:
-                user = WechatUser(openid=inbound.openid, first_seen=now)
-                session.add(user)
-                try:
-                    session.flush()
-                except IntegrityError:  # created meanwhile by another worker
-                    session.rollback()
-                    user = session.scalar(select(WechatUser).where(WechatUser.openid == inbound.openid))
-            user.last_seen = now
-            if inbound.event == "unsubscribe":
-                user.subscribed = False
-            elif inbound.event == "subscribe":
-                user.subscribed = True
-            opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
-            if opener:
-                note_user_action(session, inbound.openid, opener, now)
-
-    def _record(self, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str]) -> None:
-        """Log the exchange and queue what the passive reply could not carry, in one transaction."""
-        from bot.outbox import enqueue_text
-
-        with transaction(self.ctx.sessions) as session:
-            session.add(MessageLog(openid=inbound.openid, direction="in", msg_type=inbound.event or inbound.kind,
-                                   msg_id=inbound.msg_id, content=_inbound_content(inbound),
-                                   media_id=inbound.media_id, intent=outcome.intent,
-                                   confidence=outcome.confidence,
-                                   extra={"event_key": inbound.event_key} if inbound.event_key else {}))
-            for text in texts:
-                session.add(MessageLog(openid=inbound.openid, direction="out", msg_type="text", content=text,
-                                       extra={"via": "outbox" if text in later else "passive"}))
+            self._touch_user(session, inbound, now)
+            rows = [dict(openid=inbound.openid, direction="in", msg_type=inbound.event or inbound.kind,
+                         msg_id=inbound.msg_id, content=_inbound_content(inbound), media_id=inbound.media_id,
+                         intent=outcome.intent, confidence=outcome.confidence,
+                         extra={"event_key": inbound.event_key} if inbound.event_key else {}, created_at=now)]
+            passive_count = len(texts) - len(later)
+            rows += [dict(openid=inbound.openid, direction="out", msg_type="text", msg_id=None, content=text,
+                          media_id=None, intent=None, confidence=None,
+                          extra={"via": "passive" if index < passive_count else "outbox"}, created_at=now)
+                     for index, text in enumerate(texts)]
+            session.execute(insert(MessageLog), rows)
             for index, text in enumerate(later):
                 enqueue_text(session, inbound.openid, text, source="reply",
                              dedup_key=f"reply:{inbound.dedup_key}:{index}")
+
+    @staticmethod
+    def _touch_user(session: Session, inbound: Inbound, now: datetime) -> None:
+        user = session.scalar(select(WechatUser).where(WechatUser.openid == inbound.openid))
+        if user is None:
+            user = WechatUser(openid=inbound.openid, first_seen=now)
+            try:
+                with session.begin_nested():
+                    session.add(user)
+            except IntegrityError:  # created meanwhile by another worker
+                user = session.scalar(select(WechatUser).where(WechatUser.openid == inbound.openid))
+        user.last_seen = now
+        if inbound.event in ("subscribe", "unsubscribe"):
+            user.subscribed = inbound.event == "subscribe"
+        opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
+        if opener:
+            session.flush()
+            note_user_action(session, inbound.openid, opener, now)
 
     def _remember_location(self, inbound: Inbound) -> None:
         self.ctx.store.set(f"location:{inbound.openid}", {"lat": inbound.lat, "lon": inbound.lon},
@@ -165,15 +168,3 @@ def _inbound_content(inbound: Inbound) -> str | None:
     if inbound.kind == "link":
         return f"{inbound.title or ''} {inbound.url or ''}".strip()
     return inbound.event_key
-
-
-def note_user_action(session, openid: str, kind: str, now) -> None:  # noqa: ANN001
-    """Record what opened the user's 客服 window (rules live in bot.kf_window)."""
-    try:
-        from bot.kf_window import note_user_action as note
-    except ImportError:  # the console's window rules land separately
-        user = session.scalar(select(WechatUser).where(WechatUser.openid == openid))
-        if user is not None:
-            user.window_opened_at, user.window_opened_by = now, kind
-        return
-    note(session, openid, kind, now)
