@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import signal
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -208,11 +209,19 @@ def run_worker(settings: Any, stop_event: threading.Event | None = None) -> None
     try:
         api = make_wechat_api(settings, make_store(settings, engine))
         worker = OutboxWorker(session_factory(engine), api)
-        _loop(worker, settings.outbox_poll_seconds, stop_event or threading.Event())
+        _loop(worker, settings.outbox_poll_seconds, stop_event or _stop_on_sigterm())
     except KeyboardInterrupt:
         pass
     finally:
         engine.dispose()
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """An event set by SIGTERM (a service manager stopping `nongbot worker`), so the current send finishes."""
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    return stop
 
 
 def start_in_process(ctx: Any) -> Callable[[], None]:

@@ -190,3 +190,18 @@ def test_embedded_store_purges_expired_rows(engine):
     assert store.purge_expired() == 1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(StoreEntry)).scalar() == 2
+
+
+def test_embedded_store_leaves_other_transactions_on_the_engine_alone(engine):
+    # The store runs its statements in autocommit; connections it hands back must be transactional again.
+    from sqlalchemy import insert
+
+    from bot.models import StoreEntry
+
+    store = SqlStore(engine)
+    for n in range(10):
+        store.set(f"warm:{n}", n)
+        with engine.connect() as conn:
+            conn.execute(insert(StoreEntry).values(key=f"rolled-back:{n}", value="1"))
+            conn.rollback()
+        assert store.get(f"rolled-back:{n}") is None
