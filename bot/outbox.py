@@ -136,9 +136,12 @@ class OutboxWorker:
                 self._warned_disabled = True
             return 0
         sent = 0
-        for row in self.claim():
+        claimed = self.claim()
+        for index, row in enumerate(claimed):
             if self.clock() >= row.claimed_until - timedelta(seconds=CLAIM_SAFETY_SECONDS):
-                break  # our claim is about to run out: leave the rest for the next claim
+                # Our claim is about to run out: hand the rest back rather than risk a second sender.
+                self._release(claimed[index:])
+                break
             sent += self._deliver(row)
         return sent
 
@@ -195,7 +198,17 @@ class OutboxWorker:
         stmt = (update(m).where(m.id == row.id, m.status == "sending", m.claimed_until == row.claimed_until)
                 .values(claimed_until=None, **values).execution_options(synchronize_session=False))
         with self.sessions() as session, session.begin():
-            session.execute(stmt)
+            if session.execute(stmt).rowcount == 0:
+                log.warning("outbox %s: claim lost before its outcome (%s) was written", row.id, values["status"])
+
+    def _release(self, rows: list[Claimed]) -> None:
+        m = OutboxMessage
+        with self.sessions() as session, session.begin():
+            for row in rows:
+                session.execute(update(m).where(m.id == row.id, m.status == "sending",
+                                                m.claimed_until == row.claimed_until)
+                                .values(status="pending", claimed_until=None, attempts=m.attempts - 1)
+                                .execution_options(synchronize_session=False))
 
 
 # ---- running it --------------------------------------------------------------------------------------
