@@ -1,0 +1,93 @@
+"""Dates farmers write, resolved against a given today: 明天, 下周三, 这个月底, 11月25号, 25号."""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from intents.numbers import cn_to_number
+
+_N = r"[0-9零〇一二两三四五六七八九十]+"
+_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
+            "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+_PATTERNS = [
+    ("relative", re.compile(r"大后天|后天|明天|明日|今天|今日")),
+    ("week", re.compile(r"(下下|下个|下|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日天末1-7])")),
+    ("month_end", re.compile(r"(这个|这|本|下个|下)?月底")),
+    ("month_day", re.compile(rf"(下个月|下月|({_N})月)({_N})[号日]")),
+    ("day", re.compile(rf"(?<![0-9月])({_N})[号]")),
+]
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    value: str          # ISO date, or the text when it cannot be resolved
+    start: int
+    end: int
+
+
+def _int(token: str) -> int | None:
+    v = cn_to_number(token)
+    return int(v) if v is not None and float(v).is_integer() else None
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _next_month(d: date) -> tuple[int, int]:
+    return (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+
+
+def _resolve(kind: str, m: re.Match, today: date) -> date | None:
+    if kind == "relative":
+        return today + timedelta(days=_RELATIVE[m.group()])
+    if kind == "week":
+        prefix, wd = m.group(1) or "", _WEEKDAY[m.group(2)]
+        monday = today - timedelta(days=today.weekday())
+        if prefix.startswith("下下"):
+            return monday + timedelta(days=14 + wd)
+        if prefix.startswith("下"):
+            return monday + timedelta(days=7 + wd)
+        target = monday + timedelta(days=wd)
+        # a bare 周三 already past this week means the coming one
+        return target if prefix or target >= today else target + timedelta(days=7)
+    if kind == "month_end":
+        y, mo = _next_month(today) if (m.group(1) or "").startswith("下") else (today.year, today.month)
+        return date(y, mo, calendar.monthrange(y, mo)[1])
+    if kind == "month_day":
+        day = _int(m.group(3))
+        if m.group(2):
+            month = _int(m.group(2))
+            if not month or not day:
+                return None
+            year = today.year + (1 if month < today.month else 0)
+            return _safe(year, month, day)
+        y, mo = _next_month(today)
+        return _safe(y, mo, day) if day else None
+    if kind == "day":
+        day = _int(m.group(1))
+        if not day or day > 31:
+            return None
+        y, mo = (today.year, today.month) if day >= today.day else _next_month(today)
+        return _safe(y, mo, day)
+    return None
+
+
+def find_date(text: str, today: date | None) -> DateMatch | None:
+    """First date expression in text; ISO when it resolves against today."""
+    found: list[tuple[int, int, str, re.Match]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            found.append((m.start(), -(m.end() - m.start()), kind, m))
+    if not found:
+        return None
+    found.sort()
+    start, neg_len, kind, m = found[0]
+    resolved = _resolve(kind, m, today) if today else None
+    return DateMatch(resolved.isoformat() if resolved else m.group(), m.start(), m.end())

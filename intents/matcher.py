@@ -1,0 +1,202 @@
+"""Intent scoring: fuzzy pinyin phrase similarity + keyword evidence, per clause, with negation."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from intents.catalogue import COURTESY, INTENTS, IntentEntry
+from intents.negation import inside
+from intents.normalize import BOUNDARY, Normalized, Normalizer
+from intents.pinyin import Syllables, syllables
+
+ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
+OUT_OF_SCOPE_FLOOR = 0.45
+TEMPERATURE = 0.25      # softmax temperature turning raw scores into confidences
+SIDE_FACTOR = 0.7       # asks introduced by 顺便问下/另外 rank below the main ask
+PRIORITY = {"check_status": 1.3, "human_agent": 1.1, "out_of_scope": 1.15}   # INTENTS.md rules 2, 9, spam: these win ties
+PHRASE_LIMIT = 40
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    intent: str
+    keyword: str
+    weight: float
+    start: int          # normalized text
+    end: int
+    via: str            # "text" or "pinyin"
+
+
+@dataclass
+class Segment:
+    start: int
+    end: int
+    side: bool
+    scores: dict[str, float] = field(default_factory=dict)
+    best_phrase: dict[str, tuple[str, float]] = field(default_factory=dict)
+    hits: list[KeywordHit] = field(default_factory=list)
+
+    def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
+        cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
+        if not cands:
+            return "out_of_scope", 0.0
+        s, n = max(cands)
+        return n, s
+
+
+@dataclass
+class MatchResult:
+    intent: str
+    ranking: list[tuple[str, float]]
+    secondary: list[str]
+    segments: list[Segment]
+    scores: dict[str, float]
+
+
+class IntentMatcher:
+    def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
+                 side_markers: list[str], sequence_markers: list[str]):
+        self._normalize = normalizer
+        self._choices: list[str] = []
+        self._choice_intent: list[str] = []
+        self._choice_text: list[str] = []
+        for name, entry in catalogue.items():
+            for phrase in entry.phrases:
+                norm = normalizer(phrase).text.replace(BOUNDARY, "")
+                key = syllables(norm).joined
+                if key:
+                    self._choices.append(key)
+                    self._choice_intent.append(name)
+                    self._choice_text.append(phrase)
+        self._raw_keywords: list[tuple[str, str, float]] = []            # single characters: text only
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str, str, float]]] = {}
+        for name, entry in catalogue.items():
+            for kw, weight in entry.keywords.items():
+                norm = normalizer(kw).text.replace(BOUNDARY, "")
+                w = weight * (0.6 if len(norm) == 1 else 1.0)
+                self._raw_keywords.append((norm, name, w))
+                syl = syllables(norm).tokens
+                if len(syl) >= 2:
+                    self._by_first.setdefault(syl[0], []).append((syl, kw, name, w))
+        markers = sorted([(m, True) for m in side_markers] + [(m, False) for m in sequence_markers],
+                         key=lambda x: -len(x[0]))
+        self._side = {m: side for m, side in markers}
+        self._marker_re = re.compile("|".join(re.escape(m) for m, _ in markers)) if markers else None
+
+    @property
+    def phrase_count(self) -> int:
+        return len(self._choices)
+
+    def segments(self, norm: Normalized) -> list[Segment]:
+        text = norm.text
+        cuts: list[tuple[int, bool]] = [(0, False)]
+        if self._marker_re:
+            for m in self._marker_re.finditer(text):
+                if m.start() > 0:
+                    cuts.append((m.start(), self._side[m.group()]))
+                else:
+                    cuts[0] = (0, self._side[m.group()])
+        segs = []
+        for k, (start, side) in enumerate(cuts):
+            end = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
+            # punctuation also separates asks; a clause after a side marker stays side until the next marker
+            sub_start = start
+            for i in range(start, end + 1):
+                if i == end or text[i] == BOUNDARY:
+                    if i > sub_start:
+                        segs.append(Segment(sub_start, i, side))
+                    sub_start = i + 1
+        return segs
+
+    def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
+        hits = []
+        for kw, name, w in self._raw_keywords:
+            i = text.find(kw)
+            while i >= 0:
+                hits.append(KeywordHit(name, kw, w, i, i + len(kw), "text"))
+                i = text.find(kw, i + 1)
+        toks = syl.tokens
+        for i, tok in enumerate(toks):
+            for kw_syl, kw, name, w in self._by_first.get(tok, ()):
+                n = len(kw_syl)
+                if toks[i:i + n] == kw_syl:
+                    hits.append(KeywordHit(name, kw, w, syl.spans[i][0], syl.spans[i + n - 1][1], "pinyin"))
+        # longest evidence first; a word counts once (收购发票 is not also 收购)
+        hits.sort(key=lambda h: (-(h.end - h.start), -h.weight, h.via != "text"))
+        taken: list[KeywordHit] = []
+        used = [False] * len(text)
+        for h in hits:
+            if any(used[h.start:h.end]):
+                continue
+            if inside(negated, h.start, h.end):
+                continue
+            for j in range(h.start, h.end):
+                used[j] = True
+            taken.append(h)
+        return taken
+
+    def _phrase_scores(self, key: str, seg: Segment) -> None:
+        if not key:
+            return
+        for choice, score, idx in process.extract(key, self._choices, scorer=fuzz.ratio,
+                                                  limit=PHRASE_LIMIT, score_cutoff=40):
+            name = self._choice_intent[idx]
+            if name not in seg.best_phrase or score / 100 > seg.best_phrase[name][1]:
+                seg.best_phrase[name] = (self._choice_text[idx], score / 100)
+
+    def match(self, norm: Normalized, negated: list[tuple[int, int]]) -> MatchResult:
+        text = norm.text
+        positive = "".join(BOUNDARY if inside(negated, i, i + 1) else c for i, c in enumerate(text))
+        syl_all = syllables(text)
+        hits = self.keyword_hits(text, syl_all, negated)
+        segs = self.segments(norm)
+        for seg in segs:
+            seg_text = positive[seg.start:seg.end].replace(BOUNDARY, "")
+            self._phrase_scores(syllables(seg_text).joined, seg)
+            seg.hits = [h for h in hits if seg.start <= h.start < seg.end]
+            kw: dict[str, float] = {}
+            for h in seg.hits:
+                kw[h.intent] = kw.get(h.intent, 0.0) + h.weight
+            for name in set(kw) | set(seg.best_phrase):
+                sim = seg.best_phrase.get(name, ("", 0.0))[1]
+                raw = max(0.0, (sim - 0.4) / 0.6) + 0.7 * min(kw.get(name, 0.0), 2.5)
+                seg.scores[name] = raw * PRIORITY.get(name, 1.0) * (SIDE_FACTOR if seg.side else 1.0)
+        overall: dict[str, float] = {n: 0.0 for n in INTENTS}
+        for seg in segs:
+            for name, s in seg.scores.items():
+                overall[name] = max(overall[name], s)
+        overall["out_of_scope"] = max(overall["out_of_scope"], OUT_OF_SCOPE_FLOOR)
+        primary = self._primary(segs, overall)
+        secondary = []
+        for seg in segs:
+            for exclude in (COURTESY, frozenset()):
+                name, s = seg.top(exclude)
+                if s >= ACCEPT and name not in (primary, "out_of_scope") and name not in secondary:
+                    secondary.append(name)
+                    break
+        for name in COURTESY:   # courtesy wrapped around a request is noted, never primary
+            if name != primary and name not in secondary and any(h.intent == name for h in hits):
+                secondary.append(name)
+        overall[primary] = max(overall.values()) + 1e-6
+        exps = {n: math.exp(s / TEMPERATURE) for n, s in overall.items()}
+        total = sum(exps.values())
+        ranking = sorted(((n, e / total) for n, e in exps.items()), key=lambda x: -x[1])
+        return MatchResult(primary, ranking, secondary, segs, overall)
+
+    @staticmethod
+    def _primary(segs: list[Segment], overall: dict[str, float]) -> str:
+        substantive = {n: s for n, s in overall.items() if n not in COURTESY}
+        best_name = max(substantive, key=substantive.get)
+        best = substantive[best_name]
+        if best >= ACCEPT:
+            bar = max(ACCEPT, 0.6 * best)
+            for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
+                name, s = seg.top(COURTESY)
+                if s >= bar:
+                    return name
+            return best_name
+        courtesy = max(COURTESY, key=lambda n: overall[n])
+        return courtesy if overall[courtesy] >= ACCEPT else "out_of_scope"

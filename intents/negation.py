@@ -1,0 +1,47 @@
+"""Negation scopes (不是要贷款 / 不要复合肥) in normalized text, so negated words give no intent or slot."""
+from __future__ import annotations
+
+import re
+
+from intents.normalize import BOUNDARY
+
+# 是不是 / 要不要 / 用不用 are questions, not negations
+_QUESTION_BEFORE = {"不是": "是", "不要": "要", "不用": "用", "不想": "想", "不需要": "需"}
+
+
+class NegationScopes:
+    def __init__(self, cues: list[str], skip: list[str], contrast: list[str]):
+        self._cue = re.compile("|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)))
+        self._skip = sorted(skip, key=len, reverse=True)
+        self._contrast = sorted(contrast, key=len, reverse=True)
+
+    def __call__(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) ranges of normalized text that are negated, cue included."""
+        scopes = []
+        for m in self._cue.finditer(text):
+            cue, start = m.group(), m.start()
+            if start > 0 and text[start - 1] == _QUESTION_BEFORE.get(cue, "\0"):
+                continue
+            if cue == "别" and text[m.end():m.end() + 1] in ("的", "人", "处"):
+                continue
+            i = m.end()
+            skipped = True
+            while skipped:   # 不是要… / 不想找… : the verb after the cue is still the negated part
+                skipped = False
+                for s in self._skip:
+                    if text.startswith(s, i):
+                        i += len(s)
+                        skipped = True
+                        break
+            body = i
+            while i < len(text) and text[i] != BOUNDARY:
+                if i - body >= 2 and any(text.startswith(c, i) for c in self._contrast):
+                    break
+                i += 1
+            if i > body:
+                scopes.append((start, i))
+        return scopes
+
+
+def inside(scopes: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in scopes)

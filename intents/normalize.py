@@ -1,0 +1,99 @@
+"""Text normalization with an offset map back to the original message."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+BOUNDARY = "|"
+_PUNCT = set("，。！？、；：,.!?;:~～…—-()（）[]【】《》<>\"'“”‘’/\\\n\t")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalized text; spans[i] is the (start, end) in the original of normalized char i."""
+
+    original: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start:
+            return (self.spans[start][0], self.spans[start][0]) if start < len(self.spans) else (len(self.original),) * 2
+        return self.spans[start][0], self.spans[end - 1][1]
+
+    def clauses(self) -> list[tuple[int, int]]:
+        """Ranges of the normalized text between boundary marks."""
+        out, start = [], 0
+        for i, ch in enumerate(self.text + BOUNDARY):
+            if ch == BOUNDARY:
+                if i > start:
+                    out.append((start, i))
+                start = i + 1
+        return out
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _fold_char(ch: str) -> str:
+    ch = unicodedata.normalize("NFKC", ch).lower()
+    if not ch or ch.isspace():
+        return ""
+    if len(ch) == 1 and (ch in _PUNCT or unicodedata.category(ch)[0] in "PSZ"):
+        return BOUNDARY
+    return ch
+
+
+class Normalizer:
+    """Width/case folding, 繁→简, punctuation to boundaries, dialect/typo table, fillers."""
+
+    def __init__(self, replacements: dict[str, str], fillers: list[str]):
+        table = dict(replacements)
+        for f in fillers:
+            table.setdefault(f, "")
+        self._table = table
+        keys = sorted(table, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+
+    def __call__(self, text: str) -> Normalized:
+        chars: list[str] = []
+        spans: list[tuple[int, int]] = []
+        simplified = _t2s().convert(text)
+        if len(simplified) != len(text):  # phrase-level conversion changed length: go per char
+            simplified = "".join(_t2s().convert(c) or c for c in text)
+        for i, ch in enumerate(simplified):
+            folded = _fold_char(ch)
+            if folded == " " or not folded:
+                continue
+            if folded == BOUNDARY and chars and chars[-1] == BOUNDARY:
+                continue
+            for c in folded:
+                chars.append(c)
+                spans.append((i, i + 1))
+        mid = "".join(chars)
+        if self._pattern is None:
+            return Normalized(text, mid, tuple(spans))
+        out_chars: list[str] = []
+        out_spans: list[tuple[int, int]] = []
+        pos = 0
+        for m in self._pattern.finditer(mid):
+            out_chars.extend(mid[pos:m.start()])
+            out_spans.extend(spans[pos:m.start()])
+            repl = self._table[m.group()]
+            span = (spans[m.start()][0], spans[m.end() - 1][1])
+            out_chars.extend(repl)
+            out_spans.extend([span] * len(repl))
+            pos = m.end()
+        out_chars.extend(mid[pos:])
+        out_spans.extend(spans[pos:])
+        return Normalized(text, "".join(out_chars), tuple(out_spans))
+
+
+def strip_boundaries(text: str) -> str:
+    return text.replace(BOUNDARY, "")

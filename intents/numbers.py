@@ -1,0 +1,71 @@
+"""Numbers in farmers' Chinese: 五十亩, 一百二, 三万五, 5万, 1.5万, 两千块, ranges like 两三亩."""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import cn2an
+
+CN_DIGITS = "零〇一二两三四五六七八九幺"
+CN_NUM = CN_DIGITS + "十百千万亿点"
+_DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2, "幺": 1}
+NUMBER = re.compile(rf"[0-9]+(?:\.[0-9]+)?万?|[{CN_NUM}]+|半")
+# two adjacent digits a, a+1 before an optional order: 两三 / 五六十 / 三四百 — a range, not 23
+_RANGE = re.compile(r"^([一二两三四五六七八九])([二三四五六七八九])([十百千万]?)$")
+
+
+@dataclass(frozen=True)
+class NumberToken:
+    value: float | None          # None when the token is a range or unparseable
+    start: int                   # in the text searched
+    end: int
+    is_range: bool = False
+
+
+def cn_to_number(token: str) -> float | None:
+    """One numeral token (Arabic, Chinese, or Arabic+万) to its value; None if not a number."""
+    if token == "半":
+        return 0.5
+    if token.endswith("万") and token[:-1].replace(".", "", 1).isdigit():
+        return float(token[:-1]) * 10_000
+    if token.replace(".", "", 1).isdigit():
+        return float(token)
+    if all(c in _DIGIT_VALUE for c in token) and len(token) >= 3:
+        return float("".join(str(_DIGIT_VALUE[c]) for c in token))  # spoken digit string: 幺三八
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return float(cn2an.cn2an(token.replace("两", "二").replace("幺", "一"), "smart"))
+        except Exception:
+            return None
+
+
+def is_range(token: str) -> bool:
+    m = _RANGE.match(token)
+    if not m:
+        return False
+    a, b = _DIGIT_VALUE[m.group(1)], _DIGIT_VALUE[m.group(2)]
+    return b == a + 1
+
+
+def find_numbers(text: str) -> list[NumberToken]:
+    out = []
+    for m in NUMBER.finditer(text):
+        tok = m.group()
+        if tok in ("点", "万", "亿"):
+            continue
+        if is_range(tok):
+            out.append(NumberToken(None, m.start(), m.end(), True))
+            continue
+        out.append(NumberToken(cn_to_number(tok.strip("点")), m.start(), m.end()))
+    return out
+
+
+def clean(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def digits_only(text: str) -> str:
+    """Spoken digit characters to Arabic digits, one for one (keeps offsets for phone numbers)."""
+    return "".join(str(_DIGIT_VALUE[c]) if c in _DIGIT_VALUE and c not in "两" else c for c in text)

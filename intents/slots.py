@@ -1,0 +1,144 @@
+"""Slot extraction (township, crop, area_mu, amount_yuan, service, member_type, phone, date) with offsets."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from intents.dates import find_date
+from intents.negation import inside
+from intents.normalize import BOUNDARY, Normalized
+from intents.numbers import clean, digits_only, find_numbers
+from intents.pinyin import syllables
+
+_PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}(?![0-9])")
+_AREA_UNIT = re.compile(r"(?:多|来|个|左右)?(?:亩|母)")
+_MONEY_UNIT = re.compile(r"(?:多)?(?:万块钱|万块|万元|万|块钱|块|元)")
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: Any
+    start: int          # original text
+    end: int
+
+
+class Lexicon:
+    """Canonical value -> written names; finds the earliest non-negated mention (text, then pinyin)."""
+
+    def __init__(self, names: dict[str, list[str]], normalize: Callable[[str], Normalized],
+                 stoplist: list[str] = ()):
+        self._entries: list[tuple[str, str, tuple[str, ...]]] = []
+        for canonical, written in names.items():
+            for w in dict.fromkeys([canonical, *written]):
+                n = normalize(w).text.replace(BOUNDARY, "")
+                if n:
+                    self._entries.append((n, canonical, syllables(n).tokens))
+        self._entries.sort(key=lambda e: -len(e[0]))
+        self._stop = [normalize(s).text for s in stoplist]
+
+    def find(self, norm: Normalized, negated: list[tuple[int, int]]) -> tuple[str, int, int] | None:
+        text = norm.text
+        blocked = [False] * len(text)
+        for stop in self._stop:
+            i = text.find(stop)
+            while i >= 0:
+                blocked[i:i + len(stop)] = [True] * len(stop)
+                i = text.find(stop, i + 1)
+        found: list[tuple[int, int, str]] = []
+        for name, canonical, _ in self._entries:
+            i = text.find(name)
+            while i >= 0:
+                end = i + len(name)
+                if not any(blocked[i:end]) and not inside(negated, i, end):
+                    found.append((i, -len(name), canonical))
+                    blocked[i:end] = [True] * len(name)
+                i = text.find(name, i + 1)
+        if not found:   # homophones from voice input: 水到 → 水稻 (two syllables or more)
+            syl = syllables(text)
+            for name, canonical, toks in self._entries:
+                if len(toks) < 2:
+                    continue
+                k = syl.find(toks)
+                if k >= 0:
+                    s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
+                    if not inside(negated, s, e) and not any(blocked[s:e]):
+                        found.append((s, -(e - s), canonical))
+        if not found:
+            return None
+        start, neg_len, canonical = min(found)
+        return canonical, start, start - neg_len
+
+
+def find_area(text: str, negated) -> tuple[float, int, int] | None:
+    for tok in find_numbers(text):
+        m = _AREA_UNIT.match(text, tok.end)
+        if m and tok.value is not None and not inside(negated, tok.start, m.end()):
+            return clean(tok.value), tok.start, m.end()
+    return None
+
+
+def find_amount(text: str, negated) -> tuple[float, int, int] | None:
+    for tok in find_numbers(text):
+        if tok.value is None or inside(negated, tok.start, tok.end):
+            continue
+        if _AREA_UNIT.match(text, tok.end):
+            continue
+        m = _MONEY_UNIT.match(text, tok.end)
+        raw = text[tok.start:tok.end]
+        if m:
+            value = tok.value * (10_000 if m.group().lstrip("多").startswith("万") and not raw.endswith("万") else 1)
+            return clean(value), tok.start, m.end()
+        if raw.endswith("万"):
+            return clean(tok.value), tok.start, tok.end
+    return None
+
+
+def find_phone(text: str) -> tuple[str, int, int] | None:
+    m = _PHONE.search(digits_only(text))
+    if not m:
+        return None
+    return m.group().replace(BOUNDARY, ""), m.start(), m.end()
+
+
+class SlotExtractor:
+    def __init__(self, normalize, crops: dict[str, list[str]], services: dict[str, list[str]],
+                 member_types: dict[str, list[str]], member_stoplist: list[str],
+                 find_townships: Callable[[str], list[tuple[str, int, int]]]):
+        self._crops = Lexicon(crops, normalize)
+        self._services = Lexicon(services, normalize)
+        self._members = Lexicon(member_types, normalize, member_stoplist)
+        self._townships = find_townships
+
+    def extract(self, norm: Normalized, negated: list[tuple[int, int]], today: date | None) -> list[Entity]:
+        text = norm.text
+        out: list[Entity] = []
+
+        def add(slot: str, value: Any, start: int, end: int) -> None:
+            s, e = norm.original_span(start, end)
+            out.append(Entity(slot, value, s, e))
+
+        for name, s, e in self._townships(norm.original):
+            # township matcher works on the original text; skip a name that is negated
+            out.append(Entity("township", name, s, e))
+            break
+        for slot, lex in (("crop", self._crops), ("service", self._services), ("member_type", self._members)):
+            hit = lex.find(norm, negated)
+            if hit:
+                add(slot, *hit)
+        phone = find_phone(text)
+        phone_span = (phone[1], phone[2]) if phone else (-1, -1)
+        if phone:
+            add("phone", *phone)
+        masked = text if not phone else text[:phone_span[0]] + BOUNDARY * (phone_span[1] - phone_span[0]) + text[phone_span[1]:]
+        for slot, finder in (("area_mu", find_area), ("amount_yuan", find_amount)):
+            hit = finder(masked, negated)
+            if hit:
+                add(slot, *hit)
+        d = find_date(masked, today)
+        if d and not inside(negated, d.start, d.end):
+            add("date", d.value, d.start, d.end)
+        out.sort(key=lambda e: (e.start, e.entity))
+        return out

@@ -1,0 +1,151 @@
+"""The understanding layer's entry point: Understanding.from_pack(pack).parse(text) -> Parse."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+from intents.catalogue import build_catalogue, load_yaml
+from intents.dialog_acts import classify_act
+from intents.matcher import IntentMatcher
+from intents.negation import NegationScopes
+from intents.normalize import BOUNDARY, Normalizer
+from intents.numbers import clean, cn_to_number
+from intents.pinyin import syllables
+from intents.slots import Entity, SlotExtractor
+
+SLOTS = ("township", "crop", "area_mu", "amount_yuan", "service", "member_type", "phone", "date")
+
+
+@dataclass
+class Parse:
+    text: str
+    intent: str
+    confidence: float
+    ranking: list[tuple[str, float]]
+    entities: list[Entity]
+    slots: dict[str, Any]
+    secondary_intents: list[str] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "text": self.text,
+            "intent": {"name": self.intent, "confidence": round(self.confidence, 4)},
+            "intent_ranking": [{"name": n, "confidence": round(c, 4)} for n, c in self.ranking],
+            "entities": [{"entity": e.entity, "value": e.value, "start": e.start, "end": e.end}
+                         for e in self.entities],
+            "slots": dict(self.slots),
+            "secondary_intents": list(self.secondary_intents),
+        }
+        if self.explanation:
+            out["explanation"] = list(self.explanation)
+        return out
+
+
+def _township_finder(pack: Any) -> Callable[[str], list[tuple[str, int, int]]]:
+    """The knowledge package's township matcher (one matcher for the whole project)."""
+    if pack is None or not getattr(pack, "townships", None):
+        return lambda text: []
+    try:
+        from knowledge.routing import find_townships
+    except ImportError:   # knowledge.routing not available: exact official names and aliases only
+        names = [(a, t.name) for t in pack.townships for a in [t.name, *t.aliases] if a]
+        names.sort(key=lambda x: -len(x[0]))
+
+        def exact(text: str) -> list[tuple[str, int, int]]:
+            hits = [(text.find(a), a, n) for a, n in names if a in text]
+            return [(n, i, i + len(a)) for i, a, n in sorted(hits, key=lambda h: (h[0], -len(h[1])))]
+        return exact
+
+    def routed(text: str) -> list[tuple[str, int, int]]:
+        return [(m.township.name, m.start, m.end) for m in find_townships(pack, text)]
+    return routed
+
+
+def _names(items: Any, synonyms: dict[str, list[str]], keep_unknown: bool) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for item in items or []:
+        table[item.name] = list(getattr(item, "aliases", []) or [])
+    for canonical, extra in synonyms.items():
+        if canonical in table:
+            table[canonical].extend(extra)
+        elif keep_unknown:
+            table[canonical] = list(extra)
+    return table
+
+
+class Understanding:
+    """Normalize → match intent → extract slots. Build once per process with from_pack."""
+
+    def __init__(self, pack: Any = None, extra_phrases: dict[str, list[str]] | None = None):
+        lex = load_yaml("lexicon.yaml")
+        self.pack = pack
+        self.normalize = Normalizer(lex["replacements"], lex["fillers"])
+        self.negation = NegationScopes(lex["negation_cues"], lex["negation_skip"], lex["contrast_markers"])
+        catalogue = build_catalogue(getattr(pack, "intents", None), extra_phrases)
+        self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"])
+        has_services = bool(getattr(pack, "services", None))
+        self.slots = SlotExtractor(
+            self.normalize,
+            crops=_names(getattr(pack, "crops", None), lex["crop_synonyms"], keep_unknown=True),
+            services=_names(getattr(pack, "services", None), lex["service_synonyms"], keep_unknown=not has_services),
+            member_types=lex["member_types"],
+            member_stoplist=lex["member_type_stoplist"],
+            find_townships=_township_finder(pack),
+        )
+
+    @classmethod
+    def from_pack(cls, pack: Any, extra_phrases: dict[str, list[str]] | None = None) -> "Understanding":
+        return cls(pack, extra_phrases)
+
+    def extract_slots(self, text: str, today: date | None = None) -> list[Entity]:
+        norm = self.normalize(text)
+        return self.slots.extract(norm, self.negation(norm.text), today)
+
+    def parse(self, text: str, today: date | None = None, explain: bool = False) -> Parse:
+        norm = self.normalize(text)
+        negated = self.negation(norm.text)
+        result = self.matcher.match(norm, negated)
+        entities = self.slots.extract(norm, negated, today)
+        slots: dict[str, Any] = {}
+        for e in entities:
+            slots.setdefault(e.entity, e.value)
+        entities = [e for e in entities if slots.get(e.entity) == e.value]
+        confidence = dict(result.ranking)[result.intent]
+        explanation = self._explain(norm, negated, result) if explain else []
+        return Parse(text, result.intent, confidence, result.ranking, entities, slots,
+                     result.secondary, explanation)
+
+    def _explain(self, norm, negated, result) -> list[str]:
+        lines = [f"normalized: {norm.text}", f"pinyin: {' '.join(syllables(norm.text).tokens)}"]
+        for s, e in negated:
+            lines.append(f"negated: {norm.text[s:e]}")
+        for seg in result.segments:
+            lines.append(f"clause {norm.text[seg.start:seg.end]!r}{' (side ask)' if seg.side else ''}")
+            for name, score in sorted(seg.scores.items(), key=lambda x: -x[1])[:3]:
+                phrase = seg.best_phrase.get(name)
+                kws = [f"{h.keyword}({h.via},{h.weight:g})" for h in seg.hits if h.intent == name]
+                lines.append(f"  {name} {score:.2f}: phrase {phrase[0] + ' ' + format(phrase[1], '.2f') if phrase else '-'}"
+                             f"; keywords {', '.join(kws) or '-'}")
+        lines.append(f"primary: {result.intent}; secondary: {', '.join(result.secondary) or '-'}")
+        return lines
+
+    def parse_slot_answer(self, text: str, slot: str, today: date | None = None) -> Any:
+        """Value of one expected slot from a bare answer ("四十" to 您要托管多少亩？), or None."""
+        if slot in ("yes_no", "confirm", "bool"):
+            act = classify_act(text)
+            return {"affirm": True, "deny": False}.get(act or "")
+        for e in self.extract_slots(text, today):
+            if e.entity == slot:
+                return e.value
+        if slot in ("area_mu", "amount_yuan"):
+            bare = self.normalize(text).text.replace(BOUNDARY, "")
+            for suffix in ("左右", "多", "来", "个", "亩", "块", "元", "块钱"):
+                bare = bare.removesuffix(suffix)
+            value = cn_to_number(bare) if bare else None
+            return clean(value) if value is not None else None
+        if slot == "phone":
+            digits = "".join(c for c in text if c.isdigit())
+            return digits if len(digits) == 11 and digits.startswith("1") else None
+        return None
