@@ -1,0 +1,72 @@
+"""`nongbot nlu …`: parse messages and evaluate the understanding layer on a labelled JSONL file."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from functools import lru_cache
+
+import click
+
+from intents.evaluate import evaluate, format_report
+from intents.understanding import Understanding
+
+
+@lru_cache(maxsize=4)
+def load_understanding(pack_name: str | None) -> Understanding:
+    name = pack_name or os.environ.get("NONGBOT_KNOWLEDGE") or "zhongxian"
+    try:
+        from knowledge import load_pack
+    except ImportError:
+        click.echo("knowledge.load_pack unavailable: running without a pack", err=True)
+        return Understanding.from_pack(None)
+    return Understanding.from_pack(load_pack(name))
+
+
+def _today(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@click.group("nlu")
+def nlu() -> None:
+    """Understanding layer: parse text, evaluate on a labelled set."""
+
+
+@nlu.command("parse")
+@click.argument("text", required=False)
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), help="lines {\"text\": ...}; one answer per line")
+@click.option("--explain", is_flag=True, help="show the phrase/keyword/pinyin evidence")
+@click.option("--today", help="YYYY-MM-DD for relative dates (default: today)")
+@click.option("--pack", help="knowledge pack name or path (default: $NONGBOT_KNOWLEDGE or zhongxian)")
+def parse_cmd(text: str | None, jsonl, explain: bool, today: str | None, pack: str | None) -> None:
+    """Print the CONTRACT JSON answer for TEXT (or for every line of --jsonl)."""
+    nlu_ = load_understanding(pack)
+    day = _today(today) or date.today()
+    if jsonl is not None:
+        for line in jsonl:
+            if line.strip():
+                answer = nlu_.parse(json.loads(line)["text"], today=day, explain=explain).to_dict()
+                click.echo(json.dumps(answer, ensure_ascii=False))
+        return
+    if text is None:
+        raise click.UsageError("give TEXT or --jsonl FILE")
+    click.echo(json.dumps(nlu_.parse(text, today=day, explain=explain).to_dict(), ensure_ascii=False))
+
+
+@nlu.command("eval")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.option("--min-accuracy", type=float, help="exit non-zero when intent accuracy is below this")
+@click.option("--today", help="YYYY-MM-DD the labelled dates are relative to (rows may carry their own 'today')")
+@click.option("--pack", help="knowledge pack name or path")
+@click.option("--slot-errors", is_flag=True, help="also list the slot mistakes")
+def eval_cmd(path, min_accuracy: float | None, today: str | None, pack: str | None, slot_errors: bool) -> None:
+    """Per-intent P/R/F1, accuracy, macro-F1, slot P/R/F1, accuracy per noise kind, confusions."""
+    rows = [json.loads(line) for line in path if line.strip()]
+    rep = evaluate(load_understanding(pack), rows, today=_today(today) or date.today())
+    click.echo(format_report(rep))
+    if slot_errors:
+        click.echo("\nslot errors:\n" + "\n".join("  " + e for e in rep.slot_errors))
+    if min_accuracy is not None and rep.accuracy < min_accuracy:
+        click.echo(f"accuracy {rep.accuracy:.4f} is below --min-accuracy {min_accuracy}", err=True)
+        sys.exit(1)
