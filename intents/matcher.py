@@ -76,7 +76,7 @@ class IntentMatcher:
         for name, entry in catalogue.items():
             for kw, weight in entry.keywords.items():
                 norm = normalizer(kw).text.replace(BOUNDARY, "")
-                w = weight * (0.6 if len(norm) == 1 else 1.0)
+                w = weight * (0.8 if len(norm) == 1 else 1.0)
                 self._raw_keywords.append((norm, name, w))
                 syl = syllables(norm).tokens
                 if len(syl) >= 2:

@@ -22,6 +22,8 @@ class NegationScopes:
             cue, start = m.group(), m.start()
             if start > 0 and text[start - 1] == _QUESTION_BEFORE.get(cue, "\0"):
                 continue
+            if cue[0] == "不" and start > 0 and text[start - 1] == text[m.start() + 1:m.start() + 2]:
+                continue   # 买不买 / 入不入: an A-not-A question
             if cue == "别" and text[m.end():m.end() + 1] in ("的", "人", "处"):
                 continue
             i = m.end()

@@ -69,6 +69,8 @@ class Normalizer:
             simplified = "".join(_t2s().convert(c) or c for c in text)
         for i, ch in enumerate(simplified):
             folded = _fold_char(ch)
+            if ch in ".．" and 0 < i < len(simplified) - 1 and simplified[i - 1].isdigit() and simplified[i + 1].isdigit():
+                folded = "."   # decimal point: 1.5万
             if folded == " " or not folded:
                 continue
             if folded == BOUNDARY and chars and chars[-1] == BOUNDARY:

@@ -14,6 +14,7 @@ from intents.pinyin import syllables
 
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}(?![0-9])")
 _AREA_UNIT = re.compile(r"(?:多|来|个|左右)?(?:亩|母)")
+_OTHER_UNIT = re.compile(r"[斤吨株棵只头亩平米袋包人户个]|公斤")
 _MONEY_UNIT = re.compile(r"(?:多)?(?:万块钱|万块|万元|万|块钱|块|元)")
 
 
@@ -29,7 +30,8 @@ class Lexicon:
     """Canonical value -> written names; finds the earliest non-negated mention (text, then pinyin)."""
 
     def __init__(self, names: dict[str, list[str]], normalize: Callable[[str], Normalized],
-                 stoplist: list[str] = ()):
+                 stoplist: list[str] = (), by_sound: bool = True):
+        self._by_sound = by_sound
         self._entries: list[tuple[str, str, tuple[str, ...]]] = []
         for canonical, written in names.items():
             for w in dict.fromkeys([canonical, *written]):
@@ -56,7 +58,7 @@ class Lexicon:
                     found.append((i, -len(name), canonical))
                     blocked[i:end] = [True] * len(name)
                 i = text.find(name, i + 1)
-        if not found:   # homophones from voice input: 水到 → 水稻 (two syllables or more)
+        if not found and self._by_sound:   # homophones from voice input: 水到 → 水稻 (two syllables or more)
             syl = syllables(text)
             for name, canonical, toks in self._entries:
                 if len(toks) < 2:
@@ -64,7 +66,9 @@ class Lexicon:
                 k = syl.find(toks)
                 if k >= 0:
                     s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
-                    if not inside(negated, s, e) and not any(blocked[s:e]):
+                    # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
+                    if (set(text[s:e]) & set(name) and not inside(negated, s, e)
+                            and not any(blocked[s:e])):
                         found.append((s, -(e - s), canonical))
         if not found:
             return None
@@ -75,7 +79,8 @@ class Lexicon:
 def find_area(text: str, negated) -> tuple[float, int, int] | None:
     for tok in find_numbers(text):
         m = _AREA_UNIT.match(text, tok.end)
-        if m and tok.value is not None and not inside(negated, tok.start, m.end()):
+        # 一亩多少钱 is a unit price, not the area to book
+        if m and tok.value is not None and not inside(negated, tok.start, m.end()) and tok.value != 1:
             return clean(tok.value), tok.start, m.end()
     return None
 
@@ -91,7 +96,7 @@ def find_amount(text: str, negated) -> tuple[float, int, int] | None:
         if m:
             value = tok.value * (10_000 if m.group().lstrip("多").startswith("万") and not raw.endswith("万") else 1)
             return clean(value), tok.start, m.end()
-        if raw.endswith("万"):
+        if "万" in raw and not _OTHER_UNIT.match(text, tok.end):
             return clean(tok.value), tok.start, tok.end
     return None
 
@@ -109,7 +114,7 @@ class SlotExtractor:
                  find_townships: Callable[[str], list[tuple[str, int, int]]]):
         self._crops = Lexicon(crops, normalize)
         self._services = Lexicon(services, normalize)
-        self._members = Lexicon(member_types, normalize, member_stoplist)
+        self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False)
         self._townships = find_townships
 
     def extract(self, norm: Normalized, negated: list[tuple[int, int]], today: date | None) -> list[Entity]:
