@@ -18,6 +18,7 @@ TEMPERATURE = 0.25      # softmax temperature turning raw scores into confidence
 SIDE_FACTOR = 0.7       # asks introduced by 顺便问下/另外 rank below the main ask
 PRIORITY = {"check_status": 1.3, "human_agent": 1.1, "out_of_scope": 1.15}   # INTENTS.md rules 2, 9, spam: these win ties
 PHRASE_LIMIT = 40
+COURTESY_MARGIN = 0.5   # a clear 你好/谢谢 beats a faint hint of a request
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,17 @@ class MatchResult:
     secondary: list[str]
     segments: list[Segment]
     scores: dict[str, float]
+
+
+def _sound_weight(written: str, keyword: str, weight: float) -> float:
+    """Weight of a same-sound hit: typed pinyin counts fully; a homophone needs one character in
+    common (一包 is not 医保), and a two-character word with one wrong half counts half (要卖 ≠ 要买)."""
+    if any(c.isascii() and c.isalpha() for c in written):
+        return weight
+    shared = sum(1 for a, b in zip(written, keyword) if a == b)
+    if shared == 0:
+        return 0.0
+    return weight * 0.5 if len(keyword) == 2 and shared < 2 else weight
 
 
 class IntentMatcher:
@@ -123,9 +135,12 @@ class IntentMatcher:
             for kw_syl, kw, name, w in self._by_first.get(tok, ()):
                 n = len(kw_syl)
                 if toks[i:i + n] == kw_syl:
-                    hits.append(KeywordHit(name, kw, w, syl.spans[i][0], syl.spans[i + n - 1][1], "pinyin"))
-        # longest evidence first; a word counts once (收购发票 is not also 收购)
-        hits.sort(key=lambda h: (-(h.end - h.start), -h.weight, h.via != "text"))
+                    start, end = syl.spans[i][0], syl.spans[i + n - 1][1]
+                    weight = _sound_weight(text[start:end], kw, w)
+                    if weight:
+                        hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))
+        # written evidence before same-sound evidence, longest first; a word counts once (收购发票 is not also 收购)
+        hits.sort(key=lambda h: (h.via != "text", -(h.end - h.start), -h.weight))
         taken: list[KeywordHit] = []
         used = [False] * len(text)
         for h in hits:
@@ -164,6 +179,9 @@ class IntentMatcher:
                 sim = seg.best_phrase.get(name, ("", 0.0))[1]
                 raw = max(0.0, (sim - 0.4) / 0.6) + 0.7 * min(kw.get(name, 0.0), 2.5)
                 seg.scores[name] = raw * PRIORITY.get(name, 1.0) * (SIDE_FACTOR if seg.side else 1.0)
+            if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
+                # INTENTS.md rule 2: progress of an existing request wins whatever its topic
+                seg.scores["check_status"] = max(seg.scores.values()) + 0.1
         overall: dict[str, float] = {n: 0.0 for n in INTENTS}
         for seg in segs:
             for name, s in seg.scores.items():
@@ -191,12 +209,13 @@ class IntentMatcher:
         substantive = {n: s for n, s in overall.items() if n not in COURTESY}
         best_name = max(substantive, key=substantive.get)
         best = substantive[best_name]
-        if best >= ACCEPT:
+        courtesy = max(COURTESY, key=lambda n: overall[n])
+        faint = best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN
+        if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
                 name, s = seg.top(COURTESY)
                 if s >= bar:
                     return name
             return best_name
-        courtesy = max(COURTESY, key=lambda n: overall[n])
         return courtesy if overall[courtesy] >= ACCEPT else "out_of_scope"
