@@ -8,11 +8,11 @@ import intents.cli as cli
 from intents.evaluate import evaluate
 from tests.intents.conftest import TODAY
 
-DEV = Path(__file__).resolve().parents[1] / "data" / "nlu_dev.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _rows():
-    return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _rows(name: str = "nlu_dev.jsonl"):
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_dev_set_covers_every_intent_and_noise_kind():
@@ -29,6 +29,12 @@ def test_dev_set_accuracy_and_slot_f1_stay_above_the_floor(nlu):
     clean = rep.per_noise["clean"][0] / rep.per_noise["clean"][1]
     for kind, (ok, n) in rep.per_noise.items():
         assert ok / n >= clean - 0.06, kind
+
+
+def test_holdout_set_never_tuned_on_stays_above_its_floor(nlu):
+    rep = evaluate(nlu, _rows("nlu_holdout.jsonl"), today=TODAY)
+    assert rep.accuracy >= 0.90
+    assert rep.slot_f1 >= 0.88
 
 
 def _runner(monkeypatch, nlu):
