@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from intents.catalogue import load_yaml
-from intents.normalize import BOUNDARY, Normalizer
+from intents.normalize import BOUNDARY, language_normalizer as _normalizer
 
 _EXACT = {
     "affirm": ["确认", "确定", "对", "对的", "对头", "是", "是的", "是滴", "可以", "好", "好的", "行", "嗯", "嗯嗯",
@@ -20,12 +19,6 @@ _CONTAINS = [("cancel", ["算了", "取消", "不办了", "不弄了", "不搞�
              ("back", ["上一步", "返回上"]),
              ("deny", ["不对", "不是", "错了"]),
              ("affirm", ["确认", "没问题", "对的", "是的", "可以", "好的"])]
-
-
-@lru_cache(maxsize=1)
-def _normalizer() -> Normalizer:
-    lex = load_yaml("lexicon.yaml")
-    return Normalizer(lex["replacements"], lex["fillers"])
 
 
 @lru_cache(maxsize=1)

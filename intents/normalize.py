@@ -71,7 +71,7 @@ class Normalizer:
             folded = _fold_char(ch)
             if ch in ".．" and 0 < i < len(simplified) - 1 and simplified[i - 1].isdigit() and simplified[i + 1].isdigit():
                 folded = "."   # decimal point: 1.5万
-            if folded == " " or not folded:
+            if not folded:
                 continue
             if folded == BOUNDARY and chars and chars[-1] == BOUNDARY:
                 continue
@@ -97,5 +97,9 @@ class Normalizer:
         return Normalized(text, "".join(out_chars), tuple(out_spans))
 
 
-def strip_boundaries(text: str) -> str:
-    return text.replace(BOUNDARY, "")
+@lru_cache(maxsize=1)
+def language_normalizer() -> Normalizer:
+    """The normalizer of intents/data/lexicon.yaml, shared by the parser and the dialog acts."""
+    from intents.catalogue import load_yaml
+    lex = load_yaml("lexicon.yaml")
+    return Normalizer(lex["replacements"], lex["fillers"])

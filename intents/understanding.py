@@ -9,7 +9,7 @@ from intents.catalogue import build_catalogue, load_yaml
 from intents.dialog_acts import classify_act
 from intents.matcher import IntentMatcher
 from intents.negation import NegationScopes
-from intents.normalize import BOUNDARY, Normalizer
+from intents.normalize import BOUNDARY, language_normalizer
 from intents.numbers import clean, cn_to_number
 from intents.pinyin import syllables
 from intents.slots import Entity, SlotExtractor
@@ -81,7 +81,7 @@ class Understanding:
     def __init__(self, pack: Any = None, extra_phrases: dict[str, list[str]] | None = None):
         lex = load_yaml("lexicon.yaml")
         self.pack = pack
-        self.normalize = Normalizer(lex["replacements"], lex["fillers"])
+        self.normalize = language_normalizer()
         self.negation = NegationScopes(lex["negation_cues"], lex["negation_skip"], lex["contrast_markers"])
         catalogue = build_catalogue(getattr(pack, "intents", None), extra_phrases)
         self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"])
