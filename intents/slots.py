@@ -67,7 +67,9 @@ class Lexicon:
                 if k >= 0:
                     s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
                     # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
-                    if (set(text[s:e]) & set(name) and not inside(negated, s, e)
+                    written = text[s:e]
+                    typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
+                    if ((typed or set(written) & set(name)) and not inside(negated, s, e)
                             and not any(blocked[s:e])):
                         found.append((s, -(e - s), canonical))
         if not found:
