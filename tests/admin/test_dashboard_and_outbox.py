@@ -83,3 +83,23 @@ def test_a_message_wechat_refused_becomes_a_dead_letter_and_resending_delivers_i
     assert deliver(ctx) == 1
     assert fake_wechat.texts_to(FARMER_A) == ["飞防队明早到"]
     assert "飞防队明早到" not in http.get("/admin/outbox").text
+
+
+def test_plan_targets_are_compared_with_live_figures(console):
+    from types import SimpleNamespace
+
+    from admin.dashboard import target_progress
+    from knowledge.schema import Target
+
+    _, ctx, world = console
+    pack = SimpleNamespace(targets=[
+        Target(indicator="农业生产社会化服务规模", unit="亩次", values={"2025": 100, "2027": 200}, key="tuoguan_mu"),
+        Target(indicator="会员单位", unit="个", values={"2025": 10}, key="members"),
+        Target(indicator="电商销售额", unit="万元", values={"2026": "待补充"}, key=None)])
+    with transaction(ctx.sessions) as s:
+        s.get(Booking, world.booking_a).status = "done"  # 50 亩 done
+        done = target_progress(s, pack, 2026)
+    tuoguan, members, sales = done
+    assert (tuoguan.year, tuoguan.target, tuoguan.actual, tuoguan.percent) == ("2027", 200, 50.0, 25.0)
+    assert (members.year, members.actual, members.percent) == ("2025", 0.0, 0.0)
+    assert sales.target is None and sales.target_text == "待补充" and sales.actual is None
