@@ -18,6 +18,7 @@ TEMPERATURE = 0.25      # softmax temperature turning raw scores into confidence
 SIDE_FACTOR = 0.7       # asks introduced by 顺便问下/另外 rank below the main ask
 PRIORITY = {"check_status": 1.3, "human_agent": 1.1, "out_of_scope": 1.15}   # INTENTS.md rules 2, 9, spam: these win ties
 PHRASE_LIMIT = 40
+_NOT_A_NEED = COURTESY | {"find_service_center", "out_of_scope", "check_status", "human_agent", "policy_faq"}
 COURTESY_MARGIN = 0.5   # a clear 你好/谢谢 beats a faint hint of a request
 
 
@@ -179,6 +180,11 @@ class IntentMatcher:
                 sim = seg.best_phrase.get(name, ("", 0.0))[1]
                 raw = max(0.0, (sim - 0.4) / 0.6) + 0.7 * min(kw.get(name, 0.0), 2.5)
                 seg.scores[name] = raw * PRIORITY.get(name, 1.0) * (SIDE_FACTOR if seg.side else 1.0)
+            named = [n for n in kw if n not in _NOT_A_NEED and kw[n] >= 1.0]
+            if "find_service_center" in seg.scores and named:
+                # INTENTS.md rule 1: a named need beats "where" (石宝服务社有没有尿素卖 → supplies)
+                need = max(named, key=lambda n: seg.scores[n])
+                seg.scores[need] = max(seg.scores[need], seg.scores["find_service_center"] + 0.05)
             if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
                 # INTENTS.md rule 2: progress of an existing request wins whatever its topic
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
@@ -211,6 +217,9 @@ class IntentMatcher:
         best = substantive[best_name]
         courtesy = max(COURTESY, key=lambda n: overall[n])
         faint = best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN
+        if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
+               and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
+            return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
         if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order

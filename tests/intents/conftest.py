@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 
 from intents import Understanding
 
@@ -15,15 +17,17 @@ TOWNSHIPS = ("忠州街道 白公街道 乌杨街道 新生街道 任家镇 洋�
 
 def stand_in_pack() -> SimpleNamespace:
     """The few pack attributes Understanding reads, for running before knowledge/ has its pack."""
-    from knowledge.schema import Township
+    from knowledge.schema import IntentExamples, Township
 
     def stem(name: str) -> str:
         for suffix in ("土家族乡", "街道", "镇", "乡"):
             if name.endswith(suffix):
                 return name[: -len(suffix)]
         return name
+    intents_file = Path(__file__).resolve().parents[2] / "knowledge" / "packs" / "zhongxian" / "intents.yaml"
+    intents = yaml.safe_load(intents_file.read_text(encoding="utf-8")) or {}
     return SimpleNamespace(townships=[Township(name=n, aliases=[stem(n)]) for n in TOWNSHIPS],
-                           crops=[], services=[], intents={})
+                           crops=[], services=[], intents={k: IntentExamples(**v) for k, v in intents.items()})
 
 
 def build_understanding() -> Understanding:
