@@ -146,3 +146,17 @@ def test_request_list_filters(console):
     assert http.get("/admin/api/requests/unknown", headers=headers).status_code == 404
     item = http.get(f"{base}?township=新立镇", headers=headers).json()["items"][0]
     assert item["crop"] == "水稻" and item["area_mu"] == 50 and item["center"] == "新立镇为农服务中心"
+
+
+def test_export_keeps_a_farmers_formula_as_text(console):
+    import io
+
+    from openpyxl import load_workbook
+
+    http, ctx, world = console
+    with transaction(ctx.sessions) as s:
+        s.get(Booking, world.booking_a).name = '=HYPERLINK("http://evil.example","点我")'
+    page_login(http, "staff_a")
+    sheet = load_workbook(io.BytesIO(http.get("/admin/requests/bookings/export.xlsx").content)).active
+    names = [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ['\'=HYPERLINK("http://evil.example","点我")']
