@@ -1,0 +1,161 @@
+"""Geographic routing: recognise townships in text, their 农合联, and the nearest service centers."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+from knowledge.loader import Pack
+from knowledge.schema import Nonghelian, ServiceCenter, Township
+
+_LATIN = re.compile(r"[a-zA-Z]+")
+
+
+@dataclass(frozen=True)
+class TownshipMatch:
+    township: Township
+    start: int
+    end: int
+    score: float
+    matched: str
+
+
+@dataclass(frozen=True)
+class CenterDistance:
+    center: ServiceCenter
+    distance_km: float | None
+    offers_service: bool
+    approximate: bool
+
+
+@lru_cache(maxsize=8192)
+def _char_pinyin(ch: str) -> str:
+    """Toneless pinyin of one character (cached: the per-character table is built once)."""
+    return lazy_pinyin(ch, style=Style.NORMAL)[0].lower() if "\u4e00" <= ch <= "\u9fff" else ch
+
+
+@dataclass(frozen=True)
+class _Form:
+    township: Township
+    text: str            # official name or alias as written
+    pinyin: tuple[str, ...]
+    exact_score: float
+
+
+@lru_cache(maxsize=32)
+def _forms(pack: Pack) -> tuple[list[_Form], dict[str, list[_Form]]]:
+    """Every written form of every township, longest first, plus an index by joined pinyin."""
+    forms: list[_Form] = []
+    for t in pack.townships:
+        for text in dict.fromkeys([t.name, *t.aliases]):
+            if not text:
+                continue
+            score = 100.0 if text == t.name else 95.0
+            forms.append(_Form(t, text, tuple(_char_pinyin(c) for c in text), score))
+    forms.sort(key=lambda f: -len(f.text))
+    by_pinyin: dict[str, list[_Form]] = {}
+    for f in forms:
+        if all(c.isascii() for c in f.text):
+            continue
+        by_pinyin.setdefault("".join(f.pinyin), []).append(f)
+    return forms, by_pinyin
+
+
+def find_townships(pack: Pack, text: str) -> list[TownshipMatch]:
+    """Townships named in `text` (official, alias, homophone typo, typed pinyin); best first, non-overlapping."""
+    if not text or not pack.townships:
+        return []
+    forms, by_pinyin = _forms(pack)
+    candidates: list[TownshipMatch] = []
+    for f in forms:  # exact written forms
+        start = text.find(f.text)
+        while start >= 0:
+            candidates.append(TownshipMatch(f.township, start, start + len(f.text), f.exact_score, f.text))
+            start = text.find(f.text, start + 1)
+    # Homophones: same toneless pinyin per syllable. Short stems need a shared character too,
+    # so an ordinary word that merely sounds like a stem (实报 ~ 石宝) is not a township.
+    text_py = [_char_pinyin(c) for c in text]
+    for f in forms:
+        n = len(f.text)
+        if n < 2 or not all("\u4e00" <= c <= "\u9fff" for c in f.text):
+            continue
+        for i in range(len(text) - n + 1):
+            if tuple(text_py[i:i + n]) != f.pinyin:
+                continue
+            window = text[i:i + n]
+            same = sum(a == b for a, b in zip(window, f.text))
+            if same == n or (n <= 2 and same == 0):
+                continue
+            candidates.append(TownshipMatch(f.township, i, i + n, 80.0 + 10.0 * same / n, window))
+    for m in _LATIN.finditer(text):  # typed pinyin: shibao, shibaozhen
+        word = m.group().lower()
+        for f in by_pinyin.get(word, []):
+            if len(word) >= 4:
+                candidates.append(TownshipMatch(f.township, m.start(), m.end(), 88.0, m.group()))
+    candidates.sort(key=lambda c: (-c.score, -(c.end - c.start), c.start))
+    chosen: list[TownshipMatch] = []
+    for c in candidates:
+        if all(c.end <= o.start or c.start >= o.end for o in chosen):
+            chosen.append(c)
+    return chosen
+
+
+def township_of(pack: Pack, text: str) -> Township | None:
+    found = find_townships(pack, text)
+    return found[0].township if found else None
+
+
+def nonghelian_for(pack: Pack, township_name: str) -> Nonghelian | None:
+    """The township 农合联 covering that township."""
+    return next((n for n in pack.nonghelian if n.level == "township" and township_name in n.townships), None)
+
+
+def industry_nonghelian(pack: Pack, industry: str) -> Nonghelian | None:
+    crop = next((c.name for c in pack.crops if industry == c.name or industry in c.aliases), industry)
+    return next((n for n in pack.nonghelian if n.level == "industry" and n.industry in (industry, crop)), None)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def _offers(center: ServiceCenter, service: str | None, pack: Pack) -> bool:
+    if not service:
+        return False
+    known = pack.service(service)
+    names = {service, known.name} if known else {service}
+    return any(s in names for s in center.services)
+
+
+def nearest_centers(pack: Pack, *, lat: float | None = None, lon: float | None = None,
+                    township: str | None = None, service: str | None = None, limit: int = 3) -> list[CenterDistance]:
+    """Centers ranked by offering the service, then by distance; without coordinates, by township mapping."""
+    home = None
+    if township:
+        home = pack.township(township) or township_of(pack, township)
+    if (lat is None or lon is None) and home is not None and home.lat is not None:
+        lat, lon = home.lat, home.lon
+    covering = nonghelian_for(pack, home.name) if home else None
+    siblings = set(covering.townships) if covering else set()
+    ranked: list[tuple[tuple, CenterDistance]] = []
+    for c in pack.centers:
+        offers = _offers(c, service, pack)
+        clat, clon = c.lat, c.lon
+        if (clat is None or clon is None) and c.township and pack.township(c.township):
+            t = pack.township(c.township)
+            clat, clon = t.lat, t.lon
+        if lat is not None and lon is not None and clat is not None and clon is not None:
+            dist = round(haversine_km(lat, lon, clat, clon), 2)
+            ranked.append(((not offers, 0, dist), CenterDistance(c, dist, offers, False)))
+        else:
+            # Township mapping: same township, then same 农合联, then county-wide centers.
+            tier = 0 if home and c.township == home.name else 1 if c.township in siblings else 2 if c.township is None else 3
+            ranked.append(((not offers, 1, tier), CenterDistance(c, None, offers, True)))
+    ranked.sort(key=lambda r: r[0])
+    return [r[1] for r in ranked[:limit]]
