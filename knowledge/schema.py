@@ -56,6 +56,8 @@ class ServiceCenter(Model):
     lat: float | None = None
     lon: float | None = None
     services: list[str] = Field(default_factory=list)   # canonical service names
+    planned_count: int | None = None           # a planned network (e.g. 综合服务社 per township) rather than one site
+    note: str = ""                             # what the document says about it beyond the fields
     source: Source | None = None
 
 
