@@ -125,6 +125,12 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
+def township_at(pack: Pack, lat: float, lon: float) -> Township | None:
+    """The township whose centre is nearest to a point (a WeChat location); approximate by nature."""
+    located = [t for t in pack.townships if t.lat is not None and t.lon is not None]
+    return min(located, key=lambda t: haversine_km(lat, lon, t.lat, t.lon), default=None)
+
+
 def _offers(center: ServiceCenter, service: str | None, pack: Pack) -> bool:
     if not service:
         return False

@@ -1,0 +1,148 @@
+"""`nongbot knowledge …`: check, route, import and show county knowledge packs."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from knowledge.loader import load_pack, resolve
+
+
+def _default_pack() -> str:
+    return os.environ.get("NONGBOT_KNOWLEDGE") or "zhongxian"
+
+
+@click.group(name="knowledge")
+def knowledge() -> None:
+    """County knowledge packs (townships, 农合联, centers, services, loans, FAQ, targets)."""
+
+
+@knowledge.command("check")
+@click.argument("pack", required=False)
+@click.option("--quiet", is_flag=True, help="Only errors and the placeholder count.")
+def check_cmd(pack: str | None, quiet: bool) -> None:
+    """Validate PACK; exit 1 with file:line errors when it is not valid."""
+    from knowledge.check import check_pack
+
+    name = pack or _default_pack()
+    report = check_pack(name)
+    for problem in report.errors:
+        click.echo(f"ERROR {problem}", err=True)
+    click.echo(f"{len(report.placeholders)} placeholder(s) ({'待补充'}) for the county to fill")
+    if not quiet:
+        for problem in report.placeholders:
+            click.echo(f"  {problem}")
+    if report.errors:
+        click.echo(f"{name}: {len(report.errors)} error(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{name}: ok")
+
+
+def route_answer(pack, text: str, *, lat: float | None = None, lon: float | None = None,
+                 service: str | None = None, limit: int = 3) -> dict:
+    """The CONTRACT answer of `knowledge route`: township, its 农合联, nearest centers."""
+    from knowledge.routing import nearest_centers, nonghelian_for, township_at, township_of
+
+    township = pack.township(text) or township_of(pack, text)
+    if township is None and lat is not None and lon is not None:
+        township = township_at(pack, lat, lon)
+    covering = nonghelian_for(pack, township.name) if township else None
+    centers = nearest_centers(pack, lat=lat, lon=lon, township=township.name if township else None,
+                              service=service, limit=limit)
+    return {
+        "township": township.name if township else None,
+        "nonghelian": covering.name if covering else None,
+        "centers": [{"name": c.center.name, "kind": c.center.kind, "township": c.center.township,
+                     "distance_km": c.distance_km} for c in centers],
+    }
+
+
+@knowledge.command("route")
+@click.argument("text")
+@click.option("--lat", type=float)
+@click.option("--lon", type=float)
+@click.option("--service", "service")
+@click.option("--pack", "pack")
+@click.option("--limit", type=int, default=3, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON answer.")
+def route_cmd(text: str, lat, lon, service, pack, limit: int, as_json: bool) -> None:
+    """Route TOWNSHIP_OR_TEXT (and/or a location) to its township 农合联 and nearest centers."""
+    answer = route_answer(load_pack(pack or _default_pack()), text, lat=lat, lon=lon, service=service, limit=limit)
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False))
+        return
+    click.echo(f"乡镇: {answer['township'] or '未识别'}")
+    click.echo(f"农合联: {answer['nonghelian'] or '未知'}")
+    for c in answer["centers"]:
+        dist = f"{c['distance_km']} km" if c["distance_km"] is not None else "距离未知（按乡镇对应）"
+        click.echo(f"  {c['name']} [{c['kind']}] {c['township'] or '全县'} {dist}")
+
+
+@knowledge.command("show")
+@click.argument("pack", required=False)
+def show_cmd(pack: str | None) -> None:
+    """Summarize PACK."""
+    p = load_pack(pack or _default_pack())
+    click.echo(f"{p.info.county}（{p.info.province}） pack `{p.info.name}` at {p.path}")
+    for d in p.info.documents:
+        click.echo(f"  文件 {d.id}: {d.title}")
+    counties = {t.county for t in p.townships if t.county}
+    click.echo(f"乡镇街道 {len(p.townships)}" + (f"（{len(counties)} 个县区）" if counties else "")
+               + f"，有坐标 {sum(t.lat is not None for t in p.townships)}")
+    levels = Counter(n.level for n in p.nonghelian)
+    click.echo(f"农合联: 县级 {levels['county']}，乡镇 {levels['township']}，产业 {levels['industry']}")
+    kinds = Counter(c.kind for c in p.centers)
+    click.echo("服务网点: " + "，".join(f"{k} {v}" for k, v in kinds.items()))
+    click.echo(f"服务 {len(p.services)}，作物 {len(p.crops)}，代账套餐 {len(p.bookkeeping_packages)}，"
+               f"贷款产品 {len(p.loan_products)}，FAQ {len(p.faq)}，目标 {len(p.targets)}，意图 {len(p.intents)}")
+    for t in p.targets:
+        click.echo(f"  目标 {t.key or '-'}: {t.indicator} {t.values} {t.unit}")
+
+
+@knowledge.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pack", "pack")
+@click.option("--dry-run", is_flag=True, help="Show the diff, write nothing.")
+@click.option("--yes", is_flag=True, help="Write without asking.")
+def import_cmd(file: Path, pack: str | None, dry_run: bool, yes: bool) -> None:
+    """Update centers and loan products of PACK from FILE.xlsx|csv (sheets `centers`, `loans`)."""
+    from rich.console import Console
+    from rich.progress import track
+
+    from knowledge.check import check_pack
+    from knowledge.spreadsheet import plan_import, read_rows, write_plan
+
+    path = resolve(pack or _default_pack())
+    console = Console(stderr=True)
+    sheets = read_rows(file)
+    total = sum(len(r) for r in sheets.values())
+    plan = plan_import(path, sheets, progress=lambda rows: track(rows, description="导入中", console=console,
+                                                                   total=total or None, transient=True))
+    for err in plan.errors:
+        click.echo(f"ERROR {err}", err=True)
+    for change in plan.changes:
+        click.echo(f"{'+ 新增' if change.new else '~ 修改'} {change.kind} {change.key}")
+        for fname, (old, new) in change.fields.items():
+            if change.new:
+                click.echo(f"    {fname}: {new}")
+            else:
+                click.echo(f"    {fname}: {old!r} -> {new!r}")
+    click.echo(f"{len(plan.changes)} change(s), {len(plan.errors)} error(s)")
+    if dry_run or not plan.changes:
+        click.echo("dry run: nothing written" if dry_run else "nothing to write")
+        sys.exit(1 if plan.errors else 0)
+    if not yes and not click.confirm("写入这些修改？", default=False):
+        sys.exit(1)
+    for written in write_plan(path, plan):
+        click.echo(f"wrote {written}")
+    report = check_pack(path)
+    if not report.ok:
+        for problem in report.errors:
+            click.echo(f"ERROR {problem}", err=True)
+        sys.exit(1)
+
+
