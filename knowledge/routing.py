@@ -43,58 +43,78 @@ class _Form:
     text: str            # official name or alias as written
     pinyin: tuple[str, ...]
     exact_score: float
+    needs_cue: bool      # an ordinary word (复兴, 黄金): a township only next to a place cue
+
+
+# Words next to a place name that make a short stem mean the place ("住在石子", "复兴那边有没得").
+_CUES_BEFORE = ("在", "住", "到", "去", "从", "来自", "属于")
+_CUES_AFTER = ("镇", "乡", "街道", "场镇", "那边", "这边", "附近", "那里", "这里", "那儿", "有没", "有哪", "哪",
+               "的服务", "的农合联", "的为农", "的综合", "农合联", "服务站", "服务中心", "服务社", "的站")
+_PUNCT = " \t\n，。！？、,.!?~～：:；;"
+
+
+def _has_cue(text: str, start: int, end: int) -> bool:
+    if not text[:start].strip(_PUNCT) and not text[end:].strip(_PUNCT):
+        return True   # the whole message is the name
+    return text.startswith(_CUES_AFTER, end) or text[:start].endswith(_CUES_BEFORE)
 
 
 @lru_cache(maxsize=32)
-def _forms(pack: Pack) -> tuple[list[_Form], dict[str, list[_Form]]]:
-    """Every written form of every township, longest first, plus an index by joined pinyin."""
+def _forms(pack: Pack) -> tuple[list[_Form], dict[str, list[_Form]], dict[str, list[_Form]]]:
+    """Written forms longest first, an index by first syllable (homophones) and by joined pinyin (typed)."""
     forms: list[_Form] = []
     for t in pack.townships:
+        common = set(t.common_word_aliases)
         for text in dict.fromkeys([t.name, *t.aliases]):
             if not text:
                 continue
             score = 100.0 if text == t.name else 95.0
-            forms.append(_Form(t, text, tuple(_char_pinyin(c) for c in text), score))
+            forms.append(_Form(t, text, tuple(_char_pinyin(c) for c in text), score, text in common))
     forms.sort(key=lambda f: -len(f.text))
-    by_pinyin: dict[str, list[_Form]] = {}
+    by_first: dict[str, list[_Form]] = {}
+    by_joined: dict[str, list[_Form]] = {}
     for f in forms:
-        if all(c.isascii() for c in f.text):
+        if len(f.text) < 2 or not all("\u4e00" <= c <= "\u9fff" for c in f.text):
             continue
-        by_pinyin.setdefault("".join(f.pinyin), []).append(f)
-    return forms, by_pinyin
+        by_first.setdefault(f.pinyin[0], []).append(f)
+        by_joined.setdefault("".join(f.pinyin), []).append(f)
+    return forms, by_first, by_joined
 
 
 def find_townships(pack: Pack, text: str) -> list[TownshipMatch]:
     """Townships named in `text` (official, alias, homophone typo, typed pinyin); best first, non-overlapping."""
     if not text or not pack.townships:
         return []
-    forms, by_pinyin = _forms(pack)
+    forms, by_first, by_joined = _forms(pack)
     candidates: list[TownshipMatch] = []
     for f in forms:  # exact written forms
         start = text.find(f.text)
         while start >= 0:
-            candidates.append(TownshipMatch(f.township, start, start + len(f.text), f.exact_score, f.text))
+            end = start + len(f.text)
+            if not f.needs_cue or _has_cue(text, start, end):
+                candidates.append(TownshipMatch(f.township, start, end, f.exact_score, f.text))
             start = text.find(f.text, start + 1)
-    # Homophones: same toneless pinyin per syllable. Short stems need a shared character too,
-    # so an ordinary word that merely sounds like a stem (实报 ~ 石宝) is not a township.
+    # Homophones: same toneless pinyin per syllable and at least one shared character. A short stem
+    # also needs a place cue, so ordinary words that sound like a stem (三回 ~ 三汇) are not townships.
     text_py = [_char_pinyin(c) for c in text]
-    for f in forms:
-        n = len(f.text)
-        if n < 2 or not all("\u4e00" <= c <= "\u9fff" for c in f.text):
-            continue
-        for i in range(len(text) - n + 1):
+    for i, syllable in enumerate(text_py):
+        for f in by_first.get(syllable, ()):
+            n = len(f.text)
             if tuple(text_py[i:i + n]) != f.pinyin:
                 continue
             window = text[i:i + n]
             same = sum(a == b for a, b in zip(window, f.text))
-            if same == n or (n <= 2 and same == 0):
+            if same == n or same == 0:
+                continue
+            if (n <= 2 or f.needs_cue) and not _has_cue(text, i, i + n):
                 continue
             candidates.append(TownshipMatch(f.township, i, i + n, 80.0 + 10.0 * same / n, window))
-    for m in _LATIN.finditer(text):  # typed pinyin: shibao, shibaozhen
-        word = m.group().lower()
-        for f in by_pinyin.get(word, []):
+    if text.isascii() or any(c.isascii() and c.isalpha() for c in text):
+        for m in _LATIN.finditer(text):  # typed pinyin: shibao, shibaozhen
+            word = m.group().lower()
             if len(word) >= 4:
-                candidates.append(TownshipMatch(f.township, m.start(), m.end(), 88.0, m.group()))
+                for f in by_joined.get(word, ()):
+                    candidates.append(TownshipMatch(f.township, m.start(), m.end(), 88.0, m.group()))
     candidates.sort(key=lambda c: (-c.score, -(c.end - c.start), c.start))
     chosen: list[TownshipMatch] = []
     for c in candidates:

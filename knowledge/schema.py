@@ -31,6 +31,7 @@ class Township(Model):
     code: str | None = None                    # NBS code, 9 digits
     aliases: list[str] = Field(default_factory=list)  # 石宝, shibao …
     county: str | None = None                  # for multi-county packs (聊城)
+    common_word_aliases: list[str] = Field(default_factory=list)  # aliases that are also ordinary words (复兴, 黄金): need a place cue
     lat: float | None = None
     lon: float | None = None
 
