@@ -152,8 +152,9 @@ def _cross_check(m: dict[str, list], info: PackInfo | None, report: Report) -> N
     # Multi-county packs (聊城) key townships by county + name; single-county packs by name.
     _duplicates([(it, f"{t.county or ''}/{t.name}") for it, t in townships], "township", "townships.yaml", report)
     known_t = {t.name for _, t in townships}
-    services = {s.name for _, s in m["services"]} | {a for _, s in m["services"] for a in s.aliases}
-    _duplicates([(it, s.name) for it, s in m["services"]], "service", "services.yaml", report)
+    every = [*m["services"], *m["functions"]]
+    services = {s.name for _, s in every} | {a for _, s in every for a in s.aliases}
+    _duplicates([(it, s.name) for it, s in every], "service", "services.yaml/functions.yaml", report)
     _duplicates([(it, c.code) for it, c in m["centers"]], "center code", "centers.yaml", report)
     _duplicates([(it, f.id) for it, f in m["faq"]], "faq id", "faq.yaml", report)
     _duplicates([(it, n.name) for it, n in m["nonghelian"]], "农合联", "organizations.yaml", report)
@@ -189,7 +190,7 @@ def _cross_check(m: dict[str, list], info: PackInfo | None, report: Report) -> N
         for crop in s.crops:
             if crops and crop not in crops:
                 report.errors.append(Problem("services.yaml", it.line_of("crops"), f"service {s.name}: unknown crop `{crop}`"))
-    for fname, key in (("faq.yaml", "faq"), ("services.yaml", "services"), ("loans.yaml", "loan_products"),
+    for fname, key in (("faq.yaml", "faq"), ("services.yaml", "services"), ("functions.yaml", "functions"), ("loans.yaml", "loan_products"),
                        ("organizations.yaml", "nonghelian"), ("centers.yaml", "centers"), ("targets.yaml", "targets"),
                        ("bookkeeping.yaml", "bookkeeping_packages")):
         docs = {d.id for d in info.documents} if info else set()

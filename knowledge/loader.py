@@ -21,6 +21,7 @@ PACK_FILES: dict[str, tuple[str, type]] = {
     "organizations.yaml": ("nonghelian", Nonghelian),
     "centers.yaml": ("centers", ServiceCenter),
     "services.yaml": ("services", Service),
+    "functions.yaml": ("functions", Service),
     "crops.yaml": ("crops", Crop),
     "bookkeeping.yaml": ("bookkeeping_packages", BookkeepingPackage),
     "loans.yaml": ("loan_products", LoanProduct),
@@ -40,7 +41,8 @@ class Pack:
     townships: list[Township] = field(default_factory=list)
     nonghelian: list[Nonghelian] = field(default_factory=list)
     centers: list[ServiceCenter] = field(default_factory=list)
-    services: list[Service] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)      # bookable 托管 catalogue (NLU `service` slot)
+    functions: list[Service] = field(default_factory=list)     # other things centers do: 代账, 流通, 金融 …
     crops: list[Crop] = field(default_factory=list)
     bookkeeping_packages: list[BookkeepingPackage] = field(default_factory=list)
     loan_products: list[LoanProduct] = field(default_factory=list)
@@ -51,7 +53,7 @@ class Pack:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_townships", {t.name: t for t in self.townships})
         object.__setattr__(self, "_centers", {c.code: c for c in self.centers})
-        object.__setattr__(self, "_services", {s.name: s for s in self.services})
+        object.__setattr__(self, "_services", {s.name: s for s in [*self.functions, *self.services]})
 
     def township(self, name: str) -> Township | None:
         return self._townships.get(name)  # type: ignore[attr-defined]
@@ -60,10 +62,10 @@ class Pack:
         return self._centers.get(code)  # type: ignore[attr-defined]
 
     def service(self, name: str) -> Service | None:
-        """A service by canonical name or alias."""
+        """A bookable service or a center function, by canonical name or alias."""
         found = self._services.get(name)  # type: ignore[attr-defined]
         if found is None:
-            found = next((s for s in self.services if name in s.aliases), None)
+            found = next((s for s in [*self.services, *self.functions] if name in s.aliases), None)
         return found
 
 
@@ -104,8 +106,7 @@ def read_pack(path: Path) -> Pack:
     if not (path / "pack.yaml").exists():
         raise PackError(f"{path}: not a knowledge pack (no pack.yaml)")
     info = PackInfo.model_validate(read_yaml(path / "pack.yaml"))
-    parts = {attr: _items(path / fname, attr if attr != "nonghelian" else "nonghelian", model)
-             for fname, (attr, model) in PACK_FILES.items()}
+    parts = {attr: _items(path / fname, attr, model) for fname, (attr, model) in PACK_FILES.items()}
     intents_file = path / "intents.yaml"
     raw_intents = (read_yaml(intents_file) or {}) if intents_file.exists() else {}
     intents = {label: IntentExamples.model_validate(body or {}) for label, body in raw_intents.items()}
