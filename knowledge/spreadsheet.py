@@ -103,7 +103,9 @@ def plan_import(pack_path: Path, sheets: dict[str, list[dict]], progress: Callab
             except Exception as exc:  # pydantic.ValidationError: report the row, import the rest
                 plan.errors.append(f"{sheet} row {n}: {exc}")
                 continue
-            diff = {k: (old.get(k), v) for k, v in update.items() if old.get(k) != v}
+            # Compare with the old item as the schema sees it, so an absent phone reads as 待补充.
+            seen = model.model_validate(old).model_dump(mode="json") if old else {}
+            diff = {k: (seen.get(k), v) for k, v in update.items() if seen.get(k) != v}
             if diff:
                 plan.changes.append(Change(kind, ident, diff, new=not old))
                 if ident in index:
