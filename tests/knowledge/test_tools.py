@@ -109,3 +109,15 @@ def test_faq_finds_the_entry_for_paraphrases(question, entry):
 def test_faq_is_not_confident_on_nonsense(question):
     found = answer(load_pack("zhongxian"), question)
     assert found is None or not found.confident
+
+
+def test_liaocheng_is_a_city_of_eight_counties():
+    pack = load_pack("liaocheng")
+    assert {t.county for t in pack.townships} == {"东昌府区", "莘县", "阳谷县", "冠县", "临清市", "茌平区", "高唐县", "东阿县"}
+    assert len(pack.services) == 10          # 土地托管 “十服务”
+
+
+def test_default_pack_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("NONGBOT_KNOWLEDGE", "nanchuan")
+    result = CliRunner().invoke(knowledge, ["show"])
+    assert result.exit_code == 0 and "南川区" in result.output
