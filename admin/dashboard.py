@@ -118,8 +118,10 @@ def target_progress(session: Session, pack: Any, year: int) -> list[Progress]:
         values = {str(k): v for k, v in (target.values or {}).items()}
         if not values:
             continue
-        later = sorted(y for y in values if y >= str(year))
-        chosen = later[0] if later else sorted(values)[-1]
+        years = sorted(y for y in values if y.isdigit())
+        later = [y for y in years if y >= str(year)]
+        # The plan's cumulative target when it gives one, else this year's (or the next planned year's).
+        chosen = "total" if "total" in values else (later[0] if later else (years or sorted(values))[-1])
         count = ACTUALS.get(target.key or "")
         result.append(progress(target.indicator, target.unit, chosen, values[chosen],
                                count(session) if count else None))

@@ -29,9 +29,10 @@ def test_dashboard_counts_conversations_tickets_requests_and_targets(console):
     assert "石宝镇" in page and "新立镇" in page and "统防统治" in page
     targets = page.split('id="targets"')[1]
     targets_in_pack = getattr(ctx.pack, "targets", None) or []
-    assert ("规划目标进度" in page) and (("年目标" in targets) == bool(targets_in_pack))
-    if any(t.key == "tuoguan_mu" for t in targets_in_pack):
-        assert "50 亩" in targets  # the done booking's area counts against the 托管 target
+    section = targets.split("</section>")[0]
+    assert "规划目标进度" in section and ("目标 " in section) == bool(targets_in_pack)
+    for target in targets_in_pack:
+        assert target.indicator in section
 
 
 def test_center_staff_dashboard_counts_only_their_center(console):
