@@ -123,6 +123,8 @@ def target_progress(session: Session, pack: Any, year: int) -> list[Progress]:
         # The plan's cumulative target when it gives one, else this year's (or the next planned year's).
         chosen = "total" if "total" in values else (later[0] if later else (years or sorted(values))[-1])
         count = ACTUALS.get(target.key or "")
-        result.append(progress(target.indicator, target.unit, chosen, values[chosen],
-                               count(session) if count else None))
+        actual = count(session) if count else None
+        if actual is not None and target.unit.startswith("万"):  # e.g. 万亩次: live figures are counted in 亩
+            actual = round(actual / 10000, 4)
+        result.append(progress(target.indicator, target.unit, chosen, values[chosen], actual))
     return result
