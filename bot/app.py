@@ -42,8 +42,14 @@ def build_context(settings: Settings) -> AppContext:
 
 
 def default_responder(ctx: AppContext) -> Responder:
-    from bot.dialog import DialogResponder
+    """The dialog engine when installed; until it lands, the menu responder answers every message."""
+    try:
+        from bot.dialog import DialogResponder
+    except ImportError:
+        from bot.menu import MenuResponder
 
+        log.warning("dialog engine not available: answering with the service menu")
+        return MenuResponder(ctx)
     return DialogResponder(ctx)
 
 

@@ -1,0 +1,89 @@
+"""`nongbot export KIND`: records as JSONL, CSV or Excel, with the CONTRACT's field names."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
+
+KINDS = [*REQUEST_KINDS, "tickets"]
+# Record columns exported under the CONTRACT's slot names, per kind (besides the shared ones).
+COLUMNS: dict[str, list[str]] = {
+    "members": ["member_type", "name", "nonghelian", "industry_nonghelian"],
+    "bookings": ["crop", "service", "area_mu", "date", "unit_price_yuan", "price_quote_yuan"],
+    "loan_requests": ["member_type", "purpose", "amount_yuan", "collateral", "products"],
+    "bookkeeping_requests": ["org_name", "credit_code", "monthly_vouchers", "needs", "package", "price_yuan"],
+    "tickets": ["reason", "intent", "summary"],
+}
+SHARED = ["id", "openid", "status", "created_at", "center", "township", "phone"]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def export_rows(session: Any, kind: str) -> list[dict[str, Any]]:
+    model = Ticket if kind == "tickets" else REQUEST_KINDS[kind]
+    centers = dict(session.execute(select(ServiceCenter.id, ServiceCenter.name)).all())
+    rows = []
+    for record in session.scalars(select(model).order_by(model.id)):
+        row = dict(record.slots or {})
+        row.update({name: _plain(getattr(record, name, None)) for name in SHARED if name != "center"})
+        row["center"] = centers.get(record.center_id)
+        row.update({name: _plain(getattr(record, name)) for name in COLUMNS[kind]})
+        rows.append(row)
+    return rows
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), help="file to write (default: standard output; xlsx needs --out)")
+def export(kind: str, fmt: str, out: str | None) -> None:
+    """Export records of KIND from NONGBOT_DATABASE_URL."""
+    from bot.db import make_engine, session_factory
+    from bot.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    with session_factory(engine)() as session:
+        rows = export_rows(session, kind)
+    engine.dispose()
+    columns = list(dict.fromkeys([*SHARED, *COLUMNS[kind], *(k for r in rows for k in r)]))
+    if fmt == "xlsx":
+        if not out:
+            raise click.UsageError("xlsx needs --out FILE")
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = kind
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([_cell(row.get(c)) for c in columns])
+        book.save(out)
+        return
+    buffer = io.StringIO()
+    if fmt == "csv":
+        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _cell(row.get(c)) for c in columns})
+    else:
+        for row in rows:
+            buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buffer.getvalue())
+    else:
+        sys.stdout.write(buffer.getvalue())
