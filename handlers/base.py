@@ -1,0 +1,42 @@
+"""What a handler gets for one turn: the context, an open transaction, the message and its parse."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.context import AppContext
+from bot.inbound import Inbound
+from bot.models import ServiceCenter, WechatUser
+
+
+@dataclass
+class Turn:
+    ctx: AppContext
+    session: Session
+    inbound: Inbound
+    parse: Any = None  # intents.Parse, None for events, menu digits and locations
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return dict(self.parse.slots) if self.parse is not None else {}
+
+    def render(self, name: str, **data: Any) -> str:
+        return self.ctx.templates.render(name, county=self.ctx.pack.info.county, **data)
+
+    def user(self) -> WechatUser | None:
+        return self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
+
+    def location(self) -> tuple[float, float] | None:
+        """The location the user sent now, or the last one WeChat pushed (kept a day)."""
+        if self.inbound.lat is not None and self.inbound.lon is not None:
+            return self.inbound.lat, self.inbound.lon
+        known = self.ctx.store.get(f"location:{self.inbound.openid}")
+        return (known["lat"], known["lon"]) if known else None
+
+    def center_row(self, code: str | None) -> ServiceCenter | None:
+        if code is None:
+            return None
+        return self.session.scalar(select(ServiceCenter).where(ServiceCenter.code == code))

@@ -1,0 +1,51 @@
+"""human_agent: open a ticket for a person (or add to the open one) and route it to a center."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.models import Ticket, TicketMessage, utcnow
+from handlers.base import Turn
+from knowledge.routing import nearest_centers
+
+OPEN_STATES = ("open", "pending")
+
+
+def _center_code(turn: Turn) -> str | None:
+    """The user's bound center, else the nearest to their township or location, else the county's."""
+    user = turn.user()
+    if user is not None and user.center is not None:
+        return user.center.code
+    pack = turn.ctx.pack
+    township = turn.slots.get("township") or (user.township if user else None)
+    where = turn.location()
+    if township:
+        found = nearest_centers(pack, township=township, limit=1)
+    elif where:
+        found = nearest_centers(pack, lat=where[0], lon=where[1], limit=1)
+    else:
+        found = []
+    return found[0].center.code if found else pack.info.default_center
+
+
+def human_agent(turn: Turn) -> list[str]:
+    inbound, session, now = turn.inbound, turn.session, utcnow()
+    text = inbound.text or "（菜单：转人工）"
+    ticket = session.scalar(select(Ticket).where(Ticket.openid == inbound.openid, Ticket.status.in_(OPEN_STATES))
+                            .order_by(Ticket.id.desc()))
+    if ticket is not None:
+        session.add(TicketMessage(ticket_id=ticket.id, author="farmer", text=text, created_at=now))
+        ticket.last_user_message_at = now
+        return [turn.render("dialog/ticket_added", ticket=ticket)]
+    center = turn.center_row(_center_code(turn))
+    ticket = Ticket(openid=inbound.openid, center_id=center.id if center else None, reason="human_agent",
+                    summary=text[:200], intent=turn.parse.intent if turn.parse else "human_agent",
+                    slots=turn.slots, idempotency_key=f"ticket:{inbound.dedup_key}", last_user_message_at=now)
+    try:
+        with session.begin_nested():
+            session.add(ticket)
+            session.flush()
+            session.add(TicketMessage(ticket_id=ticket.id, author="farmer", text=text, created_at=now))
+    except IntegrityError:  # the same message handled before: answer as the first time did
+        ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == f"ticket:{inbound.dedup_key}"))
+    return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]

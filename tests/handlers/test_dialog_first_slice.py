@@ -1,0 +1,103 @@
+"""The dialog's first slice, driven through POST /wechat as WeChat sends it (signed, encrypted)."""
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.app import build_context, create_app
+from bot.models import ServiceCenter, Ticket, TicketMessage
+from bot.simclient import WechatSim
+from tests.live import serve_in_thread
+
+AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"
+
+
+def _settings(make_settings, database_url, **extra):
+    return make_settings(database_url=database_url, wechat_token="tok", wechat_aes_key=AES,
+                         wechat_appid="wxslice", deliver_in_process=False, **extra)
+
+
+@pytest.fixture
+def app_ctx(make_settings, sqlite_engine):
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    ctx = build_context(_settings(make_settings, url))
+    with TestClient(create_app(ctx=ctx)) as http:
+        yield ctx, WechatSim(http, "tok", AES, "wxslice", openid="oSlice1")
+
+
+def _tickets(ctx):
+    with ctx.sessions() as session:
+        return session.scalars(select(Ticket)).all()
+
+
+def test_asking_for_a_person_opens_one_ticket_routed_to_a_center(app_ctx):
+    ctx, sim = app_ctx
+    reply = sim.text("石宝镇这边，我要转人工")
+    (ticket,) = _tickets(ctx)
+    with ctx.sessions() as session:
+        center = session.get(ServiceCenter, ticket.center_id)
+        messages = session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)).all()
+    assert center.township == "石宝镇"
+    assert f"工单号 {ticket.id}" in reply.text and center.name in reply.text
+    assert [m.text for m in messages] == ["石宝镇这边，我要转人工"]
+
+
+def test_follow_ups_while_a_ticket_is_open_reach_the_same_ticket(app_ctx):
+    ctx, sim = app_ctx
+    sim.text("转人工")
+    reply = sim.text("还有个事，我家的牛跑了")
+    (ticket,) = _tickets(ctx)
+    with ctx.sessions() as session:
+        texts = [m.text for m in session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id))]
+    assert texts == ["转人工", "还有个事，我家的牛跑了"]
+    assert "补充到您的工单" in reply.text
+
+
+def test_menu_digit_and_click_start_the_same_flows(app_ctx):
+    ctx, sim = app_ctx
+    assert "工单号" in sim.text("7").text
+    assert "助农贷" in sim.event("CLICK", "MENU_LOAN").text
+    assert "人工咨询" in sim.text("6").text
+
+
+def test_nearest_center_by_township_words_and_by_location(app_ctx):
+    ctx, sim = app_ctx
+    by_name = sim.text("十宝那边有莫得服务站")
+    assert by_name.text.startswith("离石宝镇最近的服务点") and "石宝镇为农服务中心" in by_name.text
+    shibao = ctx.pack.township("石宝镇")
+    by_place = sim.location(shibao.lat + 0.01, shibao.lon, "石宝")
+    assert "石宝镇为农服务中心" in by_place.text
+
+
+def test_policy_answers_quote_their_source_document(app_ctx):
+    _, sim = app_ctx
+    reply = sim.text("农合联是啥子")
+    assert "出自《" in reply.text and "忠县" in reply.text
+
+
+@pytest.mark.parametrize("store_kind", ["embedded", pytest.param("redis", marks=pytest.mark.redis)])
+def test_three_concurrent_retries_of_a_ticket_request_create_one_ticket(make_settings, database_url, store_kind,
+                                                                      request):
+    extra = {"redis_url": request.getfixturevalue("redis_url")} if store_kind == "redis" else {}
+    ctx = build_context(_settings(make_settings, database_url, **extra))
+    with serve_in_thread(create_app(ctx=ctx)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        sim = WechatSim(http, "tok", AES, "wxslice", openid="oRetry1")
+        fields, params = sim.fields("text", Content="我要转人工，水稻托管的事"), sim.params()
+        replies = []
+
+        def send() -> None:
+            replies.append(sim.post(fields, params=params))
+
+        threads = [threading.Thread(target=send) for _ in range(3)]
+        for t in threads:
+            t.start()
+            time.sleep(0.05)
+        for t in threads:
+            t.join()
+    assert len(_tickets(ctx)) == 1
+    assert len({r.text for r in replies}) == 1 and "工单号" in replies[0].text
