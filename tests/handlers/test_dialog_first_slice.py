@@ -18,8 +18,10 @@ AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"
 
 
 def _settings(make_settings, database_url, **extra):
-    return make_settings(database_url=database_url, wechat_token="tok", wechat_aes_key=AES,
-                         wechat_appid="wxslice", deliver_in_process=False, **extra)
+    fields = dict(database_url=database_url, wechat_token="tok", wechat_aes_key=AES, wechat_appid="wxslice",
+                  deliver_in_process=False)
+    fields.update(extra)
+    return make_settings(**fields)
 
 
 @pytest.fixture
@@ -101,3 +103,34 @@ def test_three_concurrent_retries_of_a_ticket_request_create_one_ticket(make_set
             t.join()
     assert len(_tickets(ctx)) == 1
     assert len({r.text for r in replies}) == 1 and "工单号" in replies[0].text
+
+
+def test_farmer_asks_for_a_person_and_the_centers_staff_reply_reaches_wechat(make_settings, sqlite_engine,
+                                                                              fake_wechat):
+    from admin.accounts import create_user
+    from bot.db import transaction
+    from bot.outbox import OutboxWorker
+
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    settings = _settings(make_settings, url, secret_key="slice-secret", **fake_wechat.settings_overrides())
+    ctx = build_context(settings)
+    with TestClient(create_app(ctx=ctx)) as http:
+        farmer = WechatSim(http, "tok", AES, settings.wechat_appid, openid="oLoop01")
+        farmer.text("石宝这边有人吗，转人工")
+        (ticket,) = _tickets(ctx)
+        with transaction(ctx.sessions) as session:
+            center = session.get(ServiceCenter, ticket.center_id)
+            create_user(session, "shibao_staff", "password-123", "center_staff", center=center.name)
+            other = session.scalar(select(ServiceCenter).where(ServiceCenter.id != center.id))
+            create_user(session, "other_staff", "password-123", "center_staff", center=other.name)
+        token = http.post("/admin/api/login", json={"username": "shibao_staff", "password": "password-123"}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        assert [t["id"] for t in http.get("/admin/api/tickets", headers=auth).json()["items"]] == [ticket.id]
+        assert http.post(f"/admin/api/tickets/{ticket.id}/reply", json={"text": "您好，明天上午给您回电。"},
+                         headers=auth).status_code == 200
+        other_token = http.post("/admin/api/login", json={"username": "other_staff",
+                                                           "password": "password-123"}).json()["token"]
+        assert http.get(f"/admin/api/tickets/{ticket.id}",
+                        headers={"Authorization": f"Bearer {other_token}"}).status_code in (403, 404)
+    OutboxWorker(ctx.sessions, ctx.wechat_api).deliver_due()
+    assert fake_wechat.texts_to("oLoop01") == ["您好，明天上午给您回电。"]
