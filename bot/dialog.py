@@ -1,62 +1,426 @@
-"""The dialog responder: understands a message and hands it to the handler for its intent.
+"""The dialog engine: a session per openid in the store, forms run from their declarations, other intents answered once.
 
-This is the first slice of the dialog engine: single-turn handlers (service centers, policy
-answers, 转人工 tickets, status, small talk, the menu). Multi-turn forms that end in bookings,
-memberships, loan and 代账 requests come next; until then those intents explain what the
-service offers and how to reach a person.
+Every inbound becomes one `Said` (reply texts + the intent they answer). A form (handlers/<intent>.py)
+collects its slots over several turns — from slots given ahead, bare answers to the asked slot,
+numbered options, corrections, a WeChat location — then shows a summary and, on a yes, writes the
+record under an idempotency key made from the confirming message. The session lives in the store
+(Redis or the embedded table) with the deployment's session TTL, so it outlives a restart.
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.context import AppContext
 from bot.db import transaction
 from bot.inbound import Inbound, Outcome
-from bot.models import Ticket
-from handlers import HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
+from bot.models import REQUEST_KINDS, ServiceCenter, Ticket, WechatUser
+from bot.wechat import split_for_wechat
+from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
+from handlers.forms import Form, Invalid, Slot, township_from_location
 from handlers.tickets import OPEN_STATES
+from intents.dialog_acts import classify_act
 
-# Events and message kinds answered without understanding text.
-EVENT_INTENTS = {"subscribe": "welcome", "scan": "welcome"}
-SILENT_EVENTS = {"unsubscribe", "view"}
+SILENT_EVENTS = {"unsubscribe", "view", "location"}
+WELCOME_EVENTS = {"subscribe", "scan"}
+CENTER_SCENE = "center:"
 FOLLOW_UP_INTENTS = {"out_of_scope", "human_agent"}
+# Below this the NLU's first guess is not acted on: ask between the top two instead.
+LOW_CONFIDENCE = 0.5
+CLARIFY_SECOND = 0.12
+# A different intent this sure, mid-form, is a side question to answer before resuming.
+INTERRUPTION = 0.6
+MAX_FAILURES = 3
+HISTORY_ENTRIES = 12
+CONFIRM, FIX = "__confirm__", "__fix__"
+STRONG_CANCEL = ("取消", "算了", "不办了", "不弄了", "不搞了", "退出")
+
+
+def record_key(inbound: Inbound) -> str:
+    """The idempotency key of a record: the user and the message that confirmed it."""
+    return f"{inbound.openid}:{inbound.msg_id or inbound.create_time}"
+
+
+@dataclass
+class Conversation:
+    """One user's dialog state, stored as JSON under `dialog:<openid>`."""
+
+    form: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)      # slot names in the order filled, for 上一步
+    asked: str | None = None                             # slot asked last, CONFIRM, or FIX
+    options: dict[str, Any] = field(default_factory=dict)  # "1" -> value offered with the last question
+    submitting: str | None = None                        # record key being written (found again after a crash)
+    failures: int = 0
+    clarify: dict[str, Any] | None = None                # {"options": {"1": intent}, "slots": {...}}
+    offer: str | None = None                             # "human" after repeated misunderstanding
+    history: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+    def begin(self, intent: str) -> None:
+        self.form, self.slots, self.order, self.asked, self.options = intent, {}, [], None, {}
+        self.failures, self.submitting = 0, None
+
+    def end_form(self) -> None:
+        self.form, self.slots, self.order, self.asked, self.options, self.submitting = None, {}, [], None, {}, None
+        self.failures = 0
+
+    def note(self, who: str, text: str) -> None:
+        self.history = [*self.history, {"who": who, "text": text[:300]}][-HISTORY_ENTRIES:]
+
+
+@dataclass
+class Said:
+    texts: list[str]
+    intent: str | None = None
+    confidence: float | None = None
 
 
 class DialogResponder:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
+    # ---- one inbound ---------------------------------------------------------------------
     def respond(self, inbound: Inbound) -> Outcome:
         if inbound.kind == "event" and inbound.event in SILENT_EVENTS:
             return Outcome()
-        intent, parse = self._understand(inbound)
+        convo = self._load(inbound.openid)
+        if convo.form and convo.asked == CONFIRM and inbound.text and classify_act(inbound.text) == "affirm":
+            # Saved before the record is written: if we crash after the write, the next yes finds it.
+            convo.submitting = convo.submitting or record_key(inbound)
+            self._save(inbound.openid, convo)
         with transaction(self.ctx.sessions) as session:
-            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, parse=parse)
-            replies = HANDLERS[intent](turn)
-        return Outcome(replies=replies, intent=intent, confidence=parse.confidence if parse else None)
+            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo)
+            said = self._dispatch(turn)
+        convo.note("farmer", _describe(inbound))
+        convo.note("bot", "\n".join(said.texts))
+        self._save(inbound.openid, convo)
+        replies = [piece for text in said.texts for piece in split_for_wechat(text)]
+        return Outcome(replies=replies, intent=said.intent, confidence=said.confidence)
 
-    def _understand(self, inbound: Inbound) -> tuple[str, Any]:
+    def _load(self, openid: str) -> Conversation:
+        return Conversation.from_dict(self.ctx.store.get(f"dialog:{openid}"))
+
+    def _save(self, openid: str, convo: Conversation) -> None:
+        self.ctx.store.set(f"dialog:{openid}", asdict(convo), ttl=self.ctx.settings.session_ttl_seconds)
+
+    def _dispatch(self, turn: Turn) -> Said:
+        inbound = turn.inbound
         if inbound.kind == "event":
-            if inbound.event == "click" and inbound.event_key in MENU_KEYS:
-                return MENU_KEYS[inbound.event_key], None
-            return EVENT_INTENTS.get(inbound.event or "", "menu"), None
+            return self._event(turn)
         if inbound.kind == "location":
-            return "find_service_center", None
+            return self._location(turn)
         if inbound.kind == "voice" and not inbound.text:
-            return "voice_unrecognized", None
-        if not inbound.text:
-            return "media", None
-        digits = inbound.text.strip()
-        if digits in MENU_CHOICES:
-            return MENU_CHOICES[digits], None
-        parse = self.ctx.nlu.parse(inbound.text, today=self.ctx.today())
-        if parse.intent in FOLLOW_UP_INTENTS and self._has_open_ticket(inbound.openid):
-            return "human_agent", parse  # a person is on it: what the bot can't place goes to them
-        return parse.intent, parse
+            return self._single(turn, "voice_unrecognized")
+        if not inbound.text or not inbound.text.strip():
+            return self._single(turn, "media")
+        return self._text(turn, inbound.text.strip())
 
-    def _has_open_ticket(self, openid: str) -> bool:
-        with self.ctx.sessions() as session:
-            return session.scalar(select(Ticket.id).where(Ticket.openid == openid,
-                                                         Ticket.status.in_(OPEN_STATES)).limit(1)) is not None
+    # ---- events and locations ------------------------------------------------------------
+    def _event(self, turn: Turn) -> Said:
+        inbound = turn.inbound
+        if inbound.event == "click" and inbound.event_key in MENU_KEYS:
+            return self._start(turn, MENU_KEYS[inbound.event_key], {})
+        if inbound.event in WELCOME_EVENTS:
+            center = self._bind_center(turn, inbound.event_key or "")
+            return Said([turn.render("dialog/welcome", center=center)], "welcome")
+        return self._single(turn, "menu")
+
+    def _bind_center(self, turn: Turn, scene: str) -> ServiceCenter | None:
+        """A center's QR code binds the farmer to it: tickets and staff follow-ups go there."""
+        if not scene.startswith(CENTER_SCENE):
+            return None
+        center = turn.center_row(scene[len(CENTER_SCENE):])
+        if center is not None:
+            self._user(turn).center_id = center.id
+        return center
+
+    def _location(self, turn: Turn) -> Said:
+        inbound, convo = turn.inbound, turn.convo
+        self.ctx.store.set(f"location:{inbound.openid}", {"lat": inbound.lat, "lon": inbound.lon}, ttl=24 * 3600)
+        form = FORMS.get(convo.form or "")
+        place = next((s for s in form.slots if s.location), None) if form else None
+        if form is None or place is None or (place.name in convo.slots and convo.asked != place.name):
+            return self._single(turn, "find_service_center")
+        township = township_from_location(self.ctx.pack, inbound.lat, inbound.lon)
+        convo.slots.update(lat=inbound.lat, lon=inbound.lon)
+        lead = self._apply(turn, form, {place.name: township}) if township else []
+        return self._next(turn, form, lead)
+
+    # ---- text ----------------------------------------------------------------------------
+    def _text(self, turn: Turn, text: str) -> Said:
+        convo, act = turn.convo, classify_act(text)
+        if act == "affirm":
+            for key in dict.fromkeys(k for k in (record_key(turn.inbound), convo.submitting) if k):
+                found = self._record_by_key(turn, key)
+                if found is not None:  # a retry, or a yes after a crash: the record exists already
+                    convo.end_form()
+                    return Said([self._done_text(turn, *found)], FORMS_BY_KIND[found[0]].intent)
+        if convo.offer == "human":
+            convo.offer = None
+            if act == "affirm":
+                return self._single(turn, "human_agent")
+        if convo.clarify:
+            pending, convo.clarify = convo.clarify, None
+            if text in pending["options"]:
+                return self._start(turn, pending["options"][text], pending["slots"])
+        if convo.form:
+            return self._in_form(turn, FORMS[convo.form], text, act)
+        if text in MENU_CHOICES:
+            return self._start(turn, MENU_CHOICES[text], {})
+        parse = self.ctx.nlu.parse(text, today=self.ctx.today())
+        turn.parse = parse
+        if parse.intent in FOLLOW_UP_INTENTS and self._has_open_ticket(turn):
+            return self._single(turn, "human_agent")  # a person is on it: what the bot can't place goes to them
+        choices = _clarification(parse)
+        if choices:
+            return self._clarify(turn, choices, parse)
+        if parse.intent == "out_of_scope" and parse.confidence < LOW_CONFIDENCE:
+            convo.failures += 1
+            if convo.failures >= MAX_FAILURES:
+                return self._offer_person(turn)
+        else:
+            convo.failures = 0
+        return self._start(turn, parse.intent, parse.slots, confidence=parse.confidence)
+
+    def _clarify(self, turn: Turn, choices: list[str], parse: Any) -> Said:
+        turn.convo.clarify = {"options": {str(i): name for i, name in enumerate(choices, 1)}, "slots": parse.slots}
+        turn.convo.failures += 1
+        return Said([turn.render("dialog/clarify", choices=choices)], "clarify", parse.confidence)
+
+    def _offer_person(self, turn: Turn) -> Said:
+        turn.convo.offer, turn.convo.failures = "human", 0
+        return Said([turn.render("dialog/offer_person")], "offer_person")
+
+    def _single(self, turn: Turn, intent: str, confidence: float | None = None) -> Said:
+        return Said(HANDLERS[intent](turn), intent, confidence)
+
+    def _has_open_ticket(self, turn: Turn) -> bool:
+        return turn.session.scalar(select(Ticket.id).where(Ticket.openid == turn.inbound.openid,
+                                                           Ticket.status.in_(OPEN_STATES)).limit(1)) is not None
+
+    # ---- forms ---------------------------------------------------------------------------
+    def _start(self, turn: Turn, intent: str, slots: dict[str, Any], confidence: float | None = None) -> Said:
+        form = FORMS.get(intent)
+        if form is None:
+            return self._single(turn, intent, confidence)
+        convo = turn.convo
+        convo.begin(intent)
+        given = {name: value for name, value in slots.items() if form.slot(name)}
+        lead = self._apply(turn, form, given)
+        self._prefill(turn, form)
+        lead.insert(0, turn.render("forms/start", title=form.title, intent=intent, given=given and convo.slots,
+                                   pack=self.ctx.pack))
+        said = self._next(turn, form, lead)
+        said.confidence = confidence
+        return said
+
+    def _prefill(self, turn: Turn, form: Form) -> None:
+        """What we already know: the user's phone and township from earlier requests, a pushed location."""
+        convo, user = turn.convo, turn.user()
+        for slot in form.slots:
+            if slot.name in convo.slots:
+                continue
+            remembered = getattr(user, slot.profile, None) if user is not None and slot.profile else None
+            if remembered:
+                convo.slots[slot.name] = remembered
+            elif slot.location and turn.location():
+                lat, lon = turn.location()
+                township = township_from_location(self.ctx.pack, lat, lon)
+                if township:
+                    convo.slots.update({slot.name: township, "lat": lat, "lon": lon})
+
+    def _in_form(self, turn: Turn, form: Form, text: str, act: str | None) -> Said:
+        convo = turn.convo
+        asked = form.slot(convo.asked or "")
+        if act == "cancel" and asked is not None and asked.skip is not None and not any(w in text for w in STRONG_CANCEL):
+            act = "deny"  # "不用了" to an optional question skips it; only 取消/算了 drop the whole form
+        if act == "cancel":
+            convo.end_form()
+            return Said([turn.render("forms/cancelled", title=form.title)], "cancel")
+        if act == "restart":
+            convo.begin(form.intent)
+            return self._next(turn, form, [turn.render("forms/start", title=form.title, intent=form.intent, given={},
+                                                       pack=self.ctx.pack)])
+        if act == "back":
+            return self._back(turn, form)
+        if convo.asked == CONFIRM and act == "affirm":
+            return self._submit(turn, form)
+        parse = self.ctx.nlu.parse(text, today=self.ctx.today())
+        turn.parse = parse
+        side = (parse.intent not in (form.intent, "out_of_scope") and parse.confidence >= INTERRUPTION)
+        updates: dict[str, Any] = {}
+        if convo.asked == FIX and text in convo.options:
+            name = convo.options[text]
+            convo.slots.pop(name, None)
+            return self._ask(turn, form, form.slot(name), [])
+        if asked is not None:
+            value = self._read_answer(turn, asked, text, act, parse, free=not side)
+            if value is not None:
+                updates[asked.name] = value
+        if updates or not side:
+            updates.update({name: value for name, value in parse.slots.items()
+                            if form.slot(name) and name not in updates})
+        if updates:
+            convo.failures = 0
+            return self._next(turn, form, self._apply(turn, form, updates))
+        if side:
+            return self._interrupted(turn, form, parse)
+        if convo.asked == CONFIRM and act == "deny":
+            return self._which_fix(turn, form)
+        convo.failures += 1
+        if convo.failures >= MAX_FAILURES:
+            return self._offer_person(turn)
+        return self._next(turn, form, [turn.render("forms/not_understood")])
+
+    def _read_answer(self, turn: Turn, slot: Slot, text: str, act: str | None, parse: Any, free: bool) -> Any:
+        """The asked slot's value from a bare answer: a numbered option, 'no' to an optional slot,
+        the NLU's reading, or the slot's own reader (names and free text only when not a side question)."""
+        convo = turn.convo
+        if text in convo.options:
+            return convo.options[text]
+        if slot.skip is not None and act in ("deny", "cancel"):
+            return slot.skip
+        if slot.hint:
+            value = self.ctx.nlu.parse_slot_answer(text, slot.hint, today=self.ctx.today())
+            if value is not None:
+                return value
+        if slot.read and (free or not slot.free):
+            return slot.read(text, self.ctx.pack)
+        return None
+
+    def _apply(self, turn: Turn, form: Form, updates: dict[str, Any]) -> list[str]:
+        """Validate and store values; returns what to tell the user (a correction, a value refused)."""
+        convo, notes = turn.convo, []
+        for name, value in updates.items():
+            slot = form.slot(name)
+            try:
+                clean = slot.validate(value, turn) if slot.validate else value
+            except Invalid as refused:
+                notes.append(turn.render(refused.template, **refused.data))
+                continue
+            before = convo.slots.get(name)
+            convo.slots[name] = clean
+            convo.order = [*(n for n in convo.order if n != name), name]
+            if before is not None and before != clean:
+                notes.append(turn.render("forms/changed", slot=name, value=clean))
+        return notes
+
+    def _next(self, turn: Turn, form: Form, lead: list[str]) -> Said:
+        missing = form.missing(turn.convo.slots)
+        if missing is not None:
+            return self._ask(turn, form, missing, lead)
+        return self._summary(turn, form, lead)
+
+    def _ask(self, turn: Turn, form: Form, slot: Slot, lead: list[str]) -> Said:
+        convo = turn.convo
+        options = slot.options(convo.slots, self.ctx.pack) if slot.options else []
+        convo.asked = slot.name
+        convo.options = {str(i): value for i, (_, value) in enumerate(options, 1)}
+        question = turn.render(slot.ask, options=[label for label, _ in options], slots=convo.slots,
+                               title=form.title)
+        return Said(["\n".join([*lead, question])], form.intent)
+
+    def _summary(self, turn: Turn, form: Form, lead: list[str]) -> Said:
+        convo = turn.convo
+        plan = form.plan(turn, convo.slots)
+        convo.asked, convo.options = CONFIRM, {}
+        summary = turn.render(f"forms/summary_{form.intent}", slots=convo.slots, center=self._center(plan.center_code),
+                              **plan.view)
+        return Said(["\n".join([*lead, summary])], form.intent)
+
+    def _which_fix(self, turn: Turn, form: Form) -> Said:
+        convo = turn.convo
+        names = [s.name for s in form.slots if s.name in convo.slots]
+        convo.asked, convo.options = FIX, {str(i): name for i, name in enumerate(names, 1)}
+        return Said([turn.render("forms/which_fix", names=names, slots=convo.slots)], form.intent)
+
+    def _back(self, turn: Turn, form: Form) -> Said:
+        convo = turn.convo
+        if not convo.order:
+            return self._next(turn, form, [turn.render("forms/nothing_back")])
+        name = convo.order[-1]
+        convo.order = convo.order[:-1]
+        convo.slots.pop(name, None)
+        return self._ask(turn, form, form.slot(name), [])
+
+    def _interrupted(self, turn: Turn, form: Form, parse: Any) -> Said:
+        """Answer the side question, then re-ask where we were ("我们继续：…")."""
+        if parse.intent in FORMS:
+            answer = [turn.render("forms/one_at_a_time", title=form.title, other=FORMS[parse.intent].title)]
+        else:
+            answer = HANDLERS[parse.intent](turn)
+        resume = self._next(turn, form, [])
+        joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0])])
+        return Said([joined], parse.intent, parse.confidence)
+
+    # ---- records -------------------------------------------------------------------------
+    def _submit(self, turn: Turn, form: Form) -> Said:
+        convo, session = turn.convo, turn.session
+        key = convo.submitting or record_key(turn.inbound)
+        plan = form.plan(turn, convo.slots)
+        model = REQUEST_KINDS[form.kind]
+        center = turn.center_row(plan.center_code)
+        record = model(openid=turn.inbound.openid, idempotency_key=key, center_id=center.id if center else None,
+                       slots=dict(convo.slots), **plan.fields)
+        try:
+            with session.begin_nested():
+                session.add(record)
+                session.flush()
+        except IntegrityError:  # written by an earlier attempt of the same confirmation
+            record = session.scalar(select(model).where(model.idempotency_key == key))
+        user = self._user(turn)
+        user.phone = convo.slots.get("phone") or user.phone
+        user.township = convo.slots.get("township") or user.township
+        convo.end_form()
+        return Said([self._done_text(turn, form.kind, record)], form.intent)
+
+    def _record_by_key(self, turn: Turn, key: str) -> tuple[str, Any] | None:
+        for kind, model in REQUEST_KINDS.items():
+            found = turn.session.scalar(select(model).where(model.idempotency_key == key))
+            if found is not None:
+                return kind, found
+        return None
+
+    def _done_text(self, turn: Turn, kind: str, record: Any) -> str:
+        center = turn.session.get(ServiceCenter, record.center_id) if record.center_id else None
+        return turn.render(f"forms/done_{kind}", record=record, center=center)
+
+    def _center(self, code: str | None) -> Any:
+        return self.ctx.pack.center(code) if code else None
+
+    def _user(self, turn: Turn) -> WechatUser:
+        user = turn.user()
+        if user is None:
+            user = WechatUser(openid=turn.inbound.openid)
+            turn.session.add(user)
+            turn.session.flush()
+        return user
+
+
+FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}
+
+
+def _clarification(parse: Any) -> list[str] | None:
+    """The top two real intents when the NLU is unsure between them."""
+    ranked = [(name, conf) for name, conf in parse.ranking if name != "out_of_scope"]
+    if parse.confidence >= LOW_CONFIDENCE or len(ranked) < 2 or ranked[1][1] < CLARIFY_SECOND:
+        return None
+    return [ranked[0][0], ranked[1][0]]
+
+
+def _describe(inbound: Inbound) -> str:
+    if inbound.text:
+        return inbound.text
+    if inbound.kind == "location":
+        return f"（发送位置）{inbound.label or ''}"
+    if inbound.kind == "event":
+        return f"（{inbound.event}）{inbound.event_key or ''}"
+    return f"（{inbound.kind}）"

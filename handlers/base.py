@@ -18,6 +18,7 @@ class Turn:
     session: Session
     inbound: Inbound
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
+    convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
 
     @property
     def slots(self) -> dict[str, Any]:

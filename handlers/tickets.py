@@ -38,13 +38,23 @@ def human_agent(turn: Turn) -> list[str]:
         ticket.last_user_message_at = now
         return [turn.render("dialog/ticket_added", ticket=ticket)]
     center = turn.center_row(_center_code(turn))
+    convo = turn.convo
+    slots = {**(convo.slots if convo is not None and convo.form else {}), **turn.slots}
+    intent = (convo.form if convo is not None and convo.form else None) or (turn.parse.intent if turn.parse else
+                                                                            "human_agent")
+    summary = turn.render("dialog/ticket_summary", text=text, intent=intent, slots=slots)
     ticket = Ticket(openid=inbound.openid, center_id=center.id if center else None, reason="human_agent",
-                    summary=text[:200], intent=turn.parse.intent if turn.parse else "human_agent",
-                    slots=turn.slots, idempotency_key=f"ticket:{inbound.dedup_key}", last_user_message_at=now)
+                    summary=summary[:500], intent=intent, slots=slots,
+                    idempotency_key=f"ticket:{inbound.dedup_key}", last_user_message_at=now)
+    earlier = convo.history if convo is not None else []
     try:
         with session.begin_nested():
             session.add(ticket)
             session.flush()
+            # The conversation so far, so the person taking over need not ask again.
+            for entry in earlier:
+                session.add(TicketMessage(ticket_id=ticket.id, author=entry["who"], text=entry["text"],
+                                          created_at=now))
             session.add(TicketMessage(ticket_id=ticket.id, author="farmer", text=text, created_at=now))
     except IntegrityError:  # the same message handled before: answer as the first time did
         ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == f"ticket:{inbound.dedup_key}"))

@@ -1,0 +1,83 @@
+"""bookkeeping: the 财务代账 form — name, 统一社会信用代码 (checksum), vouchers, needs → request to the 合作社服务中心."""
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.forms import Form, Invalid, Plan, Slot, center_offering, price_text, read_org_name, validate_phone, \
+    validate_positive
+
+# GB 32100-2015: 18 characters over this alphabet; the last is a check character (mod 31).
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+NEEDS = ("记账", "报税", "年报公示")
+ALL_NEEDS = "都要"
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(first17, CREDIT_CODE_WEIGHTS))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_credit_code(code: str) -> bool:
+    return (len(code) == 18 and all(ch in CREDIT_CODE_CHARS for ch in code)
+            and credit_code_check_char(code[:17]) == code[17])
+
+
+def _read_credit_code(text: str, pack: Any) -> str | None:
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    return cleaned if len(cleaned) == 18 else None
+
+
+def _validate_credit_code(value: Any, turn: Any) -> str:
+    code = str(value).upper()
+    if not is_valid_credit_code(code):
+        raise Invalid("forms/invalid_credit_code", value=value)
+    return code
+
+
+def _read_vouchers(text: str, pack: Any) -> int | None:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return int(digits) if digits and len(digits) <= 5 else None
+
+
+def _needs(values: dict[str, Any], pack: Any) -> list[tuple[str, Any]]:
+    return [*((n, [n]) for n in NEEDS), ("记账+报税", ["记账", "报税"]), (ALL_NEEDS, list(NEEDS))]
+
+
+def _read_needs(text: str, pack: Any) -> list[str] | None:
+    if any(word in text for word in (ALL_NEEDS, "全部", "都", "全套")):
+        return list(NEEDS)
+    found = [n for n in NEEDS if n in text or (n == "年报公示" and "年报" in text)]
+    return found or None
+
+
+def package_for(pack: Any, values: dict[str, Any]) -> Any:
+    """The smallest package that covers the needs and the monthly vouchers."""
+    needs, vouchers = set(values.get("needs") or []), values.get("monthly_vouchers") or 0
+    fitting = [p for p in pack.bookkeeping_packages
+               if needs <= set(p.includes) and (p.max_monthly_vouchers is None or vouchers <= p.max_monthly_vouchers)]
+    fitting.sort(key=lambda p: p.max_monthly_vouchers or 10**9)
+    return fitting[0] if fitting else (pack.bookkeeping_packages[0] if pack.bookkeeping_packages else None)
+
+
+def plan(turn: Any, values: dict[str, Any]) -> Plan:
+    """The package and its price (or 以服务中心报价为准); the center that offers 财务代账 takes it."""
+    package = package_for(turn.ctx.pack, values)
+    price = package.price_yuan_per_year if package and price_text(package.price_yuan_per_year) else None
+    code = center_offering(turn, "财务代账")
+    fields = {"org_name": values["org_name"], "name": values["org_name"], "credit_code": values["credit_code"],
+              "monthly_vouchers": values["monthly_vouchers"], "needs": values["needs"],
+              "package": package.name if package else None, "price_yuan": price, "phone": values["phone"]}
+    return Plan(fields=fields, center_code=code, view={"package": package, "price": price_text(price)})
+
+
+FORM = Form(
+    intent="bookkeeping", kind="bookkeeping_requests", title="代账申请", plan=plan,
+    slots=(
+        Slot("org_name", read=read_org_name, free=True),
+        Slot("credit_code", read=_read_credit_code, validate=_validate_credit_code),
+        Slot("monthly_vouchers", read=_read_vouchers, validate=validate_positive(100000, "forms/invalid_vouchers")),
+        Slot("needs", options=_needs, read=_read_needs),
+        Slot("phone", hint="phone", validate=validate_phone, profile="phone"),
+    ),
+)

@@ -1,0 +1,80 @@
+"""loan_products: a few profile questions → the pack's fitting loan products, and a request to the bank desk."""
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_township, validate_phone,
+                            validate_positive, validate_township)
+from handlers.join_nonghelian import MEMBER_TYPES
+
+PURPOSES = ("买农资", "买农机", "扩大种养", "建圈舍大棚", "流动资金")
+NO_COLLATERAL = "没有抵押物"
+MAX_PRODUCTS = 3
+
+
+def _collaterals(values: dict[str, Any], pack: Any) -> list[tuple[str, Any]]:
+    offered = dict.fromkeys(item for p in pack.loan_products for item in p.collateral)
+    return [(NO_COLLATERAL, NO_COLLATERAL), *((item, item) for item in list(offered)[:6])]
+
+
+def _read_collateral(text: str, pack: Any) -> str | None:
+    if any(word in text for word in ("没有", "没得", "莫得", "无", "不抵押")):
+        return NO_COLLATERAL
+    return next((item for p in pack.loan_products for item in p.collateral if item in text or text in item), None)
+
+
+def _read_purpose(text: str, pack: Any) -> str | None:
+    cleaned = text.strip().strip("。.!！")
+    return cleaned if 2 <= len(cleaned) <= 30 else None
+
+
+def fitting_products(pack: Any, values: dict[str, Any]) -> list[tuple[Any, list[str]]]:
+    """Products whose applicants, guarantee and amount range fit, each with why (best fits first)."""
+    member_type, collateral, amount = values.get("member_type"), values.get("collateral"), values.get("amount_yuan")
+    scored = []
+    for product in pack.loan_products:
+        if product.who and member_type not in product.who:
+            continue
+        if collateral == NO_COLLATERAL and product.guarantee not in ("信用", "待补充"):
+            continue
+        if collateral not in (None, NO_COLLATERAL) and product.collateral and collateral not in product.collateral:
+            continue
+        if amount and product.amount_max_yuan and float(amount) > product.amount_max_yuan:
+            continue
+        why = []
+        if product.who:
+            why.append(f"面向{member_type}")
+        if product.guarantee == "信用":
+            why.append("信用贷款，不要抵押")
+        if collateral in product.collateral:
+            why.append(f"可用{collateral}")
+        scored.append((-len(why), product.name, product, why))
+    scored.sort(key=lambda row: row[:2])
+    return [(product, why) for _, _, product, why in scored[:MAX_PRODUCTS]]
+
+
+def plan(turn: Any, values: dict[str, Any]) -> Plan:
+    """Fitting products and the bank desk (金融服务) at the nearest center."""
+    pack = turn.ctx.pack
+    products = fitting_products(pack, values)
+    where = (values["lat"], values["lon"]) if "lat" in values else None
+    code = center_offering(turn, "农村金融", township=values["township"], where=where)
+    fields = {name: values[name] for name in ("member_type", "purpose", "amount_yuan", "collateral", "township",
+                                              "phone")}
+    fields["products"] = [p.name for p, _ in products]
+    return Plan(fields=fields, center_code=code, view={"products": products})
+
+
+FORM = Form(
+    intent="loan_products", kind="loan_requests", title="贷款咨询", plan=plan,
+    slots=(
+        Slot("member_type", hint="member_type", options=fixed(*MEMBER_TYPES[:3], "企业"),
+             read=read_choice(MEMBER_TYPES)),
+        Slot("purpose", options=fixed(*PURPOSES), read=_read_purpose, free=True),
+        Slot("amount_yuan", hint="amount_yuan", validate=validate_positive(100_000_000, "forms/invalid_amount_yuan")),
+        Slot("collateral", options=_collaterals, read=_read_collateral),
+        Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
+             location=True),
+        Slot("phone", hint="phone", validate=validate_phone, profile="phone"),
+    ),
+)
