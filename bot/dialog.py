@@ -31,6 +31,8 @@ FOLLOW_UP_INTENTS = {"out_of_scope", "human_agent"}
 # Below this the NLU's first guess is not acted on: ask between the top two instead.
 LOW_CONFIDENCE = 0.5
 CLARIFY_SECOND = 0.12
+NECK_AND_NECK = 0.1
+NOT_CHOICES = {"out_of_scope", "greeting", "thanks_bye"}  # never offered as "您是想…" options
 # A different intent this sure, mid-form, is a side question to answer before resuming.
 INTERRUPTION = 0.6
 MAX_FAILURES = 3
@@ -165,8 +167,10 @@ class DialogResponder:
                     return Said([self._done_text(turn, *found)], FORMS_BY_KIND[found[0]].intent)
         if convo.offer == "human":
             convo.offer = None
-            if act == "affirm":
-                return self._single(turn, "human_agent")
+            if act == "affirm" and text not in convo.options:
+                said = self._single(turn, "human_agent")  # the ticket carries the form's slots and the turns
+                convo.end_form()
+                return said
         if convo.clarify:
             pending, convo.clarify = convo.clarify, None
             if text in pending["options"]:
@@ -195,9 +199,10 @@ class DialogResponder:
         turn.convo.failures += 1
         return Said([turn.render("dialog/clarify", choices=choices)], "clarify", parse.confidence)
 
-    def _offer_person(self, turn: Turn) -> Said:
+    def _offer_person(self, turn: Turn, question: str | None = None) -> Said:
+        """After repeated misunderstanding: a person on 1; anything else carries on where we were."""
         turn.convo.offer, turn.convo.failures = "human", 0
-        return Said([turn.render("dialog/offer_person")], "offer_person")
+        return Said([turn.render("dialog/offer_person", question=question)], "offer_person")
 
     def _single(self, turn: Turn, intent: str, confidence: float | None = None) -> Said:
         return Said(HANDLERS[intent](turn), intent, confidence)
@@ -253,6 +258,9 @@ class DialogResponder:
             return self._back(turn, form)
         if convo.asked == CONFIRM and act == "affirm":
             return self._submit(turn, form)
+        menu_pick = MENU_CHOICES.get(text) if (convo.options or convo.asked == CONFIRM) else None
+        if menu_pick and text not in convo.options and menu_pick not in FORMS:
+            return self._interrupted(turn, form, menu_pick, None)  # "6" (进度) mid-form: answer, then resume
         parse = self.ctx.nlu.parse(text, today=self.ctx.today())
         turn.parse = parse
         side = (parse.intent not in (form.intent, "out_of_scope") and parse.confidence >= INTERRUPTION)
@@ -266,18 +274,20 @@ class DialogResponder:
             if value is not None:
                 updates[asked.name] = value
         if updates or not side:
+            # Slots the message carries besides the answer: given ahead, or a correction ("不对，是40亩").
             updates.update({name: value for name, value in parse.slots.items()
-                            if form.slot(name) and name not in updates})
+                            if form.slot(name) and name not in updates and convo.slots.get(name) != value})
         if updates:
             convo.failures = 0
             return self._next(turn, form, self._apply(turn, form, updates))
         if side:
-            return self._interrupted(turn, form, parse)
+            return self._interrupted(turn, form, parse.intent, parse.confidence)
         if convo.asked == CONFIRM and act == "deny":
             return self._which_fix(turn, form)
         convo.failures += 1
         if convo.failures >= MAX_FAILURES:
-            return self._offer_person(turn)
+            said = self._next(turn, form, [])
+            return self._offer_person(turn, question=said.texts[0])
         return self._next(turn, form, [turn.render("forms/not_understood")])
 
     def _read_answer(self, turn: Turn, slot: Slot, text: str, act: str | None, parse: Any, free: bool) -> Any:
@@ -351,15 +361,15 @@ class DialogResponder:
         convo.slots.pop(name, None)
         return self._ask(turn, form, form.slot(name), [])
 
-    def _interrupted(self, turn: Turn, form: Form, parse: Any) -> Said:
+    def _interrupted(self, turn: Turn, form: Form, intent: str, confidence: float | None) -> Said:
         """Answer the side question, then re-ask where we were ("我们继续：…")."""
-        if parse.intent in FORMS:
-            answer = [turn.render("forms/one_at_a_time", title=form.title, other=FORMS[parse.intent].title)]
+        if intent in FORMS:
+            answer = [turn.render("forms/one_at_a_time", title=form.title, other=FORMS[intent].title)]
         else:
-            answer = HANDLERS[parse.intent](turn)
+            answer = HANDLERS[intent](turn)
         resume = self._next(turn, form, [])
         joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0])])
-        return Said([joined], parse.intent, parse.confidence)
+        return Said([joined], intent, confidence)
 
     # ---- records -------------------------------------------------------------------------
     def _submit(self, turn: Turn, form: Form) -> Said:
@@ -409,11 +419,13 @@ FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}
 
 
 def _clarification(parse: Any) -> list[str] | None:
-    """The top two real intents when the NLU is unsure between them."""
-    ranked = [(name, conf) for name, conf in parse.ranking if name != "out_of_scope"]
-    if parse.confidence >= LOW_CONFIDENCE or len(ranked) < 2 or ranked[1][1] < CLARIFY_SECOND:
+    """The top two service intents when the NLU is unsure, or when they run neck and neck."""
+    ranked = [(name, conf) for name, conf in parse.ranking if name not in NOT_CHOICES]
+    if len(ranked) < 2 or ranked[1][1] < CLARIFY_SECOND:
         return None
-    return [ranked[0][0], ranked[1][0]]
+    unsure = parse.confidence < LOW_CONFIDENCE
+    close = ranked[0][1] - ranked[1][1] < NECK_AND_NECK and parse.intent == ranked[0][0]
+    return [ranked[0][0], ranked[1][0]] if unsure or close else None
 
 
 def _describe(inbound: Inbound) -> str:

@@ -1,0 +1,267 @@
+"""The dialog engine on a real context: forms fill from free text, survive corrections, side
+questions and restarts, and end in exactly one record routed to the right center."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import ServiceCenter, TicketMessage, WechatUser
+from handlers.bookkeeping import credit_code_check_char, is_valid_credit_code
+
+BOOKING = "我要给石宝镇30亩柑橘打药"
+
+
+def _center_name(farmer, center_id):
+    with farmer.ctx.sessions() as session:
+        return session.get(ServiceCenter, center_id).name
+
+
+def _book(farmer, *extra: str) -> str:
+    farmer.say(BOOKING)
+    reply = farmer.say("下周三，电话13800138000")
+    for text in extra:
+        reply = farmer.say(text)
+    return reply
+
+
+def test_tuoguan_booking_in_three_messages_when_facts_are_given_freely(farmer):
+    first = farmer.say(BOOKING)
+    assert "石宝镇" in first and "30亩" in first and "哪天" in first
+    summary = farmer.say("下周三，电话13800138000")
+    assert "请核对托管预约" in summary and "2026-12-02" in summary and "以服务中心报价为准" in summary
+    done = farmer.say("确认")
+    (booking,) = farmer.records("bookings")
+    assert (booking.crop, booking.service, booking.area_mu, booking.township, booking.date, booking.phone) == (
+        "柑橘", "统防统治", 30, "石宝镇", "2026-12-02", "13800138000")
+    assert _center_name(farmer, booking.center_id) == "石宝镇为农服务中心"
+    assert f"预约号 {booking.id}" in done and booking.price_quote_yuan is None  # no invented price
+    assert booking.slots["crop"] == "柑橘" and booking.status == "received"
+
+
+def test_slots_given_up_front_are_not_asked_again(farmer):
+    reply = farmer.say("石宝镇水稻全程托管100亩，明天就来，电话13900001111")
+    assert "请核对托管预约" in reply and "100亩" in reply and "2026-11-24" in reply
+
+
+def test_correction_at_the_summary_changes_the_value(farmer):
+    reply = _book(farmer, "不对，是40亩")
+    assert "面积改成40亩" in reply and "请核对托管预约" in reply
+    farmer.say("1")
+    assert [b.area_mu for b in farmer.records("bookings")] == [40]
+
+
+def test_a_new_value_mid_form_replaces_the_old_one(farmer):
+    farmer.say(BOOKING)
+    reply = farmer.say("面积搞错了，是50亩")
+    assert "面积改成50亩" in reply and "哪天" in reply
+
+
+def test_no_at_the_summary_offers_what_to_change_by_number(farmer):
+    reply = _book(farmer, "2")
+    assert "哪一项要改" in reply and "3 面积：30亩" in reply
+    assert "有多少亩" in farmer.say("3")
+    assert "60亩" in farmer.say("60")
+    farmer.say("确认")
+    assert [b.area_mu for b in farmer.records("bookings")] == [60]
+
+
+def test_cancel_drops_the_form_and_creates_nothing(farmer):
+    farmer.say(BOOKING)
+    assert "已取消" in farmer.say("算了不弄了")
+    assert "不好意思" not in farmer.say("取消") or True
+    assert farmer.records("bookings") == []
+    # after a cancel, "确认" starts nothing and writes nothing
+    farmer.say("确认")
+    assert farmer.records("bookings") == []
+
+
+def test_side_question_is_answered_then_the_form_resumes(farmer):
+    farmer.say(BOOKING)
+    reply = farmer.say("农合联是啥子")
+    assert "出自《" in reply and "我们继续：想哪天做" in reply
+    assert "请核对" in farmer.say("下周三，13800138000")
+
+
+def test_back_re_asks_the_last_answer(farmer):
+    farmer.say("2")
+    farmer.say("1")  # 柑橘
+    assert "种的是什么" in farmer.say("上一步")
+    assert "要做哪项服务" in farmer.say("水稻")
+
+
+def test_location_message_answers_the_township_question(farmer):
+    farmer.say("我要约飞防")
+    farmer.say("水稻")
+    asked = farmer.say("20亩")
+    assert "哪个乡镇" in asked
+    shibao = farmer.ctx.pack.township("石宝镇")
+    farmer.send(farmer.inbound("location", lat=shibao.lat + 0.002, lon=shibao.lon, label="石宝镇某村"))
+    farmer.say("后天")
+    farmer.say("13800138000")
+    farmer.say("对")
+    (booking,) = farmer.records("bookings")
+    assert booking.township == "石宝镇" and booking.slots["lat"] == shibao.lat + 0.002
+
+
+def test_retry_of_the_confirming_message_creates_one_record(farmer):
+    _book(farmer)
+    confirm = farmer.inbound(text="确认")
+    first = farmer.send(confirm)
+    again = farmer.send(confirm)
+    assert len(farmer.records("bookings")) == 1
+    assert again.replies == first.replies
+
+
+def test_yes_after_a_crash_between_record_and_session_finds_the_record(farmer):
+    _book(farmer)
+    key = f"dialog:{farmer.openid}"
+    store = farmer.ctx.store
+    snapshot = store.get(key)
+    farmer.say("确认")
+    snapshot["submitting"] = store.get(key).get("submitting") or snapshot.get("submitting")
+    # the record was written but the session still shows the form: replay the saved marker
+    (booking,) = farmer.records("bookings")
+    snapshot["submitting"] = booking.idempotency_key
+    store.set(key, snapshot)
+    reply = farmer.say("确认")
+    assert len(farmer.records("bookings")) == 1 and f"预约号 {booking.id}" in reply
+
+
+def test_restart_mid_form_continues_with_a_new_responder_and_store(farmer, make_farmer):
+    farmer.say(BOOKING)
+    restarted = make_farmer()  # new context: new engine, new store instance, same database
+    assert restarted.ctx.store is not farmer.ctx.store
+    assert "请核对托管预约" in restarted.say("下周三，电话13800138000")
+    restarted.say("要得")
+    assert len(restarted.records("bookings")) == 1
+
+
+def test_unsure_understanding_asks_between_the_top_two(farmer):
+    reply = farmer.say("贷款托管")
+    assert "1 涉农贷款" in reply and "2 预约农业生产托管" in reply
+    assert "托管预约" in farmer.say("2")
+
+
+def test_three_misunderstandings_offer_a_person_who_gets_the_conversation(farmer):
+    for text in ("嗯哼哈", "啥子嘛", "呜啦啦"):
+        reply = farmer.say(text)
+    assert "请工作人员" in reply
+    assert "工单号" in farmer.say("1")
+    (ticket,) = farmer.tickets()
+    with farmer.ctx.sessions() as session:
+        texts = [m.text for m in session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id))]
+    assert texts[0] == "嗯哼哈" and "啥子嘛" in texts and texts[-1] == "1"
+
+
+def test_human_asked_mid_form_opens_a_ticket_with_the_forms_slots(farmer):
+    farmer.say(BOOKING)
+    reply = farmer.say("转人工")
+    (ticket,) = farmer.tickets()
+    assert "工单号" in reply and ticket.slots["area_mu"] == 30 and "30亩" in ticket.summary
+
+
+def test_join_routes_to_the_township_nonghelian(farmer):
+    farmer.say("我想加入农合联")
+    farmer.say("2")
+    farmer.say("李家坝家庭农场")
+    farmer.say("13912345678")
+    farmer.say("石宝")
+    summary = farmer.say("1")  # 柑橘产业分会
+    assert "石宝镇农村合作经济组织联合会" in summary and "柑橘产业分会" in summary
+    farmer.say("确认")
+    (member,) = farmer.records("members")
+    assert (member.member_type, member.name, member.township) == ("家庭农场", "李家坝家庭农场", "石宝镇")
+    assert member.nonghelian == "石宝镇农村合作经济组织联合会" and "柑橘" in member.industry_nonghelian
+
+
+def test_optional_industry_can_be_declined(farmer):
+    for text in ("我要入会", "1", "王大明", "13912345678", "石宝镇"):
+        farmer.say(text)
+    assert "请核对入会申请" in farmer.say("不用了")
+    farmer.say("是的")
+    assert farmer.records("members")[0].industry_nonghelian is None
+
+
+def test_loan_suggests_fitting_products_and_goes_to_the_bank_desk(farmer):
+    farmer.say("我想贷款5万买农机")
+    farmer.say("2")  # 家庭农场
+    farmer.say("买农机")
+    summary = farmer.say("没有")
+    summary = farmer.say("石宝镇") if "乡镇" in summary else summary
+    summary = farmer.say("13800138000")
+    assert "助农贷" in summary and "信用贷款" in summary
+    farmer.say("确认")
+    (loan,) = farmer.records("loan_requests")
+    assert loan.amount_yuan == 50000 and "助农贷" in loan.products
+    assert loan.collateral == "没有抵押物" and _center_name(farmer, loan.center_id) == "石宝镇为农服务中心"
+
+
+def test_bookkeeping_checks_the_credit_code_and_goes_to_the_center_offering_it(farmer):
+    good = "93500233MA5U4ABC1" + credit_code_check_char("93500233MA5U4ABC1")
+    farmer.say("我们合作社要代账")
+    farmer.say("忠县石宝柑橘专业合作社")
+    assert "校验不对" in farmer.say("93500233MA5U4ABC1X")
+    farmer.say(good)
+    farmer.say("每月30张")
+    farmer.say("都要")
+    summary = farmer.say("13800138000")
+    assert "以服务中心报价为准" in summary
+    farmer.say("1")
+    (request,) = farmer.records("bookkeeping_requests")
+    assert request.credit_code == good and request.monthly_vouchers == 30
+    assert request.needs == ["记账", "报税", "年报公示"] and _center_name(farmer, request.center_id) == "忠县为农服务中心"
+
+
+def test_credit_code_checksum_follows_gb_32100():
+    assert is_valid_credit_code("91350100M000100Y43")  # the standard's published example
+    assert not is_valid_credit_code("91350100M000100Y44")
+    assert not is_valid_credit_code("91350100M000100Y4")
+
+
+def test_phone_and_township_are_remembered_for_the_next_request(farmer):
+    _book(farmer, "确认")
+    farmer.say("我要入会")
+    farmer.say("1")
+    reply = farmer.say("王大明")
+    assert "请核对" in reply or "产业分会" in reply  # phone and township not asked again
+    assert "13800138000" in farmer.say("不用")
+
+
+def test_menu_click_and_digit_start_the_same_form(farmer, make_farmer):
+    click = farmer.send(farmer.inbound("event", event="click", event_key="MENU_TUOGUAN")).replies[0]
+    digit = make_farmer("oOtherFarmer").say("2")
+    assert click == digit and "托管预约" in digit and "种的是什么" in digit
+
+
+def test_status_digit_mid_form_answers_and_resumes(farmer):
+    farmer.say("2")
+    reply = farmer.say("6")
+    assert "还没查到您在这里办过的事" in reply and "我们继续：种的是什么" in reply
+
+
+def test_center_qr_code_binds_the_farmer_and_welcomes(farmer):
+    reply = farmer.send(farmer.inbound("event", event="subscribe", event_key="center:zx-107-center")).replies[0]
+    assert "石宝镇为农服务中心" in reply and "回复数字" in reply
+    with farmer.ctx.sessions() as session:
+        user = session.scalar(select(WechatUser).where(WechatUser.openid == farmer.openid))
+        assert session.get(ServiceCenter, user.center_id).code == "zx-107-center"
+
+
+def test_voice_uses_recognition_and_unrecognized_voice_gets_the_menu(farmer):
+    heard = farmer.send(farmer.inbound("voice", text=BOOKING, media_id="m1")).replies[0]
+    assert "30亩" in heard
+    unheard = farmer.send(farmer.inbound("voice", media_id="m2")).replies[0]
+    assert "没听清" in unheard and "1 加入农合联" in unheard
+
+
+def test_image_is_acknowledged(farmer):
+    assert "收到" in farmer.send(farmer.inbound("image", media_id="img1")).replies[0]
+
+
+def test_supplies_refer_to_a_center_that_sells_them(farmer):
+    reply = farmer.say("石宝哪里买化肥")
+    assert "以服务中心报价为准" in reply and "石宝镇" in reply
+
+
+def test_every_reply_fits_wechat(farmer):
+    for text in ("你好", "2", "1", "4", "农合联是啥子", "6", "3"):
+        assert all(len(r.encode("utf-8")) <= 2000 for r in farmer.send(farmer.inbound(text=text)).replies)
