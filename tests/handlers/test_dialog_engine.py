@@ -2,6 +2,9 @@
 questions and restarts, and end in exactly one record routed to the right center."""
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from sqlalchemy import select
 
 from bot.models import ServiceCenter, TicketMessage, WechatUser
@@ -27,7 +30,7 @@ def test_tuoguan_booking_in_three_messages_when_facts_are_given_freely(farmer):
     first = farmer.say(BOOKING)
     assert "石宝镇" in first and "30亩" in first and "哪天" in first
     summary = farmer.say("下周三，电话13800138000")
-    assert "请核对托管预约" in summary and "2026-12-02" in summary and "以服务中心报价为准" in summary
+    assert "请核对托管预约" in summary and "12月2日" in summary and "以服务中心报价为准" in summary
     done = farmer.say("确认")
     (booking,) = farmer.records("bookings")
     assert (booking.crop, booking.service, booking.area_mu, booking.township, booking.date, booking.phone) == (
@@ -39,7 +42,7 @@ def test_tuoguan_booking_in_three_messages_when_facts_are_given_freely(farmer):
 
 def test_slots_given_up_front_are_not_asked_again(farmer):
     reply = farmer.say("石宝镇水稻全程托管100亩，明天就来，电话13900001111")
-    assert "请核对托管预约" in reply and "100亩" in reply and "2026-11-24" in reply
+    assert "请核对托管预约" in reply and "100亩" in reply and "11月24日" in reply
 
 
 def test_correction_at_the_summary_changes_the_value(farmer):
@@ -133,6 +136,16 @@ def test_restart_mid_form_continues_with_a_new_responder_and_store(farmer, make_
     assert "请核对托管预约" in restarted.say("下周三，电话13800138000")
     restarted.say("要得")
     assert len(restarted.records("bookings")) == 1
+
+
+@pytest.mark.redis
+def test_restart_mid_form_on_redis_continues(make_farmer, dialog_settings, redis_url):
+    settings = dialog_settings.model_copy(update={"redis_url": redis_url})
+    openid = f"oRedis{uuid.uuid4().hex[:8]}"
+    make_farmer(openid, settings).say(BOOKING)
+    again = make_farmer(openid, settings)
+    assert "请核对托管预约" in again.say("下周三，电话13800138000")
+    again.ctx.store.delete(f"dialog:{openid}")
 
 
 def test_unsure_understanding_asks_between_the_top_two(farmer):
