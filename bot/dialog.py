@@ -21,7 +21,7 @@ from bot.models import REQUEST_KINDS, ServiceCenter, Ticket, WechatUser
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.forms import Form, Invalid, Slot, township_from_location
-from handlers.tickets import OPEN_STATES
+from handlers.human_agent import OPEN_STATES
 from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}

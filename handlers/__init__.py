@@ -10,13 +10,13 @@ from typing import Callable
 
 from handlers import book_tuoguan, bookkeeping, join_nonghelian, loan_products
 from handlers.base import Turn
-from handlers.centers import find_service_center
+from handlers.find_service_center import find_service_center
 from handlers.forms import Form
-from handlers.policy import policy_faq
+from handlers.policy_faq import policy_faq
 from handlers.referrals import sell_produce, supplies
 from handlers.small_talk import menu, template_reply
-from handlers.status import check_status
-from handlers.tickets import human_agent
+from handlers.check_status import check_status
+from handlers.human_agent import human_agent
 
 FORMS: dict[str, Form] = {module.FORM.intent: module.FORM
                           for module in (join_nonghelian, book_tuoguan, loan_products, bookkeeping)}
