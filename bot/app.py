@@ -1,7 +1,6 @@
 """App factory: builds the deployment's context and the FastAPI app (webhook, NLU API, health, simulator, admin)."""
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,7 +17,6 @@ from bot.settings import Settings
 from bot.store import make_store
 from bot.wechat import RequestRejected, WechatProtocol
 
-log = logging.getLogger(__name__)
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -42,14 +40,8 @@ def build_context(settings: Settings) -> AppContext:
 
 
 def default_responder(ctx: AppContext) -> Responder:
-    """The dialog engine when installed; until it lands, the menu responder answers every message."""
-    try:
-        from bot.dialog import DialogResponder
-    except ImportError:
-        from bot.menu import MenuResponder
+    from bot.dialog import DialogResponder
 
-        log.warning("dialog engine not available: answering with the service menu")
-        return MenuResponder(ctx)
     return DialogResponder(ctx)
 
 
@@ -121,12 +113,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     from bot.simulator import mount as mount_simulator
 
     mount_simulator(app, ctx)
-    try:
-        from admin.web import mount as mount_admin
-    except ImportError:  # the staff console is optional while it is being built
-        log.warning("staff console not available")
-    else:
-        mount_admin(app, ctx)
+    from admin.web import mount as mount_admin
+
+    mount_admin(app, ctx)
     return app
 
 
