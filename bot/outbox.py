@@ -8,6 +8,8 @@ Delivering: `OutboxWorker.deliver_due()` claims due rows (status `pending`, or `
 ran out because a worker died), sends each through `WechatApi`, and marks it `sent` — or schedules a
 retry with exponential backoff and jitter for transient failures, or marks it `dead` (with the
 reason) when WeChat refuses it for good. Dead letters stay visible and `requeue` sends them again.
+Sent rows are kept a while (the 客服 quota counts them within its 48-hour window, and their
+`dedup_key` still absorbs a late repeat), then `purge_sent` deletes them in small batches.
 A claim is one UPDATE … RETURNING over a sub-select (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
 runs one writer at a time), so concurrent workers never share a row, and a row is only ever marked
 sent by the worker whose claim is still current.
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import OutboxMessage, utcnow
@@ -35,6 +37,9 @@ CLAIM_SAFETY_SECONDS = 15.0      # don't start a send this close to the claim's 
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 3600.0
 ERROR_CHARS = 1000
+KEEP_SENT_MIN_SECONDS = 48 * 3600  # never less than the 客服 window whose quota counts sent rows
+PURGE_BATCH = 500
+PURGE_EVERY_SECONDS = 3600.0
 
 _outbox = OutboxMessage.__table__
 
@@ -119,14 +124,17 @@ class OutboxWorker:
     """Delivers due outbox rows through `api` (a WechatApi, or None when outbound is disabled)."""
 
     def __init__(self, sessions: sessionmaker[Session], api: Any, clock: Callable[[], datetime] | None = None,
-                 batch: int = 20, max_attempts: int = 8, claim_seconds: float = CLAIM_SECONDS) -> None:
+                 batch: int = 20, max_attempts: int = 8, claim_seconds: float = CLAIM_SECONDS,
+                 keep_sent_seconds: float = 7 * 24 * 3600) -> None:
         self.sessions = sessions
         self.api = api
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.batch = batch
         self.max_attempts = max_attempts
         self.claim_seconds = claim_seconds
+        self.keep_sent_seconds = max(keep_sent_seconds, KEEP_SENT_MIN_SECONDS)
         self._warned_disabled = False
+        self._next_purge: datetime | None = None
 
     def deliver_due(self) -> int:
         """Claim and send what is due now; the number of messages WeChat accepted."""
@@ -144,6 +152,31 @@ class OutboxWorker:
                 break
             sent += self._deliver(row)
         return sent
+
+    def purge_sent(self) -> int:
+        """Delete sent rows older than the retention, a batch per transaction; the number deleted."""
+        cutoff = self.clock() - timedelta(seconds=self.keep_sent_seconds)
+        m = OutboxMessage
+        total = 0
+        while True:
+            old = select(m.id).where(m.status == "sent", m.sent_at < cutoff).limit(PURGE_BATCH)
+            with self.sessions() as session, session.begin():
+                deleted = session.execute(delete(m).where(m.id.in_(old.scalar_subquery()))
+                                          .execution_options(synchronize_session=False)).rowcount
+            total += deleted
+            if deleted < PURGE_BATCH:
+                return total
+
+    def purge_if_due(self) -> int:
+        """`purge_sent` at most once per PURGE_EVERY_SECONDS of this worker's clock."""
+        now = self.clock()
+        if self._next_purge is not None and now < self._next_purge:
+            return 0
+        self._next_purge = now + timedelta(seconds=PURGE_EVERY_SECONDS)
+        purged = self.purge_sent()
+        if purged:
+            log.info("outbox: purged %s sent messages older than %.0f h", purged, self.keep_sent_seconds / 3600)
+        return purged
 
     def claim(self) -> list[Claimed]:
         now = self.clock()
@@ -221,7 +254,8 @@ def run_worker(settings: Any, stop_event: threading.Event | None = None) -> None
     engine = make_engine(settings.database_url)
     try:
         api = make_wechat_api(settings, make_store(settings, engine))
-        worker = OutboxWorker(session_factory(engine), api)
+        worker = OutboxWorker(session_factory(engine), api,
+                              keep_sent_seconds=settings.outbox_keep_sent_days * 86400)
         _loop(worker, settings.outbox_poll_seconds, stop_event or _stop_on_sigterm())
     except KeyboardInterrupt:
         pass
@@ -240,7 +274,8 @@ def _stop_on_sigterm() -> threading.Event:
 def start_in_process(ctx: Any) -> Callable[[], None]:
     """Deliver the outbox from a daemon thread of this process (`nongbot serve` / `demo`); returns its stopper."""
     stop = threading.Event()
-    worker = OutboxWorker(ctx.sessions, ctx.wechat_api)
+    worker = OutboxWorker(ctx.sessions, ctx.wechat_api,
+                          keep_sent_seconds=ctx.settings.outbox_keep_sent_days * 86400)
     thread = threading.Thread(target=_loop, args=(worker, ctx.settings.outbox_poll_seconds, stop),
                               name="outbox-worker", daemon=True)
     thread.start()
@@ -255,6 +290,7 @@ def start_in_process(ctx: Any) -> Callable[[], None]:
 def _loop(worker: OutboxWorker, poll_seconds: float, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
+            worker.purge_if_due()
             sent = worker.deliver_due()
         except Exception:  # noqa: BLE001 - a database hiccup must not end delivery; try again next poll
             log.exception("outbox delivery failed; retrying")

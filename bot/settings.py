@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = 7 * 24 * 3600
     deliver_in_process: bool = True
     outbox_poll_seconds: float = 0.5
+    outbox_keep_sent_days: float = Field(7.0, ge=2.0, description="sent outbox rows are deleted after this")
     timezone: str = "Asia/Shanghai"
     simulator: bool = Field(False, description="serve /simulator and its stand-in WeChat API (the demo)")
     notice_template_id: str | None = Field(None, description="template message for staff replies and status notices past the 客服 window")

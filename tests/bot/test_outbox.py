@@ -231,6 +231,47 @@ def test_a_worker_whose_claim_ran_out_sends_nothing_more(sessions, api, clock, f
     assert sorted(fake_wechat.texts_to("oFarmer1")) == ["消息0", "消息1", "消息2"]
 
 
+def test_sent_rows_are_purged_after_the_retention_and_nothing_else(sessions, api, clock, fake_wechat):
+    worker = OutboxWorker(sessions, api, clock=clock, keep_sent_seconds=3 * 24 * 3600)
+    old_ids = [queue_text(sessions, text=f"旧消息{n}") for n in range(3)]
+    assert worker.deliver_due() == 3
+    fake_wechat.fail_next("window_closed")
+    dead_id = queue_text(sessions, text="发不出去")
+    worker.deliver_due()
+    clock.advance(2 * 24 * 3600)
+    recent_id = queue_text(sessions, text="新消息")
+    assert worker.deliver_due() == 1
+    pending_id = queue_text(sessions, openid="oOther", text="还没到时间")
+    with transaction(sessions) as session:
+        session.get(OutboxMessage, pending_id).next_attempt_at = clock.now + timedelta(days=30)
+
+    assert worker.purge_sent() == 0  # the first ones are two days old: kept
+    clock.advance(24 * 3600 + 60)
+    assert worker.purge_sent() == 3
+    with sessions() as session:
+        left = {r.id: r.status for r in session.scalars(select(OutboxMessage))}
+    assert left == {dead_id: "dead", recent_id: "sent", pending_id: "pending"}
+    assert not set(old_ids) & set(left)
+
+
+def test_retention_never_drops_below_the_kf_window_and_purges_hourly(sessions, api, clock, fake_wechat):
+    worker = OutboxWorker(sessions, api, clock=clock, keep_sent_seconds=60)  # raised to 48 h
+    queue_text(sessions, text="第一条")
+    assert worker.deliver_due() == 1
+    clock.advance(1800)
+    queue_text(sessions, text="第二条")
+    assert worker.deliver_due() == 1
+    clock.advance(47 * 3600)
+    assert worker.purge_if_due() == 0  # 47.5 h and 47 h old: the 客服 quota still counts them
+    clock.advance(45 * 60)
+    assert worker.purge_if_due() == 0  # the first is past 48 h, but the last purge was 45 minutes ago
+    clock.advance(15 * 60)
+    assert worker.purge_if_due() == 1
+    clock.advance(3600)
+    assert worker.purge_if_due() == 1
+    assert count_rows(sessions) == 0
+
+
 def test_enqueue_then_rollback_leaves_nothing(sessions):
     with sessions() as session:
         session.begin()
