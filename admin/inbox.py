@@ -26,6 +26,7 @@ class HistoryItem:
     who: str       # farmer | bot | staff | note
     text: str
     delivery: str | None = None
+    by: str | None = None  # the staff member who wrote a reply or note
 
 
 @dataclass(frozen=True)
@@ -83,16 +84,28 @@ def ticket_detail(session: Session, staff: Staff, ticket_id: int, now: datetime)
 
 
 def history(session: Session, ticket: Ticket) -> list[HistoryItem]:
-    """The farmer's conversation with the bot (message log) merged with the ticket's staff replies and notes."""
+    """The farmer's conversation with the bot (message log) merged with the ticket's staff replies and notes,
+    oldest first; a farmer's message and the bot's answer share a timestamp, so ties keep the order written."""
     logs = session.scalars(select(MessageLog).where(MessageLog.openid == ticket.openid)
                            .order_by(MessageLog.created_at.desc(), MessageLog.id.desc()).limit(HISTORY_LIMIT)).all()
-    items = [HistoryItem(m.created_at, "farmer" if m.direction == "in" else "bot", m.content or f"[{m.msg_type}]")
-             for m in logs if not (m.extra or {}).get("ticket_message_id")]
+    said = [((m.created_at, 0, m.id), HistoryItem(m.created_at, "farmer" if m.direction == "in" else "bot",
+                                                   m.content or f"[{m.msg_type}]"))
+            for m in logs if not (m.extra or {}).get("ticket_message_id")]
     messages = ticket.messages
     if logs:  # the log already holds what the farmer and the bot said
         messages = [m for m in messages if m.author in ("staff", "note")]
-    items += [HistoryItem(m.created_at, m.author, m.text, m.delivery) for m in messages]
-    return sorted(items, key=lambda item: item.at)
+    names = staff_names(session, {m.staff_id for m in messages if m.staff_id})
+    said += [((m.created_at, 1, m.id), HistoryItem(m.created_at, m.author, m.text, m.delivery, names.get(m.staff_id)))
+             for m in messages]
+    return [item for _, item in sorted(said, key=lambda pair: pair[0])]
+
+
+def staff_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(StaffUser.id, StaffUser.display_name, StaffUser.username)
+                           .where(StaffUser.id.in_(ids))).all()
+    return {row.id: row.display_name or row.username for row in rows}
 
 
 def assignable_staff(session: Session, ticket: Ticket) -> list[StaffUser]:
@@ -165,7 +178,8 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_detail_json(detail: TicketDetail) -> dict[str, Any]:
     data = ticket_json(detail.ticket)
-    data["messages"] = [{"at": h.at.isoformat(), "author": h.who, "text": h.text, "delivery": h.delivery}
+    data["messages"] = [{"at": h.at.isoformat(), "author": h.who, "text": h.text, "delivery": h.delivery,
+                         "by": h.by}
                         for h in detail.history]
     data["window"] = {"open": detail.window.open, "closes_at": _iso(detail.window.closes_at),
                       "remaining": detail.window.remaining, "opened_by": detail.window.opened_by}

@@ -31,6 +31,7 @@ HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 COOKIE = "nongbot_admin"
 API = "/admin/api"
+ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间"}
 
 
 class LoginBody(BaseModel):
@@ -58,6 +59,8 @@ def page_environment(tz: str) -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "—"
     env.filters["ago"] = ago
+    env.filters["said_at"] = lambda value: (lambda t: f"{t.month}月{t.day}日 {t:%H:%M}")(value.astimezone(zone))
+    env.globals["zone_label"] = ZONE_LABELS.get(tz, tz)
     env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
                        status_labels=requests.STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
                        role_labels=ROLE_LABELS, slot_labels=requests.SLOT_LABELS, intent_labels=INTENT_LABELS)
