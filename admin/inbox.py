@@ -1,14 +1,17 @@
 """The staff inbox: tickets, their conversation, replies to the farmer, notes, assignment and status."""
 from __future__ import annotations
 
+import hashlib
+import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from admin.notify import Delivery, send_to_farmer
+from admin.notify import DELIVERY_LABELS, Delivery, send_to_farmer
 from admin.policy import Denied, Staff, scoped, ticket_for
 from bot.kf_window import WindowState, window_state
 from bot.models import AuditLog, MessageLog, StaffUser, Ticket, TicketMessage, WechatUser
@@ -18,6 +21,10 @@ TICKET_STATUSES = {"open": "待处理", "pending": "等待农户", "resolved": "
 STATUS_ORDER = {status: rank for rank, status in enumerate(TICKET_STATUSES)}
 HISTORY_LIMIT = 100
 MAX_REPLY_CHARS = 600
+# A reply's idempotency key (form token or Idempotency-Key header) is remembered this long.
+REPLY_KEY_SECONDS = 24 * 3600
+# A resubmit arriving while the first submit still runs waits this long for its outcome.
+REPLY_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,47 @@ def reply(session: Session, settings: Settings, staff: Staff, ticket_id: int, te
         ticket.assignee_id = staff.id
     audit(session, staff, "ticket_reply", "ticket", ticket.id, delivery=delivery.kind, message_id=message.id)
     return delivery
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """What became of a staff reply: its delivery path and outbox row; `repeated` when an earlier submit with
+    the same idempotency key already sent it and this one sent nothing."""
+
+    kind: str
+    outbox_id: int | None
+    repeated: bool = False
+
+    @property
+    def label(self) -> str:
+        return DELIVERY_LABELS[self.kind]
+
+
+def reply_once(transaction: Callable[[], AbstractContextManager[Session]], store: Any, settings: Settings,
+               staff: Staff, ticket_id: int, text: str, now: datetime, key: str | None) -> SentReply:
+    """`reply` in its own transaction, at most once per idempotency key: a double click, a resubmitted form
+    or a retried API call with the same key answers what the first one did and queues nothing more."""
+    if not key:
+        with transaction() as session:
+            delivery = reply(session, settings, staff, ticket_id, text, now)
+        return SentReply(delivery.kind, delivery.outbox_id)
+    mark = f"admin:reply:{staff.id}:{ticket_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    deadline = time.monotonic() + REPLY_WAIT_SECONDS
+    while not store.add(mark, {}, REPLY_KEY_SECONDS):
+        first = store.get(mark)
+        if first:
+            return SentReply(first["kind"], first["outbox_id"], repeated=True)
+        if time.monotonic() > deadline:
+            raise Denied(409, "这条回复正在发送，请稍后刷新页面查看，不要重复提交")
+        time.sleep(0.05)
+    try:
+        with transaction() as session:
+            delivery = reply(session, settings, staff, ticket_id, text, now)
+    except BaseException:
+        store.delete(mark)  # nothing was sent: the same key may try again
+        raise
+    store.set(mark, {"kind": delivery.kind, "outbox_id": delivery.outbox_id}, REPLY_KEY_SECONDS)
+    return SentReply(delivery.kind, delivery.outbox_id)
 
 
 def add_note(session: Session, staff: Staff, ticket_id: int, text: str, now: datetime) -> None:

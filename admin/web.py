@@ -2,12 +2,13 @@
 
 import hmac
 import logging
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -215,10 +216,12 @@ def api_routes(console: Console) -> APIRouter:
             return inbox.ticket_detail_json(inbox.ticket_detail(session, staff, ticket_id, ctx.clock()))
 
     @router.post("/tickets/{ticket_id}/reply")
-    def api_reply(ticket_id: int, body: ReplyBody, staff: Changer) -> dict[str, Any]:
-        with console.tx() as session:
-            delivery = inbox.reply(session, ctx.settings, staff, ticket_id, body.text, ctx.clock())
-            return {"ok": True, "delivery": delivery.kind, "message": delivery.label, "outbox_id": delivery.outbox_id}
+    def api_reply(ticket_id: int, body: ReplyBody, staff: Changer,
+                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+        sent = inbox.reply_once(console.tx, ctx.store, ctx.settings, staff, ticket_id, body.text, ctx.clock(),
+                                idempotency_key)
+        return {"ok": True, "delivery": sent.kind, "message": sent.label, "outbox_id": sent.outbox_id,
+                "repeated": sent.repeated}
 
     @router.post("/tickets/{ticket_id}/status")
     def api_ticket_status(ticket_id: int, body: TicketStatusBody, staff: Changer) -> dict[str, Any]:
@@ -317,16 +320,19 @@ def page_routes(console: Console) -> APIRouter:
         now = ctx.clock()
         with console.tx() as session:
             detail = inbox.ticket_detail(session, staff, ticket_id, now)
+            # One-time token of this rendering of the reply form: submitting it twice sends the reply once.
             return console.render(request, "ticket.html", staff=staff, d=detail, canned=canned_replies(ctx.pack),
+                                  reply_token=secrets.token_urlsafe(16),
                                   has_template=bool(ctx.settings.notice_template_id),
                                   sent=sent if sent in DELIVERY_LABELS else "",
                                   closing_soon=detail.window.closing_soon(now))
 
     @router.post("/tickets/{ticket_id}/reply")
-    def ticket_reply(ticket_id: int, staff: Changer, text: Annotated[str, Form()]) -> Response:
-        with console.tx() as session:
-            delivery = inbox.reply(session, ctx.settings, staff, ticket_id, text, ctx.clock())
-        return back(f"/admin/tickets/{ticket_id}", sent=delivery.kind)
+    def ticket_reply(ticket_id: int, staff: Changer, text: Annotated[str, Form()],
+                     reply_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+        sent = inbox.reply_once(console.tx, ctx.store, ctx.settings, staff, ticket_id, text, ctx.clock(),
+                                reply_token)
+        return back(f"/admin/tickets/{ticket_id}", sent=sent.kind)
 
     @router.post("/tickets/{ticket_id}/note")
     def ticket_note(ticket_id: int, staff: Changer, text: Annotated[str, Form()]) -> Response:
