@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from admin import deadletters, inbox, requests
-from admin.accounts import ROLE_LABELS, Tokens, TooManyAttempts, authenticate
+from admin.accounts import ROLE_LABELS, SESSION_MAX_AGE, Tokens, TooManyAttempts, authenticate
 from admin.canned import canned_replies
 from admin.dashboard import INTENT_LABELS
 from admin.dashboard import build as build_dashboard
@@ -133,6 +133,18 @@ class Console:
         html = self.pages.get_template(name).render(staff=staff, csrf=getattr(request.state, "csrf", None),
                                                      now=self.ctx.clock(), path=request.url.path, **data)
         return HTMLResponse(html, status_code=status_code)
+
+    def cookie_is_secure(self, request: Request) -> bool:
+        """Mark the session cookie Secure when told to, else (auto) when the browser reached us over https —
+        behind a TLS-terminating reverse proxy that is what its X-Forwarded-Proto / Forwarded header says."""
+        if self.ctx.settings.cookie_secure is not None:
+            return self.ctx.settings.cookie_secure
+        return request_was_https(request)
+
+    def set_session_cookie(self, response: Response, request: Request, cookie: str) -> Response:
+        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", path="/admin",
+                            secure=self.cookie_is_secure(request), max_age=SESSION_MAX_AGE)
+        return response
 
     def tx(self) -> Any:
         return transaction(self.ctx.sessions)
@@ -268,11 +280,6 @@ def page_routes(console: Console) -> APIRouter:
         query = urlencode({k: v for k, v in params.items() if v})
         return RedirectResponse(url + (f"?{query}" if query else ""), status_code=303)
 
-    def with_session_cookie(response: Response, cookie: str) -> Response:
-        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", path="/admin",
-                            secure=False, max_age=12 * 3600)
-        return response
-
     @router.get("", include_in_schema=False)
     @router.get("/", include_in_schema=False)
     def home(staff: Reader) -> RedirectResponse:
@@ -285,7 +292,7 @@ def page_routes(console: Console) -> APIRouter:
         cookie = None if csrf else console.tokens.session_cookie(None)
         request.state.csrf = csrf or console.tokens.session(cookie)["csrf"]
         response = console.render(request, "login.html", next=safe_next(next), error=error)
-        return with_session_cookie(response, cookie) if cookie else response
+        return console.set_session_cookie(response, request, cookie) if cookie else response
 
     @router.post("/login")
     async def login_submit(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
@@ -299,13 +306,14 @@ def page_routes(console: Console) -> APIRouter:
         if user is None:
             return back("/admin/login", error="bad", next=safe_next(next))
         # A fresh session (and CSRF token) on login: nothing chosen before login survives it.
-        return with_session_cookie(back(safe_next(next)), console.tokens.session_cookie(user.id))
+        return console.set_session_cookie(back(safe_next(next)), request, console.tokens.session_cookie(user.id))
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         await console.check_csrf(request)
         response = back("/admin/login")
-        response.delete_cookie(COOKIE, path="/admin")
+        response.delete_cookie(COOKIE, path="/admin", secure=console.cookie_is_secure(request), httponly=True,
+                               samesite="lax")
         return response
 
     @router.get("/tickets", response_class=HTMLResponse)
@@ -427,6 +435,15 @@ def visible_centers(session: Session, staff: Staff) -> list[ServiceCenter]:
     if not staff.sees_all_centers:
         stmt = stmt.where(ServiceCenter.id == staff.center_id)
     return list(session.scalars(stmt))
+
+
+def request_was_https(request: Request) -> bool:
+    """Whether the browser's request was https: the URL's scheme, or the nearest proxy's forwarded protocol."""
+    if request.url.scheme == "https":
+        return True
+    forwarded_proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    forwarded = request.headers.get("forwarded", "").split(",")[0].lower().replace(" ", "")
+    return forwarded_proto == "https" or "proto=https" in forwarded.split(";")
 
 
 def safe_next(target: str) -> str:

@@ -33,11 +33,19 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     simulator: bool = Field(False, description="serve /simulator and its stand-in WeChat API (the demo)")
     notice_template_id: str | None = Field(None, description="template message for staff replies and status notices past the 客服 window")
+    cookie_secure: bool | None = Field(None, description="staff session cookie Secure: true | false | auto (unset): "
+                                                         "when the request came over https, directly or as the "
+                                                         "reverse proxy's X-Forwarded-Proto / Forwarded says")
 
     @field_validator("redis_url", "wechat_aes_key", "wechat_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _auto_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "auto") else value
 
     @field_validator("wechat_aes_key")
     @classmethod
