@@ -60,12 +60,20 @@ def page_environment(tz: str) -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "—"
     env.filters["ago"] = ago
+    env.filters["shown"] = shown
     env.filters["said_at"] = lambda value: (lambda t: f"{t.month}月{t.day}日 {t:%H:%M}")(value.astimezone(zone))
     env.globals["zone_label"] = ZONE_LABELS.get(tz, tz)
     env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
                        status_labels=requests.STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
                        role_labels=ROLE_LABELS, slot_labels=requests.SLOT_LABELS, intent_labels=INTENT_LABELS)
     return env
+
+
+def shown(value: Any) -> Any:
+    """A record's field for people: — when empty, 30 亩 rather than 30.0."""
+    if value is None or value == "":
+        return "—"
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def ago(delta: timedelta | None) -> str:

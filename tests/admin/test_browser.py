@@ -184,6 +184,7 @@ def test_booking_made_on_wechat_changes_status_and_the_farmer_is_told(live, brow
     page.click("#status-form button[type=submit]")
     page.wait_for_selector("#delivery-notice")
     assert page.inner_text("#request-status") == "已确认"
+    assert "30.0" not in page.inner_text("main")  # 面积 30 亩, as the farmer said it
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "booking.png"), full_page=True)
 
