@@ -1,14 +1,17 @@
 """The staff inbox: tickets, their conversation, replies to the farmer, notes, assignment and status."""
 from __future__ import annotations
 
+import hashlib
+import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from admin.notify import Delivery, send_to_farmer
+from admin.notify import DELIVERY_LABELS, Delivery, send_to_farmer
 from admin.policy import Denied, Staff, scoped, ticket_for
 from bot.kf_window import WindowState, window_state
 from bot.models import AuditLog, MessageLog, StaffUser, Ticket, TicketMessage, WechatUser
@@ -18,6 +21,10 @@ TICKET_STATUSES = {"open": "待处理", "pending": "等待农户", "resolved": "
 STATUS_ORDER = {status: rank for rank, status in enumerate(TICKET_STATUSES)}
 HISTORY_LIMIT = 100
 MAX_REPLY_CHARS = 600
+# A reply's idempotency key (form token or Idempotency-Key header) is remembered this long.
+REPLY_KEY_SECONDS = 24 * 3600
+# A resubmit arriving while the first submit still runs waits this long for its outcome.
+REPLY_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class HistoryItem:
     who: str       # farmer | bot | staff | note
     text: str
     delivery: str | None = None
+    by: str | None = None  # the staff member who wrote a reply or note
 
 
 @dataclass(frozen=True)
@@ -83,16 +91,28 @@ def ticket_detail(session: Session, staff: Staff, ticket_id: int, now: datetime)
 
 
 def history(session: Session, ticket: Ticket) -> list[HistoryItem]:
-    """The farmer's conversation with the bot (message log) merged with the ticket's staff replies and notes."""
+    """The farmer's conversation with the bot (message log) merged with the ticket's staff replies and notes,
+    oldest first; a farmer's message and the bot's answer share a timestamp, so ties keep the order written."""
     logs = session.scalars(select(MessageLog).where(MessageLog.openid == ticket.openid)
                            .order_by(MessageLog.created_at.desc(), MessageLog.id.desc()).limit(HISTORY_LIMIT)).all()
-    items = [HistoryItem(m.created_at, "farmer" if m.direction == "in" else "bot", m.content or f"[{m.msg_type}]")
-             for m in logs if not (m.extra or {}).get("ticket_message_id")]
+    said = [((m.created_at, 0, m.id), HistoryItem(m.created_at, "farmer" if m.direction == "in" else "bot",
+                                                   m.content or f"[{m.msg_type}]"))
+            for m in logs if not (m.extra or {}).get("ticket_message_id")]
     messages = ticket.messages
     if logs:  # the log already holds what the farmer and the bot said
         messages = [m for m in messages if m.author in ("staff", "note")]
-    items += [HistoryItem(m.created_at, m.author, m.text, m.delivery) for m in messages]
-    return sorted(items, key=lambda item: item.at)
+    names = staff_names(session, {m.staff_id for m in messages if m.staff_id})
+    said += [((m.created_at, 1, m.id), HistoryItem(m.created_at, m.author, m.text, m.delivery, names.get(m.staff_id)))
+             for m in messages]
+    return [item for _, item in sorted(said, key=lambda pair: pair[0])]
+
+
+def staff_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(StaffUser.id, StaffUser.display_name, StaffUser.username)
+                           .where(StaffUser.id.in_(ids))).all()
+    return {row.id: row.display_name or row.username for row in rows}
 
 
 def assignable_staff(session: Session, ticket: Ticket) -> list[StaffUser]:
@@ -118,6 +138,47 @@ def reply(session: Session, settings: Settings, staff: Staff, ticket_id: int, te
         ticket.assignee_id = staff.id
     audit(session, staff, "ticket_reply", "ticket", ticket.id, delivery=delivery.kind, message_id=message.id)
     return delivery
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """What became of a staff reply: its delivery path and outbox row; `repeated` when an earlier submit with
+    the same idempotency key already sent it and this one sent nothing."""
+
+    kind: str
+    outbox_id: int | None
+    repeated: bool = False
+
+    @property
+    def label(self) -> str:
+        return DELIVERY_LABELS[self.kind]
+
+
+def reply_once(transaction: Callable[[], AbstractContextManager[Session]], store: Any, settings: Settings,
+               staff: Staff, ticket_id: int, text: str, now: datetime, key: str | None) -> SentReply:
+    """`reply` in its own transaction, at most once per idempotency key: a double click, a resubmitted form
+    or a retried API call with the same key answers what the first one did and queues nothing more."""
+    if not key:
+        with transaction() as session:
+            delivery = reply(session, settings, staff, ticket_id, text, now)
+        return SentReply(delivery.kind, delivery.outbox_id)
+    mark = f"admin:reply:{staff.id}:{ticket_id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    deadline = time.monotonic() + REPLY_WAIT_SECONDS
+    while not store.add(mark, {}, REPLY_KEY_SECONDS):
+        first = store.get(mark)
+        if first:
+            return SentReply(first["kind"], first["outbox_id"], repeated=True)
+        if time.monotonic() > deadline:
+            raise Denied(409, "这条回复正在发送，请稍后刷新页面查看，不要重复提交")
+        time.sleep(0.05)
+    try:
+        with transaction() as session:
+            delivery = reply(session, settings, staff, ticket_id, text, now)
+    except BaseException:
+        store.delete(mark)  # nothing was sent: the same key may try again
+        raise
+    store.set(mark, {"kind": delivery.kind, "outbox_id": delivery.outbox_id}, REPLY_KEY_SECONDS)
+    return SentReply(delivery.kind, delivery.outbox_id)
 
 
 def add_note(session: Session, staff: Staff, ticket_id: int, text: str, now: datetime) -> None:
@@ -165,7 +226,8 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_detail_json(detail: TicketDetail) -> dict[str, Any]:
     data = ticket_json(detail.ticket)
-    data["messages"] = [{"at": h.at.isoformat(), "author": h.who, "text": h.text, "delivery": h.delivery}
+    data["messages"] = [{"at": h.at.isoformat(), "author": h.who, "text": h.text, "delivery": h.delivery,
+                         "by": h.by}
                         for h in detail.history]
     data["window"] = {"open": detail.window.open, "closes_at": _iso(detail.window.closes_at),
                       "remaining": detail.window.remaining, "opened_by": detail.window.opened_by}

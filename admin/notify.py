@@ -33,14 +33,16 @@ class Delivery:
         return DELIVERY_LABELS[self.kind]
 
 
-def template_payload(template_id: str, title: str, text: str, when: datetime, timezone: str) -> dict:
+def template_payload(template_id: str, fields: dict[str, str], title: str, text: str, when: datetime,
+                     timezone: str) -> dict:
+    """The template message body; `fields` maps each part (title, text, time) to the template's keyword."""
     def field(value: str) -> dict[str, str]:
         short = value if len(value) <= TEMPLATE_FIELD_CHARS else value[:TEMPLATE_FIELD_CHARS - 1] + "…"
         return {"value": short}
 
-    local = when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    parts = {"title": title, "text": text, "time": when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")}
     return {"template_id": template_id,
-            "data": {"thing1": field(title), "thing2": field(text), "time3": field(local)}}
+            "data": {keyword: field(parts[part]) for part, keyword in fields.items()}}
 
 
 def send_to_farmer(session: Session, settings: Settings, openid: str, text: str, *, title: str, source: str,
@@ -54,7 +56,8 @@ def send_to_farmer(session: Session, settings: Settings, openid: str, text: str,
         return Delivery("kf", _id(row), window)
     if settings.notice_template_id:
         row = enqueue(session, openid=openid, kind="template", source=source, dedup_key=dedup_key,
-                      payload=template_payload(settings.notice_template_id, title, text, now, settings.timezone))
+                      payload=template_payload(settings.notice_template_id, settings.notice_template_fields, title,
+                                               text, now, settings.timezone))
         return Delivery("template", _id(row), window)
     return Delivery("none", None, window)
 

@@ -2,12 +2,13 @@
 
 import hmac
 import logging
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from admin import deadletters, inbox, requests
-from admin.accounts import ROLE_LABELS, Tokens, TooManyAttempts, authenticate
+from admin.accounts import ROLE_LABELS, SESSION_MAX_AGE, Tokens, TooManyAttempts, authenticate
 from admin.canned import canned_replies
 from admin.dashboard import INTENT_LABELS
 from admin.dashboard import build as build_dashboard
@@ -31,6 +32,7 @@ HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 COOKIE = "nongbot_admin"
 API = "/admin/api"
+ZONE_LABELS = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间"}
 
 
 class LoginBody(BaseModel):
@@ -58,10 +60,20 @@ def page_environment(tz: str) -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "—"
     env.filters["ago"] = ago
+    env.filters["shown"] = shown
+    env.filters["said_at"] = lambda value: (lambda t: f"{t.month}月{t.day}日 {t:%H:%M}")(value.astimezone(zone))
+    env.globals["zone_label"] = ZONE_LABELS.get(tz, tz)
     env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
                        status_labels=requests.STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
                        role_labels=ROLE_LABELS, slot_labels=requests.SLOT_LABELS, intent_labels=INTENT_LABELS)
     return env
+
+
+def shown(value: Any) -> Any:
+    """A record's field for people: — when empty, 30 亩 rather than 30.0."""
+    if value is None or value == "":
+        return "—"
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def ago(delta: timedelta | None) -> str:
@@ -129,6 +141,18 @@ class Console:
         html = self.pages.get_template(name).render(staff=staff, csrf=getattr(request.state, "csrf", None),
                                                      now=self.ctx.clock(), path=request.url.path, **data)
         return HTMLResponse(html, status_code=status_code)
+
+    def cookie_is_secure(self, request: Request) -> bool:
+        """Mark the session cookie Secure when told to, else (auto) when the browser reached us over https —
+        behind a TLS-terminating reverse proxy that is what its X-Forwarded-Proto / Forwarded header says."""
+        if self.ctx.settings.cookie_secure is not None:
+            return self.ctx.settings.cookie_secure
+        return request_was_https(request)
+
+    def set_session_cookie(self, response: Response, request: Request, cookie: str) -> Response:
+        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", path="/admin",
+                            secure=self.cookie_is_secure(request), max_age=SESSION_MAX_AGE)
+        return response
 
     def tx(self) -> Any:
         return transaction(self.ctx.sessions)
@@ -212,10 +236,12 @@ def api_routes(console: Console) -> APIRouter:
             return inbox.ticket_detail_json(inbox.ticket_detail(session, staff, ticket_id, ctx.clock()))
 
     @router.post("/tickets/{ticket_id}/reply")
-    def api_reply(ticket_id: int, body: ReplyBody, staff: Changer) -> dict[str, Any]:
-        with console.tx() as session:
-            delivery = inbox.reply(session, ctx.settings, staff, ticket_id, body.text, ctx.clock())
-            return {"ok": True, "delivery": delivery.kind, "message": delivery.label, "outbox_id": delivery.outbox_id}
+    def api_reply(ticket_id: int, body: ReplyBody, staff: Changer,
+                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+        sent = inbox.reply_once(console.tx, ctx.store, ctx.settings, staff, ticket_id, body.text, ctx.clock(),
+                                idempotency_key)
+        return {"ok": True, "delivery": sent.kind, "message": sent.label, "outbox_id": sent.outbox_id,
+                "repeated": sent.repeated}
 
     @router.post("/tickets/{ticket_id}/status")
     def api_ticket_status(ticket_id: int, body: TicketStatusBody, staff: Changer) -> dict[str, Any]:
@@ -262,11 +288,6 @@ def page_routes(console: Console) -> APIRouter:
         query = urlencode({k: v for k, v in params.items() if v})
         return RedirectResponse(url + (f"?{query}" if query else ""), status_code=303)
 
-    def with_session_cookie(response: Response, cookie: str) -> Response:
-        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", path="/admin",
-                            secure=False, max_age=12 * 3600)
-        return response
-
     @router.get("", include_in_schema=False)
     @router.get("/", include_in_schema=False)
     def home(staff: Reader) -> RedirectResponse:
@@ -279,7 +300,7 @@ def page_routes(console: Console) -> APIRouter:
         cookie = None if csrf else console.tokens.session_cookie(None)
         request.state.csrf = csrf or console.tokens.session(cookie)["csrf"]
         response = console.render(request, "login.html", next=safe_next(next), error=error)
-        return with_session_cookie(response, cookie) if cookie else response
+        return console.set_session_cookie(response, request, cookie) if cookie else response
 
     @router.post("/login")
     async def login_submit(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
@@ -293,13 +314,14 @@ def page_routes(console: Console) -> APIRouter:
         if user is None:
             return back("/admin/login", error="bad", next=safe_next(next))
         # A fresh session (and CSRF token) on login: nothing chosen before login survives it.
-        return with_session_cookie(back(safe_next(next)), console.tokens.session_cookie(user.id))
+        return console.set_session_cookie(back(safe_next(next)), request, console.tokens.session_cookie(user.id))
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         await console.check_csrf(request)
         response = back("/admin/login")
-        response.delete_cookie(COOKIE, path="/admin")
+        response.delete_cookie(COOKIE, path="/admin", secure=console.cookie_is_secure(request), httponly=True,
+                               samesite="lax")
         return response
 
     @router.get("/tickets", response_class=HTMLResponse)
@@ -314,16 +336,19 @@ def page_routes(console: Console) -> APIRouter:
         now = ctx.clock()
         with console.tx() as session:
             detail = inbox.ticket_detail(session, staff, ticket_id, now)
+            # One-time token of this rendering of the reply form: submitting it twice sends the reply once.
             return console.render(request, "ticket.html", staff=staff, d=detail, canned=canned_replies(ctx.pack),
+                                  reply_token=secrets.token_urlsafe(16),
                                   has_template=bool(ctx.settings.notice_template_id),
                                   sent=sent if sent in DELIVERY_LABELS else "",
                                   closing_soon=detail.window.closing_soon(now))
 
     @router.post("/tickets/{ticket_id}/reply")
-    def ticket_reply(ticket_id: int, staff: Changer, text: Annotated[str, Form()]) -> Response:
-        with console.tx() as session:
-            delivery = inbox.reply(session, ctx.settings, staff, ticket_id, text, ctx.clock())
-        return back(f"/admin/tickets/{ticket_id}", sent=delivery.kind)
+    def ticket_reply(ticket_id: int, staff: Changer, text: Annotated[str, Form()],
+                     reply_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+        sent = inbox.reply_once(console.tx, ctx.store, ctx.settings, staff, ticket_id, text, ctx.clock(),
+                                reply_token)
+        return back(f"/admin/tickets/{ticket_id}", sent=sent.kind)
 
     @router.post("/tickets/{ticket_id}/note")
     def ticket_note(ticket_id: int, staff: Changer, text: Annotated[str, Form()]) -> Response:
@@ -418,6 +443,15 @@ def visible_centers(session: Session, staff: Staff) -> list[ServiceCenter]:
     if not staff.sees_all_centers:
         stmt = stmt.where(ServiceCenter.id == staff.center_id)
     return list(session.scalars(stmt))
+
+
+def request_was_https(request: Request) -> bool:
+    """Whether the browser's request was https: the URL's scheme, or the nearest proxy's forwarded protocol."""
+    if request.url.scheme == "https":
+        return True
+    forwarded_proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    forwarded = request.headers.get("forwarded", "").split(",")[0].lower().replace(" ", "")
+    return forwarded_proto == "https" or "proto=https" in forwarded.split(";")
 
 
 def safe_next(target: str) -> str:

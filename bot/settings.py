@@ -1,12 +1,14 @@
 """Deployment settings: one pydantic-settings class read from the NONGBOT_* environment."""
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+DEFAULT_NOTICE_TEMPLATE_FIELDS = {"title": "thing1", "text": "thing2", "time": "time3"}
 
 
 class Settings(BaseSettings):
@@ -34,11 +36,38 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     simulator: bool = Field(False, description="serve /simulator and its stand-in WeChat API (the demo)")
     notice_template_id: str | None = Field(None, description="template message for staff replies and status notices past the 客服 window")
+    # Which keyword of the template each part of a notice fills (the template chosen in the 公众号 console
+    # decides the names): title (who writes), text (the message), time (when, in `timezone`). Omit a part
+    # the template has no keyword for. Env: JSON, e.g. {"title": "thing1", "text": "thing2", "time": "time3"}.
+    notice_template_fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_NOTICE_TEMPLATE_FIELDS))
+    cookie_secure: bool | None = Field(None, description="staff session cookie Secure: true | false | auto (unset): "
+                                                         "when the request came over https, directly or as the "
+                                                         "reverse proxy's X-Forwarded-Proto / Forwarded says")
 
     @field_validator("redis_url", "wechat_aes_key", "wechat_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _auto_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "auto") else value
+
+    @field_validator("notice_template_fields")
+    @classmethod
+    def _template_fields_shape(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - set(DEFAULT_NOTICE_TEMPLATE_FIELDS)
+        if unknown:
+            raise ValueError(f"NONGBOT_NOTICE_TEMPLATE_FIELDS: unknown part(s) {sorted(unknown)}; "
+                             f"use {sorted(DEFAULT_NOTICE_TEMPLATE_FIELDS)}")
+        if "text" not in value:
+            raise ValueError("NONGBOT_NOTICE_TEMPLATE_FIELDS must name the keyword for \"text\"")
+        bad = [name for name in value.values() if not re.fullmatch(r"[a-z_]+[0-9]*", name)]
+        if bad or len(set(value.values())) != len(value):
+            raise ValueError(f"NONGBOT_NOTICE_TEMPLATE_FIELDS: keywords must be distinct names like thing2, "
+                             f"got {bad or value}")
+        return value
 
     @field_validator("wechat_aes_key")
     @classmethod

@@ -1,17 +1,22 @@
-"""The console in a real browser (Playwright driving Debian's Chromium, headless); saves README screenshots."""
+"""The console in a real browser (Playwright driving Debian's Chromium, headless) over a served app whose
+farmers talk to it through POST /wechat, signed and encrypted as WeChat sends; saves README screenshots."""
 from __future__ import annotations
 
-import socket
-import threading
-import time
+import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy import select
 
+from bot.app import build_context, create_app
 from bot.db import transaction, upgrade
-from bot.models import Booking, MessageLog, Ticket, WechatUser
-from tests.admin.conftest import FARMER_A, FARMER_B, PASSWORD, build_console_ctx, deliver, seed
+from bot.models import Booking, MessageLog, ServiceCenter, StaffUser, Ticket, WechatUser
+from bot.simclient import WechatSim
+from tests.admin.conftest import FARMER_A, FARMER_B, PASSWORD, deliver, password_hash
+from tests.live import serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +24,202 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+TOKEN, AES = "browser-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"
+CENTER_A, CENTER_B = "石宝镇为农服务中心", "新立镇为农服务中心"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@dataclass
+class Live:
+    """A served deployment (real dialog, real knowledge pack) and the farmers' phones talking to it."""
+
+    base: str
+    ctx: object
+    appid: str
+    phones: list[httpx.Client] = field(default_factory=list)
+
+    def farmer(self, openid: str) -> WechatSim:
+        http = httpx.Client(base_url=self.base, timeout=15)
+        self.phones.append(http)
+        return WechatSim(http, TOKEN, AES, self.appid, openid=openid)
+
+    def center_id(self, name: str) -> int:
+        with transaction(self.ctx.sessions) as s:
+            return s.scalar(select(ServiceCenter.id).where(ServiceCenter.name == name))
+
+
+def number_in(reply: str, label: str) -> int:
+    match = re.search(label + r" ?(\d+)", reply)
+    assert match, reply
+    return int(match.group(1))
+
+
+def add_staff(ctx) -> None:
+    with transaction(ctx.sessions) as s:
+        centers = dict(s.execute(select(ServiceCenter.name, ServiceCenter.id)
+                                 .where(ServiceCenter.name.in_([CENTER_A, CENTER_B]))).all())
+        for username, role, center, shown in (("county", "county_admin", None, "县供销社 王科长"),
+                                              ("staff_a", "center_staff", centers[CENTER_A], "石宝 李姐"),
+                                              ("staff_b", "center_staff", centers[CENTER_B], "新立 陈哥")):
+            s.add(StaffUser(username=username, password_hash=password_hash(), role=role, center_id=center,
+                            display_name=shown))
+
+
+@pytest.fixture
+def live(make_settings, sqlite_engine, fake_wechat):
+    """The whole app served by uvicorn on a loopback port over the embedded SQLite database, with the
+    忠县 pack and the dialog engine; outbound WeChat goes to the local fake when `deliver(ctx)` runs."""
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    upgrade(url)
+    settings = make_settings(database_url=url, wechat_token=TOKEN, wechat_aes_key=AES, deliver_in_process=False,
+                             **fake_wechat.settings_overrides())
+    ctx = build_context(settings)
+    add_staff(ctx)
+    with serve_in_thread(create_app(ctx=ctx)) as base:
+        deployment = Live(base, ctx, settings.wechat_appid)
+        yield deployment
+        for phone in deployment.phones:
+            phone.close()
+    ctx.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is needed for browser tests: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, phone: bool = False):
+    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    return browser.new_context(viewport=size, locale="zh-CN", device_scale_factor=1).new_page()
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/admin/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/admin/tickets")
+
+
+def test_center_staff_replies_to_a_ticket_the_farmer_opened_on_wechat(live, browser, fake_wechat):
+    farmer = live.farmer(FARMER_A)
+    farmer.text("你好")
+    opened = farmer.text("石宝镇这边，我要转人工").text
+    assert CENTER_A in opened
+    ticket_id = number_in(opened, "工单号")
+    farmer.text("我家50亩稻子生虫了，想找人来打药，价格好多")
+
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    assert page.locator("#ticket-list li").count() == 1
+    page.click(f"a[href='/admin/tickets/{ticket_id}']")
+    page.wait_for_selector("#history")
+    history = page.inner_text("#history")
+    assert "石宝镇这边，我要转人工" in history and "想找人来打药" in history and "工单号" in history
+    page.click("summary")
+    page.click("text=请留电话")
+    assert "联系电话" in page.input_value("#reply-text")
+    reply = "您好，石宝镇为农服务中心明天上午安排飞防队上门看虫情，打药按亩收费，到时现场报价。"
+    page.fill("#reply-text", reply)
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_selector("#delivery-notice")
+    assert "客服消息" in page.inner_text("#delivery-notice")
+    page.fill("#note-text", "农户说是稻飞虱，已约飞防队 张师傅")
+    page.click("#note-form button[type=submit]")
+    page.wait_for_selector("#history .msg.note")
+    said = [page.locator("#history .msg").nth(i).get_attribute("class").split()[-1]
+            for i in range(page.locator("#history .msg").count())]
+    assert said == ["farmer", "bot", "farmer", "bot", "farmer", "bot", "staff", "note"]
+    assert reply in page.inner_text("#history")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
+    phone = _page(browser, phone=True)
+    _login(phone, live.base, "staff_a")
+    phone.goto(f"{live.base}/admin/tickets/{ticket_id}")
+    phone.screenshot(path=str(SHOTS / "ticket-phone.png"), full_page=True)
+
+    assert deliver(live.ctx) == 1
+    assert fake_wechat.texts_to(FARMER_A) == [reply]
+    assert [m["kind"] for m in fake_wechat.received] == ["custom"]
+
+    more_tickets(live.ctx, live.center_id(CENTER_A), live.ctx.clock())
+    page.goto(f"{live.base}/admin/tickets")
+    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+
+
+def more_tickets(ctx, center_id, now) -> None:
+    """Farmers in other 客服 window states (hours ago cannot be sent through /wechat), for the inbox screenshot."""
+    cases = [("oFarmerShibao0002", 45, "pending", "询问烘干收费，等农户回电"),
+             ("oFarmerShibao0003", 60, "open", "贷款 5 万元想找银行客户经理"),
+             ("oFarmerShibao0004", 2, "resolved", "柑橘修剪托管已安排")]
+    with transaction(ctx.sessions) as s:
+        for openid, hours, status, summary in cases:
+            at = now - timedelta(hours=hours)
+            s.add(WechatUser(openid=openid, center_id=center_id, window_opened_at=at, window_opened_by="message"))
+            s.add(MessageLog(openid=openid, direction="in", msg_type="text", content=summary, created_at=at))
+            s.add(Ticket(openid=openid, center_id=center_id, status=status, summary=summary, reason="human_agent",
+                         idempotency_key=f"shot-{openid}", created_at=at, last_user_message_at=at))
+
+
+def test_booking_made_on_wechat_changes_status_and_the_farmer_is_told(live, browser, fake_wechat):
+    farmer = live.farmer(FARMER_A)
+    farmer.text("我要给石宝镇30亩柑橘打药")
+    farmer.text("下周三，电话13800138000")
+    done = farmer.text("确认").text
+    assert "预约已提交" in done and CENTER_A in done
+    booking_id = number_in(done, "预约号")
+
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    page.click("text=托管预约")
+    page.click(f"a[href='/admin/requests/bookings/{booking_id}']")
+    page.select_option("#status-select", "confirmed")
+    page.fill("input[name=reason]", "下周三上午作业，飞防队 张师傅")
+    page.click("#status-form button[type=submit]")
+    page.wait_for_selector("#delivery-notice")
+    assert page.inner_text("#request-status") == "已确认"
+    assert "30.0" not in page.inner_text("main")  # 面积 30 亩, as the farmer said it
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "booking.png"), full_page=True)
+
+    assert deliver(live.ctx) == 1
+    [notice] = fake_wechat.texts_to(FARMER_A)
+    assert "托管预约" in notice and "已确认" in notice and "下周三上午作业" in notice
+    with transaction(live.ctx.sessions) as s:
+        booking = s.get(Booking, booking_id)
+        assert (booking.status, booking.openid, booking.crop, booking.area_mu) == ("confirmed", FARMER_A, "柑橘", 30)
+
+
+def test_center_staff_cannot_open_another_centers_ticket_by_url(live, browser, fake_wechat):
+    other = number_in(live.farmer(FARMER_B).text("新立镇的，我要转人工").text, "工单号")
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    assert page.locator(f"a[href='/admin/tickets/{other}']").count() == 0
+    answer = page.goto(f"{live.base}/admin/tickets/{other}")
+    assert answer.status == 404
+    assert "记录不存在或无权查看" in page.inner_text("#error-message")
+    assert FARMER_B not in page.content() and "新立镇的，我要转人工" not in page.content()
+    assert page.locator("#reply-form").count() == 0
+    with transaction(live.ctx.sessions) as s:
+        ticket = s.get(Ticket, other)
+        assert (ticket.status, ticket.first_response_at) == ("open", None)
+    assert deliver(live.ctx) == 0 and fake_wechat.received == []
+
+
+def test_dashboard_screenshot(live, browser):
+    enrich(live.ctx, live.ctx.clock())
+    page = _page(browser)
+    _login(page, live.base, "county")
+    page.goto(f"{live.base}/admin/dashboard")
+    assert page.locator("svg.chart").count() >= 4
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
 
 
 def enrich(ctx, now) -> None:
@@ -50,143 +245,3 @@ def enrich(ctx, now) -> None:
                          created_at=opened, first_response_at=opened + timedelta(minutes=5 + 7 * i),
                          resolved_at=opened + timedelta(hours=1 + i) if i % 2 == 0 else None,
                          status="resolved" if i % 2 == 0 else "pending"))
-
-
-@pytest.fixture
-def served(make_settings, sqlite_engine, fake_wechat):
-    """The app on a loopback port (uvicorn in a thread) over the embedded SQLite database."""
-    import uvicorn
-
-    from bot.app import create_app
-    from tests.admin.conftest import _SilentResponder
-
-    url = sqlite_engine.url.render_as_string(hide_password=False)
-    upgrade(url)
-    settings = make_settings(database_url=url, deliver_in_process=False, **fake_wechat.settings_overrides())
-    ctx = build_console_ctx(settings, sqlite_engine)
-    world = seed(ctx, ctx.clock())
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx=ctx, responder=_SilentResponder()), host="127.0.0.1",
-                                           port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ctx, world
-    server.should_exit = True
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is needed for browser tests: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _page(browser, phone: bool = False):
-    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    return browser.new_context(viewport=size, locale="zh-CN").new_page()
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/admin/tickets")
-
-
-def test_center_staff_replies_to_a_ticket_and_the_farmer_gets_it(served, browser, fake_wechat):
-    base, ctx, world = served
-    with transaction(ctx.sessions) as s:
-        s.add(MessageLog(openid=FARMER_A, direction="in", msg_type="text", content="我家稻子生虫了，想找人来打药",
-                         created_at=ctx.clock() - timedelta(minutes=50)))
-    page = _page(browser)
-    _login(page, base, "staff_a")
-    assert page.locator("#ticket-list li").count() == 1
-    page.click(f"a[href='/admin/tickets/{world.ticket_a}']")
-    page.wait_for_selector("#history")
-    assert "想找人来打药" in page.inner_text("#history")
-    page.click("summary")
-    page.click("text=请留电话")
-    assert "联系电话" in page.input_value("#reply-text")
-    page.fill("#reply-text", "您好，石宝镇为农服务中心明天上午安排飞防队上门。")
-    page.click("#reply-form button[type=submit]")
-    page.wait_for_selector("#delivery-notice")
-    assert "客服消息" in page.inner_text("#delivery-notice")
-    assert "明天上午安排飞防队" in page.inner_text("#history")
-    page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
-    phone = _page(browser, phone=True)
-    _login(phone, base, "staff_a")
-    phone.goto(f"{base}/admin/tickets/{world.ticket_a}")
-    phone.screenshot(path=str(SHOTS / "ticket-phone.png"), full_page=True)
-    assert deliver(ctx) == 1
-    assert fake_wechat.texts_to(FARMER_A) == ["您好，石宝镇为农服务中心明天上午安排飞防队上门。"]
-    more_tickets(ctx, world.center_a, ctx.clock())
-    page.goto(f"{base}/admin/tickets")
-    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
-
-
-def more_tickets(ctx, center_id, now) -> None:
-    """Farmers in different 客服 window states, for the inbox screenshot."""
-    cases = [("oFarmerShibao0002", 45, "pending", "询问烘干收费，等农户回电"),
-             ("oFarmerShibao0003", 60, "open", "贷款 5 万元想找银行客户经理"),
-             ("oFarmerShibao0004", 2, "resolved", "柑橘修剪托管已安排")]
-    with transaction(ctx.sessions) as s:
-        for openid, hours, status, summary in cases:
-            at = now - timedelta(hours=hours)
-            s.add(WechatUser(openid=openid, center_id=center_id, window_opened_at=at, window_opened_by="message"))
-            s.add(MessageLog(openid=openid, direction="in", msg_type="text", content=summary, created_at=at))
-            s.add(Ticket(openid=openid, center_id=center_id, status=status, summary=summary, reason="human_agent",
-                         idempotency_key=f"shot-{openid}", created_at=at, last_user_message_at=at))
-
-
-def test_booking_status_change_notifies_the_farmer(served, browser, fake_wechat):
-    base, ctx, world = served
-    page = _page(browser)
-    _login(page, base, "staff_a")
-    page.click("text=托管预约")
-    page.click(f"a[href='/admin/requests/bookings/{world.booking_a}']")
-    page.select_option("#status-select", "confirmed")
-    page.fill("input[name=reason]", "5月3日上午作业")
-    page.click("#status-form button[type=submit]")
-    page.wait_for_selector("#delivery-notice")
-    assert page.inner_text("#request-status") == "已确认"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "booking.png"), full_page=True)
-    assert deliver(ctx) == 1
-    [notice] = fake_wechat.texts_to(FARMER_A)
-    assert "托管预约" in notice and "已确认" in notice and "5月3日上午作业" in notice
-    with transaction(ctx.sessions) as s:
-        assert s.get(Booking, world.booking_a).status == "confirmed"
-
-
-def test_center_staff_cannot_open_another_centers_ticket_by_url(served, browser):
-    base, ctx, world = served
-    page = _page(browser)
-    _login(page, base, "staff_a")
-    answer = page.goto(f"{base}/admin/tickets/{world.ticket_b}")
-    assert answer.status == 404
-    assert "记录不存在或无权查看" in page.inner_text("#error-message")
-    assert FARMER_B not in page.content()
-    assert page.locator("#reply-form").count() == 0
-    with transaction(ctx.sessions) as s:
-        assert s.get(Ticket, world.ticket_b).status == "open"
-
-
-def test_dashboard_screenshot(served, browser):
-    base, ctx, _ = served
-    enrich(ctx, ctx.clock())
-    page = _page(browser)
-    _login(page, base, "county")
-    page.goto(f"{base}/admin/dashboard")
-    assert page.locator("svg.chart").count() >= 4
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
