@@ -17,7 +17,10 @@ def _center_code(turn: Turn) -> str | None:
     if user is not None and user.center is not None:
         return user.center.code
     pack = turn.ctx.pack
-    township = turn.slots.get("township") or (user.township if user else None)
+    # A township given earlier in an unfinished form counts: "转人工" halfway through a booking.
+    convo = turn.convo
+    in_form = convo.slots if convo is not None and convo.form else {}
+    township = turn.slots.get("township") or in_form.get("township") or (user.township if user else None)
     where = turn.location()
     if township:
         found = nearest_centers(pack, township=township, limit=1)

@@ -49,6 +49,18 @@ def test_asking_for_a_person_opens_one_ticket_routed_to_a_center(app_ctx):
     assert [m.text for m in messages] == ["石宝镇这边，我要转人工"]
 
 
+def test_a_person_asked_for_halfway_through_a_form_goes_to_the_forms_township(app_ctx):
+    ctx, sim = app_ctx
+    sim.text("我要给汝溪镇的柑橘打药")
+    reply = sim.text("转人工")
+    (ticket,) = _tickets(ctx)
+    with ctx.sessions() as session:
+        center = session.get(ServiceCenter, ticket.center_id)
+    assert center.township == "汝溪镇"
+    assert center.name in reply.text
+    assert ticket.slots.get("township") == "汝溪镇"
+
+
 def test_follow_ups_while_a_ticket_is_open_reach_the_same_ticket(app_ctx):
     ctx, sim = app_ctx
     sim.text("转人工")
