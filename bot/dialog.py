@@ -407,12 +407,7 @@ class DialogResponder:
         return self.ctx.pack.center(code) if code else None
 
     def _user(self, turn: Turn) -> WechatUser:
-        user = turn.user()
-        if user is None:
-            user = WechatUser(openid=turn.inbound.openid)
-            turn.session.add(user)
-            turn.session.flush()
-        return user
+        return turn.ensure_user()
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}

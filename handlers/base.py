@@ -30,6 +30,15 @@ class Turn:
     def user(self) -> WechatUser | None:
         return self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
 
+    def ensure_user(self) -> WechatUser:
+        """The user's row, created now when this is their first message (the gateway logs it after us)."""
+        user = self.user()
+        if user is None:
+            user = WechatUser(openid=self.inbound.openid)
+            self.session.add(user)
+            self.session.flush()
+        return user
+
     def location(self) -> tuple[float, float] | None:
         """The location the user sent now, or the last one WeChat pushed (kept a day)."""
         if self.inbound.lat is not None and self.inbound.lon is not None:

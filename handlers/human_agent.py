@@ -42,6 +42,8 @@ def human_agent(turn: Turn) -> list[str]:
         return [turn.render("dialog/ticket_added", ticket=ticket)]
     center = turn.center_row(_center_code(turn))
     convo = turn.convo
+    if turn.slots.get("township"):
+        turn.ensure_user().township = turn.slots["township"]  # "石宝这边，转人工": the next form need not ask again
     slots = {**(convo.slots if convo is not None and convo.form else {}), **turn.slots}
     intent = (convo.form if convo is not None and convo.form else None) or (turn.parse.intent if turn.parse else
                                                                             "human_agent")

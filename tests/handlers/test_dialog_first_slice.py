@@ -61,6 +61,14 @@ def test_a_person_asked_for_halfway_through_a_form_goes_to_the_forms_township(ap
     assert ticket.slots.get("township") == "汝溪镇"
 
 
+def test_a_township_named_with_a_person_request_is_not_asked_again_in_the_next_form(app_ctx):
+    ctx, sim = app_ctx
+    sim.text("我在汝溪镇，转人工")
+    reply = sim.text("我要预约机收水稻，30亩")
+    assert "汝溪镇" in reply.text
+    assert "哪个乡镇" not in reply.text
+
+
 def test_follow_ups_while_a_ticket_is_open_reach_the_same_ticket(app_ctx):
     ctx, sim = app_ctx
     sim.text("转人工")
