@@ -33,8 +33,15 @@ ACTUALS: dict[str, Callable[[Session], float]] = {
                                 .where(MembershipApplication.status != "rejected")),
     "tuoguan_mu": lambda s: _count(s, select(func.sum(Booking.area_mu)).where(Booking.status == "done")),
     "bookings": lambda s: _count(s, select(func.count(Booking.id)).where(Booking.status != "rejected")),
-    "centers": lambda s: _count(s, select(func.count(ServiceCenter.id)).where(ServiceCenter.active.is_(True))),
+    # The network's points by kind: a 综合服务社 is not a 为农服务中心 (附件1 counts them apart).
+    "centers": lambda s: _active_centers(s, "%为农服务中心"),
+    "service_cooperatives": lambda s: _active_centers(s, "%综合服务社"),
 }
+
+
+def _active_centers(session: Session, kind_pattern: str) -> float:
+    return _count(session, select(func.count(ServiceCenter.id))
+                  .where(ServiceCenter.active.is_(True), ServiceCenter.kind.like(kind_pattern)))
 
 
 @dataclass(frozen=True)

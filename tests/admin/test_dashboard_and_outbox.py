@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.db import transaction
-from bot.models import Booking, MessageLog, OutboxMessage, Ticket
+from bot.models import Booking, MessageLog, OutboxMessage, ServiceCenter, Ticket
 from tests.admin.conftest import FARMER_A, FARMER_B, api_token, csrf_of, deliver, page_login
 
 
@@ -104,3 +104,26 @@ def test_plan_targets_are_compared_with_live_figures(console):
     assert (tuoguan.year, tuoguan.target, tuoguan.actual, tuoguan.percent) == ("2027", 200, 50.0, 25.0)
     assert (members.year, members.actual, members.percent) == ("2025", 0.0, 0.0)
     assert sales.target is None and sales.target_text == "待补充" and sales.actual is None
+
+
+def test_center_targets_count_only_their_own_kind_of_service_point(console):
+    from types import SimpleNamespace
+
+    from admin.dashboard import target_progress
+    from knowledge.schema import Target
+
+    _, ctx, _world = console  # two 乡镇为农服务中心
+    with transaction(ctx.sessions) as s:
+        s.add_all([ServiceCenter(code="t-c", name="涂井乡农村综合服务社", kind="农村综合服务社", township="涂井乡"),
+                   ServiceCenter(code="t-d", name="拔山镇农村综合服务社", kind="农村综合服务社", township="拔山镇"),
+                   ServiceCenter(code="t-e", name="已撤销综合服务社", kind="农村综合服务社", township="拔山镇",
+                                 active=False),
+                   ServiceCenter(code="t-f", name="忠县为农服务中心", kind="县为农服务中心", township=None)])
+    pack = SimpleNamespace(targets=[
+        Target(indicator="建设为农服务中心", unit="个", values={"total": 10}, key="centers"),
+        Target(indicator="发展农村综合服务社", unit="家", values={"total": 245}, key="service_cooperatives")])
+    with ctx.sessions() as s:
+        centers, cooperatives = target_progress(s, pack, 2026)
+    assert (centers.actual, centers.percent) == (3.0, 30.0)
+    assert cooperatives.actual == 2.0
+
