@@ -117,6 +117,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the production server, configured only by NONGBOT_* environment variables."""
     import uvicorn
 
+    _require_current_schema()
+
     if workers > 1:
         uvicorn.run("bot.asgi:app", host=host, port=port, workers=workers, log_level="warning")
     else:
@@ -125,12 +127,34 @@ def serve(host: str, port: int, workers: int) -> None:
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+def _require_current_schema() -> None:
+    """serve/worker never change the schema: say plainly what to run instead of failing on a missing table."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import schema_behind
+    from bot.settings import Settings
+
+    url = Settings().database_url
+    where = url.split("@")[-1]
+    try:
+        behind = schema_behind(url)
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise click.ClickException(f"cannot reach the database {where}: {reason}") from exc
+    if behind:
+        current, head = behind
+        state = "has no schema yet" if current is None else f"is at revision {current}, the code needs {head}"
+        raise click.ClickException(f"the database {where} {state}. Run `nongbot db upgrade` first "
+                                   "(serve and worker never change the schema).")
+
+
 @main.command()
 def worker() -> None:
     """Deliver the outbox (outbound WeChat messages) apart from the web workers."""
     from bot.outbox import run_worker
     from bot.settings import Settings
 
+    _require_current_schema()
     click.echo("outbox worker running; Ctrl+C to stop")
     run_worker(Settings())
 

@@ -58,6 +58,21 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def schema_behind(url: str) -> tuple[str | None, str] | None:
+    """(current revision, newest revision) when the schema at `url` needs `nongbot db upgrade`, else None."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    return None if current == head else (current, head)
+
+
 def ping(engine: Engine) -> bool:
     try:
         with engine.connect() as conn:

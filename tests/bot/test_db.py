@@ -148,3 +148,19 @@ def test_upgrade_from_nothing_twice_gives_the_models_schema(empty_database_url):
         assert set(inspect(engine).get_table_names()) >= {t.name for t in Base.metadata.sorted_tables}
     finally:
         engine.dispose()
+
+
+def test_serve_and_worker_on_an_unmigrated_database_say_to_upgrade_first(empty_database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from bot.db import schema_behind
+
+    monkeypatch.setenv("NONGBOT_DATABASE_URL", empty_database_url)
+    assert schema_behind(empty_database_url)[0] is None
+    for command in (["serve", "--port", "1"], ["worker"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1
+        assert "Run `nongbot db upgrade` first" in result.output and "Traceback" not in result.output
+    upgrade(empty_database_url)
+    assert schema_behind(empty_database_url) is None

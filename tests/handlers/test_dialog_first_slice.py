@@ -96,6 +96,14 @@ def test_nearest_center_by_township_words_and_by_location(app_ctx):
     assert "石宝镇为农服务中心" in by_place.text
 
 
+def test_a_center_in_the_asked_township_says_so_and_unknown_contacts_point_to_a_person(app_ctx):
+    _, sim = app_ctx
+    reply = sim.text("石宝镇服务中心在哪").text
+    assert "石宝镇为农服务中心（本乡镇）" in reply and "0.0公里" not in reply
+    # The 忠县 documents give no address or phone: say so once, never "请电话咨询" beside an unknown phone.
+    assert "地址电话还在登记，可回复 7 转人工问路" in reply and "请电话咨询" not in reply
+
+
 def test_policy_answers_quote_their_source_document(app_ctx):
     _, sim = app_ctx
     reply = sim.text("农合联是啥子")
