@@ -59,13 +59,14 @@ class MatchResult:
 
 
 def _sound_weight(written: str, keyword: str, weight: float) -> float:
-    """Weight of a same-sound hit: typed pinyin counts fully; a homophone needs one character in
-    common (一包 is not 医保), and a two-character word with one wrong half counts half (要卖 ≠ 要买)."""
+    """Weight of a same-sound hit: typed pinyin counts fully; a two-syllable homophone needs one
+    character in common (一包 is not 医保) and with one wrong half counts half (要卖 ≠ 要买); three
+    syllables or more rarely collide by chance, so voice input's 同防同治 still counts for 统防统治."""
     if any(c.isascii() and c.isalpha() for c in written):
         return weight
     shared = sum(1 for a, b in zip(written, keyword) if a == b)
     if shared == 0:
-        return 0.0
+        return weight * 0.75 if len(keyword) >= 3 else 0.0
     return weight * 0.5 if len(keyword) == 2 and shared < 2 else weight
 
 
@@ -85,6 +86,8 @@ class IntentMatcher:
                     self._choice_intent.append(name)
                     self._choice_text.append(phrase)
         self._raw_keywords: list[tuple[str, str, float]] = []            # single characters: text only
+        self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
+        self._patterns: list[tuple[re.Pattern, str, str]] = []
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str, float]]] = {}
         for name, entry in catalogue.items():
             for kw, weight in entry.keywords.items():
@@ -94,6 +97,10 @@ class IntentMatcher:
                 syl = syllables(norm).tokens
                 if len(syl) >= 2:
                     self._by_first.setdefault(syl[0], []).append((syl, kw, name, w))
+            for pattern in entry.patterns:
+                self._patterns.append((re.compile(pattern), pattern, name))
+            for kw, weight in entry.when_negated.items():
+                self._negated_keywords.append((normalizer(kw).text.replace(BOUNDARY, ""), name, weight))
         markers = sorted([(m, True) for m in side_markers] + [(m, False) for m in sequence_markers],
                          key=lambda x: -len(x[0]))
         self._side = {m: side for m, side in markers}
@@ -152,6 +159,16 @@ class IntentMatcher:
             for j in range(h.start, h.end):
                 used[j] = True
             taken.append(h)
+        for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
+            for m in regex.finditer(text):
+                if not inside(negated, m.start(), m.end()):
+                    taken.append(KeywordHit(name, pattern, 1.0, m.start(), m.end(), "pattern"))
+        for kw, name, w in self._negated_keywords:   # 我不想跟机器人说话: the refusal itself is the ask
+            i = text.find(kw)
+            while i >= 0:
+                if inside(negated, i, i + len(kw)):
+                    taken.append(KeywordHit(name, kw, w, i, i + len(kw), "negated"))
+                i = text.find(kw, i + 1)
         return taken
 
     def _phrase_scores(self, key: str, seg: Segment) -> None:
@@ -174,12 +191,18 @@ class IntentMatcher:
             self._phrase_scores(syllables(seg_text).joined, seg)
             seg.hits = [h for h in hits if seg.start <= h.start < seg.end]
             kw: dict[str, float] = {}
+            counted: set[tuple[str, str]] = set()
             for h in seg.hits:
+                if (h.intent, h.keyword) in counted:   # 赔不赔 / 买不买: a repeated word is one piece of evidence
+                    continue
+                counted.add((h.intent, h.keyword))
                 kw[h.intent] = kw.get(h.intent, 0.0) + h.weight
             for name in set(kw) | set(seg.best_phrase):
                 sim = seg.best_phrase.get(name, ("", 0.0))[1]
                 raw = max(0.0, (sim - 0.4) / 0.6) + 0.7 * min(kw.get(name, 0.0), 2.5)
-                seg.scores[name] = raw * PRIORITY.get(name, 1.0) * (SIDE_FACTOR if seg.side else 1.0)
+                # the tie-winning rules need their own words: a question ending in 没有 is not progress
+                priority = PRIORITY.get(name, 1.0) if kw.get(name) else 1.0
+                seg.scores[name] = raw * priority * (SIDE_FACTOR if seg.side else 1.0)
             named = [n for n in kw if n not in _NOT_A_NEED and kw[n] >= 1.0]
             if "find_service_center" in seg.scores and named:
                 # INTENTS.md rule 1: a named need beats "where" (石宝服务社有没有尿素卖 → supplies)
@@ -220,6 +243,9 @@ class IntentMatcher:
         if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
+        if any(not seg.side and seg.top(COURTESY)[0] == "human_agent"
+               and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
+            return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
         if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order

@@ -66,6 +66,10 @@ def clean(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
+_SPOKEN_DIGITS = re.compile("[零〇一二三四五六七八九幺]{3,}")
+
+
 def digits_only(text: str) -> str:
-    """Spoken digit characters to Arabic digits, one for one (keeps offsets for phone numbers)."""
-    return "".join(str(_DIGIT_VALUE[c]) if c in _DIGIT_VALUE and c not in "两" else c for c in text)
+    """Spoken digit strings (幺三八…, three digits or more) to Arabic digits, one for one (keeps offsets
+    for phone numbers). A lone 三 stays: 下周三13800138000 is a weekday next to a phone number."""
+    return _SPOKEN_DIGITS.sub(lambda m: "".join(str(_DIGIT_VALUE[c]) for c in m.group()), text)
