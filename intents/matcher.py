@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
-from intents.pinyin import Syllables, syllables
+from intents.pinyin import Syllables, slips_into_function_word, syllables
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
 OUT_OF_SCOPE_FLOOR = 0.45
@@ -64,6 +64,8 @@ def _sound_weight(written: str, keyword: str, weight: float) -> float:
     syllables or more rarely collide by chance, so voice input's 同防同治 still counts for 统防统治."""
     if any(c.isascii() and c.isalpha() for c in written):
         return weight
+    if slips_into_function_word(written, keyword):
+        return 0.0
     shared = sum(1 for a, b in zip(written, keyword) if a == b)
     if shared == 0:
         return weight * 0.75 if len(keyword) >= 3 else 0.0

@@ -93,6 +93,7 @@ class Understanding:
             member_types=lex["member_types"],
             member_stoplist=lex["member_type_stoplist"],
             find_townships=_township_finder(pack),
+            service_stoplist=lex.get("service_stoplist", []),
         )
 
     @classmethod
