@@ -12,8 +12,8 @@ _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 # a voice or typing slip turns a content word into another content word, not into 把/的/了:
-# 把田 is never 耙田, 是的 never 十地
-FUNCTION_CHARS = frozenset("把的了是在有我你他她它们这那就都也还被给跟和与吗呢吧么个")
+# 把田 is never 耙田, 家里田 never 犁田, 橘子保险 never 植保
+FUNCTION_CHARS = frozenset("把的了是在有我你他她它们这那就都也还被给跟和与吗呢吧么个里上下头子")
 
 
 def slips_into_function_word(written: str, word: str) -> bool:

@@ -118,8 +118,8 @@ class SlotExtractor:
     def __init__(self, normalize, crops: dict[str, list[str]], services: dict[str, list[str]],
                  member_types: dict[str, list[str]], member_stoplist: list[str],
                  find_townships: Callable[[str], list[tuple[str, int, int]]],
-                 service_stoplist: list[str] = ()):
-        self._crops = Lexicon(crops, normalize)
+                 service_stoplist: list[str] = (), crop_stoplist: list[str] = ()):
+        self._crops = Lexicon(crops, normalize, crop_stoplist)
         self._services = Lexicon(services, normalize, service_stoplist)
         self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False)
         self._townships = find_townships
