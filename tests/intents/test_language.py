@@ -1,0 +1,98 @@
+"""重庆话, voice-input homophones, needs without the service noun, refusals and adjacent slots."""
+from datetime import date
+
+import pytest
+
+TODAY = date(2026, 11, 23)   # Monday
+
+
+@pytest.mark.parametrize("text, normalized", [
+    ("这个是搞啥子的", "这个是做什么的"),        # nested dialect words: 啥子 → 什么, then 搞什么 → 做什么
+    ("摆哈龙门阵", "聊天"),                      # filler 哈 removed, then 摆龙门阵 → 聊天
+    ("好久没来了", "很久没来了"),                # 好久没 is "long time no", not 什么时候
+    ("好久来", "什么时候来"),
+    ("橘子卖不脱", "橘子卖不出去"),
+    ("喊个人来", "叫个人来"),
+    ("咋个整", "怎么办"),
+    ("同防同治", "统防统治"), ("红干", "烘干"), ("鸡耕", "机耕"), ("贷帐", "代账"), ("带宽", "贷款"),
+])
+def test_dialect_and_voice_homophones_are_normalized(nlu, text, normalized):
+    assert nlu.normalize(text).text == normalized
+
+
+def test_nested_replacement_keeps_offsets_in_the_original(nlu):
+    text = "为农服务中心是搞啥子的"
+    norm = nlu.normalize(text)
+    i = norm.text.index("做什么")
+    s, e = norm.original_span(i, i + 3)
+    assert text[s:e] == "搞啥子"
+
+
+@pytest.mark.parametrize("text, intent", [
+    # a field job asked for without the service noun
+    ("能派台机器过来不", "book_tuoguan"),
+    ("帮我把屋后那块田犁了", "book_tuoguan"),
+    ("有人来打药没得", "book_tuoguan"),
+    ("找个人来帮我把油菜割了", "book_tuoguan"),
+    # money, accounts and selling without the product noun
+    ("钱不够周转咋个办", "loan_products"),
+    ("社里的账不会做", "bookkeeping"),
+    ("屋头的东西卖不出去", "sell_produce"),
+    # what a center is (rule 6 and the policy list) vs where it is
+    ("为农服务中心是干什么的", "policy_faq"),
+    ("为农服务中心是搞啥子的哦", "policy_faq"),
+    ("为农服务中心在哪点", "find_service_center"),
+    # progress phrased by elapsed time or dialect; a bare question ending in 没有 is not progress
+    ("入会材料交了一个星期了", "check_status"),
+    ("我那个申请搞起没得", "check_status"),
+    ("有啥子门路没得，钱不够周转", "loan_products"),
+    # a complaint about the service outranks the service it names (rule 8)
+    ("打药的师傅打一半就走了，哪个来负责", "human_agent"),
+])
+def test_needs_phrased_the_way_farmers_say_them(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["我不想跟机器说话", "别让机器人回我了", "莫要机器回复，我要跟人讲"])
+def test_refusing_the_machine_is_asking_for_a_person(nlu, text):
+    parse = nlu.parse(text, explain=True)
+    assert parse.intent == "human_agent"
+    assert any("negated" in line for line in parse.explanation)
+
+
+def test_a_negated_machine_job_is_not_a_refusal(nlu):
+    assert nlu.parse("不要飞防，我要机收").intent == "book_tuoguan"
+
+
+def test_phone_right_after_a_weekday(nlu):
+    slots = nlu.parse("帮我把这块田犁了，下周三 13800138000", today=TODAY).slots
+    assert slots["date"] == "2026-12-02" and slots["phone"] == "13800138000"
+    assert slots["service"] == "机耕"
+    assert nlu.parse("下周三13800138000联系我", today=TODAY).slots["phone"] == "13800138000"
+
+
+def test_spoken_phone_digits_still_join(nlu):
+    assert nlu.parse("电话幺三八零零幺三八零零零").slots["phone"] == "13800138000"
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("30亩5万", {"area_mu": 30, "amount_yuan": 50000}),
+    ("贷3万5，种了15亩", {"amount_yuan": 35000, "area_mu": 15}),
+    ("想贷3万5千", {"amount_yuan": 35000}),
+])
+def test_adjacent_numbers_keep_their_units(nlu, text, slots):
+    got = nlu.parse(text).slots
+    assert {k: got.get(k) for k in slots} == slots
+
+
+@pytest.mark.parametrize("text, slot", [
+    ("我们几户想把田包给你们种", "service"),    # 把田 is not 耙田
+    ("橘子保险一亩交好多钱", "service"),        # 子保 is not 植保
+    ("孙子考大学有奖励没得", "crop"),           # 孙子 is not 笋子
+])
+def test_sound_matches_do_not_invent_slots(nlu, text, slot):
+    assert slot not in nlu.parse(text).slots
+
+
+def test_a_county_service_alias_is_intent_evidence(nlu):
+    assert nlu.parse("你们那个全包一亩好多钱").intent == "book_tuoguan"
