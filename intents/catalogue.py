@@ -24,6 +24,8 @@ class IntentEntry:
     when_negated: dict[str, float] = field(default_factory=dict)
     # regular expressions over the normalized text, weight 1: 把稻谷收了 / 把田犁了 name no service noun
     patterns: list[str] = field(default_factory=list)
+    # words that decide their clause whatever the topic (INTENTS.md rules 5, 6: 税收减免, 是不是强制)
+    decisive: set[str] = field(default_factory=set)
 
 
 @lru_cache(maxsize=4)
@@ -41,6 +43,9 @@ def _merge_entry(entry: IntentEntry, raw: Mapping[str, Any]) -> None:
             entry.keywords[str(kw)] = max(entry.keywords.get(str(kw), 0.0), weight)
     for kw in raw.get("when_negated", []) or []:
         entry.when_negated[str(kw)] = WEIGHTS["strong"]
+    for kw in raw.get("decisive", []) or []:
+        entry.decisive.add(str(kw))
+        entry.keywords[str(kw)] = max(entry.keywords.get(str(kw), 0.0), WEIGHTS["strong"])
     for pattern in raw.get("patterns", []) or []:
         if pattern not in entry.patterns:
             entry.patterns.append(str(pattern))

@@ -90,6 +90,9 @@ class IntentMatcher:
         self._raw_keywords: list[tuple[str, str, float]] = []            # single characters: text only
         self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
         self._patterns: list[tuple[re.Pattern, str, str]] = []
+        self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
+                                                 for kw in entry.decisive
+                                                 for form in (kw, normalizer(kw).text.replace(BOUNDARY, ""))}
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str, float]]] = {}
         for name, entry in catalogue.items():
             for kw, weight in entry.keywords.items():
@@ -210,6 +213,10 @@ class IntentMatcher:
                 # INTENTS.md rule 1: a named need beats "where" (石宝服务社有没有尿素卖 → supplies)
                 need = max(named, key=lambda n: seg.scores[n])
                 seg.scores[need] = max(seg.scores[need], seg.scores["find_service_center"] + 0.05)
+            decisive = [h.intent for h in seg.hits if (h.intent, h.keyword) in self._decisive]
+            if decisive and seg.scores:
+                # INTENTS.md rules 5, 6: tax policy or "is it compulsory" is policy whatever it is about
+                seg.scores[decisive[0]] = max(seg.scores.values()) + 0.1
             if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
                 # INTENTS.md rule 2: progress of an existing request wins whatever its topic
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
