@@ -40,6 +40,8 @@ def cn_to_number(token: str) -> float | None:
         return float(token)
     if all(c in _DIGIT_VALUE for c in token) and len(token) >= 3:
         return float("".join(str(_DIGIT_VALUE[c]) for c in token))  # spoken digit string: 幺三八
+    if token[0] in "百千":   # 百把亩 / 千把块: a bare order means one of it
+        token = "一" + token
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

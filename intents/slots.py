@@ -13,9 +13,9 @@ from intents.numbers import clean, digits_only, find_numbers
 from intents.pinyin import slips_into_function_word, syllables
 
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}(?![0-9])")
-_AREA_UNIT = re.compile(r"(?:多|来|个|左右)?(?:亩|母)")
+_AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"[斤吨株棵只头亩平米袋包人户个]|公斤")
-_MONEY_UNIT = re.compile(r"(?:多)?(?:万块钱|万块|万元|万|块钱|块|元)")
+_MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def find_amount(text: str, negated) -> tuple[float, int, int] | None:
         m = _MONEY_UNIT.match(text, tok.end)
         raw = text[tok.start:tok.end]
         if m:
-            value = tok.value * (10_000 if m.group().lstrip("多").startswith("万") and not raw.endswith("万") else 1)
+            value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not raw.endswith("万") else 1)
             return clean(value), tok.start, m.end()
         if "万" in raw and not _OTHER_UNIT.match(text, tok.end):
             return clean(tok.value), tok.start, tok.end

@@ -79,6 +79,8 @@ def test_spoken_phone_digits_still_join(nlu):
     ("30亩5万", {"area_mu": 30, "amount_yuan": 50000}),
     ("贷3万5，种了15亩", {"amount_yuan": 35000, "area_mu": 15}),
     ("想贷3万5千", {"amount_yuan": 35000}),
+    ("百把亩田想托管", {"area_mu": 100}),
+    ("贷款十来万", {"amount_yuan": 100000}),
 ])
 def test_adjacent_numbers_keep_their_units(nlu, text, slots):
     got = nlu.parse(text).slots
@@ -96,3 +98,8 @@ def test_sound_matches_do_not_invent_slots(nlu, text, slot):
 
 def test_a_county_service_alias_is_intent_evidence(nlu):
     assert nlu.parse("你们那个全包一亩好多钱").intent == "book_tuoguan"
+
+
+def test_weekend_is_the_saturday_of_that_week(nlu):
+    assert nlu.parse("周末来打药", today=TODAY).slots["date"] == "2026-11-28"
+    assert nlu.parse("下周末来打药", today=TODAY).slots["date"] == "2026-12-05"
