@@ -15,7 +15,6 @@ _RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "�
 _PATTERNS = [
     ("relative", re.compile(r"大后天|后天|明天|明日|今天|今日")),
     ("week", re.compile(r"(下下|下个|下|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")),
-    ("weekend", re.compile(r"(下下|下个|下|这个|这|本)?周末")),
     ("month_end", re.compile(r"(这个|这|本|下个|下)?月底")),
     ("month_day", re.compile(rf"(下个月|下月|({_N})月)({_N})[号日]")),
     ("day", re.compile(rf"(?<![0-9月])({_N})[号]")),
@@ -58,12 +57,6 @@ def _resolve(kind: str, m: re.Match, today: date) -> date | None:
         target = monday + timedelta(days=wd)
         # a bare 周三 already past this week means the coming one
         return target if prefix or target >= today else target + timedelta(days=7)
-    if kind == "weekend":   # the Saturday of that week
-        prefix = m.group(1) or ""
-        monday = today - timedelta(days=today.weekday())
-        weeks = 2 if prefix.startswith("下下") else 1 if prefix.startswith("下") else 0
-        saturday = monday + timedelta(days=7 * weeks + 5)
-        return saturday if weeks or saturday >= today else saturday + timedelta(days=7)
     if kind == "month_end":
         y, mo = _next_month(today) if (m.group(1) or "").startswith("下") else (today.year, today.month)
         return date(y, mo, calendar.monthrange(y, mo)[1])

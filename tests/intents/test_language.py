@@ -99,7 +99,3 @@ def test_sound_matches_do_not_invent_slots(nlu, text, slot):
 def test_a_county_service_alias_is_intent_evidence(nlu):
     assert nlu.parse("你们那个全包一亩好多钱").intent == "book_tuoguan"
 
-
-def test_weekend_is_the_saturday_of_that_week(nlu):
-    assert nlu.parse("周末来打药", today=TODAY).slots["date"] == "2026-11-28"
-    assert nlu.parse("下周末来打药", today=TODAY).slots["date"] == "2026-12-05"
