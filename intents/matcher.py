@@ -20,6 +20,7 @@ PRIORITY = {"check_status": 1.3, "human_agent": 1.1, "out_of_scope": 1.15}   # I
 PHRASE_LIMIT = 40
 _NOT_A_NEED = COURTESY | {"find_service_center", "out_of_scope", "check_status", "human_agent", "policy_faq"}
 COURTESY_MARGIN = 0.5   # a clear 你好/谢谢 beats a faint hint of a request
+COURTESY_CAP = 0.3      # other labels' score in a clause that asks what this account is
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,12 @@ class IntentMatcher:
                 need = max(named, key=lambda n: seg.scores[n])
                 seg.scores[need] = max(seg.scores[need], seg.scores["find_service_center"] + 0.05)
             decisive = [h.intent for h in seg.hits if (h.intent, h.keyword) in self._decisive]
-            if decisive and seg.scores:
+            if decisive and decisive[0] in COURTESY:
+                # "你们是干什么的" asks what this account is: the clause is small talk, not a policy question
+                for name in seg.scores:
+                    seg.scores[name] = min(seg.scores[name], COURTESY_CAP)
+                seg.scores[decisive[0]] = max(seg.scores.get(decisive[0], 0.0), 1.4)
+            elif decisive and seg.scores:
                 # INTENTS.md rules 5, 6: tax policy or "is it compulsory" is policy whatever it is about
                 seg.scores[decisive[0]] = max(seg.scores.values()) + 0.1
             if kw.get("check_status", 0.0) >= 1.0 and seg.scores:

@@ -99,3 +99,14 @@ def test_sound_matches_do_not_invent_slots(nlu, text, slot):
 def test_a_county_service_alias_is_intent_evidence(nlu):
     assert nlu.parse("你们那个全包一亩好多钱").intent == "book_tuoguan"
 
+
+
+@pytest.mark.parametrize("text", ["你们是干什么的", "你是机器人吗", "你们有哪些服务", "请问你们是哪个单位"])
+def test_asking_what_this_account_is_is_a_greeting(nlu, text):
+    assert nlu.parse(text).intent == "greeting"
+
+
+def test_asking_what_an_organisation_is_stays_policy(nlu):
+    assert nlu.parse("农合联是干什么的").intent == "policy_faq"
+    parse = nlu.parse("你们是干什么的，我想贷款")
+    assert parse.intent == "loan_products" and "greeting" in parse.secondary_intents
