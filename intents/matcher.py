@@ -208,7 +208,7 @@ class IntentMatcher:
                 raw = max(0.0, (sim - 0.4) / 0.6) + 0.7 * min(kw.get(name, 0.0), 2.5)
                 # the tie-winning rules need their own words: a question ending in 没有 is not progress
                 priority = PRIORITY.get(name, 1.0) if kw.get(name) else 1.0
-                seg.scores[name] = raw * priority * (SIDE_FACTOR if seg.side else 1.0)
+                seg.scores[name] = raw * priority
             named = [n for n in kw if n not in _NOT_A_NEED and kw[n] >= 1.0]
             if "find_service_center" in seg.scores and named:
                 # INTENTS.md rule 1: a named need beats "where" (石宝服务社有没有尿素卖 → supplies)
@@ -226,6 +226,13 @@ class IntentMatcher:
             if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
                 # INTENTS.md rule 2: progress of an existing request wins whatever its topic
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
+        if any(not seg.side and seg.top(COURTESY)[1] >= ACCEPT for seg in segs):
+            for seg in segs:   # asks after 顺便/对了 rank below the main ask …
+                if seg.side:
+                    seg.scores = {n: sc * SIDE_FACTOR for n, sc in seg.scores.items()}
+        else:                  # … unless there is none: "谢谢，对了，收割机下周能来吗" asks for the harvester
+            for seg in segs:
+                seg.side = False
         overall: dict[str, float] = {n: 0.0 for n in INTENTS}
         for seg in segs:
             for name, s in seg.scores.items():
@@ -255,16 +262,20 @@ class IntentMatcher:
         best = substantive[best_name]
         courtesy = max(COURTESY, key=lambda n: overall[n])
         faint = best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN
-        if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
-               and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
-            return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
         if any(not seg.side and seg.top(COURTESY)[0] == "human_agent"
                and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
             return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
+        if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
+               and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
+            return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
+        in_scope = max((s for n, s in substantive.items() if n != "out_of_scope"), default=0.0)
         if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
                 name, s = seg.top(COURTESY)
+                if (name == "out_of_scope" and in_scope >= ACCEPT
+                        and not any(h.intent == name and h.weight >= 2 for h in seg.hits)):
+                    continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)
                 if s >= bar:
                     return name
             return best_name

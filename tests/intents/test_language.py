@@ -110,3 +110,17 @@ def test_asking_what_an_organisation_is_stays_policy(nlu):
     assert nlu.parse("农合联是干什么的").intent == "policy_faq"
     parse = nlu.parse("你们是干什么的，我想贷款")
     assert parse.intent == "loan_products" and "greeting" in parse.secondary_intents
+
+
+def test_an_ask_after_thanks_and_a_side_marker_is_the_ask(nlu):
+    parse = nlu.parse("谢谢啊，对了，收割机下周能来吗")
+    assert parse.intent == "book_tuoguan" and "thanks_bye" in parse.secondary_intents
+
+
+def test_background_out_of_scope_does_not_hide_the_request(nlu):
+    assert nlu.parse("家里老人看病花了钱，手头紧，想贷点款").intent == "loan_products"
+    assert nlu.parse("加微信领取无抵押贷款，秒到账").intent == "out_of_scope"   # spam words still decide
+
+
+def test_a_complaint_outranks_progress(nlu):
+    assert nlu.parse("上回约的打药效果很差，能不能退钱").intent == "human_agent"
