@@ -73,6 +73,10 @@ def _sound_weight(written: str, keyword: str, weight: float) -> float:
     return weight * 0.5 if len(keyword) == 2 and shared < 2 else weight
 
 
+def _latin_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
+
+
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
                  side_markers: list[str], sequence_markers: list[str]):
@@ -97,6 +101,8 @@ class IntentMatcher:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str, float]]] = {}
         for name, entry in catalogue.items():
             for kw, weight in entry.keywords.items():
+                # a longer word weighs at least what the words inside it weigh (订单质押 ⊃ 质押, 入会条件 ⊃ 入会)
+                weight = max([weight] + [w for k, w in entry.keywords.items() if len(k) < len(kw) and k in kw])
                 norm = normalizer(kw).text.replace(BOUNDARY, "")
                 w = weight * (0.8 if len(norm) == 1 else 1.0)
                 self._raw_keywords.append((norm, name, w))
@@ -140,9 +146,12 @@ class IntentMatcher:
     def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
         hits = []
         for kw, name, w in self._raw_keywords:
+            latin = kw.isascii() and kw.isalpha()
             i = text.find(kw)
             while i >= 0:
-                hits.append(KeywordHit(name, kw, w, i, i + len(kw), "text"))
+                # typed words stand alone: the hi inside nonghelianshishenme is no greeting
+                if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
+                    hits.append(KeywordHit(name, kw, w, i, i + len(kw), "text"))
                 i = text.find(kw, i + 1)
         toks = syl.tokens
         for i, tok in enumerate(toks):
@@ -261,7 +270,10 @@ class IntentMatcher:
         best_name = max(substantive, key=substantive.get)
         best = substantive[best_name]
         courtesy = max(COURTESY, key=lambda n: overall[n])
-        faint = best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN
+        # a request only a phrase resembles (有没有人 ≈ 有没有真人) is fainter than a 喂/你好 that was said
+        evidenced = any(h.intent == best_name for seg in segs for h in seg.hits)
+        faint = ((best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN)
+                 or (not evidenced and overall[courtesy] > best))
         if any(not seg.side and seg.top(COURTESY)[0] == "human_agent"
                and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
             return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking

@@ -124,3 +124,16 @@ def test_background_out_of_scope_does_not_hide_the_request(nlu):
 
 def test_a_complaint_outranks_progress(nlu):
     assert nlu.parse("上回约的打药效果很差，能不能退钱").intent == "human_agent"
+
+
+def test_typed_latin_keywords_stand_alone(nlu):
+    assert nlu.parse("nonghelian shi shenme").intent == "policy_faq"   # not the "hi" inside "shi"
+    assert nlu.parse("hi").intent == "greeting"
+
+
+def test_a_longer_word_weighs_what_its_parts_weigh(nlu):
+    assert nlu.parse("订单质押是什么意思，能贷多少").intent == "loan_products"
+
+
+def test_a_request_only_a_phrase_resembles_loses_to_a_said_hello(nlu):
+    assert nlu.parse("喂，有没得人哦").intent == "greeting"
