@@ -73,13 +73,16 @@ def _sound_weight(written: str, keyword: str, weight: float) -> float:
     return weight * 0.5 if len(keyword) == 2 and shared < 2 else weight
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def _latin_at(text: str, i: int) -> bool:
     return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
 
 
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
-                 side_markers: list[str], sequence_markers: list[str]):
+                 side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = ()):
         self._normalize = normalizer
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
@@ -94,6 +97,9 @@ class IntentMatcher:
                     self._choice_text.append(phrase)
         self._raw_keywords: list[tuple[str, str, float]] = []            # single characters: text only
         self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
+        self._separable: dict[tuple[str, str], list[tuple[str, str, float]]] = {}   # 报税 → 报一下税
+        inserts = sorted(separable_inserts, key=len, reverse=True)
+        self._insert_re = re.compile("|".join(re.escape(w) for w in inserts)) if inserts else None
         self._patterns: list[tuple[re.Pattern, str, str]] = []
         self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
                                                  for kw in entry.decisive
@@ -106,6 +112,8 @@ class IntentMatcher:
                 norm = normalizer(kw).text.replace(BOUNDARY, "")
                 w = weight * (0.8 if len(norm) == 1 else 1.0)
                 self._raw_keywords.append((norm, name, w))
+                if len(norm) == 2 and all(_CJK.match(c) for c in norm):
+                    self._separable.setdefault((norm[0], norm[1]), []).append((norm, name, w))
                 syl = syllables(norm).tokens
                 if len(syl) >= 2:
                     self._by_first.setdefault(syl[0], []).append((syl, kw, name, w))
@@ -153,6 +161,12 @@ class IntentMatcher:
                 if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
                     hits.append(KeywordHit(name, kw, w, i, i + len(kw), "text"))
                 i = text.find(kw, i + 1)
+        if self._insert_re and self._separable:
+            for m in self._insert_re.finditer(text):
+                a, b = m.start() - 1, m.end()
+                if a >= 0 and b < len(text):
+                    for kw, name, w in self._separable.get((text[a], text[b]), ()):
+                        hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
         toks = syl.tokens
         for i, tok in enumerate(toks):
             for kw_syl, kw, name, w in self._by_first.get(tok, ()):

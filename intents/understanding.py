@@ -97,7 +97,8 @@ class Understanding:
         has_services = bool(getattr(pack, "services", None))
         services = _names(getattr(pack, "services", None), lex["service_synonyms"], keep_unknown=not has_services)
         _service_words_are_evidence(catalogue, services, lex.get("service_intents", {}))
-        self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"])
+        self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
+                                     lex.get("separable_inserts", []))
         self.slots = SlotExtractor(
             self.normalize,
             crops=_names(getattr(pack, "crops", None), lex["crop_synonyms"], keep_unknown=True),

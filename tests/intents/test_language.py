@@ -137,3 +137,15 @@ def test_a_longer_word_weighs_what_its_parts_weigh(nlu):
 
 def test_a_request_only_a_phrase_resembles_loses_to_a_said_hello(nlu):
     assert nlu.parse("喂，有没得人哦").intent == "greeting"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("帮我们家庭农场报一下税", "bookkeeping"), ("入了会有啥好处", "join_nonghelian"),
+    ("贷了款还能再贷吗", "loan_products"), ("记个账多少钱", "bookkeeping"),
+])
+def test_separable_words_match_with_a_measure_word_inside(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+def test_manual_field_work_is_not_a_human_agent(nlu):
+    assert nlu.parse("机器进不去，你们人工栽秧要得不").intent == "book_tuoguan"
