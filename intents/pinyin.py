@@ -22,7 +22,7 @@ def slips_into_function_word(written: str, word: str) -> bool:
 
 
 def fold(syllable: str) -> str:
-    """Southwestern-Mandarin folding: zh/ch/sh→z/c/s, -ing/-eng→-in/-en, n/l merged."""
+    """Southwestern-Mandarin folding: zh/ch/sh→z/c/s, -ing/-eng→-in/-en, n/l merged, hu→fu (客户 heard for 客服)."""
     for a, b in _INITIAL_FOLD:
         if syllable.startswith(a):
             syllable = b + syllable[len(a):]
@@ -31,6 +31,8 @@ def fold(syllable: str) -> str:
         syllable = "n" + syllable[1:]
     if syllable.endswith("ng") and len(syllable) > 2 and syllable[-3] in "ie":
         syllable = syllable[:-1]
+    if syllable == "hu":
+        syllable = "fu"
     return syllable
 
 

@@ -149,3 +149,17 @@ def test_separable_words_match_with_a_measure_word_inside(nlu, text, intent):
 
 def test_manual_field_work_is_not_a_human_agent(nlu):
     assert nlu.parse("机器进不去，你们人工栽秧要得不").intent == "book_tuoguan"
+
+
+def test_voice_slips_that_only_a_folded_sound_explains(nlu):
+    assert nlu.parse("我要找客户").intent == "human_agent"           # f/h merged in 重庆话: 客户 ≈ 客服
+    assert nlu.parse("合作设报税").intent == "bookkeeping"            # the 社报 of 合作社报税 is no 社保
+
+
+def test_ahead_of_time_is_not_the_past(nlu):
+    assert nlu.parse("请问飞防要提前几天预约").intent == "book_tuoguan"
+    assert nlu.parse("前几天约的飞防还没来").intent == "check_status"
+
+
+def test_a_center_named_after_supplies_is_still_a_center(nlu):
+    assert nlu.parse("附近有没有农资服务站").intent == "find_service_center"
