@@ -163,3 +163,18 @@ def test_ahead_of_time_is_not_the_past(nlu):
 
 def test_a_center_named_after_supplies_is_still_a_center(nlu):
     assert nlu.parse("附近有没有农资服务站").intent == "find_service_center"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("那块坡地我种不动了，你们要不要来种", "book_tuoguan"),
+    ("谷子黄了，机器好久能下田", "book_tuoguan"),
+    ("我想把账交给你们管，要得不", "bookkeeping"),
+    ("你们的机手把我的田埂压坏了", "human_agent"),
+])
+def test_more_ways_farmers_ask(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+def test_buying_a_machine_is_no_booking_of_its_service(nlu):
+    parse = nlu.parse("想买台收割机，能贷款吗")
+    assert parse.intent == "loan_products" and "service" not in parse.slots
