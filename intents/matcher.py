@@ -261,7 +261,9 @@ class IntentMatcher:
             for name, s in seg.scores.items():
                 overall[name] = max(overall[name], s)
         overall["out_of_scope"] = max(overall["out_of_scope"], OUT_OF_SCOPE_FLOOR)
-        primary = self._primary(segs, overall)
+        spam = any(h.intent == "out_of_scope" and (h.intent, h.keyword) in self._decisive for h in hits)
+        # spam anywhere makes the whole message spam: "恭喜获得无息贷款资格，点击领取" offers no loan
+        primary = "out_of_scope" if spam else self._primary(segs, overall)
         secondary = []
         for seg in segs:
             for exclude in (COURTESY, frozenset()):

@@ -178,3 +178,12 @@ def test_more_ways_farmers_ask(nlu, text, intent):
 def test_buying_a_machine_is_no_booking_of_its_service(nlu):
     parse = nlu.parse("想买台收割机，能贷款吗")
     assert parse.intent == "loan_products" and "service" not in parse.slots
+
+
+def test_spam_anywhere_makes_the_message_spam(nlu):
+    assert nlu.parse("恭喜获得无息贷款资格，点击领取").intent == "out_of_scope"
+    assert nlu.parse("恭喜发财，我想贷款").intent == "loan_products"
+
+
+def test_an_unrelated_complaint_is_no_complaint_about_the_service(nlu):
+    assert nlu.parse("隔壁的狗把我鸡咬死了咋办").intent == "out_of_scope"
