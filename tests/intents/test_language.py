@@ -187,3 +187,15 @@ def test_spam_anywhere_makes_the_message_spam(nlu):
 
 def test_an_unrelated_complaint_is_no_complaint_about_the_service(nlu):
     assert nlu.parse("隔壁的狗把我鸡咬死了咋办").intent == "out_of_scope"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("橘子树生虫了，你们有没得人来打一道", "book_tuoguan"),     # a field problem + someone to come
+    ("田头的水稻倒伏了，机器还收得了不", "book_tuoguan"),
+    ("种植保险今年怎么赔的", "loan_products"),                  # 种植保险 holds no 植保
+    ("合作社每年要交哪些税，你们能办吗", "bookkeeping"),         # 交税 with 哪些 inside
+    ("哪里能买到脱毒马铃薯种", "supplies"),
+    ("请问这是农合联助手吗", "greeting"),
+])
+def test_field_problems_insurance_taxes_seed_and_the_account(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
