@@ -49,6 +49,10 @@ def _merge_entry(entry: IntentEntry, raw: Mapping[str, Any]) -> None:
     for pattern in raw.get("patterns", []) or []:
         if pattern not in entry.patterns:
             entry.patterns.append(str(pattern))
+    for pattern in raw.get("decisive_patterns", []) or []:
+        if pattern not in entry.patterns:
+            entry.patterns.append(str(pattern))
+        entry.decisive.add(str(pattern))
 
 
 def build_catalogue(pack_intents: Mapping[str, Any] | None = None,

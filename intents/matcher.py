@@ -191,7 +191,8 @@ class IntentMatcher:
         for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
             for m in regex.finditer(text):
                 if not inside(negated, m.start(), m.end()):
-                    taken.append(KeywordHit(name, pattern, 1.0, m.start(), m.end(), "pattern"))
+                    weight = 2.0 if (name, pattern) in self._decisive else 1.0
+                    taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
         for kw, name, w in self._negated_keywords:   # 我不想跟机器人说话: the refusal itself is the ask
             i = text.find(kw)
             while i >= 0:

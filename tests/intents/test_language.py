@@ -199,3 +199,13 @@ def test_an_unrelated_complaint_is_no_complaint_about_the_service(nlu):
 ])
 def test_field_problems_insurance_taxes_seed_and_the_account(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+def test_declining_with_nothing_else_is_a_goodbye(nlu):
+    assert nlu.parse("不用帮我预约了，我自己找了人").intent == "thanks_bye"
+    assert nlu.parse("不用帮我约机收，我要烘干").intent == "book_tuoguan"
+
+
+def test_learning_a_technique_is_training_not_booking(nlu):
+    assert nlu.parse("哪里可以学无人机飞防技术").intent == "policy_faq"
+    assert nlu.parse("无人机飞防多少钱一亩").intent == "book_tuoguan"
