@@ -209,3 +209,13 @@ def test_declining_with_nothing_else_is_a_goodbye(nlu):
 def test_learning_a_technique_is_training_not_booking(nlu):
     assert nlu.parse("哪里可以学无人机飞防技术").intent == "policy_faq"
     assert nlu.parse("无人机飞防多少钱一亩").intent == "book_tuoguan"
+
+
+def test_a_subsidy_for_one_bookable_service_belongs_to_it(nlu):   # INTENTS.md rule 3
+    assert nlu.parse("粮食烘干有没有补贴政策").intent == "book_tuoguan"
+    assert nlu.parse("种粮补贴怎么领").intent == "policy_faq"
+
+
+def test_an_approved_loan_in_a_question_is_no_progress_ask(nlu):
+    assert nlu.parse("贷款批下来的钱能买农机吗").intent == "loan_products"
+    assert nlu.parse("贷款批下来没得").intent == "check_status"
