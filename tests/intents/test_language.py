@@ -219,3 +219,20 @@ def test_a_subsidy_for_one_bookable_service_belongs_to_it(nlu):   # INTENTS.md r
 def test_an_approved_loan_in_a_question_is_no_progress_ask(nlu):
     assert nlu.parse("贷款批下来的钱能买农机吗").intent == "loan_products"
     assert nlu.parse("贷款批下来没得").intent == "check_status"
+
+
+def test_no_catalogue_word_shrinks_to_one_character_when_normalized(nlu):
+    """A filler inside a keyword (人呢 → 人) would make one character evidence everywhere."""
+    from intents.catalogue import build_catalogue
+    for name, entry in build_catalogue().items():
+        for word in [*entry.keywords, *entry.when_negated]:
+            normalized = nlu.normalize(word).text.replace("|", "")
+            assert len(normalized) >= min(2, len(word)), (name, word, normalized)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("明天下雨的话飞防还来吗", "check_status"), ("说好今天来收谷子，人呢", "check_status"),
+    ("你们那个托管队的人不讲理，我要找负责人", "human_agent"), ("嗨", "greeting"), ("哈喽", "greeting"),
+])
+def test_booked_jobs_that_do_not_come_and_rude_crews(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
