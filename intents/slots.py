@@ -12,7 +12,7 @@ from intents.normalize import BOUNDARY, Normalized
 from intents.numbers import clean, digits_only, find_numbers
 from intents.pinyin import slips_into_function_word, syllables
 
-_PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"[斤吨株棵只头亩平米袋包人户个]|公斤")
 _MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
@@ -107,11 +107,14 @@ def find_amount(text: str, negated) -> tuple[float, int, int] | None:
     return None
 
 
-def find_phone(text: str) -> tuple[str, int, int] | None:
-    m = _PHONE.search(digits_only(text))
-    if not m:
-        return None
-    return m.group().replace(BOUNDARY, ""), m.start(), m.end()
+def find_phone(text: str, breaks: frozenset[int] = frozenset()) -> tuple[str, int, int] | None:
+    """First mobile number; eleven digits must end the digit run, unless the writer left a space
+    there (breaks: normalized positions after a dropped character): 13800138000 30亩."""
+    digits = digits_only(text)
+    for m in _PHONE.finditer(digits):
+        if m.end() == len(digits) or not digits[m.end()].isdigit() or m.end() in breaks:
+            return m.group().replace(BOUNDARY, ""), m.start(), m.end()
+    return None
 
 
 class SlotExtractor:
@@ -142,7 +145,8 @@ class SlotExtractor:
             if hit:
                 add(slot, *hit)
                 taken.append((hit[1], hit[2]))
-        phone = find_phone(text)
+        breaks = frozenset(i for i in range(1, len(text)) if norm.spans[i][0] > norm.spans[i - 1][1])
+        phone = find_phone(text, breaks)
         phone_span = (phone[1], phone[2]) if phone else (-1, -1)
         if phone:
             add("phone", *phone)

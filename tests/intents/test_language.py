@@ -71,6 +71,12 @@ def test_phone_right_after_a_weekday(nlu):
     assert nlu.parse("下周三13800138000联系我", today=TODAY).slots["phone"] == "13800138000"
 
 
+def test_a_space_after_the_phone_keeps_the_next_number_apart(nlu):
+    slots = nlu.parse("后天 15023456789 20亩", today=TODAY).slots
+    assert slots == {"date": "2026-11-25", "phone": "15023456789", "area_mu": 20}
+    assert nlu.parse("138 1234 5678").slots["phone"] == "13812345678"   # spaces inside still join
+
+
 def test_spoken_phone_digits_still_join(nlu):
     assert nlu.parse("电话幺三八零零幺三八零零零").slots["phone"] == "13800138000"
 
