@@ -242,3 +242,12 @@ def test_no_catalogue_word_shrinks_to_one_character_when_normalized(nlu):
 ])
 def test_booked_jobs_that_do_not_come_and_rude_crews(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("有没有适合山区的小型农机卖", "supplies"), ("我有两万斤玉米要卖", "sell_produce"),
+    ("新农合怎么交", "out_of_scope"),                       # medical insurance, not 农合联
+    ("我对你们的服务很有意见", "human_agent"),
+])
+def test_for_sale_vs_to_sell_and_other_lookalikes(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
