@@ -251,3 +251,13 @@ def test_booked_jobs_that_do_not_come_and_rude_crews(nlu, text, intent):
 ])
 def test_for_sale_vs_to_sell_and_other_lookalikes(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("下个月3号来给柑橘施有机肥，二十亩", "book_tuoguan"),   # rule 7: the workers apply it
+    ("施肥用的复合肥哪里买", "supplies"),                      # buying it
+    ("飞防预约成功了吗", "check_status"),
+    ("帮我订个外卖", "out_of_scope"),
+])
+def test_applying_vs_buying_fertilizer_and_small_asks(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
