@@ -20,6 +20,12 @@ WEIGHTS = {"strong": 2.0, "keywords": 1.0, "weak": 0.45}
 class IntentEntry:
     phrases: list[str] = field(default_factory=list)
     keywords: dict[str, float] = field(default_factory=dict)   # keyword -> weight
+    # words that are evidence for this label *inside* a negation: 不想跟机器人说 → human_agent
+    when_negated: dict[str, float] = field(default_factory=dict)
+    # regular expressions over the normalized text, weight 1: 把稻谷收了 / 把田犁了 name no service noun
+    patterns: list[str] = field(default_factory=list)
+    # words that decide their clause whatever the topic (INTENTS.md rules 5, 6: 税收减免, 是不是强制)
+    decisive: set[str] = field(default_factory=set)
 
 
 @lru_cache(maxsize=4)
@@ -35,6 +41,18 @@ def _merge_entry(entry: IntentEntry, raw: Mapping[str, Any]) -> None:
     for kind, weight in WEIGHTS.items():
         for kw in raw.get(kind, []) or []:
             entry.keywords[str(kw)] = max(entry.keywords.get(str(kw), 0.0), weight)
+    for kw in raw.get("when_negated", []) or []:
+        entry.when_negated[str(kw)] = WEIGHTS["strong"]
+    for kw in raw.get("decisive", []) or []:
+        entry.decisive.add(str(kw))
+        entry.keywords[str(kw)] = max(entry.keywords.get(str(kw), 0.0), WEIGHTS["strong"])
+    for pattern in raw.get("patterns", []) or []:
+        if pattern not in entry.patterns:
+            entry.patterns.append(str(pattern))
+    for pattern in raw.get("decisive_patterns", []) or []:
+        if pattern not in entry.patterns:
+            entry.patterns.append(str(pattern))
+        entry.decisive.add(str(pattern))
 
 
 def build_catalogue(pack_intents: Mapping[str, Any] | None = None,

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
-from intents.pinyin import Syllables, syllables
+from intents.pinyin import Syllables, slips_into_function_word, syllables
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
 OUT_OF_SCOPE_FLOOR = 0.45
@@ -20,6 +20,7 @@ PRIORITY = {"check_status": 1.3, "human_agent": 1.1, "out_of_scope": 1.15}   # I
 PHRASE_LIMIT = 40
 _NOT_A_NEED = COURTESY | {"find_service_center", "out_of_scope", "check_status", "human_agent", "policy_faq"}
 COURTESY_MARGIN = 0.5   # a clear 你好/谢谢 beats a faint hint of a request
+COURTESY_CAP = 0.3      # other labels' score in a clause that asks what this account is
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,29 @@ class MatchResult:
 
 
 def _sound_weight(written: str, keyword: str, weight: float) -> float:
-    """Weight of a same-sound hit: typed pinyin counts fully; a homophone needs one character in
-    common (一包 is not 医保), and a two-character word with one wrong half counts half (要卖 ≠ 要买)."""
+    """Weight of a same-sound hit: typed pinyin counts fully; a two-syllable homophone needs one
+    character in common (一包 is not 医保) and with one wrong half counts half (要卖 ≠ 要买); three
+    syllables or more rarely collide by chance, so voice input's 同防同治 still counts for 统防统治."""
     if any(c.isascii() and c.isalpha() for c in written):
         return weight
+    if slips_into_function_word(written, keyword):
+        return 0.0
     shared = sum(1 for a, b in zip(written, keyword) if a == b)
     if shared == 0:
-        return 0.0
+        return weight * 0.75 if len(keyword) >= 3 else 0.0
     return weight * 0.5 if len(keyword) == 2 and shared < 2 else weight
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _latin_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
 
 
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
-                 side_markers: list[str], sequence_markers: list[str]):
+                 side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = ()):
         self._normalize = normalizer
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
@@ -85,15 +96,31 @@ class IntentMatcher:
                     self._choice_intent.append(name)
                     self._choice_text.append(phrase)
         self._raw_keywords: list[tuple[str, str, float]] = []            # single characters: text only
+        self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
+        self._separable: dict[tuple[str, str], list[tuple[str, str, float]]] = {}   # 报税 → 报一下税
+        inserts = sorted(separable_inserts, key=len, reverse=True)
+        self._insert_re = re.compile("|".join(re.escape(w) for w in inserts)) if inserts else None
+        self._patterns: list[tuple[re.Pattern, str, str]] = []
+        self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
+                                                 for kw in entry.decisive
+                                                 for form in (kw, normalizer(kw).text.replace(BOUNDARY, ""))}
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str, float]]] = {}
         for name, entry in catalogue.items():
             for kw, weight in entry.keywords.items():
+                # a longer word weighs at least what the words inside it weigh (订单质押 ⊃ 质押, 入会条件 ⊃ 入会)
+                weight = max([weight] + [w for k, w in entry.keywords.items() if len(k) < len(kw) and k in kw])
                 norm = normalizer(kw).text.replace(BOUNDARY, "")
                 w = weight * (0.8 if len(norm) == 1 else 1.0)
                 self._raw_keywords.append((norm, name, w))
+                if len(norm) == 2 and all(_CJK.match(c) for c in norm):
+                    self._separable.setdefault((norm[0], norm[1]), []).append((norm, name, w))
                 syl = syllables(norm).tokens
                 if len(syl) >= 2:
                     self._by_first.setdefault(syl[0], []).append((syl, kw, name, w))
+            for pattern in entry.patterns:
+                self._patterns.append((re.compile(pattern), pattern, name))
+            for kw, weight in entry.when_negated.items():
+                self._negated_keywords.append((normalizer(kw).text.replace(BOUNDARY, ""), name, weight))
         markers = sorted([(m, True) for m in side_markers] + [(m, False) for m in sequence_markers],
                          key=lambda x: -len(x[0]))
         self._side = {m: side for m, side in markers}
@@ -127,10 +154,19 @@ class IntentMatcher:
     def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
         hits = []
         for kw, name, w in self._raw_keywords:
+            latin = kw.isascii() and kw.isalpha()
             i = text.find(kw)
             while i >= 0:
-                hits.append(KeywordHit(name, kw, w, i, i + len(kw), "text"))
+                # typed words stand alone: the hi inside nonghelianshishenme is no greeting
+                if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
+                    hits.append(KeywordHit(name, kw, w, i, i + len(kw), "text"))
                 i = text.find(kw, i + 1)
+        if self._insert_re and self._separable:
+            for m in self._insert_re.finditer(text):
+                a, b = m.start() - 1, m.end()
+                if a >= 0 and b < len(text):
+                    for kw, name, w in self._separable.get((text[a], text[b]), ()):
+                        hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
         toks = syl.tokens
         for i, tok in enumerate(toks):
             for kw_syl, kw, name, w in self._by_first.get(tok, ()):
@@ -152,6 +188,17 @@ class IntentMatcher:
             for j in range(h.start, h.end):
                 used[j] = True
             taken.append(h)
+        for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
+            for m in regex.finditer(text):
+                if not inside(negated, m.start(), m.end()):
+                    weight = 2.0 if (name, pattern) in self._decisive else 1.0
+                    taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
+        for kw, name, w in self._negated_keywords:   # 我不想跟机器人说话: the refusal itself is the ask
+            i = text.find(kw)
+            while i >= 0:
+                if inside(negated, i, i + len(kw)):
+                    taken.append(KeywordHit(name, kw, w, i, i + len(kw), "negated"))
+                i = text.find(kw, i + 1)
         return taken
 
     def _phrase_scores(self, key: str, seg: Segment) -> None:
@@ -174,26 +221,50 @@ class IntentMatcher:
             self._phrase_scores(syllables(seg_text).joined, seg)
             seg.hits = [h for h in hits if seg.start <= h.start < seg.end]
             kw: dict[str, float] = {}
+            counted: set[tuple[str, str]] = set()
             for h in seg.hits:
+                if (h.intent, h.keyword) in counted:   # 赔不赔 / 买不买: a repeated word is one piece of evidence
+                    continue
+                counted.add((h.intent, h.keyword))
                 kw[h.intent] = kw.get(h.intent, 0.0) + h.weight
             for name in set(kw) | set(seg.best_phrase):
                 sim = seg.best_phrase.get(name, ("", 0.0))[1]
                 raw = max(0.0, (sim - 0.4) / 0.6) + 0.7 * min(kw.get(name, 0.0), 2.5)
-                seg.scores[name] = raw * PRIORITY.get(name, 1.0) * (SIDE_FACTOR if seg.side else 1.0)
+                # the tie-winning rules need their own words: a question ending in 没有 is not progress
+                priority = PRIORITY.get(name, 1.0) if kw.get(name) else 1.0
+                seg.scores[name] = raw * priority
             named = [n for n in kw if n not in _NOT_A_NEED and kw[n] >= 1.0]
             if "find_service_center" in seg.scores and named:
                 # INTENTS.md rule 1: a named need beats "where" (石宝服务社有没有尿素卖 → supplies)
                 need = max(named, key=lambda n: seg.scores[n])
                 seg.scores[need] = max(seg.scores[need], seg.scores["find_service_center"] + 0.05)
+            decisive = [h.intent for h in seg.hits if (h.intent, h.keyword) in self._decisive]
+            if decisive and decisive[0] in COURTESY:
+                # "你们是干什么的" asks what this account is: the clause is small talk, not a policy question
+                for name in seg.scores:
+                    seg.scores[name] = min(seg.scores[name], COURTESY_CAP)
+                seg.scores[decisive[0]] = max(seg.scores.get(decisive[0], 0.0), 1.4)
+            elif decisive and seg.scores:
+                # INTENTS.md rules 5, 6: tax policy or "is it compulsory" is policy whatever it is about
+                seg.scores[decisive[0]] = max(seg.scores.values()) + 0.1
             if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
                 # INTENTS.md rule 2: progress of an existing request wins whatever its topic
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
+        if any(not seg.side and seg.top(COURTESY)[1] >= ACCEPT for seg in segs):
+            for seg in segs:   # asks after 顺便/对了 rank below the main ask …
+                if seg.side:
+                    seg.scores = {n: sc * SIDE_FACTOR for n, sc in seg.scores.items()}
+        else:                  # … unless there is none: "谢谢，对了，收割机下周能来吗" asks for the harvester
+            for seg in segs:
+                seg.side = False
         overall: dict[str, float] = {n: 0.0 for n in INTENTS}
         for seg in segs:
             for name, s in seg.scores.items():
                 overall[name] = max(overall[name], s)
         overall["out_of_scope"] = max(overall["out_of_scope"], OUT_OF_SCOPE_FLOOR)
-        primary = self._primary(segs, overall)
+        spam = any(h.intent == "out_of_scope" and (h.intent, h.keyword) in self._decisive for h in hits)
+        # spam anywhere makes the whole message spam: "恭喜获得无息贷款资格，点击领取" offers no loan
+        primary = "out_of_scope" if spam else self._primary(segs, overall)
         secondary = []
         for seg in segs:
             for exclude in (COURTESY, frozenset()):
@@ -216,14 +287,24 @@ class IntentMatcher:
         best_name = max(substantive, key=substantive.get)
         best = substantive[best_name]
         courtesy = max(COURTESY, key=lambda n: overall[n])
-        faint = best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN
+        # a request only a phrase resembles (有没有人 ≈ 有没有真人) is fainter than a 喂/你好 that was said
+        evidenced = any(h.intent == best_name for seg in segs for h in seg.hits)
+        faint = ((best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN)
+                 or (not evidenced and overall[courtesy] > best))
+        if any(not seg.side and seg.top(COURTESY)[0] == "human_agent"
+               and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
+            return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
         if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
+        in_scope = max((s for n, s in substantive.items() if n != "out_of_scope"), default=0.0)
         if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
                 name, s = seg.top(COURTESY)
+                if (name == "out_of_scope" and in_scope >= ACCEPT
+                        and not any(h.intent == name and h.weight >= 2 for h in seg.hits)):
+                    continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)
                 if s >= bar:
                     return name
             return best_name

@@ -81,6 +81,12 @@ class Normalizer:
         mid = "".join(chars)
         if self._pattern is None:
             return Normalized(text, mid, tuple(spans))
+        # two passes: dialect words nest (搞啥子 → 搞什么 → 做什么, 摆哈龙门阵 → 摆龙门阵 → 聊天)
+        for _ in range(2):
+            mid, spans = self._replace(mid, spans)
+        return Normalized(text, mid, tuple(spans))
+
+    def _replace(self, mid: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
         out_chars: list[str] = []
         out_spans: list[tuple[int, int]] = []
         pos = 0
@@ -94,7 +100,7 @@ class Normalizer:
             pos = m.end()
         out_chars.extend(mid[pos:])
         out_spans.extend(spans[pos:])
-        return Normalized(text, "".join(out_chars), tuple(out_spans))
+        return "".join(out_chars), out_spans
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,10 @@ import cn2an
 CN_DIGITS = "零〇一二两三四五六七八九幺"
 CN_NUM = CN_DIGITS + "十百千万亿点"
 _DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2, "幺": 1}
-NUMBER = re.compile(rf"[0-9]+(?:\.[0-9]+)?万?|[{CN_NUM}]+|半")
+# 3万5 and 3万5千 are 35000 (a digit after 万 is the next order, as in 三万五); 5万3亩 is not
+NUMBER = re.compile(rf"[0-9]+(?:\.[0-9]+)?万(?:[0-9一二两三四五六七八九]千|[0-9一二两三四五六七八九](?![0-9{CN_NUM}亩斤元块]))?"
+                    rf"|[0-9]+(?:\.[0-9]+)?|[{CN_NUM}]+|半")
+_WAN_DIGIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)万([0-9一二两三四五六七八九])千?$")
 # two adjacent digits a, a+1 before an optional order: 两三 / 五六十 / 三四百 — a range, not 23
 _RANGE = re.compile(r"^([一二两三四五六七八九])([二三四五六七八九])([十百千万]?)$")
 
@@ -27,12 +30,18 @@ def cn_to_number(token: str) -> float | None:
     """One numeral token (Arabic, Chinese, or Arabic+万) to its value; None if not a number."""
     if token == "半":
         return 0.5
+    m = _WAN_DIGIT.match(token)
+    if m:
+        d = m.group(2)
+        return float(m.group(1)) * 10_000 + (int(d) if d.isdigit() else _DIGIT_VALUE[d]) * 1_000
     if token.endswith("万") and token[:-1].replace(".", "", 1).isdigit():
         return float(token[:-1]) * 10_000
     if token.replace(".", "", 1).isdigit():
         return float(token)
     if all(c in _DIGIT_VALUE for c in token) and len(token) >= 3:
         return float("".join(str(_DIGIT_VALUE[c]) for c in token))  # spoken digit string: 幺三八
+    if token[0] in "百千":   # 百把亩 / 千把块: a bare order means one of it
+        token = "一" + token
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -58,6 +67,9 @@ def find_numbers(text: str) -> list[NumberToken]:
         if is_range(tok):
             out.append(NumberToken(None, m.start(), m.end(), True))
             continue
+        if tok[0] in "百千" and m.start() > 0 and text[m.start() - 1] in "几数好上":
+            out.append(NumberToken(None, m.start() - 1, m.end(), True))   # 几百块 is no number
+            continue
         out.append(NumberToken(cn_to_number(tok.strip("点")), m.start(), m.end()))
     return out
 
@@ -66,6 +78,10 @@ def clean(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
+_SPOKEN_DIGITS = re.compile("[零〇一二三四五六七八九幺]{3,}")
+
+
 def digits_only(text: str) -> str:
-    """Spoken digit characters to Arabic digits, one for one (keeps offsets for phone numbers)."""
-    return "".join(str(_DIGIT_VALUE[c]) if c in _DIGIT_VALUE and c not in "两" else c for c in text)
+    """Spoken digit strings (幺三八…, three digits or more) to Arabic digits, one for one (keeps offsets
+    for phone numbers). A lone 三 stays: 下周三13800138000 is a weekday next to a phone number."""
+    return _SPOKEN_DIGITS.sub(lambda m: "".join(str(_DIGIT_VALUE[c]) for c in m.group()), text)

@@ -11,9 +11,18 @@ _INITIAL_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
+# a voice or typing slip turns a content word into another content word, not into 把/的/了:
+# 把田 is never 耙田, 家里田 never 犁田, 橘子保险 never 植保
+FUNCTION_CHARS = frozenset("把的了是在有我你他她它们这那就都也还被给跟和与吗呢吧么个里上下头子")
+
+
+def slips_into_function_word(written: str, word: str) -> bool:
+    """True when a same-sound match would need a function character where the word has another."""
+    return any(a != b and a in FUNCTION_CHARS for a, b in zip(written, word))
+
 
 def fold(syllable: str) -> str:
-    """Southwestern-Mandarin folding: zh/ch/sh→z/c/s, -ing/-eng→-in/-en, n/l merged."""
+    """Southwestern-Mandarin folding: zh/ch/sh→z/c/s, -ing/-eng→-in/-en, n/l merged, hu→fu (客户 heard for 客服)."""
     for a, b in _INITIAL_FOLD:
         if syllable.startswith(a):
             syllable = b + syllable[len(a):]
@@ -22,6 +31,8 @@ def fold(syllable: str) -> str:
         syllable = "n" + syllable[1:]
     if syllable.endswith("ng") and len(syllable) > 2 and syllable[-3] in "ie":
         syllable = syllable[:-1]
+    if syllable == "hu":
+        syllable = "fu"
     return syllable
 
 

@@ -10,12 +10,12 @@ from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
 from intents.numbers import clean, digits_only, find_numbers
-from intents.pinyin import syllables
+from intents.pinyin import slips_into_function_word, syllables
 
-_PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}(?![0-9])")
-_AREA_UNIT = re.compile(r"(?:多|来|个|左右)?(?:亩|母)")
+_PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
+_AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"[斤吨株棵只头亩平米袋包人户个]|公斤")
-_MONEY_UNIT = re.compile(r"(?:多)?(?:万块钱|万块|万元|万|块钱|块|元)")
+_MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ class Lexicon:
         self._entries.sort(key=lambda e: -len(e[0]))
         self._stop = [normalize(s).text for s in stoplist]
 
-    def find(self, norm: Normalized, negated: list[tuple[int, int]]) -> tuple[str, int, int] | None:
+    def find(self, norm: Normalized, negated: list[tuple[int, int]],
+             taken: tuple[tuple[int, int], ...] = ()) -> tuple[str, int, int] | None:
+        """taken: spans other slots already hold; a same-sound match may not reach into them
+        (橘子保险 is 柑橘 + 保险, not 子保 ≈ 植保)."""
         text = norm.text
         blocked = [False] * len(text)
         for stop in self._stop:
@@ -70,7 +73,8 @@ class Lexicon:
                     written = text[s:e]
                     typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
                     if ((typed or set(written) & set(name)) and not inside(negated, s, e)
-                            and not any(blocked[s:e])):
+                            and not any(blocked[s:e]) and not slips_into_function_word(written, name)
+                            and not any(a < e and s < b for a, b in taken)):
                         found.append((s, -(e - s), canonical))
         if not found:
             return None
@@ -96,26 +100,30 @@ def find_amount(text: str, negated) -> tuple[float, int, int] | None:
         m = _MONEY_UNIT.match(text, tok.end)
         raw = text[tok.start:tok.end]
         if m:
-            value = tok.value * (10_000 if m.group().lstrip("多").startswith("万") and not raw.endswith("万") else 1)
+            value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not raw.endswith("万") else 1)
             return clean(value), tok.start, m.end()
         if "万" in raw and not _OTHER_UNIT.match(text, tok.end):
             return clean(tok.value), tok.start, tok.end
     return None
 
 
-def find_phone(text: str) -> tuple[str, int, int] | None:
-    m = _PHONE.search(digits_only(text))
-    if not m:
-        return None
-    return m.group().replace(BOUNDARY, ""), m.start(), m.end()
+def find_phone(text: str, breaks: frozenset[int] = frozenset()) -> tuple[str, int, int] | None:
+    """First mobile number; eleven digits must end the digit run, unless the writer left a space
+    there (breaks: normalized positions after a dropped character): 13800138000 30亩."""
+    digits = digits_only(text)
+    for m in _PHONE.finditer(digits):
+        if m.end() == len(digits) or not digits[m.end()].isdigit() or m.end() in breaks:
+            return m.group().replace(BOUNDARY, ""), m.start(), m.end()
+    return None
 
 
 class SlotExtractor:
     def __init__(self, normalize, crops: dict[str, list[str]], services: dict[str, list[str]],
                  member_types: dict[str, list[str]], member_stoplist: list[str],
-                 find_townships: Callable[[str], list[tuple[str, int, int]]]):
-        self._crops = Lexicon(crops, normalize)
-        self._services = Lexicon(services, normalize)
+                 find_townships: Callable[[str], list[tuple[str, int, int]]],
+                 service_stoplist: list[str] = (), crop_stoplist: list[str] = ()):
+        self._crops = Lexicon(crops, normalize, crop_stoplist)
+        self._services = Lexicon(services, normalize, service_stoplist)
         self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False)
         self._townships = find_townships
 
@@ -131,11 +139,14 @@ class SlotExtractor:
             # township matcher works on the original text; skip a name that is negated
             out.append(Entity("township", name, s, e))
             break
+        taken: list[tuple[int, int]] = []
         for slot, lex in (("crop", self._crops), ("service", self._services), ("member_type", self._members)):
-            hit = lex.find(norm, negated)
+            hit = lex.find(norm, negated, tuple(taken))
             if hit:
                 add(slot, *hit)
-        phone = find_phone(text)
+                taken.append((hit[1], hit[2]))
+        breaks = frozenset(i for i in range(1, len(text)) if norm.spans[i][0] > norm.spans[i - 1][1])
+        phone = find_phone(text, breaks)
         phone_span = (phone[1], phone[2]) if phone else (-1, -1)
         if phone:
             add("phone", *phone)

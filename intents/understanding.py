@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
-from intents.catalogue import build_catalogue, load_yaml
+from intents.catalogue import IntentEntry, build_catalogue, load_yaml
 from intents.dialog_acts import classify_act
 from intents.matcher import IntentMatcher
 from intents.negation import NegationScopes
@@ -75,6 +75,16 @@ def _names(items: Any, synonyms: dict[str, list[str]], keep_unknown: bool) -> di
     return table
 
 
+def _service_words_are_evidence(catalogue: dict[str, IntentEntry], services: dict[str, list[str]],
+                                service_intents: dict[str, str]) -> None:
+    """Every name of a bookable service (a county's own aliases included) is a keyword of its label,
+    so 全包 or 保姆式托管 counts as much as 托管 does."""
+    for canonical, aliases in services.items():
+        entry = catalogue[service_intents.get(canonical, "book_tuoguan")]
+        for word in [canonical, *aliases]:
+            entry.keywords.setdefault(word, 1.0)
+
+
 class Understanding:
     """Normalize → match intent → extract slots. Build once per process with from_pack."""
 
@@ -84,15 +94,20 @@ class Understanding:
         self.normalize = language_normalizer()
         self.negation = NegationScopes(lex["negation_cues"], lex["negation_skip"], lex["contrast_markers"])
         catalogue = build_catalogue(getattr(pack, "intents", None), extra_phrases)
-        self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"])
         has_services = bool(getattr(pack, "services", None))
+        services = _names(getattr(pack, "services", None), lex["service_synonyms"], keep_unknown=not has_services)
+        _service_words_are_evidence(catalogue, services, lex.get("service_intents", {}))
+        self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
+                                     lex.get("separable_inserts", []))
         self.slots = SlotExtractor(
             self.normalize,
             crops=_names(getattr(pack, "crops", None), lex["crop_synonyms"], keep_unknown=True),
-            services=_names(getattr(pack, "services", None), lex["service_synonyms"], keep_unknown=not has_services),
+            services=services,
             member_types=lex["member_types"],
             member_stoplist=lex["member_type_stoplist"],
             find_townships=_township_finder(pack),
+            service_stoplist=lex.get("service_stoplist", []),
+            crop_stoplist=lex.get("crop_stoplist", []),
         )
 
     @classmethod
