@@ -40,6 +40,24 @@ def test_tuoguan_booking_in_three_messages_when_facts_are_given_freely(farmer):
     assert booking.slots["crop"] == "柑橘" and booking.status == "received"
 
 
+def test_a_price_question_gets_how_prices_are_set_then_the_form(farmer):
+    reply = farmer.say("托官咋个收费")
+    # The 忠县 documents publish no prices: say who quotes, invent none, and go on booking.
+    assert "由服务中心报价" in reply and "元/" not in reply and "种的是什么" in reply
+
+
+def test_a_pack_with_catalogue_prices_shows_them_when_asked(farmer):
+    from types import SimpleNamespace as NS
+
+    services = [NS(name="机耕", category="托管", price_yuan=80, unit="亩"),
+                NS(name="农资配送", category="农资", price_yuan=5, unit="次"),
+                NS(name="统防统治", category="托管", price_yuan=12.5, unit="亩"),
+                NS(name="烘干", category="托管", price_yuan="待补充", unit="吨")]
+    intro = farmer.ctx.templates.render("forms/intro_book_tuoguan", pack=NS(services=services))
+    assert "参考价：机耕80元/亩，统防统治12.5元/亩，实际以服务中心报价为准" in intro
+    assert "配送" not in intro and "烘干" not in intro
+
+
 def test_slots_given_up_front_are_not_asked_again(farmer):
     reply = farmer.say("石宝镇水稻全程托管100亩，明天就来，电话13900001111")
     assert "请核对托管预约" in reply and "100亩" in reply and "11月24日" in reply
