@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -110,6 +111,24 @@ async def run(url: str, payloads: list[bytes], concurrency: int) -> dict:
             "p99_ms": pct(0.99), "mean_ms": round(statistics.mean(lat) * 1000, 1), "concurrency": concurrency}
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User+system CPU seconds of process `pid` and its descendants (Linux /proc), 0 without a pid."""
+    if not pid:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(child) for child in children]
+    return total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", required=True)
@@ -121,13 +140,17 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--users", type=int, default=500, help="distinct openids")
     ap.add_argument("--label", default="")
+    ap.add_argument("--server-pid", type=int, help="report this process tree's CPU time per message")
     args = ap.parse_args()
     if urllib.parse.urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         ap.error("the load generator only targets loopback addresses")
     warm = build_requests(args.url, args.token, args.aes_key, args.appid, args.warmup, args.users)
     asyncio.run(run(args.url, warm, args.concurrency))
     payloads = build_requests(args.url, args.token, args.aes_key, args.appid, args.requests, args.users)
+    cpu_before = cpu_seconds(args.server_pid)
     result = asyncio.run(run(args.url, payloads, args.concurrency))
+    if args.server_pid:
+        result["server_cpu_us_per_msg"] = round((cpu_seconds(args.server_pid) - cpu_before) / result["requests"] * 1e6)
     result["label"] = args.label
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["errors"] == 0 else 1

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, WechatUser
@@ -70,6 +71,22 @@ def note_user_action(session: Session, openid: str, kind: str, now: datetime) ->
     if current is not None and current[1] > now + rule.lasts and current[0] == "message" and kind != "message":
         return
     user.window_opened_at, user.window_opened_by = now, kind
+
+
+def window_columns(users: Any, kind: str, now: datetime) -> dict[str, Any]:
+    """The same rule as `note_user_action`, as the SET of an upsert on `users` (the wechat_users
+    table, its current row in scope): a user action of `kind` opens a window now, unless it is a short
+    one that would cut an open message window short. Empty when `kind` opens no window."""
+    rule = RULES.get(kind)
+    if rule is None:
+        return {}
+    if kind == "message":
+        return {"window_opened_at": now, "window_opened_by": kind}
+    # current closes_at > now + rule.lasts  <=>  opened_at > now + rule.lasts - message window length
+    keeps = and_(users.c.window_opened_by == "message",
+                 users.c.window_opened_at > now + rule.lasts - RULES["message"].lasts)
+    return {"window_opened_at": case((keeps, users.c.window_opened_at), else_=now),
+            "window_opened_by": case((keeps, users.c.window_opened_by), else_=kind)}
 
 
 def _window_of(user: WechatUser) -> tuple[str, datetime] | None:
