@@ -130,3 +130,44 @@ def test_unrelated_body_with_a_replayed_msgid_is_not_processed_twice(client, ech
     assert second.text == "收到：第一遍"
     assert len(echo.calls) == 1
 
+
+
+def _claim_as(store, sim, fields, token: str) -> None:
+    """Leave the callback's claim (and its user's lock) as a worker would that took it and then died."""
+    from bot.store import MessageKeys
+
+    key = f"msg:{sim.openid}:{fields['MsgId']}"
+    claim = store.claim_message(MessageKeys(dedup=f"dedup:{key}", reply=f"reply:{key}", lock=f"user:{sim.openid}",
+                                            memory=None, dedup_ttl=600, lock_ttl=60), token)
+    assert claim.first and claim.locked
+
+
+def test_a_retry_takes_over_a_message_whose_worker_died_and_does_the_work_once(make_ctx, engine, store):
+    echo = EchoResponder()
+    ctx = make_ctx(engine, store)
+    with serve_in_thread(create_app(ctx=ctx, responder=echo)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        sim = sim_for(http, "aes")
+        fields = sim.fields("text", Content="化肥哪里买")
+        _claim_as(ctx.store, sim, fields, "crashed-worker|1")  # no heartbeat: that process is gone
+        retry = sim.post(fields)
+        again = sim.post(fields)
+    assert retry.text == again.text == "收到：化肥哪里买"
+    assert len(echo.calls) == 1
+    with ctx.sessions() as session:
+        logged = session.scalars(select(MessageLog).where(MessageLog.direction == "in")).all()
+    assert [(row.openid, row.content) for row in logged] == [(sim.openid, "化肥哪里买")]
+
+
+def test_a_retry_leaves_a_live_workers_message_alone(make_ctx, engine, store):
+    from bot.store import alive_key
+
+    echo = EchoResponder()
+    ctx = make_ctx(engine, store, reply_budget_seconds=0.3)
+    with serve_in_thread(create_app(ctx=ctx, responder=echo)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        sim = sim_for(http, "aes")
+        fields = sim.fields("text", Content="还在算")
+        ctx.store.set(alive_key("busy-worker"), 1, ttl=60)
+        _claim_as(ctx.store, sim, fields, "busy-worker|1")
+        retry = sim.post(fields)
+    assert retry.body == b"success"
+    assert echo.calls == []
