@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
 from bot.inbound import Inbound, Memory, Outcome, memory_key
-from bot.kf_window import window_columns
-from bot.models import MessageLog, WechatUser, utcnow
+from bot.kf_window import window_columns, window_keep_after
+from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
 from bot.outbox import enqueue_text
 from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key
 from bot.store_sql import _dialect_insert, poll_lock
@@ -53,6 +53,7 @@ WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", 
 
 _users = WechatUser.__table__
 _log = MessageLog.__table__
+_log_insert = insert(_log)
 
 
 @dataclass
@@ -124,6 +125,7 @@ class Gateway:
         self._background: set[asyncio.Future] = set()
         self._slots: asyncio.Semaphore | None = None
         self._user_insert = _dialect_insert(ctx.engine)(_users)
+        self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
 
     @property
     def budget(self) -> float:
@@ -244,7 +246,7 @@ class Gateway:
         with self.ctx.engine.begin() as conn:
             self._touch_user(conn, inbound, now)
             if not (taken_over and self._logged(conn, inbound)):
-                conn.execute(insert(_log), self._log_rows(inbound, outcome, texts, later, now))
+                conn.execute(_log_insert, self._log_rows(inbound, outcome, texts, later, now))
             if later:
                 with Session(bind=conn) as session:
                     for index, text in enumerate(later):
@@ -277,14 +279,26 @@ class Gateway:
 
     def _touch_user(self, conn: Connection, inbound: Inbound, now: datetime) -> None:
         """One upsert: the user exists, was seen now, (un)subscribed, and the 客服 window it opened."""
-        changes: dict[str, Any] = {"last_seen": now}
-        if inbound.event in ("subscribe", "unsubscribe"):
-            changes["subscribed"] = inbound.event == "subscribe"
         opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
-        window = window_columns(_users, opener, now) if opener else {}
-        created = {"window_opened_at": now, "window_opened_by": opener} if window else {}
-        stmt = self._user_insert.values(openid=inbound.openid, first_seen=now, **changes, **created)
-        conn.execute(stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window}))
+        subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
+        conn.execute(self._user_upsert(opener, subscribed),
+                     {"openid": inbound.openid, "now": now, "keep_after": window_keep_after(opener or "", now)})
+
+    def _user_upsert(self, opener: str | None, subscribed: bool | None) -> Any:
+        """The upsert for one kind of inbound, built once (statements built per call cost more CPU
+        than the database spends running them)."""
+        stmt = self._user_upserts.get((opener, subscribed))
+        if stmt is None:
+            now = bindparam("now", type_=UTCDateTime())
+            changes: dict[str, Any] = {"last_seen": now}
+            if subscribed is not None:
+                changes["subscribed"] = subscribed
+            window = window_columns(_users, opener, now, bindparam("keep_after", type_=UTCDateTime())) if opener else {}
+            created = {"window_opened_at": now, "window_opened_by": opener} if window else {}
+            stmt = self._user_insert.values(openid=bindparam("openid"), first_seen=now, **changes, **created)
+            stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
+            self._user_upserts[(opener, subscribed)] = stmt
+        return stmt
 
     def _remember_location(self, inbound: Inbound) -> None:
         self.ctx.store.set(f"location:{inbound.openid}", {"lat": inbound.lat, "lon": inbound.lon},
