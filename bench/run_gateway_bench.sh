@@ -4,7 +4,8 @@
 # with the server's CPU time per message (user+system of the server and its worker processes,
 # warm-up excluded), the figure that stays stable while req/s moves with the neighbours' load.
 # Needs the project installed (.venv) and PostgreSQL/Redis up, as .ci/run leaves them.
-# ONLY=floor|sqlite|pg1|pg2 (space-separated) runs a subset.
+# ONLY=floor|sqlite|pg1|pg2 (space-separated) runs a subset. WRK=SECONDS sends with wrk instead of the
+# asyncio client (the floor then pre-builds 10 x N requests so no MsgId is sent twice).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -19,17 +20,18 @@ export NONGBOT_WECHAT_TOKEN=$TOKEN NONGBOT_WECHAT_AES_KEY=$KEY NONGBOT_WECHAT_AP
 
 wait_up() { for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0; curl -s -o /dev/null -X POST "http://127.0.0.1:$PORT/wechat" && return 0; sleep 0.2; done; return 1; }
 load() {
-  local label=$1 pid=$2
+  local label=$1 pid=$2 n=${3:-$N}
   taskset -c 1 $PY bench/gateway_load.py --url "http://127.0.0.1:$PORT/wechat" --token $TOKEN --aes-key $KEY \
-    --appid $APPID --requests $N --concurrency $C --server-pid "$pid" --label "$label"
+    --appid $APPID --requests $n --concurrency $C --server-pid "$pid" ${WRK:+--wrk $WRK} --label "$label"
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+S=""; trap '[ -n "$S" ] && stop $S' EXIT  # a failed run leaves no server behind
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 
 # 1. floor
 if want floor; then
   taskset -c 0 $PY -m uvicorn bench.floor_app:app --port $PORT --log-level warning & S=$!
-  wait_up; load "floor: bare FastAPI 'success' (1 worker)" $S; stop $S
+  wait_up; load "floor: bare FastAPI 'success' (1 worker)" $S $(( ${WRK:+10*}N )); stop $S
 fi
 
 # 2. demo: SQLite + embedded store, 1 worker
