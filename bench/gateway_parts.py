@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gateway_load import MESSAGES  # noqa: E402
 from bot.app import build_context, default_responder  # noqa: E402
-from bot.gateway import Gateway, _Attempt  # noqa: E402
+from bot.gateway import Gateway  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.simclient import WechatSim, render_callback  # noqa: E402
 from bot.wechat import WechatProtocol, split_for_wechat  # noqa: E402
@@ -68,7 +68,6 @@ def main() -> int:
         timed("store: finish (memory + reply + unlock)", ctx.store.finish_message, writes, keys.lock, token)
         if texts:
             timed("protocol: encrypt reply", protocol.text_reply, callback, texts[0])
-    _ = _Attempt
     total = sum(spent.values())
     for part, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(json.dumps({"part": part, "cpu_us_per_msg": round(seconds / args.messages * 1e6)}, ensure_ascii=False))

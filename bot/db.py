@@ -36,6 +36,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=300)
 
 
+def dialect_insert(engine: Engine):  # noqa: ANN201 - the dialect's INSERT, with ON CONFLICT support
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the CONTRACT names only these two databases
+        raise RuntimeError(f"upserts need SQLite or PostgreSQL, not {engine.dialect.name}")
+    return insert
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

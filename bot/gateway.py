@@ -30,12 +30,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
+from bot.db import dialect_insert
 from bot.inbound import Inbound, Memory, Outcome, memory_key
 from bot.kf_window import window_columns, window_keep_after
 from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
 from bot.outbox import enqueue_text
-from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key
-from bot.store_sql import _dialect_insert, poll_lock
+from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock
 from bot.wechat import split_for_wechat
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class _Attempt:
 
 @dataclass(frozen=True)
 class _Retry:
-    """This callback is a retry of one another attempt owns; `reply` is its stored reply, if any yet."""
+    """This callback repeats one that another attempt owns; `stored` is that attempt's reply, if stored yet."""
 
     stored: dict[str, Any] | None
 
@@ -124,7 +124,7 @@ class Gateway:
         self.heartbeat = Heartbeat(ctx.store)
         self._background: set[asyncio.Future] = set()
         self._slots: asyncio.Semaphore | None = None
-        self._user_insert = _dialect_insert(ctx.engine)(_users)
+        self._user_insert = dialect_insert(ctx.engine)(_users)
         self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
 
     @property

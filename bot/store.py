@@ -6,6 +6,7 @@ deployment sees the same state and it survives a restart). Values are JSON-seria
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Protocol
@@ -13,6 +14,7 @@ from typing import Any, Iterator, Protocol
 # A lock token or message claim names its owner (one per process) before this mark, so a retry can
 # tell whether the owner is still alive: each owner keeps `alive:<owner>` fresh while it runs.
 OWNER_MARK = "|"
+LOCK_POLL_SECONDS = (0.005, 0.1)  # first and longest pause between attempts to take a busy lock
 
 
 class LockTimeout(Exception):
@@ -101,3 +103,15 @@ def make_store(settings: Any, engine: Any = None) -> Store:
 @contextmanager
 def no_lock() -> Iterator[None]:
     yield
+
+
+def poll_lock(try_take: Any, wait: float, key: str) -> None:
+    """Call `try_take()` until it answers True, pausing a little longer each time; LockTimeout after `wait`."""
+    deadline = time.monotonic() + wait
+    pause = LOCK_POLL_SECONDS[0]
+    while not try_take():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockTimeout(f"lock {key!r} is busy after {wait:.1f} s")
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, LOCK_POLL_SECONDS[1])

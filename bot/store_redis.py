@@ -9,8 +9,7 @@ from typing import Any, Iterator
 
 import redis
 
-from bot.store import OWNER_MARK, Claim, MessageKeys, alive_key
-from bot.store_sql import poll_lock
+from bot.store import OWNER_MARK, Claim, MessageKeys, alive_key, poll_lock
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from typing import Any, Iterator
 from sqlalchemy import Integer, String, and_, case, cast, delete, or_, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from bot.db import dialect_insert
 from bot.models import StoreEntry
-from bot.store import Claim, LockTimeout, MessageKeys, alive_key, owner_of
+from bot.store import Claim, MessageKeys, alive_key, owner_of, poll_lock
 
 PURGE_EVERY_SECONDS = 60.0
-LOCK_POLL_SECONDS = (0.005, 0.1)  # first and longest pause between attempts to take a busy lock
 
 _table = StoreEntry.__table__
 _value = _table.c.value
@@ -33,16 +33,6 @@ def _dump(value: Any) -> str:
 
 def _expiry(ttl: float | None, now: float) -> float | None:
     return None if ttl is None else now + ttl
-
-
-def _dialect_insert(engine: Engine):  # noqa: ANN202 - the dialect's INSERT with ON CONFLICT support
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the CONTRACT names only these two databases
-        raise RuntimeError(f"the embedded store needs SQLite or PostgreSQL, not {engine.dialect.name}")
-    return insert
 
 
 # The hot path's statements as text, compiled once: SQLite and PostgreSQL both speak this SQL.
@@ -58,18 +48,6 @@ _SWAP = text('UPDATE store_entries SET value = :v, expires_at = :e WHERE "key" =
 _UNLOCK = text('DELETE FROM store_entries WHERE "key" = :k AND value = :v')
 
 
-def poll_lock(try_take: Any, wait: float, key: str) -> None:
-    """Call `try_take()` until it answers True, pausing a little longer each time; LockTimeout after `wait`."""
-    deadline = time.monotonic() + wait
-    pause = LOCK_POLL_SECONDS[0]
-    while not try_take():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise LockTimeout(f"lock {key!r} is busy after {wait:.1f} s")
-        time.sleep(min(pause, left))
-        pause = min(pause * 2, LOCK_POLL_SECONDS[1])
-
-
 class SqlStore:
     """Store on the `store_entries` table; pass the deployment's engine."""
 
@@ -78,7 +56,7 @@ class SqlStore:
         # Every operation is one statement, atomic on its own: autocommit spares the BEGIN and COMMIT
         # round trips (on PostgreSQL a get is then one round trip, not three).
         self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._insert = _dialect_insert(engine)
+        self._insert = dialect_insert(engine)
         self._next_purge = 0.0
         self._purge_guard = threading.Lock()
 
