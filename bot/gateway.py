@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,6 +123,7 @@ class Gateway:
         # Responders that take `memory` get the dialog session from the claim's round trip.
         self._remembers = "memory" in inspect.signature(responder.respond).parameters
         self.heartbeat = Heartbeat(ctx.store)
+        weakref.finalize(self, self.heartbeat.stop)  # an app dropped without its shutdown stops beating too
         self._background: set[asyncio.Future] = set()
         self._slots: asyncio.Semaphore | None = None
         self._user_insert = dialect_insert(ctx.engine)(_users)
