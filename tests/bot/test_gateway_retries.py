@@ -171,3 +171,22 @@ def test_a_retry_leaves_a_live_workers_message_alone(make_ctx, engine, store):
         retry = sim.post(fields)
     assert retry.body == b"success"
     assert echo.calls == []
+
+
+def test_a_takeover_after_the_dead_worker_logged_the_message_logs_it_once(make_ctx, engine, store):
+    from bot.db import transaction
+
+    echo = EchoResponder()
+    ctx = make_ctx(engine, store)
+    with serve_in_thread(create_app(ctx=ctx, responder=echo)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        sim = sim_for(http, "aes")
+        fields = sim.fields("text", Content="橘子有人收不")
+        _claim_as(ctx.store, sim, fields, "crashed-worker|2")
+        with transaction(ctx.sessions) as session:  # it died after its records, before storing the reply
+            session.add(MessageLog(openid=sim.openid, direction="in", msg_type="text", msg_id=str(fields["MsgId"]),
+                                   content="橘子有人收不"))
+        retry = sim.post(fields)
+    assert retry.text == "收到：橘子有人收不"
+    with ctx.sessions() as session:
+        logged = session.scalars(select(MessageLog).where(MessageLog.direction == "in")).all()
+    assert len(logged) == 1
