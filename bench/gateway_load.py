@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -110,6 +111,68 @@ async def run(url: str, payloads: list[bytes], concurrency: int) -> dict:
             "p99_ms": pct(0.99), "mean_ms": round(statistics.mean(lat) * 1000, 1), "concurrency": concurrency}
 
 
+WRK_SCRIPT = """
+local reqs = dofile(os.getenv("NONGBOT_WRK_REQUESTS"))
+local i = 0
+request = function()
+  i = i + 1
+  local r = reqs[(i - 1) % #reqs + 1]
+  return wrk.format("POST", r[1], {["Content-Type"] = "text/xml"}, r[2])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %d, "us": %d, "errors": %d, "p50": %d, "p90": %d, "p99": %d, "mean": %f}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean))
+end
+"""
+
+
+def run_wrk(url: str, payloads: list[bytes], concurrency: int, seconds: float) -> dict:
+    """Send the pre-built requests with wrk (one thread, `concurrency` connections) for `seconds`."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        table = ["return {"]
+        for raw in payloads:
+            head, _, body = raw.partition(b"\r\n\r\n")
+            path = head.split(b" ")[1].decode()
+            table.append(f"{{[==[{path}]==], [==[{body.decode()}]==]}},")
+        table.append("}")
+        Path(work, "requests.lua").write_text("\n".join(table))
+        Path(work, "send.lua").write_text(WRK_SCRIPT)
+        out = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", str(Path(work, "send.lua")),
+                              url], capture_output=True, text=True, check=True,
+                             env={**os.environ, "NONGBOT_WRK_REQUESTS": str(Path(work, "requests.lua"))}).stdout
+    line = next(line for line in out.splitlines() if line.startswith("WRK "))
+    got = json.loads(line[4:])
+    return {"requests": got["requests"], "errors": got["errors"], "seconds": round(got["us"] / 1e6, 2),
+            "req_per_s": round(got["requests"] / (got["us"] / 1e6), 1), "p50_ms": round(got["p50"] / 1000, 1),
+            "p90_ms": round(got["p90"] / 1000, 1), "p99_ms": round(got["p99"] / 1000, 1),
+            "mean_ms": round(got["mean"] / 1000, 1), "concurrency": concurrency, "generator": "wrk",
+            # Past the pre-built requests wrk sends them again: retries, which the gateway answers cheaply.
+            "msgids_reused": got["requests"] > len(payloads)}
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User+system CPU seconds of process `pid` and its descendants (Linux /proc), 0 without a pid."""
+    if not pid:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(child) for child in children]
+    return total
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", required=True)
@@ -121,13 +184,22 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--users", type=int, default=500, help="distinct openids")
     ap.add_argument("--label", default="")
+    ap.add_argument("--server-pid", type=int, help="report this process tree's CPU time per message")
+    ap.add_argument("--wrk", type=int, metavar="SECONDS",
+                    help="send with wrk for SECONDS (pre-build --requests of them) instead of the asyncio client")
     args = ap.parse_args()
     if urllib.parse.urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         ap.error("the load generator only targets loopback addresses")
     warm = build_requests(args.url, args.token, args.aes_key, args.appid, args.warmup, args.users)
     asyncio.run(run(args.url, warm, args.concurrency))
     payloads = build_requests(args.url, args.token, args.aes_key, args.appid, args.requests, args.users)
-    result = asyncio.run(run(args.url, payloads, args.concurrency))
+    cpu_before = cpu_seconds(args.server_pid)
+    if args.wrk:
+        result = run_wrk(args.url, payloads, args.concurrency, args.wrk)
+    else:
+        result = asyncio.run(run(args.url, payloads, args.concurrency))
+    if args.server_pid:
+        result["server_cpu_us_per_msg"] = round((cpu_seconds(args.server_pid) - cpu_before) / result["requests"] * 1e6)
     result["label"] = args.label
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["errors"] == 0 else 1

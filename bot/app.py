@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             yield
         finally:
             await gateway.drain()
+            gateway.close()
             if stopper is not None:
                 stopper()
 

@@ -16,7 +16,11 @@ from bot.store import Store
 
 
 class Responder(Protocol):
-    """Turns one inbound message or event into the bot's answer (and any records it causes)."""
+    """Turns one inbound message or event into the bot's answer (and any records it causes).
+
+    A responder whose `respond` also takes `memory` (bot.inbound.Memory) gets the user's dialog
+    session from the gateway, read and written in the gateway's store round trips.
+    """
 
     def respond(self, inbound: Inbound) -> Outcome: ...
 

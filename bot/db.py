@@ -14,7 +14,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, pool_size=4, max_overflow=4, pool_timeout=30,
+        # Enough connections that a thread holding a records transaction never waits on another for
+        # a store connection (the gateway works on at most CONCURRENT_MESSAGES at once).
+        engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_timeout=30,
                                connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -28,7 +30,20 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip per checkout, several per message. Connections are
+    # recycled before servers or proxies drop idle ones; one dropped anyway fails one statement and
+    # SQLAlchemy discards the whole pool's stale connections (a WeChat retry then succeeds).
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=300)
+
+
+def dialect_insert(engine: Engine):  # noqa: ANN201 - the dialect's INSERT, with ON CONFLICT support
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the CONTRACT names only these two databases
+        raise RuntimeError(f"upserts need SQLite or PostgreSQL, not {engine.dialect.name}")
+    return insert
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.context import AppContext
 from bot.db import transaction
-from bot.inbound import Inbound, Outcome
+from bot.inbound import Inbound, Memory, Outcome, memory_key
 from bot.models import REQUEST_KINDS, ServiceCenter, Ticket, WechatUser
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
@@ -90,10 +90,12 @@ class DialogResponder:
         self.ctx = ctx
 
     # ---- one inbound ---------------------------------------------------------------------
-    def respond(self, inbound: Inbound) -> Outcome:
+    def respond(self, inbound: Inbound, memory: Memory | None = None) -> Outcome:
+        """The answer to one inbound. With `memory` (the gateway's), the session is read from and left
+        in it for the gateway to save with the reply; without, it is loaded and saved here."""
         if inbound.kind == "event" and inbound.event in SILENT_EVENTS:
             return Outcome()
-        convo = self._load(inbound.openid)
+        convo = Conversation.from_dict(memory.value) if memory is not None else self._load(inbound.openid)
         if convo.form and convo.asked == CONFIRM and inbound.text and classify_act(inbound.text) == "affirm":
             # Saved before the record is written: if we crash after the write, the next yes finds it.
             convo.submitting = convo.submitting or record_key(inbound)
@@ -103,15 +105,18 @@ class DialogResponder:
             said = self._dispatch(turn)
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))
-        self._save(inbound.openid, convo)
+        if memory is not None:
+            memory.value, memory.changed = asdict(convo), True
+        else:
+            self._save(inbound.openid, convo)
         replies = [piece for text in said.texts for piece in split_for_wechat(text)]
         return Outcome(replies=replies, intent=said.intent, confidence=said.confidence)
 
     def _load(self, openid: str) -> Conversation:
-        return Conversation.from_dict(self.ctx.store.get(f"dialog:{openid}"))
+        return Conversation.from_dict(self.ctx.store.get(memory_key(openid)))
 
     def _save(self, openid: str, convo: Conversation) -> None:
-        self.ctx.store.set(f"dialog:{openid}", asdict(convo), ttl=self.ctx.settings.session_ttl_seconds)
+        self.ctx.store.set(memory_key(openid), asdict(convo), ttl=self.ctx.settings.session_ttl_seconds)
 
     def _dispatch(self, turn: Turn) -> Said:
         inbound = turn.inbound

@@ -4,37 +4,57 @@ WeChat re-sends a callback it got no answer to within 5 s, up to three times. Th
 attempt claims the callback's dedup key in the store and runs the responder; a retry waits
 for that attempt's stored reply (or answers 'success'). When the responder overruns the
 budget, the webhook answers 'success' and the reply goes out later through the outbox (客服).
+
+One message costs one worker-thread hop and two store round trips: the claim (dedup key, the
+user's lock, the dialog memory) and the finish (memory, stored reply, lock released). A claim
+names its owner, a process that keeps a heartbeat key fresh; a retry that finds the owner dead
+(the worker crashed mid-message) takes the message over instead of answering 'success' forever.
 """
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot.db import transaction
-from bot.inbound import Inbound, Outcome
-from bot.kf_window import note_user_action
-from bot.models import MessageLog, WechatUser, utcnow
+from bot.db import dialect_insert
+from bot.inbound import Inbound, Memory, Outcome, memory_key
+from bot.kf_window import window_columns, window_keep_after
+from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
 from bot.outbox import enqueue_text
+from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock
 from bot.wechat import split_for_wechat
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
 USER_LOCK_SECONDS = 60.0
+# A process refreshes its heartbeat every ALIVE_SECONDS / 4; a retry finding it gone takes over.
+ALIVE_SECONDS = 8.0
+# Messages worked on at once per process: more only queue on the GIL and the connection pools.
+CONCURRENT_MESSAGES = 8
 # Events that open a 客服 window; LOCATION is pushed automatically and opens nothing.
 WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", "image": "message",
                   "link": "message", "video": "message", "subscribe": "subscribe", "scan": "scan",
                   "click": "click"}
+
+_users = WechatUser.__table__
+_log = MessageLog.__table__
+_log_insert = insert(_log)
 
 
 @dataclass
@@ -47,11 +67,67 @@ class _Attempt:
     passive: str | None = None
 
 
+@dataclass(frozen=True)
+class _Retry:
+    """This callback repeats one that another attempt owns; `stored` is that attempt's reply, if stored yet."""
+
+    stored: dict[str, Any] | None
+
+
+class Heartbeat:
+    """Keeps `alive:<owner>` fresh in the store while this process handles messages."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._started = False
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+
+    def ensure_started(self) -> None:
+        if self._started:
+            return
+        with self._guard:
+            if self._started:
+                return
+            self.beat()  # before the first claim names this owner
+            threading.Thread(target=self._run, name="nongbot-heartbeat", daemon=True).start()
+            self._started = True
+
+    def beat(self) -> None:
+        self.store.set(alive_key(self.owner), time.time(), ttl=ALIVE_SECONDS)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._started:
+            try:
+                self.store.delete(alive_key(self.owner))
+            except Exception:  # noqa: BLE001 - shutting down; the key expires on its own
+                log.debug("could not remove heartbeat", exc_info=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(ALIVE_SECONDS / 4):
+            try:
+                self.beat()
+            except Exception:  # noqa: BLE001 - keep beating; a missed beat only risks an early takeover
+                log.warning("heartbeat failed", exc_info=True)
+
+    def token(self) -> str:
+        return f"{self.owner}{OWNER_MARK}{uuid.uuid4().hex}"
+
+
 class Gateway:
     def __init__(self, ctx: AppContext, responder: Responder) -> None:
         self.ctx = ctx
         self.responder = responder
+        # Responders that take `memory` get the dialog session from the claim's round trip.
+        self._remembers = "memory" in inspect.signature(responder.respond).parameters
+        self.heartbeat = Heartbeat(ctx.store)
+        weakref.finalize(self, self.heartbeat.stop)  # an app dropped without its shutdown stops beating too
         self._background: set[asyncio.Future] = set()
+        self._slots: asyncio.Semaphore | None = None
+        self._user_insert = dialect_insert(ctx.engine)(_users)
+        self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
 
     @property
     def budget(self) -> float:
@@ -65,24 +141,30 @@ class Gateway:
             await run_in_threadpool(self._remember_location, inbound)
             return None
         deadline = time.monotonic() + self.budget
-        key = inbound.dedup_key
-        first = await run_in_threadpool(self.ctx.store.add, f"dedup:{key}", "1",
-                                        self.ctx.settings.dedup_ttl_seconds)
-        if not first:
-            return await self._await_first(key, deadline)
         attempt = _Attempt()
-        task = asyncio.ensure_future(run_in_threadpool(self._run, inbound, attempt))
+        task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         try:
-            return await asyncio.wait_for(asyncio.shield(task), timeout=max(0.0, deadline - time.monotonic()))
+            result = await asyncio.wait_for(asyncio.shield(task), timeout=max(0.0, deadline - time.monotonic()))
         except asyncio.TimeoutError:
             with attempt.lock:
                 if attempt.done:
                     return attempt.passive
                 attempt.abandoned = True
-            log.warning("reply budget exceeded for %s; answering later via 客服", key)
+            log.warning("reply budget exceeded for %s; answering later via 客服", inbound.dedup_key)
             return None
+        if isinstance(result, _Retry):
+            if result.stored is not None:
+                return result.stored.get("text")
+            return await self._await_first(inbound.dedup_key, deadline)
+        return result
+
+    async def _work(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
+        async with self._slots:
+            return await run_in_threadpool(self._run, inbound, attempt)
 
     async def _await_first(self, key: str, deadline: float) -> str | None:
         while time.monotonic() < deadline:
@@ -97,63 +179,128 @@ class Gateway:
         if self._background:
             await asyncio.wait(list(self._background), timeout=timeout)
 
-    # ---- the work, in a worker thread -----------------------------------------------
-    def _run(self, inbound: Inbound, attempt: _Attempt) -> str | None:
-        key = inbound.dedup_key
-        try:
-            with self.ctx.store.lock(f"user:{inbound.openid}", ttl=USER_LOCK_SECONDS, wait=USER_LOCK_SECONDS):
-                outcome = self.responder.respond(inbound)
-        except Exception:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
-            log.exception("responder failed for %s", key)
-            outcome = Outcome(replies=[self.ctx.templates.render("gateway/error")])
-        texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
-        passive, later = (texts[0], texts[1:]) if texts else (None, [])
-        with attempt.lock:
-            if attempt.abandoned:
-                passive, later = None, texts
-            attempt.passive = passive
-            attempt.done = True
-        self._record(inbound, outcome, texts, later)
-        self.ctx.store.set(f"reply:{key}", {"text": passive}, ttl=self.ctx.settings.dedup_ttl_seconds)
-        return passive
+    def close(self) -> None:
+        self.heartbeat.stop()
 
-    def _record(self, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str]) -> None:
+    # ---- the work, in a worker thread -----------------------------------------------
+    def _keys(self, inbound: Inbound) -> MessageKeys:
+        settings = self.ctx.settings
+        return MessageKeys(dedup=f"dedup:{inbound.dedup_key}", reply=f"reply:{inbound.dedup_key}",
+                           lock=f"user:{inbound.openid}",
+                           memory=memory_key(inbound.openid) if self._remembers else None,
+                           dedup_ttl=settings.dedup_ttl_seconds, lock_ttl=USER_LOCK_SECONDS)
+
+    def _run(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
+        store, keys = self.ctx.store, self._keys(inbound)
+        self.heartbeat.ensure_started()
+        token = self.heartbeat.token()
+        claim = store.claim_message(keys, token)
+        if not claim.first:
+            return _Retry(claim.reply)
+        if claim.taken_over:
+            log.warning("took over %s from a worker that is gone", inbound.dedup_key)
+        finished = False
+        try:
+            memory, outcome = self._respond(inbound, claim, keys, token)
+            texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
+            passive, later = (texts[0], texts[1:]) if texts else (None, [])
+            with attempt.lock:
+                if attempt.abandoned:
+                    passive, later = None, texts
+                attempt.passive = passive
+                attempt.done = True
+            self._record(inbound, outcome, texts, later, claim.taken_over)
+            writes: dict[str, tuple[Any, float | None]] = {
+                keys.reply: ({"text": passive}, self.ctx.settings.dedup_ttl_seconds)}
+            if memory is not None and memory.changed and keys.memory:
+                writes[keys.memory] = (memory.value, self.ctx.settings.session_ttl_seconds)
+            store.finish_message(writes, keys.lock, token)
+            finished = True
+            return passive
+        finally:
+            if not finished:
+                store.unlock(keys.lock, token)
+
+    def _respond(self, inbound: Inbound, claim: Claim, keys: MessageKeys,
+                 token: str) -> tuple[Memory | None, Outcome]:
+        """The responder's outcome under the user's lock (an apology when it fails)."""
+        try:
+            if not claim.locked:  # another message of this user is being answered: wait for it
+                poll_lock(lambda: self.ctx.store.try_lock(keys.lock, token, keys.lock_ttl), USER_LOCK_SECONDS, keys.lock)
+                claim = Claim(first=True, locked=True,
+                              memory=self.ctx.store.get(keys.memory) if keys.memory else None)
+            if not self._remembers:
+                return None, self.responder.respond(inbound)
+            memory = Memory(claim.memory)
+            return memory, self.responder.respond(inbound, memory=memory)
+        except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
+            if not isinstance(exc, LockTimeout):
+                log.exception("responder failed for %s", inbound.dedup_key)
+            else:
+                log.error("user lock busy for %s", inbound.dedup_key)
+            return None, Outcome(replies=[self.ctx.templates.render("gateway/error")])
+
+    def _record(self, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
+                taken_over: bool) -> None:
         """One transaction: the user's last-seen and 客服 window, the message log, and what the
         passive reply could not carry queued for 客服 delivery."""
         now = utcnow()
-        with transaction(self.ctx.sessions) as session:
-            self._touch_user(session, inbound, now)
-            rows = [dict(openid=inbound.openid, direction="in", msg_type=inbound.event or inbound.kind,
-                         msg_id=inbound.msg_id, content=_inbound_content(inbound), media_id=inbound.media_id,
-                         intent=outcome.intent, confidence=outcome.confidence,
-                         extra={"event_key": inbound.event_key} if inbound.event_key else {}, created_at=now)]
-            passive_count = len(texts) - len(later)
-            rows += [dict(openid=inbound.openid, direction="out", msg_type="text", msg_id=None, content=text,
-                          media_id=None, intent=None, confidence=None,
-                          extra={"via": "passive" if index < passive_count else "outbox"}, created_at=now)
-                     for index, text in enumerate(texts)]
-            session.execute(insert(MessageLog), rows)
-            for index, text in enumerate(later):
-                enqueue_text(session, inbound.openid, text, source="reply",
-                             dedup_key=f"reply:{inbound.dedup_key}:{index}")
+        with self.ctx.engine.begin() as conn:
+            self._touch_user(conn, inbound, now)
+            if not (taken_over and self._logged(conn, inbound)):
+                conn.execute(_log_insert, self._log_rows(inbound, outcome, texts, later, now))
+            if later:
+                with Session(bind=conn) as session:
+                    for index, text in enumerate(later):
+                        enqueue_text(session, inbound.openid, text, source="reply",
+                                     dedup_key=f"reply:{inbound.dedup_key}:{index}")
+                    session.flush()
 
     @staticmethod
-    def _touch_user(session: Session, inbound: Inbound, now: datetime) -> None:
-        user = session.scalar(select(WechatUser).where(WechatUser.openid == inbound.openid))
-        if user is None:
-            user = WechatUser(openid=inbound.openid, first_seen=now)
-            try:
-                with session.begin_nested():
-                    session.add(user)
-            except IntegrityError:  # created meanwhile by another worker
-                user = session.scalar(select(WechatUser).where(WechatUser.openid == inbound.openid))
-        user.last_seen = now
-        if inbound.event in ("subscribe", "unsubscribe"):
-            user.subscribed = inbound.event == "subscribe"
+    def _log_rows(inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
+                  now: datetime) -> list[dict[str, Any]]:
+        base = dict(openid=inbound.openid, media_id=None, intent=None, confidence=None, msg_id=None,
+                    created_at=now)
+        rows = [dict(base, direction="in", msg_type=inbound.event or inbound.kind, msg_id=inbound.msg_id,
+                     content=_inbound_content(inbound), media_id=inbound.media_id, intent=outcome.intent,
+                     confidence=outcome.confidence,
+                     extra={"event_key": inbound.event_key} if inbound.event_key else {})]
+        passive_count = len(texts) - len(later)
+        rows += [dict(base, direction="out", msg_type="text", content=text,
+                      extra={"via": "passive" if index < passive_count else "outbox"})
+                 for index, text in enumerate(texts)]
+        return rows
+
+    @staticmethod
+    def _logged(conn: Connection, inbound: Inbound) -> bool:
+        """A taken-over message whose first owner got as far as the log (it is written once)."""
+        if not inbound.msg_id:
+            return False
+        return bool(conn.scalar(select(exists().where(_log.c.openid == inbound.openid, _log.c.direction == "in",
+                                                      _log.c.msg_id == inbound.msg_id))))
+
+    def _touch_user(self, conn: Connection, inbound: Inbound, now: datetime) -> None:
+        """One upsert: the user exists, was seen now, (un)subscribed, and the 客服 window it opened."""
         opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
-        if opener:
-            session.flush()
-            note_user_action(session, inbound.openid, opener, now)
+        subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
+        conn.execute(self._user_upsert(opener, subscribed),
+                     {"openid": inbound.openid, "now": now, "keep_after": window_keep_after(opener or "", now)})
+
+    def _user_upsert(self, opener: str | None, subscribed: bool | None) -> Any:
+        """The upsert for one kind of inbound, built once (statements built per call cost more CPU
+        than the database spends running them)."""
+        stmt = self._user_upserts.get((opener, subscribed))
+        if stmt is None:
+            now = bindparam("now", type_=UTCDateTime())
+            changes: dict[str, Any] = {"last_seen": now}
+            if subscribed is not None:
+                changes["subscribed"] = subscribed
+            window = window_columns(_users, opener, now, bindparam("keep_after", type_=UTCDateTime())) if opener else {}
+            created = {"window_opened_at": now, "window_opened_by": opener} if window else {}
+            stmt = self._user_insert.values(openid=bindparam("openid"), first_seen=now, **changes, **created)
+            stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
+            self._user_upserts[(opener, subscribed)] = stmt
+        return stmt
 
     def _remember_location(self, inbound: Inbound) -> None:
         self.ctx.store.set(f"location:{inbound.openid}", {"lat": inbound.lat, "lon": inbound.lon},

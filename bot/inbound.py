@@ -49,3 +49,17 @@ class Outcome:
     intent: str | None = None
     confidence: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def memory_key(openid: str) -> str:
+    """Where the user's dialog session lives in the store."""
+    return f"dialog:{openid}"
+
+
+@dataclass
+class Memory:
+    """The user's dialog session for one message: read with the gateway's claim, written back with the
+    reply (one store round trip each). A responder sets `value` and `changed` to have it saved."""
+
+    value: Any = None
+    changed: bool = False

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, WechatUser
@@ -70,6 +71,27 @@ def note_user_action(session: Session, openid: str, kind: str, now: datetime) ->
     if current is not None and current[1] > now + rule.lasts and current[0] == "message" and kind != "message":
         return
     user.window_opened_at, user.window_opened_by = now, kind
+
+
+def window_columns(users: Any, kind: str, now: Any, keep_after: Any) -> dict[str, Any]:
+    """The same rule as `note_user_action`, as the SET of an upsert on `users` (the wechat_users table,
+    its current row in scope): a user action of `kind` opens a window `now`, unless it is a short one
+    that would cut an open message window short. `now` and `keep_after` may be bind parameters;
+    `keep_after` takes `window_keep_after(kind, now)`. Empty when `kind` opens no window."""
+    if kind not in RULES:
+        return {}
+    if kind == "message":
+        return {"window_opened_at": now, "window_opened_by": kind}
+    keeps = and_(users.c.window_opened_by == "message", users.c.window_opened_at > keep_after)
+    return {"window_opened_at": case((keeps, users.c.window_opened_at), else_=now),
+            "window_opened_by": case((keeps, users.c.window_opened_by), else_=kind)}
+
+
+def window_keep_after(kind: str, now: datetime) -> datetime:
+    """A message window opened after this outlasts the window `kind` would open now (closes_at
+    later than now + the rule's length): then `kind` leaves it alone."""
+    lasts = RULES[kind].lasts if kind in RULES else timedelta(0)
+    return now + lasts - RULES["message"].lasts
 
 
 def _window_of(user: WechatUser) -> tuple[str, datetime] | None:

@@ -27,6 +27,7 @@ from typing import Any, Callable
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import dialect_insert
 from bot.models import OutboxMessage, utcnow
 from bot.wechat_api import PermanentError, TransientError
 
@@ -59,7 +60,7 @@ def enqueue(session: Session, *, openid: str, kind: str, payload: dict[str, Any]
         return row
     # INSERT … ON CONFLICT DO NOTHING instead of a savepoint: a concurrent enqueue of the same key waits
     # for the other transaction and then finds its row, on PostgreSQL and SQLite alike.
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session.get_bind())
     session.execute(insert(_outbox).values(openid=openid, kind=kind, payload=payload, source=source,
                                            dedup_key=dedup_key)
                     .on_conflict_do_nothing(index_elements=[_outbox.c.dedup_key]))
@@ -82,14 +83,6 @@ def requeue(session: Session, outbox_id: int) -> OutboxMessage:
     row.status, row.attempts, row.next_attempt_at, row.claimed_until = "pending", 0, utcnow(), None
     session.flush()
     return row
-
-
-def _dialect_insert(session: Session):  # noqa: ANN202
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 # ---- delivery -------------------------------------------------------------------------------------

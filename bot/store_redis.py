@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 import redis
-from redis.exceptions import LockError
 
-from bot.store import LockTimeout
+from bot.store import OWNER_MARK, Claim, MessageKeys, alive_key, poll_lock
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,64 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
+
+
+# Shared by the scripts below: may the holder of a token be replaced? Only when the token names an
+# owner whose heartbeat key is gone. ARGV[1] is the key prefix of heartbeats.
+_OWNER_DEAD = """
+local function owner_dead(token)
+  if not token then return false end
+  local cut = string.find(token, MARK, 1, true)
+  if not cut or cut == 1 then return false end
+  return redis.call('EXISTS', ARGV[1] .. string.sub(token, 1, cut - 1)) == 0
+end
+local function take(key, token, ms)
+  if redis.call('SET', key, token, 'NX', 'PX', ms) then return true end
+  if owner_dead(redis.call('GET', key)) then redis.call('SET', key, token, 'PX', ms) return true end
+  return false
+end
+"""
+
+# KEYS: lock; ARGV: heartbeat prefix, token, ttl ms. Values of locks and claims are the raw token.
+_TRY_LOCK = _OWNER_DEAD + """
+if take(KEYS[1], ARGV[2], ARGV[3]) then return 1 end
+return 0
+"""
+
+# KEYS: dedup, reply, lock, memory (or ''); ARGV: heartbeat prefix, token, dedup ms, lock ms.
+# Returns {first, taken_over, locked, memory, reply}.
+_CLAIM = _OWNER_DEAD + """
+local taken = 0
+if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then
+  local reply = redis.call('GET', KEYS[2])
+  if reply or not owner_dead(redis.call('GET', KEYS[1])) then return {0, 0, 0, false, reply} end
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  taken = 1
+end
+if not take(KEYS[3], ARGV[2], ARGV[4]) then return {1, taken, 0, false, false} end
+local memory = false
+if KEYS[4] ~= '' then memory = redis.call('GET', KEYS[4]) end
+return {1, taken, 1, memory, false}
+"""
+
+# KEYS: lock, then the keys to write; ARGV: token, then (value, ttl ms or 0) per key.
+_FINISH = """
+for i = 2, #KEYS do
+  local value, ms = ARGV[2 * i - 2], tonumber(ARGV[2 * i - 1])
+  if ms > 0 then redis.call('SET', KEYS[i], value, 'PX', ms) else redis.call('SET', KEYS[i], value) end
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _lua(source: str) -> str:
+    return source.replace("MARK", json.dumps(OWNER_MARK))
 
 
 def _ms(seconds: float) -> int:
@@ -32,6 +90,10 @@ class RedisStore:
         self.redis = client
         self.prefix = prefix
         self._incr = client.register_script(_INCR_WITH_TTL)
+        self._try_lock = client.register_script(_lua(_TRY_LOCK))
+        self._claim = client.register_script(_lua(_CLAIM))
+        self._finish = client.register_script(_FINISH)
+        self._unlock = client.register_script(_UNLOCK)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "nongbot:") -> RedisStore:
@@ -59,19 +121,36 @@ class RedisStore:
 
     @contextmanager
     def lock(self, key: str, ttl: float = 10.0, wait: float = 5.0) -> Iterator[None]:
-        """Cross-worker lock (redis-py's token-checked Lock: only the holder's token releases it)."""
-        held = self.redis.lock(self._k(f"lock:{key}"), timeout=ttl, sleep=0.01, blocking_timeout=wait,
-                               thread_local=False)
-        if not held.acquire():
-            raise LockTimeout(f"lock {key!r} is busy after {wait:.1f} s")
+        """Cross-worker lock; the holder's token guards the release, so a holder whose lock expired
+        (and was taken by another) cannot release the other's lock."""
+        token = uuid.uuid4().hex  # names no owner: only the lock's ttl frees it after a crash
+        poll_lock(lambda: self.try_lock(key, token, ttl), wait, key)
         try:
             yield
         finally:
-            try:
-                held.release()
-            except LockError:
-                # Our ttl ran out and someone else may hold it now: theirs to release, not ours.
-                log.warning("lock %r expired before its holder finished", key)
+            self.unlock(key, token)
+
+    def try_lock(self, key: str, token: str, ttl: float) -> bool:
+        return bool(self._try_lock(keys=[self._k(f"lock:{key}")], args=[self._k(alive_key("")), token, _ms(ttl)]))
+
+    def unlock(self, key: str, token: str) -> None:
+        self._unlock(keys=[self._k(f"lock:{key}")], args=[token])
+
+    # ---- one message: claim and finish, one round trip each ------------------------------------
+    def claim_message(self, keys: MessageKeys, token: str) -> Claim:
+        first, taken, locked, memory, reply = self._claim(
+            keys=[self._k(keys.dedup), self._k(keys.reply), self._k(f"lock:{keys.lock}"),
+                  self._k(keys.memory) if keys.memory else ""],
+            args=[self._k(alive_key("")), token, _ms(keys.dedup_ttl), _ms(keys.lock_ttl)])
+        return Claim(first=bool(first), taken_over=bool(taken), locked=bool(locked),
+                     memory=None if memory is None else json.loads(memory),
+                     reply=None if reply is None else json.loads(reply))
+
+    def finish_message(self, writes: dict[str, tuple[Any, float | None]], lock: str, token: str) -> None:
+        args: list[Any] = [token]
+        for value, ttl in writes.values():
+            args += [json.dumps(value, ensure_ascii=False), 0 if ttl is None else _ms(ttl)]
+        self._finish(keys=[self._k(f"lock:{lock}"), *(self._k(key) for key in writes)], args=args)
 
     def ping(self) -> bool:
         try:

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from sqlalchemy import Integer, String, and_, case, cast, delete, or_, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
+from bot.db import dialect_insert
 from bot.models import StoreEntry
-from bot.store import LockTimeout
+from bot.store import Claim, MessageKeys, alive_key, owner_of, poll_lock
 
 PURGE_EVERY_SECONDS = 60.0
-LOCK_POLL_SECONDS = (0.005, 0.1)  # first and longest pause between attempts to take a busy lock
 
 _table = StoreEntry.__table__
 _value = _table.c.value
@@ -35,26 +35,17 @@ def _expiry(ttl: float | None, now: float) -> float | None:
     return None if ttl is None else now + ttl
 
 
-def _dialect_insert(engine: Engine):  # noqa: ANN202 - the dialect's INSERT with ON CONFLICT support
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the CONTRACT names only these two databases
-        raise RuntimeError(f"the embedded store needs SQLite or PostgreSQL, not {engine.dialect.name}")
-    return insert
-
-
-def poll_lock(try_take: Any, wait: float, key: str) -> None:
-    """Call `try_take()` until it answers True, pausing a little longer each time; LockTimeout after `wait`."""
-    deadline = time.monotonic() + wait
-    pause = LOCK_POLL_SECONDS[0]
-    while not try_take():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise LockTimeout(f"lock {key!r} is busy after {wait:.1f} s")
-        time.sleep(min(pause, left))
-        pause = min(pause * 2, LOCK_POLL_SECONDS[1])
+# The hot path's statements as text, compiled once: SQLite and PostgreSQL both speak this SQL.
+_ADD = text('INSERT INTO store_entries ("key", value, expires_at) VALUES (:k, :v, :e) '
+            'ON CONFLICT ("key") DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at '
+            'WHERE store_entries.expires_at IS NOT NULL AND store_entries.expires_at <= :now RETURNING "key"')
+_SET = text('INSERT INTO store_entries ("key", value, expires_at) VALUES (:k, :v, :e) '
+            'ON CONFLICT ("key") DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+_GET = text('SELECT value FROM store_entries WHERE "key" = :k AND (expires_at IS NULL OR expires_at > :now)')
+_GET_TWO = text('SELECT "key", value FROM store_entries WHERE "key" IN (:a, :b) '
+                'AND (expires_at IS NULL OR expires_at > :now)')
+_SWAP = text('UPDATE store_entries SET value = :v, expires_at = :e WHERE "key" = :k AND value = :old RETURNING "key"')
+_UNLOCK = text('DELETE FROM store_entries WHERE "key" = :k AND value = :v')
 
 
 class SqlStore:
@@ -65,7 +56,7 @@ class SqlStore:
         # Every operation is one statement, atomic on its own: autocommit spares the BEGIN and COMMIT
         # round trips (on PostgreSQL a get is then one round trip, not three).
         self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._insert = _dialect_insert(engine)
+        self._insert = dialect_insert(engine)
         self._next_purge = 0.0
         self._purge_guard = threading.Lock()
 
@@ -119,12 +110,67 @@ class SqlStore:
     def lock(self, key: str, ttl: float = 10.0, wait: float = 5.0) -> Iterator[None]:
         """Cross-worker lock; the holder's token guards the release, so a holder whose lock expired
         (and was taken by another) cannot release the other's lock."""
-        name, token = f"lock:{key}", uuid.uuid4().hex
-        poll_lock(lambda: self.add(name, token, ttl), wait, key)
+        token = uuid.uuid4().hex  # names no owner: only the lock's ttl frees it after a crash
+        poll_lock(lambda: self.try_lock(key, token, ttl), wait, key)
         try:
             yield
         finally:
-            self._write(delete(_table).where(_table.c.key == name, _value == _dump(token)), time.time())
+            self.unlock(key, token)
+
+    def try_lock(self, key: str, token: str, ttl: float) -> bool:
+        now = time.time()
+        with self._auto.connect() as conn:
+            return self._take(conn, f"lock:{key}", _dump(token), now + ttl, now)
+
+    def unlock(self, key: str, token: str) -> None:
+        with self._auto.connect() as conn:
+            conn.execute(_UNLOCK, {"k": f"lock:{key}", "v": _dump(token)})
+
+    # ---- one message: claim and finish, one connection each ----------------------------------
+    def claim_message(self, keys: MessageKeys, token: str) -> Claim:
+        now, value = time.time(), _dump(token)
+        with self._auto.connect() as conn:
+            taken = False
+            if not conn.execute(_ADD, {"k": keys.dedup, "v": value, "e": now + keys.dedup_ttl, "now": now}).first():
+                found = dict(conn.execute(_GET_TWO, {"a": keys.dedup, "b": keys.reply, "now": now}).all())
+                reply = found.get(keys.reply)
+                holder = found.get(keys.dedup)
+                if reply is not None or not self._owner_dead(conn, holder, now):
+                    return Claim(first=False, reply=None if reply is None else json.loads(reply))
+                # The owner died before storing a reply: take its claim over, unless another retry just did.
+                if not conn.execute(_SWAP, {"k": keys.dedup, "old": holder, "v": value,
+                                            "e": now + keys.dedup_ttl}).first():
+                    return Claim(first=False)
+                taken = True
+            if not self._take(conn, f"lock:{keys.lock}", value, now + keys.lock_ttl, now):
+                return Claim(first=True, taken_over=taken)
+            memory = None
+            if keys.memory:
+                raw = conn.execute(_GET, {"k": keys.memory, "now": now}).scalar()
+                memory = None if raw is None else json.loads(raw)
+        self._maybe_purge(now)
+        return Claim(first=True, taken_over=taken, locked=True, memory=memory)
+
+    def finish_message(self, writes: dict[str, tuple[Any, float | None]], lock: str, token: str) -> None:
+        now = time.time()
+        rows = [{"k": key, "v": _dump(value), "e": _expiry(ttl, now)} for key, (value, ttl) in writes.items()]
+        with self._auto.connect() as conn:
+            if rows:
+                conn.execute(_SET, rows)
+            conn.execute(_UNLOCK, {"k": f"lock:{lock}", "v": _dump(token)})
+
+    def _take(self, conn: Connection, key: str, value: str, expires: float, now: float) -> bool:
+        """Set `key` when free or expired, or when its holder's owner is no longer alive (one CAS)."""
+        if conn.execute(_ADD, {"k": key, "v": value, "e": expires, "now": now}).first():
+            return True
+        holder = conn.execute(_GET, {"k": key, "now": now}).scalar()
+        return (holder is not None and self._owner_dead(conn, holder, now)
+                and conn.execute(_SWAP, {"k": key, "old": holder, "v": value, "e": expires}).first() is not None)
+
+    @staticmethod
+    def _owner_dead(conn: Connection, holder: str | None, now: float) -> bool:
+        owner = owner_of(json.loads(holder)) if holder is not None else None
+        return owner is not None and conn.execute(_GET, {"k": alive_key(owner), "now": now}).first() is None
 
     # ---- health and housekeeping -------------------------------------------------------------
     def ping(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -130,3 +131,64 @@ def test_unrelated_body_with_a_replayed_msgid_is_not_processed_twice(client, ech
     assert second.text == "收到：第一遍"
     assert len(echo.calls) == 1
 
+
+
+def _claim_as(store, sim, fields, token: str) -> None:
+    """Leave the callback's claim (and its user's lock) as a worker would that took it and then died."""
+    from bot.store import MessageKeys
+
+    key = f"msg:{sim.openid}:{fields['MsgId']}"
+    claim = store.claim_message(MessageKeys(dedup=f"dedup:{key}", reply=f"reply:{key}", lock=f"user:{sim.openid}",
+                                            memory=None, dedup_ttl=600, lock_ttl=60), token)
+    assert claim.first and claim.locked
+
+
+@contextmanager
+def _served(make_ctx, engine, store, **overrides):
+    """A live server on a fresh context with an echo responder: (ctx, echo, a farmer's phone)."""
+    echo = EchoResponder()
+    ctx = make_ctx(engine, store, **overrides)
+    with serve_in_thread(create_app(ctx=ctx, responder=echo)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        yield ctx, echo, sim_for(http, "aes")
+
+
+def _logged_in(ctx) -> list[MessageLog]:
+    with ctx.sessions() as session:
+        return session.scalars(select(MessageLog).where(MessageLog.direction == "in")).all()
+
+
+def test_a_retry_takes_over_a_message_whose_worker_died_and_does_the_work_once(make_ctx, engine, store):
+    with _served(make_ctx, engine, store) as (ctx, echo, sim):
+        fields = sim.fields("text", Content="化肥哪里买")
+        _claim_as(ctx.store, sim, fields, "crashed-worker|1")  # no heartbeat: that process is gone
+        retry = sim.post(fields)
+        again = sim.post(fields)
+    assert retry.text == again.text == "收到：化肥哪里买"
+    assert len(echo.calls) == 1
+    assert [(row.openid, row.content) for row in _logged_in(ctx)] == [(sim.openid, "化肥哪里买")]
+
+
+def test_a_retry_leaves_a_live_workers_message_alone(make_ctx, engine, store):
+    from bot.store import alive_key
+
+    with _served(make_ctx, engine, store, reply_budget_seconds=0.3) as (ctx, echo, sim):
+        fields = sim.fields("text", Content="还在算")
+        ctx.store.set(alive_key("busy-worker"), 1, ttl=60)
+        _claim_as(ctx.store, sim, fields, "busy-worker|1")
+        retry = sim.post(fields)
+    assert retry.body == b"success"
+    assert echo.calls == []
+
+
+def test_a_takeover_after_the_dead_worker_logged_the_message_logs_it_once(make_ctx, engine, store):
+    from bot.db import transaction
+
+    with _served(make_ctx, engine, store) as (ctx, echo, sim):
+        fields = sim.fields("text", Content="橘子有人收不")
+        _claim_as(ctx.store, sim, fields, "crashed-worker|2")
+        with transaction(ctx.sessions) as session:  # it died after its records, before storing the reply
+            session.add(MessageLog(openid=sim.openid, direction="in", msg_type="text", msg_id=str(fields["MsgId"]),
+                                   content="橘子有人收不"))
+        retry = sim.post(fields)
+    assert retry.text == "收到：橘子有人收不"
+    assert len(_logged_in(ctx)) == 1

@@ -205,3 +205,67 @@ def test_embedded_store_leaves_other_transactions_on_the_engine_alone(engine):
             conn.execute(insert(StoreEntry).values(key=f"rolled-back:{n}", value="1"))
             conn.rollback()
         assert store.get(f"rolled-back:{n}") is None
+
+
+# ---- one message's claim and finish (the gateway's two round trips) --------------------------
+def _keys(name: str, memory: bool = True):
+    from bot.store import MessageKeys
+
+    return MessageKeys(dedup=f"dedup:{name}", reply=f"reply:{name}", lock=f"user:{name}",
+                       memory=f"dialog:{name}" if memory else None, dedup_ttl=60, lock_ttl=60)
+
+
+def _alive(store, owner: str) -> None:
+    from bot.store import alive_key
+
+    store.set(alive_key(owner), 1, ttl=60)
+
+
+def test_claim_takes_the_lock_and_reads_the_memory_in_one_call(store):
+    keys = _keys("oMem:1")
+    store.set("dialog:oMem:1", {"form": "book_tuoguan"})
+    _alive(store, "w1")
+    claim = store.claim_message(keys, "w1|a")
+    assert (claim.first, claim.taken_over, claim.locked, claim.memory) == (True, False, True, {"form": "book_tuoguan"})
+    assert store.try_lock("user:oMem:1", "w1|b", ttl=10) is False
+
+
+def test_a_retry_of_a_live_owners_message_gets_its_reply_once_finished(store):
+    keys = _keys("oLive:1")
+    _alive(store, "w1")
+    _alive(store, "w2")
+    assert store.claim_message(keys, "w1|a").first
+    retry = store.claim_message(keys, "w2|b")
+    assert (retry.first, retry.reply) == (False, None)
+    store.finish_message({keys.reply: ({"text": "好的"}, 60), keys.memory: ({"form": None}, 60)}, keys.lock, "w1|a")
+    again = store.claim_message(keys, "w2|c")
+    assert (again.first, again.reply) == (False, {"text": "好的"})
+    assert store.get(keys.memory) == {"form": None}
+    assert store.try_lock(keys.lock, "w2|d", ttl=10) is True  # the finish released the user's lock
+
+
+def test_a_dead_owners_claim_and_lock_are_taken_over_by_exactly_one_retry(store, twin):
+    keys = _keys("oDead:1")
+    first = store.claim_message(keys, "gone|a")  # a worker that never beat, or whose heartbeat ran out
+    assert first.first and first.locked
+    other = twin()
+    _alive(store, "w2")
+    _alive(store, "w3")
+    results = run_in_threads(lambda n: (store, other)[n % 2].claim_message(keys, f"w{2 + n % 2}|{n}"), 6)
+    winners = [claim for claim in results if claim.first]
+    assert len(winners) == 1
+    assert winners[0].taken_over and winners[0].locked
+
+
+def test_a_dead_owners_claim_with_a_stored_reply_is_answered_not_taken_over(store):
+    keys = _keys("oDone:1")
+    store.claim_message(keys, "gone|a")
+    store.finish_message({keys.reply: ({"text": "办好了"}, 60)}, keys.lock, "gone|a")
+    _alive(store, "w2")
+    retry = store.claim_message(keys, "w2|b")
+    assert (retry.first, retry.reply) == (False, {"text": "办好了"})
+
+
+def test_locks_that_name_no_owner_are_never_taken_over(store):
+    with store.lock("wechat:token", ttl=10, wait=0.1):
+        assert store.try_lock("wechat:token", "w9|x", ttl=10) is False
