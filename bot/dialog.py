@@ -60,6 +60,7 @@ class Conversation:
     clarify: dict[str, Any] | None = None                # {"options": {"1": intent}, "slots": {...}}
     offer: str | None = None                             # "human" after repeated misunderstanding
     history: list[dict[str, str]] = field(default_factory=list)
+    parked: dict[str, Any] | None = None                 # a form set aside for another one, resumed after it
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
@@ -73,6 +74,18 @@ class Conversation:
     def end_form(self) -> None:
         self.form, self.slots, self.order, self.asked, self.options, self.submitting = None, {}, [], None, {}, None
         self.failures = 0
+
+    def park(self) -> None:
+        self.parked = {"form": self.form, "slots": self.slots, "order": self.order}
+
+    def unpark(self) -> bool:
+        """Back to the form set aside, if any (its answers kept, the next question asked afresh)."""
+        if not self.parked:
+            return False
+        parked, self.parked = self.parked, None
+        self.begin(parked["form"])
+        self.slots, self.order = dict(parked["slots"]), list(parked["order"])
+        return True
 
     def note(self, who: str, text: str) -> None:
         self.history = [*self.history, {"who": who, "text": text[:300]}][-HISTORY_ENTRIES:]
@@ -217,7 +230,8 @@ class DialogResponder:
                                                            Ticket.status.in_(OPEN_STATES)).limit(1)) is not None
 
     # ---- forms ---------------------------------------------------------------------------
-    def _start(self, turn: Turn, intent: str, slots: dict[str, Any], confidence: float | None = None) -> Said:
+    def _start(self, turn: Turn, intent: str, slots: dict[str, Any], confidence: float | None = None,
+               note: str | None = None) -> Said:
         form = FORMS.get(intent)
         if form is None:
             return self._single(turn, intent, confidence)
@@ -228,6 +242,8 @@ class DialogResponder:
         self._prefill(turn, form)
         lead.insert(0, turn.render("forms/start", title=form.title, intent=intent, given=given and convo.slots,
                                    pack=self.ctx.pack))
+        if note:
+            lead.insert(1, note)
         said = self._next(turn, form, lead)
         said.confidence = confidence
         return said
@@ -254,7 +270,8 @@ class DialogResponder:
             act = "deny"  # "不用了" to an optional question skips it; only 取消/算了 drop the whole form
         if act == "cancel":
             convo.end_form()
-            return Said([turn.render("forms/cancelled", title=form.title)], "cancel")
+            cancelled = turn.render("forms/cancelled", title=form.title, resuming=bool(convo.parked))
+            return self._resume_parked(turn, Said([cancelled], "cancel"))
         if act == "restart":
             convo.begin(form.intent)
             return self._next(turn, form, [turn.render("forms/start", title=form.title, intent=form.intent, given={},
@@ -367,7 +384,12 @@ class DialogResponder:
         return self._ask(turn, form, form.slot(name), [])
 
     def _interrupted(self, turn: Turn, form: Form, intent: str, confidence: float | None) -> Said:
-        """Answer the side question, then re-ask where we were ("我们继续：…")."""
+        """Answer the side question, then re-ask where we were ("我们继续：…"). Another form is started
+        at once with this one set aside, and this one resumes when that one ends (one set aside at a time)."""
+        if intent in FORMS and not turn.convo.parked:
+            turn.convo.park()
+            note = turn.render("forms/parked", title=form.title, other=FORMS[intent].title)
+            return self._start(turn, intent, turn.slots, confidence, note=note)
         if intent in FORMS:
             answer = [turn.render("forms/one_at_a_time", title=form.title, other=FORMS[intent].title)]
         else:
@@ -395,7 +417,18 @@ class DialogResponder:
         user.phone = convo.slots.get("phone") or user.phone
         user.township = convo.slots.get("township") or user.township
         convo.end_form()
-        return Said([self._done_text(turn, form.kind, record)], form.intent)
+        return self._resume_parked(turn, Said([self._done_text(turn, form.kind, record)], form.intent))
+
+    def _resume_parked(self, turn: Turn, said: Said) -> Said:
+        """After a form ends (done or cancelled): carry on with the one set aside for it, if any."""
+        if not turn.convo.unpark():
+            return said
+        parked = FORMS[turn.convo.form]
+        self._prefill(turn, parked)  # e.g. the phone the other form just asked for
+        question = self._next(turn, parked, []).texts[0]
+        said.texts = ["\n\n".join([*said.texts, turn.render("forms/unparked", title=parked.title,
+                                                             question=question)])]
+        return said
 
     def _record_by_key(self, turn: Turn, key: str) -> tuple[str, Any] | None:
         for kind, model in REQUEST_KINDS.items():

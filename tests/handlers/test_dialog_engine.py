@@ -102,6 +102,45 @@ def test_side_question_is_answered_then_the_form_resumes(farmer):
     assert "请核对" in farmer.say("下周三，13800138000")
 
 
+def test_another_form_mid_form_sets_this_one_aside_and_resumes_it_after(farmer, make_farmer):
+    farmer.say(BOOKING)
+    switched = farmer.say("我想贷款5万买农机")
+    assert "帮您办贷款咨询" in switched and "托管预约先给您留着" in switched
+    farmer.say("2")  # 家庭农场
+    restarted = make_farmer()  # the form set aside survives a restart too
+    restarted.say("买农机")
+    summary = restarted.say("没有")
+    summary = restarted.say("石宝镇") if "乡镇" in summary else summary
+    summary = restarted.say("13800138000") if "手机号" in summary else summary
+    assert "请核对贷款咨询" in summary
+    done = restarted.say("确认")
+    assert "接着办您的托管预约" in done and "想哪天做" in done
+    assert "请核对托管预约" in restarted.say("下周三")  # phone remembered from the loan
+    restarted.say("确认")
+    (loan,) = restarted.records("loan_requests")
+    (booking,) = restarted.records("bookings")
+    assert loan.amount_yuan == 50000
+    assert (booking.crop, booking.area_mu, booking.township, booking.phone) == ("柑橘", 30, "石宝镇", "13800138000")
+
+
+def test_cancelling_the_second_form_goes_back_to_the_first(farmer):
+    farmer.say(BOOKING)
+    farmer.say("我想贷款5万")
+    reply = farmer.say("取消")
+    assert "贷款咨询已取消" in reply and "重新开始" not in reply
+    assert "接着办您的托管预约" in reply and "想哪天做" in reply
+    assert "请核对托管预约" in farmer.say("下周三，13800138000")
+    assert farmer.records("loan_requests") == []
+
+
+def test_only_one_form_is_set_aside_at_a_time(farmer):
+    farmer.say(BOOKING)
+    farmer.say("我想贷款5万")
+    third = farmer.say("我还想办个代账")
+    assert "您正在办贷款咨询" in third and "代账" in third
+    assert "我们继续" in third  # still in the loan form
+
+
 def test_back_re_asks_the_last_answer(farmer):
     farmer.say("2")
     farmer.say("1")  # 柑橘
