@@ -261,3 +261,51 @@ def test_for_sale_vs_to_sell_and_other_lookalikes(nlu, text, intent):
 ])
 def test_applying_vs_buying_fertilizer_and_small_asks(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, normalized", [
+    ("你们来得到不", "你们能来吗"),              # V得到不 = "can V?"
+    ("保险赔得成不", "保险能赔吗"),
+    ("贷不贷得到", "能不能贷"),                  # V不V得到
+    ("你们做得来不", "你们会做吗"),              # V得来不 = "know how to V?"
+    ("是不是硬要入", "是不是必须入"),            # 硬要/非要 = must
+    ("那片竹子没得人打整", "那片竹子没有人打理"),
+    ("入会划不划得来", "入会值不值得"),
+    ("二天再说", "改天再说"), ("不存在", "没关系"),
+    ("我们合作社想加进去", "我们合作社想加入"),
+    ("利钱好多", "利息多少"),
+    ("你这个是干啥子的", "你这个是做什么的"),  # not 做什什么: 干啥 must not leave 么子 behind
+    ("师傅来剪一回收好多", "师傅来剪一次收多少"),  # 一回 = once, so no 回收 (recycling) across words
+    ("农药瓶统一回收", "农药瓶统一回收"),
+    ("肥料送拢没得", "肥料送到没有"),
+])
+def test_chongqing_words_and_constructions_are_normalized(nlu, text, normalized):
+    assert nlu.normalize(text).text == normalized
+
+
+def test_a_construction_keeps_offsets_in_the_original(nlu):
+    text = "收割机来得到不"
+    norm = nlu.normalize(text)
+    s, e = norm.original_span(norm.text.index("能来吗"), norm.text.index("能来吗") + 3)
+    assert text[s:e] == "来得到不"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我屋头那片竹子没得人打整，交给你们管要得不", "book_tuoguan"),
+    ("广柑树好几年没剪过了，师傅来剪一回收好多", "book_tuoguan"),
+    ("我们合作社想加进去，要拿些啥子材料", "join_nonghelian"),
+    ("上个礼拜喊的收割机，到今天都没得人影子", "check_status"),   # a past 喊/叫 is a past request
+    ("入农合联是不是硬要入哦，不入要遭罚不", "policy_faq"),        # 硬要 = 必须: is joining compulsory
+    ("我们是家庭农场，入你们那个农合联要得不", "join_nonghelian"),  # 入 … 农合联 with words between
+    ("莫喊人来打药了，我自己打，就是想买点药", "supplies"),         # 莫 = 别: a negation
+    ("打的药一点用都没得，虫子还是那么多", "human_agent"),          # no effect: a complaint
+    ("你这个是干啥子的", "greeting"),
+    ("二天再来问", "thanks_bye"),
+])
+def test_chongqing_asks_by_word_class_and_construction(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+def test_a_chongqing_crop_name_fills_the_slot(nlu):
+    assert nlu.parse("广柑树要剪枝了").slots.get("crop") == "柑橘"
+    assert "crop" not in nlu.parse("你说些啥子，牛头不对马嘴").slots
