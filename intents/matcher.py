@@ -41,6 +41,7 @@ class Segment:
     scores: dict[str, float] = field(default_factory=dict)
     best_phrase: dict[str, tuple[str, float]] = field(default_factory=dict)
     hits: list[KeywordHit] = field(default_factory=list)
+    decided_by: str | None = None   # the intent of a decisive word in this clause
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -239,6 +240,7 @@ class IntentMatcher:
                 need = max(named, key=lambda n: seg.scores[n])
                 seg.scores[need] = max(seg.scores[need], seg.scores["find_service_center"] + 0.05)
             decisive = [h.intent for h in seg.hits if (h.intent, h.keyword) in self._decisive]
+            seg.decided_by = decisive[0] if decisive else None
             if decisive and decisive[0] in COURTESY:
                 # "你们是干什么的" asks what this account is: the clause is small talk, not a policy question
                 for name in seg.scores:
@@ -297,6 +299,8 @@ class IntentMatcher:
         if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
+        if any(not seg.side and seg.decided_by == "loan_products" for seg in segs):
+            return "loan_products"  # the means over the purpose: "要买化肥农药，钱一时凑不齐" asks for money
         in_scope = max((s for n, s in substantive.items() if n != "out_of_scope"), default=0.0)
         if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)

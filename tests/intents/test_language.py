@@ -309,3 +309,19 @@ def test_chongqing_asks_by_word_class_and_construction(nlu, text, intent):
 def test_a_chongqing_crop_name_fills_the_slot(nlu):
     assert nlu.parse("广柑树要剪枝了").slots.get("crop") == "柑橘"
     assert "crop" not in nlu.parse("你说些啥子，牛头不对马嘴").slots
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("屋头要买化肥农药，钱一时凑不齐", "loan_products"),                       # money short decides
+    ("你们的飞机把我邻居的菜打死了，人家找我赔，我找哪个", "human_agent"),      # damage by the service
+    ("打个电话给我嘛，打字打不来", "human_agent"),
+    ("农合联入了会不会少交税", "policy_faq"),                                   # tax policy (rule 5)
+    ("你们这是政府的号不是", "greeting"),
+    ("每回都说有人联系，到现在一个电话都没接到，你们到底有没得人管事", "human_agent"),
+])
+def test_chongqing_complaints_money_and_the_account(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+def test_a_vague_tens_of_mu_is_no_area(nlu):
+    assert "area_mu" not in nlu.parse("种了几十亩柑子").slots
