@@ -325,3 +325,24 @@ def test_chongqing_complaints_money_and_the_account(nlu, text, intent):
 
 def test_a_vague_tens_of_mu_is_no_area(nlu):
     assert "area_mu" not in nlu.parse("种了几十亩柑子").slots
+
+
+def test_without_x_describing_what_is_wanted_is_no_refusal(nlu):
+    assert nlu.parse("有没得不要利息的那种扶持款").intent == "loan_products"
+    assert nlu.parse("不用抵押的贷款有没有").intent == "loan_products"
+    assert nlu.negation(nlu.normalize("不要复合肥的，要有机肥的").text)   # "not the compound one" still refuses
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("社里一年进进出出的钱没人算得清楚，想请个专门的人", "bookkeeping"),
+    ("工商那边喊我们年底前把年度报告交了，我们不会", "bookkeeping"),     # 年度报告 = 年报
+    ("秧田要耙，牛儿老了拉不动了，你们机器来一趟", "book_tuoguan"),       # a field and the job it needs
+    ("你这说的牛头不对马嘴，换个懂的来", "human_agent"),
+    ("直接给我接个能说话的人", "human_agent"),
+    ("我要告你们那个开收割机的，把我的谷子碾得稀烂", "human_agent"),
+    ("约好的无人机是不是把我忘了哦", "check_status"),
+    ("你是真人还是电脑哦", "greeting"),
+    ("屋头想盖个猪圈，手上没得余钱，信用社能帮忙不", "loan_products"),
+])
+def test_asks_without_the_usual_nouns(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
