@@ -346,3 +346,15 @@ def test_without_x_describing_what_is_wanted_is_no_refusal(nlu):
 ])
 def test_asks_without_the_usual_nouns(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("贷款申请交上去半个月了，还没得个准信", "check_status"),
+    ("不想贷款了，取消我那个申请", "check_status"),          # cancelling a request is about that request
+    ("农合联跟合作社有啥子不一样", "policy_faq"),
+    ("柑子熟了，今年哪个老板在收", "sell_produce"),
+    ("你们这个是干啥子的号", "greeting"),
+    ("入会有什么号处", "join_nonghelian"),                    # 号处 is a slip for 好处, not "what account"
+])
+def test_progress_cancel_difference_buyers_and_the_account(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
