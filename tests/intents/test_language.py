@@ -358,3 +358,15 @@ def test_asks_without_the_usual_nouns(nlu, text, intent):
 ])
 def test_progress_cancel_difference_buyers_and_the_account(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, slot, value", [
+    ("贩子只给六块钱一斤", "amount_yuan", None),          # a unit price is no sum asked for
+    ("想贷五万块钱搞养殖", "amount_yuan", 50000),
+    ("谷子湿起的，你们那点烘得到不", "service", "烘干"),
+    ("打虫的药在哪点买得到", "service", None),             # a product, not the spraying service
+    ("村委想把撂荒地托管出去", "member_type", "村集体"),
+    ("我一个种菜的散户", "crop", "蔬菜"),
+])
+def test_chongqing_slot_words(nlu, text, slot, value):
+    assert nlu.parse(text).slots.get(slot) == value
