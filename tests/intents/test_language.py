@@ -370,3 +370,13 @@ def test_progress_cancel_difference_buyers_and_the_account(nlu, text, intent):
 ])
 def test_chongqing_slot_words(nlu, text, slot, value):
     assert nlu.parse(text).slots.get(slot) == value
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("柑子园的活路太恼火了，干脆全部包给你们，撇脱", "book_tuoguan"),
+    ("打药的把农药洒到我鱼塘里头了，鱼死了一片，你们咋个说", "human_agent"),   # demanding an answer for damage
+    ("早哦，有人上班没得", "greeting"),
+    ("我们农场的财务能不能外包给你们", "bookkeeping"),                         # 包给你们 alone is no field job
+])
+def test_handing_over_the_work_demanding_an_answer_and_opening_hours_small_talk(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
