@@ -7,6 +7,9 @@ from intents.normalize import BOUNDARY
 
 # 是不是 / 要不要 / 用不用 are questions, not negations
 _QUESTION_BEFORE = {"不是": "是", "不要": "要", "不用": "用", "不想": "想", "不需要": "需"}
+# 不要利息的那种 / 不用抵押的贷款: "without X" describing what is wanted, not a refusal
+# (不要复合肥的，要有机肥 ends the clause after 的 and stays a refusal)
+_MODIFIER = re.compile(r"[^|的]{1,4}的(?![|是话])[\u4e00-\u9fff]")
 
 
 class NegationScopes:
@@ -25,6 +28,8 @@ class NegationScopes:
             if cue[0] == "不" and start > 0 and text[start - 1] == text[m.start() + 1:m.start() + 2]:
                 continue   # 买不买 / 入不入: an A-not-A question
             if cue == "别" and text[m.end():m.end() + 1] in ("的", "人", "处"):
+                continue
+            if cue in ("不要", "不用", "不需要") and _MODIFIER.match(text, m.end()):
                 continue
             i = m.end()
             skipped = True

@@ -53,13 +53,16 @@ def _fold_char(ch: str) -> str:
 class Normalizer:
     """Width/case folding, 繁→简, punctuation to boundaries, dialect/typo table, fillers."""
 
-    def __init__(self, replacements: dict[str, str], fillers: list[str]):
+    def __init__(self, replacements: dict[str, str], fillers: list[str],
+                 constructions: dict[str, str] | None = None):
         table = dict(replacements)
         for f in fillers:
             table.setdefault(f, "")
         self._table = table
         keys = sorted(table, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+        # grammar the word table cannot express (来得到不 → 能来吗): regex → template, after the table
+        self._constructions = [(re.compile(k), v) for k, v in (constructions or {}).items()]
 
     def __call__(self, text: str) -> Normalized:
         chars: list[str] = []
@@ -83,24 +86,30 @@ class Normalizer:
             return Normalized(text, mid, tuple(spans))
         # two passes: dialect words nest (搞啥子 → 搞什么 → 做什么, 摆哈龙门阵 → 摆龙门阵 → 聊天)
         for _ in range(2):
-            mid, spans = self._replace(mid, spans)
+            mid, spans = _rewrite(mid, spans, self._pattern, lambda m: self._table[m.group()])
+        for pattern, template in self._constructions:
+            mid, spans = _rewrite(mid, spans, pattern, lambda m, t=template: m.expand(t))
         return Normalized(text, mid, tuple(spans))
 
-    def _replace(self, mid: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
-        out_chars: list[str] = []
-        out_spans: list[tuple[int, int]] = []
-        pos = 0
-        for m in self._pattern.finditer(mid):
-            out_chars.extend(mid[pos:m.start()])
-            out_spans.extend(spans[pos:m.start()])
-            repl = self._table[m.group()]
-            span = (spans[m.start()][0], spans[m.end() - 1][1])
-            out_chars.extend(repl)
-            out_spans.extend([span] * len(repl))
-            pos = m.end()
-        out_chars.extend(mid[pos:])
-        out_spans.extend(spans[pos:])
-        return "".join(out_chars), out_spans
+
+def _rewrite(mid: str, spans: list[tuple[int, int]], pattern: re.Pattern, replacement
+             ) -> tuple[str, list[tuple[int, int]]]:
+    """Replace each match by replacement(match); the new characters span the whole match in the original."""
+    out_chars: list[str] = []
+    out_spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in pattern.finditer(mid):
+        if m.end() == m.start():
+            continue
+        out_chars.extend(mid[pos:m.start()])
+        out_spans.extend(spans[pos:m.start()])
+        repl = replacement(m)
+        out_chars.extend(repl)
+        out_spans.extend([(spans[m.start()][0], spans[m.end() - 1][1])] * len(repl))
+        pos = m.end()
+    out_chars.extend(mid[pos:])
+    out_spans.extend(spans[pos:])
+    return "".join(out_chars), out_spans
 
 
 @lru_cache(maxsize=1)
@@ -108,4 +117,4 @@ def language_normalizer() -> Normalizer:
     """The normalizer of intents/data/lexicon.yaml, shared by the parser and the dialog acts."""
     from intents.catalogue import load_yaml
     lex = load_yaml("lexicon.yaml")
-    return Normalizer(lex["replacements"], lex["fillers"])
+    return Normalizer(lex["replacements"], lex["fillers"], lex.get("constructions"))

@@ -67,8 +67,8 @@ def find_numbers(text: str) -> list[NumberToken]:
         if is_range(tok):
             out.append(NumberToken(None, m.start(), m.end(), True))
             continue
-        if tok[0] in "百千" and m.start() > 0 and text[m.start() - 1] in "几数好上":
-            out.append(NumberToken(None, m.start() - 1, m.end(), True))   # 几百块 is no number
+        if tok[0] in "十百千" and m.start() > 0 and text[m.start() - 1] in "几数好上":
+            out.append(NumberToken(None, m.start() - 1, m.end(), True))   # 几十亩, 几百块: no number
             continue
         out.append(NumberToken(cn_to_number(tok.strip("点")), m.start(), m.end()))
     return out

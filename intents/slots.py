@@ -15,6 +15,7 @@ from intents.pinyin import slips_into_function_word, syllables
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"[斤吨株棵只头亩平米袋包人户个]|公斤")
+_PER_UNIT = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶])")
 _MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
 
 
@@ -99,6 +100,8 @@ def find_amount(text: str, negated) -> tuple[float, int, int] | None:
             continue
         m = _MONEY_UNIT.match(text, tok.end)
         raw = text[tok.start:tok.end]
+        if m and _PER_UNIT.match(text, m.end()):
+            continue    # 六块钱一斤 is a unit price, not the sum asked for
         if m:
             value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not raw.endswith("万") else 1)
             return clean(value), tok.start, m.end()

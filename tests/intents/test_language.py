@@ -261,3 +261,122 @@ def test_for_sale_vs_to_sell_and_other_lookalikes(nlu, text, intent):
 ])
 def test_applying_vs_buying_fertilizer_and_small_asks(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, normalized", [
+    ("你们来得到不", "你们能来吗"),              # V得到不 = "can V?"
+    ("保险赔得成不", "保险能赔吗"),
+    ("贷不贷得到", "能不能贷"),                  # V不V得到
+    ("你们做得来不", "你们会做吗"),              # V得来不 = "know how to V?"
+    ("是不是硬要入", "是不是必须入"),            # 硬要/非要 = must
+    ("那片竹子没得人打整", "那片竹子没有人打理"),
+    ("入会划不划得来", "入会值不值得"),
+    ("二天再说", "改天再说"), ("不存在", "没关系"),
+    ("我们合作社想加进去", "我们合作社想加入"),
+    ("利钱好多", "利息多少"),
+    ("你这个是干啥子的", "你这个是做什么的"),  # not 做什什么: 干啥 must not leave 么子 behind
+    ("师傅来剪一回收好多", "师傅来剪一次收多少"),  # 一回 = once, so no 回收 (recycling) across words
+    ("农药瓶统一回收", "农药瓶统一回收"),
+    ("肥料送拢没得", "肥料送到没有"),
+])
+def test_chongqing_words_and_constructions_are_normalized(nlu, text, normalized):
+    assert nlu.normalize(text).text == normalized
+
+
+def test_a_construction_keeps_offsets_in_the_original(nlu):
+    text = "收割机来得到不"
+    norm = nlu.normalize(text)
+    s, e = norm.original_span(norm.text.index("能来吗"), norm.text.index("能来吗") + 3)
+    assert text[s:e] == "来得到不"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我屋头那片竹子没得人打整，交给你们管要得不", "book_tuoguan"),
+    ("广柑树好几年没剪过了，师傅来剪一回收好多", "book_tuoguan"),
+    ("我们合作社想加进去，要拿些啥子材料", "join_nonghelian"),
+    ("上个礼拜喊的收割机，到今天都没得人影子", "check_status"),   # a past 喊/叫 is a past request
+    ("入农合联是不是硬要入哦，不入要遭罚不", "policy_faq"),        # 硬要 = 必须: is joining compulsory
+    ("我们是家庭农场，入你们那个农合联要得不", "join_nonghelian"),  # 入 … 农合联 with words between
+    ("莫喊人来打药了，我自己打，就是想买点药", "supplies"),         # 莫 = 别: a negation
+    ("打的药一点用都没得，虫子还是那么多", "human_agent"),          # no effect: a complaint
+    ("你这个是干啥子的", "greeting"),
+    ("二天再来问", "thanks_bye"),
+])
+def test_chongqing_asks_by_word_class_and_construction(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+def test_a_chongqing_crop_name_fills_the_slot(nlu):
+    assert nlu.parse("广柑树要剪枝了").slots.get("crop") == "柑橘"
+    assert "crop" not in nlu.parse("你说些啥子，牛头不对马嘴").slots
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("屋头要买化肥农药，钱一时凑不齐", "loan_products"),                       # money short decides
+    ("你们的飞机把我邻居的菜打死了，人家找我赔，我找哪个", "human_agent"),      # damage by the service
+    ("打个电话给我嘛，打字打不来", "human_agent"),
+    ("农合联入了会不会少交税", "policy_faq"),                                   # tax policy (rule 5)
+    ("你们这是政府的号不是", "greeting"),
+    ("每回都说有人联系，到现在一个电话都没接到，你们到底有没得人管事", "human_agent"),
+])
+def test_chongqing_complaints_money_and_the_account(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+def test_a_vague_tens_of_mu_is_no_area(nlu):
+    assert "area_mu" not in nlu.parse("种了几十亩柑子").slots
+
+
+def test_without_x_describing_what_is_wanted_is_no_refusal(nlu):
+    assert nlu.parse("有没得不要利息的那种扶持款").intent == "loan_products"
+    assert nlu.parse("不用抵押的贷款有没有").intent == "loan_products"
+    assert nlu.negation(nlu.normalize("不要复合肥的，要有机肥的").text)   # "not the compound one" still refuses
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("社里一年进进出出的钱没人算得清楚，想请个专门的人", "bookkeeping"),
+    ("工商那边喊我们年底前把年度报告交了，我们不会", "bookkeeping"),     # 年度报告 = 年报
+    ("秧田要耙，牛儿老了拉不动了，你们机器来一趟", "book_tuoguan"),       # a field and the job it needs
+    ("你这说的牛头不对马嘴，换个懂的来", "human_agent"),
+    ("直接给我接个能说话的人", "human_agent"),
+    ("我要告你们那个开收割机的，把我的谷子碾得稀烂", "human_agent"),
+    ("约好的无人机是不是把我忘了哦", "check_status"),
+    ("你是真人还是电脑哦", "greeting"),
+    ("屋头想盖个猪圈，手上没得余钱，信用社能帮忙不", "loan_products"),
+])
+def test_asks_without_the_usual_nouns(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("贷款申请交上去半个月了，还没得个准信", "check_status"),
+    ("不想贷款了，取消我那个申请", "check_status"),          # cancelling a request is about that request
+    ("农合联跟合作社有啥子不一样", "policy_faq"),
+    ("柑子熟了，今年哪个老板在收", "sell_produce"),
+    ("你们这个是干啥子的号", "greeting"),
+    ("入会有什么号处", "join_nonghelian"),                    # 号处 is a slip for 好处, not "what account"
+])
+def test_progress_cancel_difference_buyers_and_the_account(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, slot, value", [
+    ("贩子只给六块钱一斤", "amount_yuan", None),          # a unit price is no sum asked for
+    ("想贷五万块钱搞养殖", "amount_yuan", 50000),
+    ("谷子湿起的，你们那点烘得到不", "service", "烘干"),
+    ("打虫的药在哪点买得到", "service", None),             # a product, not the spraying service
+    ("村委想把撂荒地托管出去", "member_type", "村集体"),
+    ("我一个种菜的散户", "crop", "蔬菜"),
+])
+def test_chongqing_slot_words(nlu, text, slot, value):
+    assert nlu.parse(text).slots.get(slot) == value
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("柑子园的活路太恼火了，干脆全部包给你们，撇脱", "book_tuoguan"),
+    ("打药的把农药洒到我鱼塘里头了，鱼死了一片，你们咋个说", "human_agent"),   # demanding an answer for damage
+    ("早哦，有人上班没得", "greeting"),
+    ("我们农场的财务能不能外包给你们", "bookkeeping"),                         # 包给你们 alone is no field job
+])
+def test_handing_over_the_work_demanding_an_answer_and_opening_hours_small_talk(nlu, text, intent):
+    assert nlu.parse(text).intent == intent
