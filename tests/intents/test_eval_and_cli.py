@@ -37,17 +37,17 @@ def test_holdout_set_never_tuned_on_stays_above_its_floor(nlu):
     assert rep.slot_f1 >= 0.92
 
 
-def test_blind_test_set_stays_above_its_floor(nlu):
+def test_blind_test_set_meets_the_goals(nlu):
     """tests/data/nlu_test.jsonl was written by someone who never saw the matcher, its catalogue or the
-    dev set; it is measured, never tuned on (see tests/data/README.md). The floor is below the measured
-    0.949 so noise in unrelated changes does not flap, and the dialect gap is recorded, not hidden."""
+    dev set; it is measured, never tuned on (see tests/data/README.md). Issue 3's goals, held: intent
+    accuracy ≥ 0.95, slot F1 ≥ 0.90, every noisy style within 5 points of clean."""
     rows = _rows("nlu_test.jsonl")
     assert len(rows) >= 400 and {r["today"] for r in rows} == {"2026-12-01"}
     rep = evaluate(nlu, rows)
-    assert rep.accuracy >= 0.94
-    assert rep.slot_f1 >= 0.94
+    assert rep.accuracy >= 0.95
+    assert rep.slot_f1 >= 0.90
     clean = rep.per_noise["clean"][0] / rep.per_noise["clean"][1]
-    for kind in ("voice", "typo", "pinyin"):
+    for kind in ("dialect", "voice", "typo", "pinyin"):
         ok, n = rep.per_noise[kind]
         assert ok / n >= clean - 0.05, kind
 
