@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -129,6 +130,8 @@ class Gateway:
         weakref.finalize(self, self.heartbeat.stop)  # an app dropped without its shutdown stops beating too
         self._background: set[asyncio.Future] = set()
         self._slots: asyncio.Semaphore | None = None
+        self._threads = ThreadPoolExecutor(CONCURRENT_MESSAGES, thread_name_prefix="nongbot-message")
+        weakref.finalize(self, self._threads.shutdown, wait=False)
         self._user_insert = dialect_insert(ctx.engine)(_users)
         self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
 
@@ -167,7 +170,9 @@ class Gateway:
         if self._slots is None:
             self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
         async with self._slots:
-            return await run_in_threadpool(self._run, inbound, attempt)
+            # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
+            # limiter and cancel scopes (run_in_threadpool) would be paid per message for nothing.
+            return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, inbound, attempt)
 
     async def _await_first(self, key: str, deadline: float) -> str | None:
         while time.monotonic() < deadline:
@@ -184,6 +189,7 @@ class Gateway:
 
     def close(self) -> None:
         self.heartbeat.stop()
+        self._threads.shutdown(wait=False)
 
     # ---- the work, in a worker thread -----------------------------------------------
     def _keys(self, inbound: Inbound) -> MessageKeys:
