@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -421,11 +421,10 @@ class DialogResponder:
         return Said([self._done_text(turn, form.kind, record)], form.intent)
 
     def _record_by_key(self, turn: Turn, key: str) -> tuple[str, Any] | None:
-        for kind, model in REQUEST_KINDS.items():
-            found = turn.session.scalar(select(model).where(model.idempotency_key == key))
-            if found is not None:
-                return kind, found
-        return None
+        found = turn.session.execute(RECORD_BY_KEY, {"key": key}).first()
+        if found is None:
+            return None
+        return found.kind, turn.session.get(REQUEST_KINDS[found.kind], found.id)
 
     def _done_text(self, turn: Turn, kind: str, record: Any) -> str:
         center = turn.session.get(ServiceCenter, record.center_id) if record.center_id else None
@@ -439,6 +438,9 @@ class DialogResponder:
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}
+# Every "yes" looks for a record written under its key: one query over the request tables, not one each.
+RECORD_BY_KEY = union_all(*(select(literal(kind).label("kind"), model.id).where(model.idempotency_key == bindparam("key"))
+                            for kind, model in REQUEST_KINDS.items())).limit(1)
 
 
 def _clarification(parse: Any) -> list[str] | None:
