@@ -5,8 +5,9 @@ attempt claims the callback's dedup key in the store and runs the responder; a r
 for that attempt's stored reply (or answers 'success'). When the responder overruns the
 budget, the webhook answers 'success' and the reply goes out later through the outbox (客服).
 
-One message costs one worker-thread hop and two store round trips: the claim (dedup key, the
-user's lock, the dialog memory) and the finish (memory, stored reply, lock released). A claim
+One message costs one worker-thread hop, two store round trips — the claim (dedup key, the
+user's lock, the dialog memory) and the finish (memory, stored reply, lock released) — and one
+database transaction: the responder's records, the user's row, the message log and the outbox. A claim
 names its owner, a process that keeps a heartbeat key fresh; a retry that finds the owner dead
 (the worker crashed mid-message) takes the message over instead of answering 'success' forever.
 """
