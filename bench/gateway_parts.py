@@ -2,7 +2,8 @@
 
 Builds the deployment's context from NONGBOT_* like `nongbot serve`, then times over the same kind
 of messages as gateway_load.py: the protocol (signature, decrypt, parse; encrypt), the store claim
-and finish, the responder (dialog + NLU + handlers), the records transaction. CPU µs per message.
+and finish, the responder (dialog + NLU + handlers, its writes pending), the records and the commit of
+the message's one transaction. CPU µs per message.
 
     NONGBOT_DATABASE_URL=... NONGBOT_REDIS_URL=... python bench/gateway_parts.py --messages 2000
 """
@@ -59,9 +60,14 @@ def main() -> int:
         keys = gateway._keys(inbound)
         token = gateway.heartbeat.token()
         claim = timed("store: claim (dedup + lock + memory)", ctx.store.claim_message, keys, token)
-        memory, outcome = timed("responder: dialog + NLU + handlers", gateway._respond, inbound, claim, keys, token)
+        conn = timed("records: user upsert + message log + commit", ctx.engine.connect)
+        timed("records: user upsert + message log + commit", conn.begin)
+        memory, outcome = timed("responder: dialog + NLU + handlers", gateway._respond, inbound, claim, conn)
         texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
-        timed("records: user upsert + message log", gateway._record, inbound, outcome, texts, texts[1:], False)
+        timed("records: user upsert + message log + commit", gateway._record, conn, inbound, outcome, texts,
+              texts[1:], False)
+        timed("records: user upsert + message log + commit", conn.commit)
+        timed("records: user upsert + message log + commit", conn.close)
         writes = {keys.reply: ({"text": texts[0] if texts else None}, 600)}
         if memory is not None and memory.changed:
             writes[keys.memory] = (memory.value, 3600)

@@ -83,7 +83,6 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         except RequestRejected as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status)
 
-    @app.post("/wechat")
     async def wechat_callback(request: Request) -> Response:
         try:
             body = await read_capped(request, settings.max_body_bytes)
@@ -94,6 +93,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         if not text:
             return PlainTextResponse("success")
         return Response(protocol.text_reply(callback, text), media_type="application/xml")
+
+    # A plain Starlette route: the hot path skips FastAPI's per-request dependency solving.
+    app.add_route("/wechat", wechat_callback, methods=["POST"])
 
     @app.post("/api/nlu/parse")
     def nlu_parse(body: ParseRequest) -> dict[str, Any]:

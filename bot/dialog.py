@@ -8,11 +8,14 @@ record under an idempotency key made from the confirming message. The session li
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
@@ -67,6 +70,11 @@ class Conversation:
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form. Shallow (dataclasses.asdict deep-copies every history entry, ~70 µs a
+        message): the dict is serialised by the store and the conversation is not used after it."""
+        return {name: getattr(self, name) for name in _CONVERSATION_FIELDS}
+
     def begin(self, intent: str) -> None:
         self.form, self.slots, self.order, self.asked, self.options = intent, {}, [], None, {}
         self.failures, self.submitting = 0, None
@@ -91,6 +99,9 @@ class Conversation:
         self.history = [*self.history, {"who": who, "text": text[:300]}][-HISTORY_ENTRIES:]
 
 
+_CONVERSATION_FIELDS = tuple(f.name for f in fields(Conversation))
+
+
 @dataclass
 class Said:
     texts: list[str]
@@ -103,9 +114,11 @@ class DialogResponder:
         self.ctx = ctx
 
     # ---- one inbound ---------------------------------------------------------------------
-    def respond(self, inbound: Inbound, memory: Memory | None = None) -> Outcome:
+    def respond(self, inbound: Inbound, memory: Memory | None = None, connection: Connection | None = None) -> Outcome:
         """The answer to one inbound. With `memory` (the gateway's), the session is read from and left
-        in it for the gateway to save with the reply; without, it is loaded and saved here."""
+        in it for the gateway to save with the reply; without, it is loaded and saved here. With
+        `connection` (the gateway's), records are flushed into its open transaction, which the gateway
+        commits with the message log; without, they are committed here."""
         if inbound.kind == "event" and inbound.event in SILENT_EVENTS:
             return Outcome()
         convo = Conversation.from_dict(memory.value) if memory is not None else self._load(inbound.openid)
@@ -113,23 +126,33 @@ class DialogResponder:
             # Saved before the record is written: if we crash after the write, the next yes finds it.
             convo.submitting = convo.submitting or record_key(inbound)
             self._save(inbound.openid, convo)
-        with transaction(self.ctx.sessions) as session:
+        with self._transaction(connection) as session:
             turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo)
             said = self._dispatch(turn)
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))
         if memory is not None:
-            memory.value, memory.changed = asdict(convo), True
+            memory.value, memory.changed = convo.to_dict(), True
         else:
             self._save(inbound.openid, convo)
         replies = [piece for text in said.texts for piece in split_for_wechat(text)]
         return Outcome(replies=replies, intent=said.intent, confidence=said.confidence)
 
+    @contextmanager
+    def _transaction(self, connection: Connection | None) -> Iterator[Session]:
+        if connection is None:
+            with transaction(self.ctx.sessions) as session:
+                yield session
+            return
+        with self.ctx.sessions(bind=connection) as session:
+            yield session
+            session.flush()  # the caller commits (or rolls back) the connection's transaction
+
     def _load(self, openid: str) -> Conversation:
         return Conversation.from_dict(self.ctx.store.get(memory_key(openid)))
 
     def _save(self, openid: str, convo: Conversation) -> None:
-        self.ctx.store.set(memory_key(openid), asdict(convo), ttl=self.ctx.settings.session_ttl_seconds)
+        self.ctx.store.set(memory_key(openid), convo.to_dict(), ttl=self.ctx.settings.session_ttl_seconds)
 
     def _dispatch(self, turn: Turn) -> Said:
         inbound = turn.inbound
@@ -321,7 +344,7 @@ class DialogResponder:
         if slot.skip is not None and act in ("deny", "cancel"):
             return slot.skip
         if slot.hint:
-            value = self.ctx.nlu.parse_slot_answer(text, slot.hint, today=self.ctx.today())
+            value = self.ctx.nlu.parse_slot_answer(text, slot.hint, today=self.ctx.today(), parsed=parse)
             if value is not None:
                 return value
         if slot.read and (free or not slot.free):
@@ -431,11 +454,10 @@ class DialogResponder:
         return said
 
     def _record_by_key(self, turn: Turn, key: str) -> tuple[str, Any] | None:
-        for kind, model in REQUEST_KINDS.items():
-            found = turn.session.scalar(select(model).where(model.idempotency_key == key))
-            if found is not None:
-                return kind, found
-        return None
+        found = turn.session.execute(RECORD_BY_KEY, {"key": key}).first()
+        if found is None:
+            return None
+        return found.kind, turn.session.get(REQUEST_KINDS[found.kind], found.id)
 
     def _done_text(self, turn: Turn, kind: str, record: Any) -> str:
         center = turn.session.get(ServiceCenter, record.center_id) if record.center_id else None
@@ -449,6 +471,9 @@ class DialogResponder:
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}
+# Every "yes" looks for a record written under its key: one query over the request tables, not one each.
+RECORD_BY_KEY = union_all(*(select(literal(kind).label("kind"), model.id).where(model.idempotency_key == bindparam("key"))
+                            for kind, model in REQUEST_KINDS.items())).limit(1)
 
 
 def _clarification(parse: Any) -> list[str] | None:

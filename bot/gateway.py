@@ -5,8 +5,9 @@ attempt claims the callback's dedup key in the store and runs the responder; a r
 for that attempt's stored reply (or answers 'success'). When the responder overruns the
 budget, the webhook answers 'success' and the reply goes out later through the outbox (客服).
 
-One message costs one worker-thread hop and two store round trips: the claim (dedup key, the
-user's lock, the dialog memory) and the finish (memory, stored reply, lock released). A claim
+One message costs one worker-thread hop, two store round trips — the claim (dedup key, the
+user's lock, the dialog memory) and the finish (memory, stored reply, lock released) — and one
+database transaction: the responder's records, the user's row, the message log and the outbox. A claim
 names its owner, a process that keeps a heartbeat key fresh; a retry that finds the owner dead
 (the worker crashed mid-message) takes the message over instead of answering 'success' forever.
 """
@@ -21,6 +22,7 @@ import threading
 import time
 import uuid
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -121,11 +123,16 @@ class Gateway:
         self.ctx = ctx
         self.responder = responder
         # Responders that take `memory` get the dialog session from the claim's round trip.
-        self._remembers = "memory" in inspect.signature(responder.respond).parameters
+        accepts = inspect.signature(responder.respond).parameters
+        self._remembers = "memory" in accepts
+        # Responders that take `connection` write their records in the message's one transaction.
+        self._joins = "connection" in accepts
         self.heartbeat = Heartbeat(ctx.store)
         weakref.finalize(self, self.heartbeat.stop)  # an app dropped without its shutdown stops beating too
         self._background: set[asyncio.Future] = set()
         self._slots: asyncio.Semaphore | None = None
+        self._threads = ThreadPoolExecutor(CONCURRENT_MESSAGES, thread_name_prefix="nongbot-message")
+        weakref.finalize(self, self._threads.shutdown, wait=False)
         self._user_insert = dialect_insert(ctx.engine)(_users)
         self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
 
@@ -145,9 +152,11 @@ class Gateway:
         task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-        try:
-            result = await asyncio.wait_for(asyncio.shield(task), timeout=max(0.0, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
+        # asyncio.wait leaves the work running past the budget (no shield needed, one future less).
+        done, _ = await asyncio.wait((task,), timeout=max(0.0, deadline - time.monotonic()))
+        if done:
+            result = task.result()
+        else:
             with attempt.lock:
                 if attempt.done:
                     return attempt.passive
@@ -164,7 +173,9 @@ class Gateway:
         if self._slots is None:
             self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
         async with self._slots:
-            return await run_in_threadpool(self._run, inbound, attempt)
+            # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
+            # limiter and cancel scopes (run_in_threadpool) would be paid per message for nothing.
+            return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, inbound, attempt)
 
     async def _await_first(self, key: str, deadline: float) -> str | None:
         while time.monotonic() < deadline:
@@ -181,6 +192,7 @@ class Gateway:
 
     def close(self) -> None:
         self.heartbeat.stop()
+        self._threads.shutdown(wait=False)
 
     # ---- the work, in a worker thread -----------------------------------------------
     def _keys(self, inbound: Inbound) -> MessageKeys:
@@ -201,15 +213,20 @@ class Gateway:
             log.warning("took over %s from a worker that is gone", inbound.dedup_key)
         finished = False
         try:
-            memory, outcome = self._respond(inbound, claim, keys, token)
-            texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
-            passive, later = (texts[0], texts[1:]) if texts else (None, [])
-            with attempt.lock:
-                if attempt.abandoned:
-                    passive, later = None, texts
-                attempt.passive = passive
-                attempt.done = True
-            self._record(inbound, outcome, texts, later, claim.taken_over)
+            taken_over, locked = claim.taken_over, self._locked(claim, keys, token)
+            # One transaction per message: the responder's records and ours (user, log, outbox).
+            with self.ctx.engine.connect() as conn:
+                conn.begin()  # begun here, so the responder's session joins it rather than owning it
+                memory, outcome = self._respond(inbound, locked, conn)
+                texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
+                passive, later = (texts[0], texts[1:]) if texts else (None, [])
+                with attempt.lock:
+                    if attempt.abandoned:
+                        passive, later = None, texts
+                    attempt.passive = passive
+                    attempt.done = True
+                self._record(conn, inbound, outcome, texts, later, taken_over)
+                conn.commit()
             writes: dict[str, tuple[Any, float | None]] = {
                 keys.reply: ({"text": passive}, self.ctx.settings.dedup_ttl_seconds)}
             if memory is not None and memory.changed and keys.memory:
@@ -221,40 +238,53 @@ class Gateway:
             if not finished:
                 store.unlock(keys.lock, token)
 
-    def _respond(self, inbound: Inbound, claim: Claim, keys: MessageKeys,
-                 token: str) -> tuple[Memory | None, Outcome]:
-        """The responder's outcome under the user's lock (an apology when it fails)."""
+    def _locked(self, claim: Claim, keys: MessageKeys, token: str) -> Claim | None:
+        """The claim once this message holds the user's lock (None: another message kept it too long)."""
+        if claim.locked:
+            return claim
+        try:  # another message of this user is being answered: wait for it
+            poll_lock(lambda: self.ctx.store.try_lock(keys.lock, token, keys.lock_ttl), USER_LOCK_SECONDS, keys.lock)
+        except LockTimeout:
+            log.error("user lock busy for %s", keys.lock)
+            return None
+        except Exception:  # noqa: BLE001 - answered with the apology, like a failing responder
+            log.exception("waiting for %s failed", keys.lock)
+            return None
+        return Claim(first=True, locked=True, taken_over=claim.taken_over,
+                     memory=self.ctx.store.get(keys.memory) if keys.memory else None)
+
+    def _respond(self, inbound: Inbound, claim: Claim | None, conn: Connection) -> tuple[Memory | None, Outcome]:
+        """The responder's outcome under the user's lock, its writes pending on `conn` (an apology,
+        its writes rolled back, when it fails or the lock stayed busy)."""
         try:
-            if not claim.locked:  # another message of this user is being answered: wait for it
-                poll_lock(lambda: self.ctx.store.try_lock(keys.lock, token, keys.lock_ttl), USER_LOCK_SECONDS, keys.lock)
-                claim = Claim(first=True, locked=True,
-                              memory=self.ctx.store.get(keys.memory) if keys.memory else None)
+            if claim is None:
+                raise LockTimeout("user lock busy")
+            options: dict[str, Any] = {"connection": conn} if self._joins else {}
             if not self._remembers:
-                return None, self.responder.respond(inbound)
+                return None, self.responder.respond(inbound, **options)
             memory = Memory(claim.memory)
-            return memory, self.responder.respond(inbound, memory=memory)
+            return memory, self.responder.respond(inbound, memory=memory, **options)
         except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             if not isinstance(exc, LockTimeout):
                 log.exception("responder failed for %s", inbound.dedup_key)
-            else:
-                log.error("user lock busy for %s", inbound.dedup_key)
+            conn.rollback()
+            conn.begin()
             return None, Outcome(replies=[self.ctx.templates.render("gateway/error")])
 
-    def _record(self, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
+    def _record(self, conn: Connection, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
                 taken_over: bool) -> None:
-        """One transaction: the user's last-seen and 客服 window, the message log, and what the
-        passive reply could not carry queued for 客服 delivery."""
+        """Joins the message's transaction on `conn`: the user's last-seen and 客服 window, the message
+        log, and what the passive reply could not carry queued for 客服 delivery."""
         now = utcnow()
-        with self.ctx.engine.begin() as conn:
-            self._touch_user(conn, inbound, now)
-            if not (taken_over and self._logged(conn, inbound)):
-                conn.execute(_log_insert, self._log_rows(inbound, outcome, texts, later, now))
-            if later:
-                with Session(bind=conn) as session:
-                    for index, text in enumerate(later):
-                        enqueue_text(session, inbound.openid, text, source="reply",
-                                     dedup_key=f"reply:{inbound.dedup_key}:{index}")
-                    session.flush()
+        self._touch_user(conn, inbound, now)
+        if not (taken_over and self._logged(conn, inbound)):
+            conn.execute(_log_insert, self._log_rows(inbound, outcome, texts, later, now))
+        if later:
+            with Session(bind=conn) as session:
+                for index, text in enumerate(later):
+                    enqueue_text(session, inbound.openid, text, source="reply",
+                                 dedup_key=f"reply:{inbound.dedup_key}:{index}")
+                session.flush()
 
     @staticmethod
     def _log_rows(inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],

@@ -19,7 +19,8 @@ class ReplyTemplates:
         loaders.append(FileSystemLoader(str(SHARED_TEMPLATES)))
         # Plain text for WeChat: no HTML autoescape; missing variables are bugs, not blanks.
         self.env = Environment(loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+                               auto_reload=False)  # templates are data shipped with the release: no stat per render
 
     def render(self, name: str, **data: Any) -> str:
         return self.env.get_template(f"{name}.j2").render(**data).strip()

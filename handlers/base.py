@@ -1,7 +1,7 @@
 """What a handler gets for one turn: the context, an open transaction, the message and its parse."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,9 @@ class Turn:
     inbound: Inbound
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
     convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
+    _user: Any = field(default=None, init=False, repr=False)
+    _user_read: bool = field(default=False, init=False, repr=False)
+    _location: Any = field(default=False, init=False, repr=False)  # False: not read yet
 
     @property
     def slots(self) -> dict[str, Any]:
@@ -28,7 +31,11 @@ class Turn:
         return self.ctx.templates.render(name, county=self.ctx.pack.info.county, **data)
 
     def user(self) -> WechatUser | None:
-        return self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
+        """The user's row, read once per turn (the prefill, routing and the submit all ask for it)."""
+        if not self._user_read:
+            self._user = self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
+            self._user_read = True
+        return self._user
 
     def ensure_user(self) -> WechatUser:
         """The user's row, created now when this is their first message (the gateway logs it after us)."""
@@ -37,14 +44,17 @@ class Turn:
             user = WechatUser(openid=self.inbound.openid)
             self.session.add(user)
             self.session.flush()
+            self._user = user
         return user
 
     def location(self) -> tuple[float, float] | None:
         """The location the user sent now, or the last one WeChat pushed (kept a day)."""
         if self.inbound.lat is not None and self.inbound.lon is not None:
             return self.inbound.lat, self.inbound.lon
-        known = self.ctx.store.get(f"location:{self.inbound.openid}")
-        return (known["lat"], known["lon"]) if known else None
+        if self._location is False:  # one store read per turn
+            known = self.ctx.store.get(f"location:{self.inbound.openid}")
+            self._location = (known["lat"], known["lon"]) if known else None
+        return self._location
 
     def center_row(self, code: str | None) -> ServiceCenter | None:
         if code is None:

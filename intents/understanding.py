@@ -146,12 +146,14 @@ class Understanding:
         lines.append(f"primary: {result.intent}; secondary: {', '.join(result.secondary) or '-'}")
         return lines
 
-    def parse_slot_answer(self, text: str, slot: str, today: date | None = None) -> Any:
-        """Value of one expected slot from a bare answer ("四十" to 您要托管多少亩？), or None."""
+    def parse_slot_answer(self, text: str, slot: str, today: date | None = None, parsed: Parse | None = None) -> Any:
+        """Value of one expected slot from a bare answer ("四十" to 您要托管多少亩？), or None.
+        `parsed`, this text's `parse` (same day), spares extracting the slots a second time."""
         if slot in ("yes_no", "confirm", "bool"):
             act = classify_act(text)
             return {"affirm": True, "deny": False}.get(act or "")
-        for e in self.extract_slots(text, today):
+        # parse() keeps the first entity of each slot, which is the one this loop would find first.
+        for e in (parsed.entities if parsed is not None else self.extract_slots(text, today)):
             if e.entity == slot:
                 return e.value
         if slot in ("area_mu", "amount_yuan"):

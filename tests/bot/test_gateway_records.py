@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.app import create_app
+from bot.inbound import Outcome
 from bot.models import MessageLog, WechatUser
 from tests.bot.conftest import EchoResponder, sim_for
 
@@ -54,3 +56,56 @@ def test_each_message_is_logged_in_and_out_once(make_ctx, engine, store):
     assert [(r.direction, r.content, r.extra) for r in rows] == [("in", "化肥哪里买", {}),
                                                                  ("out", "收到：化肥哪里买", {"via": "passive"})]
     assert rows[0].msg_id == str(fields["MsgId"])
+
+
+class _WritingResponder:
+    """Writes a row through the message's connection (as the dialog's records do), then maybe fails;
+    called without one, it commits its own transaction."""
+
+    def __init__(self, engine, fail: bool = False) -> None:
+        self.engine, self.fail = engine, fail
+
+    def respond(self, inbound, connection=None):
+        with Session(bind=connection or self.engine) as session:
+            session.add(WechatUser(openid=f"{inbound.openid}-side"))
+            session.flush()
+            if connection is None:
+                session.commit()
+        if self.fail:
+            raise RuntimeError("after writing")
+        return Outcome(replies=["好的"])
+
+
+def test_the_responders_records_and_the_message_log_commit_together(make_ctx, engine, store):
+    ctx = make_ctx(engine, store)
+    with TestClient(create_app(ctx=ctx, responder=_WritingResponder(engine))) as http:
+        sim_for(http, "aes", "oOneTx01").text("入会")
+    assert _user(ctx, "oOneTx01-side") is not None
+    with ctx.sessions() as session:
+        logged = session.scalars(select(MessageLog.direction).where(MessageLog.openid == "oOneTx01")).all()
+    assert sorted(logged) == ["in", "out"]
+
+
+def test_when_the_message_log_fails_the_responders_records_roll_back_with_it(make_ctx, engine, store, monkeypatch):
+    ctx = make_ctx(engine, store)
+    app = create_app(ctx=ctx, responder=_WritingResponder(engine))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("log table gone")
+
+    monkeypatch.setattr(app.state.gateway, "_log_rows", broken)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        sim_for(http, "aes", "oOneTx02").text("入会")
+    assert _user(ctx, "oOneTx02-side") is None  # no record without its log row (a retry redoes both)
+
+
+def test_a_failing_responders_writes_roll_back_and_its_apology_is_logged(make_ctx, engine, store):
+    ctx = make_ctx(engine, store)
+    with TestClient(create_app(ctx=ctx, responder=_WritingResponder(engine, fail=True))) as http:
+        reply = sim_for(http, "aes", "oOneTx03").text("入会")
+    assert "开了个小差" in reply.text
+    assert _user(ctx, "oOneTx03-side") is None and _user(ctx, "oOneTx03") is not None
+    with ctx.sessions() as session:
+        logged = session.scalars(select(MessageLog.content).where(MessageLog.openid == "oOneTx03",
+                                                                  MessageLog.direction == "out")).all()
+    assert len(logged) == 1 and "开了个小差" in logged[0]

@@ -99,6 +99,16 @@ def test_member_types(nlu):
 ])
 def test_bare_answers_to_one_slot(nlu, slot, text, value):
     assert nlu.parse_slot_answer(text, slot, today=TODAY) == value
+    # The dialog passes the text's parse along so the slots are not extracted twice: same answer.
+    assert nlu.parse_slot_answer(text, slot, today=TODAY, parsed=nlu.parse(text, today=TODAY)) == value
+
+
+@pytest.mark.parametrize("text", ["五十亩水稻和三十亩玉米", "明天或者后天", "石宝和新立都有地", "13812345678 四十亩"])
+def test_a_bare_answer_read_from_the_parse_is_the_first_value_as_before(nlu, text):
+    parsed = nlu.parse(text, today=TODAY)
+    for slot in ("area_mu", "crop", "date", "township", "phone"):
+        assert (nlu.parse_slot_answer(text, slot, today=TODAY, parsed=parsed)
+                == nlu.parse_slot_answer(text, slot, today=TODAY))
 
 
 def test_bare_answer_that_is_not_the_slot(nlu):

@@ -1,0 +1,49 @@
+"""A Turn reads what several handlers ask for (the user's row, the last pushed location) once."""
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from bot.db import transaction
+from bot.models import WechatUser
+from handlers import Turn
+
+
+def test_a_turn_reads_the_users_row_and_last_location_once(farmer):
+    ctx = farmer.ctx
+    with transaction(ctx.sessions) as session:
+        session.add(WechatUser(openid=farmer.openid, township="石宝镇"))
+    ctx.store.set(f"location:{farmer.openid}", {"lat": 30.29, "lon": 108.03}, ttl=60)
+    statements: list[str] = []
+    store_reads: list[str] = []
+    real_get = ctx.store.get
+
+    def counting_get(key):
+        store_reads.append(key)
+        return real_get(key)
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(ctx.engine, "before_cursor_execute", note)
+    ctx.store.get = counting_get
+    try:
+        with transaction(ctx.sessions) as session:
+            turn = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="转人工"))
+            users = [turn.user(), turn.user(), turn.ensure_user()]
+            places = [turn.location(), turn.location()]
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", note)
+        del ctx.store.get
+    assert users[0].township == "石宝镇" and users[0] is users[1] is users[2]
+    assert places == [(30.29, 108.03)] * 2
+    assert sum("FROM wechat_users" in s for s in statements) == 1
+    assert store_reads == [f"location:{farmer.openid}"]
+
+
+def test_a_new_user_created_in_the_turn_is_the_one_later_asked_for(farmer):
+    ctx = farmer.ctx
+    with transaction(ctx.sessions) as session:
+        turn = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="你好"))
+        assert turn.user() is None
+        created = turn.ensure_user()
+        assert turn.user() is created and created.openid == farmer.openid
