@@ -37,12 +37,17 @@ def _tickets(ctx):
         return session.scalars(select(Ticket)).all()
 
 
+def _only_ticket_and_its_center(ctx):
+    (ticket,) = _tickets(ctx)
+    with ctx.sessions() as session:
+        return ticket, session.get(ServiceCenter, ticket.center_id)
+
+
 def test_asking_for_a_person_opens_one_ticket_routed_to_a_center(app_ctx):
     ctx, sim = app_ctx
     reply = sim.text("石宝镇这边，我要转人工")
-    (ticket,) = _tickets(ctx)
+    ticket, center = _only_ticket_and_its_center(ctx)
     with ctx.sessions() as session:
-        center = session.get(ServiceCenter, ticket.center_id)
         messages = session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)).all()
     assert center.township == "石宝镇"
     assert f"工单号 {ticket.id}" in reply.text and center.name in reply.text
@@ -53,9 +58,7 @@ def test_a_person_asked_for_halfway_through_a_form_goes_to_the_forms_township(ap
     ctx, sim = app_ctx
     sim.text("我要给汝溪镇的柑橘打药")
     reply = sim.text("转人工")
-    (ticket,) = _tickets(ctx)
-    with ctx.sessions() as session:
-        center = session.get(ServiceCenter, ticket.center_id)
+    ticket, center = _only_ticket_and_its_center(ctx)
     assert center.township == "汝溪镇"
     assert center.name in reply.text
     assert ticket.slots.get("township") == "汝溪镇"
