@@ -47,8 +47,12 @@ class _Form:
 
 
 # Words next to a place name that make a short stem mean the place ("住在石子", "复兴那边有没得").
-_CUES_BEFORE = ("在", "住", "到", "去", "从", "来自", "属于")
+# "我是金鸡的", "老家白石", "花桥近": who the speaker is or where they are near. Bare 我们/离 are
+# too weak ("我们新立的规矩", "离黄金周"): with them a stem still needs a cue after it.
+_CUES_BEFORE = ("在", "住", "到", "去", "从", "来自", "属于", "我是", "我们是", "我家是", "老家", "靠近", "挨到",
+                "挨着")
 _CUES_AFTER = ("镇", "乡", "街道", "场镇", "那边", "这边", "附近", "那里", "这里", "那儿", "有没", "有哪", "哪",
+               "的人", "人", "一带", "周边", "这块", "那块", "近",
                "的服务", "的农合联", "的为农", "的综合", "农合联", "服务站", "服务中心", "服务社", "的站")
 _PUNCT = " \t\n，。！？、,.!?~～：:；;"
 

@@ -26,6 +26,10 @@ def pack():
     ("ruxi有服务站没", "汝溪镇"),
     ("我住在石子", "石子乡"),                   # common-word stem with a place cue
     ("复兴有没得服务站", "复兴镇"),
+    ("我是金鸡的，想入农合联", "金鸡镇"),          # who the speaker is
+    ("离花桥近的服务站", "花桥镇"),                # near a place
+    ("我们永丰这边有人收橘子不", "永丰镇"),
+    ("我是三汇人", "三汇镇"),
 ])
 def test_township_recognised(pack, text, township):
     assert township_of(pack, text).name == township
@@ -34,6 +38,7 @@ def test_township_recognised(pack, text, township):
 @pytest.mark.parametrize("text", [
     "我想加入农合联", "托管五十亩水稻", "我要贷款5万", "今天天气怎么样", "三回了还没人回", "石子路不好走",
     "中华民族伟大复兴", "黄金价格涨了", "新生儿补贴", "实在不行就算了", "时报上说的政策", "十分感谢", "白石灰多少钱",
+    "我是新来的", "离黄金周还有几天", "我们新立的规矩", "挨着的那块田",
 ])
 def test_ordinary_sentences_name_no_township(pack, text):
     assert find_townships(pack, text) == []
