@@ -380,3 +380,14 @@ def test_chongqing_slot_words(nlu, text, slot, value):
 ])
 def test_handing_over_the_work_demanding_an_answer_and_opening_hours_small_talk(nlu, text, intent):
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["屋头三十亩谷子割得不", "我是金鸡的，谷子割得不", "麦子好久能割", "那几亩苞谷要割了"])
+def test_a_crop_with_the_bare_verb_to_cut_is_a_harvest_booking(nlu, text):
+    assert nlu.parse(text).intent == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text, normalized", [("谷子割得不", "谷子能割吗"), ("田犁得不", "田能犁吗"),
+                                              ("记得不", "记得不")])  # only field-work verbs
+def test_verb_de_bu_on_field_work_asks_whether_it_can_be_done(nlu, text, normalized):
+    assert nlu.normalize(text).text == normalized
