@@ -324,7 +324,13 @@ class DialogResponder:
                             if form.slot(name) and name not in updates and convo.slots.get(name) != value})
         if updates:
             convo.failures = 0
-            return self._next(turn, form, self._apply(turn, form, updates))
+            ahead = [name for name in updates if name not in convo.slots and (asked is None or name != asked.name)]
+            lead = self._apply(turn, form, updates)
+            noted = {name: convo.slots[name] for name in ahead if name in convo.slots}
+            if noted and (asked is None or asked.name not in updates):
+                # The question asked is still open: say the other answers were kept, not ignored.
+                lead.insert(0, turn.render("forms/noted", given=noted))
+            return self._next(turn, form, lead)
         if side:
             return self._interrupted(turn, form, parse.intent, parse.confidence)
         if convo.asked == CONFIRM and act == "deny":

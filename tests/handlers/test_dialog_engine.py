@@ -63,6 +63,16 @@ def test_slots_given_up_front_are_not_asked_again(farmer):
     assert "请核对托管预约" in reply and "100亩" in reply and "11月24日" in reply
 
 
+def test_answers_to_later_questions_are_kept_and_said_so_while_the_asked_one_stays_open(farmer):
+    first = farmer.say("我是金鸡的，三十亩谷子想托管")
+    assert "要做哪项服务" in first
+    reply = farmer.say("后天，电话13800138000")
+    assert "好的，记下了：时间" in reply and "电话13800138000" in reply
+    assert reply.rstrip().endswith("8 机插秧") and "要做哪项服务" in reply
+    summary = farmer.say("7")
+    assert "请核对托管预约" in summary and "机收" in summary and "13800138000" in summary
+
+
 def test_correction_at_the_summary_changes_the_value(farmer):
     reply = _book(farmer, "不对，是40亩")
     assert "面积改成40亩" in reply and "请核对托管预约" in reply

@@ -387,6 +387,11 @@ def test_a_crop_with_the_bare_verb_to_cut_is_a_harvest_booking(nlu, text):
     assert nlu.parse(text).intent == "book_tuoguan"
 
 
+@pytest.mark.parametrize("text", ["谷子割得不", "那几亩苞谷要割了", "麦子帮我割一下"])
+def test_cutting_a_crop_is_the_harvest_service(nlu, text):
+    assert nlu.parse(text).slots.get("service") == "机收"
+
+
 @pytest.mark.parametrize("text, normalized", [("谷子割得不", "谷子能割吗"), ("田犁得不", "田能犁吗"),
                                               ("记得不", "记得不")])  # only field-work verbs
 def test_verb_de_bu_on_field_work_asks_whether_it_can_be_done(nlu, text, normalized):
