@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
-from bot.inbound import Inbound, Memory, Outcome, memory_key
-from bot.models import REQUEST_KINDS, ServiceCenter, Ticket, WechatUser
+from bot.inbound import Inbound, Memory, Outcome, memory_key, remember_location
+from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.forms import Form, Invalid, Slot, township_from_location
@@ -182,12 +182,12 @@ class DialogResponder:
             return None
         center = turn.center_row(scene[len(CENTER_SCENE):])
         if center is not None:
-            self._user(turn).center_id = center.id
+            turn.ensure_user().center_id = center.id
         return center
 
     def _location(self, turn: Turn) -> Said:
         inbound, convo = turn.inbound, turn.convo
-        self.ctx.store.set(f"location:{inbound.openid}", {"lat": inbound.lat, "lon": inbound.lon}, ttl=24 * 3600)
+        remember_location(self.ctx.store, inbound)
         form = FORMS.get(convo.form or "")
         place = next((s for s in form.slots if s.location), None) if form else None
         if form is None or place is None or (place.name in convo.slots and convo.asked != place.name):
@@ -442,7 +442,7 @@ class DialogResponder:
                 session.flush()
         except IntegrityError:  # written by an earlier attempt of the same confirmation
             record = session.scalar(select(model).where(model.idempotency_key == key))
-        user = self._user(turn)
+        user = turn.ensure_user()
         user.phone = convo.slots.get("phone") or user.phone
         user.township = convo.slots.get("township") or user.township
         convo.end_form()
@@ -472,8 +472,6 @@ class DialogResponder:
     def _center(self, code: str | None) -> Any:
         return self.ctx.pack.center(code) if code else None
 
-    def _user(self, turn: Turn) -> WechatUser:
-        return turn.ensure_user()
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}

@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
 from bot.db import dialect_insert
-from bot.inbound import Inbound, Memory, Outcome, memory_key
+from bot.inbound import Inbound, Memory, Outcome, memory_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
 from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
 from bot.outbox import enqueue_text
@@ -145,7 +145,7 @@ class Gateway:
         """The passive reply text for this callback, or None for 'success'."""
         if inbound.kind == "event" and inbound.event == "location":
             # Pushed every few seconds by WeChat: remember it, never answer, never dedup.
-            await run_in_threadpool(self._remember_location, inbound)
+            await run_in_threadpool(remember_location, self.ctx.store, inbound)
             return None
         deadline = time.monotonic() + self.budget
         attempt = _Attempt()
@@ -331,10 +331,6 @@ class Gateway:
             stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
             self._user_upserts[(opener, subscribed)] = stmt
         return stmt
-
-    def _remember_location(self, inbound: Inbound) -> None:
-        self.ctx.store.set(f"location:{inbound.openid}", {"lat": inbound.lat, "lon": inbound.lon},
-                           ttl=24 * 3600)
 
 
 def _inbound_content(inbound: Inbound) -> str | None:

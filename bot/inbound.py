@@ -51,6 +51,19 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+LOCATION_TTL_SECONDS = 24 * 3600  # a location WeChat pushed or the user sent counts for a day
+
+
+def location_key(openid: str) -> str:
+    """Where the user's last known location lives in the store."""
+    return f"location:{openid}"
+
+
+def remember_location(store: Any, inbound: Inbound) -> None:
+    """Keep the location of a LOCATION event or a location message for the user's next requests."""
+    store.set(location_key(inbound.openid), {"lat": inbound.lat, "lon": inbound.lon}, ttl=LOCATION_TTL_SECONDS)
+
+
 def memory_key(openid: str) -> str:
     """Where the user's dialog session lives in the store."""
     return f"dialog:{openid}"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, WechatUser
@@ -61,16 +61,13 @@ def note_user_action(session: Session, openid: str, kind: str, now: datetime) ->
     """Record that the user just did `kind` (message | click | subscribe | scan), opening a window.
 
     A short window (click, scan) never cuts an open message window short: the user's earlier
-    message still entitles the service to its 48 hours.
+    message still entitles the service to its 48 hours. The rule is `window_columns`, the same SET
+    the webhook's user upsert runs.
     """
-    rule = RULES.get(kind)
-    user = _user(session, openid)
-    if rule is None or user is None:
-        return
-    current = _window_of(user)
-    if current is not None and current[1] > now + rule.lasts and current[0] == "message" and kind != "message":
-        return
-    user.window_opened_at, user.window_opened_by = now, kind
+    window = window_columns(WechatUser.__table__, kind, now, window_keep_after(kind, now))
+    if window:
+        session.execute(update(WechatUser).where(WechatUser.openid == openid).values(**window)
+                        .execution_options(synchronize_session="fetch"))
 
 
 def window_columns(users: Any, kind: str, now: Any, keep_after: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
-from bot.inbound import Inbound
+from bot.inbound import Inbound, location_key
 from bot.models import ServiceCenter, WechatUser
 
 
@@ -52,7 +52,7 @@ class Turn:
         if self.inbound.lat is not None and self.inbound.lon is not None:
             return self.inbound.lat, self.inbound.lon
         if self._location is False:  # one store read per turn
-            known = self.ctx.store.get(f"location:{self.inbound.openid}")
+            known = self.ctx.store.get(location_key(self.inbound.openid))
             self._location = (known["lat"], known["lon"]) if known else None
         return self._location
 
