@@ -7,7 +7,9 @@ budget, the webhook answers 'success' and the reply goes out later through the o
 
 One message costs one worker-thread hop, two store round trips — the claim (dedup key, the
 user's lock, the dialog memory) and the finish (memory, stored reply, lock released) — and one
-database transaction: the responder's records, the user's row, the message log and the outbox. A claim
+database transaction: the responder's records, the user's row, the message log and the outbox. One
+farmer's messages queue one behind the other before they take a worker slot, so a burst from one
+farmer never holds the slots another farmer's message needs. A claim
 names its owner, a process that keeps a heartbeat key fresh; a retry that finds the owner dead
 (the worker crashed mid-message) takes the message over instead of answering 'success' forever.
 """
@@ -131,6 +133,7 @@ class Gateway:
         weakref.finalize(self, self.heartbeat.stop)  # an app dropped without its shutdown stops beating too
         self._background: set[asyncio.Future] = set()
         self._slots: asyncio.Semaphore | None = None
+        self._user_tails: dict[str, asyncio.Future] = {}   # openid -> its last queued message's turn
         self._threads = ThreadPoolExecutor(CONCURRENT_MESSAGES, thread_name_prefix="nongbot-message")
         weakref.finalize(self, self._threads.shutdown, wait=False)
         self._user_insert = dialect_insert(ctx.engine)(_users)
@@ -172,10 +175,22 @@ class Gateway:
     async def _work(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
         if self._slots is None:
             self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
-        async with self._slots:
-            # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
-            # limiter and cancel scopes (run_in_threadpool) would be paid per message for nothing.
-            return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, inbound, attempt)
+        loop = asyncio.get_running_loop()
+        # One farmer's messages queue here, one behind the other, before taking a slot: waiting for
+        # the user's lock inside a worker thread let one farmer's burst hold every slot of the process.
+        ahead = self._user_tails.get(inbound.openid)
+        mine = self._user_tails[inbound.openid] = loop.create_future()
+        try:
+            if ahead is not None:
+                await asyncio.wait((ahead,))
+            async with self._slots:
+                # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
+                # limiter and cancel scopes (run_in_threadpool) would be paid per message for nothing.
+                return await loop.run_in_executor(self._threads, self._run, inbound, attempt)
+        finally:
+            mine.set_result(None)
+            if self._user_tails.get(inbound.openid) is mine:
+                del self._user_tails[inbound.openid]
 
     async def _await_first(self, key: str, deadline: float) -> str | None:
         while time.monotonic() < deadline:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.models import MessageLog, OutboxMessage
+from bot.inbound import Outcome
 from tests.bot.conftest import EchoResponder, sim_for
 from tests.live import serve_in_thread
 
@@ -192,3 +193,40 @@ def test_a_takeover_after_the_dead_worker_logged_the_message_logs_it_once(make_c
         retry = sim.post(fields)
     assert retry.text == "收到：橘子有人收不"
     assert len(_logged_in(ctx)) == 1
+
+
+def test_one_farmers_burst_does_not_hold_up_other_farmers(make_ctx, sqlite_engine):
+    """A farmer firing off more messages than the process has worker slots: another farmer's
+    message is answered while the first farmer's are still being worked through."""
+    from bot.gateway import CONCURRENT_MESSAGES
+    from bot.store_sql import SqlStore
+
+    burst, other = "oBurstFarmer0001", "oOtherFarmer0002"
+    released = threading.Event()
+    stuck: list[str] = []
+
+    def reply(inbound):
+        if inbound.openid == burst and not released.wait(5.0):
+            stuck.append(inbound.text)   # waited for the other farmer in vain
+        if inbound.openid == other:
+            released.set()
+        return Outcome(replies=[f"收到：{inbound.text}"])
+
+    echo = EchoResponder(reply_factory=reply)
+    ctx = make_ctx(sqlite_engine, SqlStore(sqlite_engine), reply_budget_seconds=4.5)
+    with serve_in_thread(create_app(ctx=ctx, responder=echo)) as url, httpx.Client(base_url=url, timeout=15) as http:
+        sim = sim_for(http, "aes", burst)
+        sends = [threading.Thread(target=sim.text, args=(f"第{i}条",)) for i in range(CONCURRENT_MESSAGES + 4)]
+        for t in sends:
+            t.start()
+        deadline = time.monotonic() + 5
+        while not echo.calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the rest of the burst is queued by now
+        answer = sim_for(http, "aes", other).text("我要贷款")
+        for t in sends:
+            t.join()
+    assert answer.text == "收到：我要贷款"
+    assert stuck == []
+    assert sorted(c.text for c in echo.calls if c.openid == burst) == sorted(
+        f"第{i}条" for i in range(CONCURRENT_MESSAGES + 4))
