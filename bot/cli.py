@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import secrets
 import string
@@ -121,7 +122,15 @@ def serve(host: str, port: int, workers: int) -> None:
 
     # No access log: a line per callback costs CPU on the event loop; the message log records each one.
     if workers > 1:
-        uvicorn.run("bot.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+        from bot.workers import PortInUse, run_workers
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+        click.echo(f"nongbot: {workers} workers on http://{host}:{port} (Ctrl+C stops them)")
+        try:
+            status = run_workers("bot.asgi:app", host, port, workers, log_level="warning", access_log=False)
+        except PortInUse as exc:
+            raise click.ClickException(f"{exc}: is another nongbot already running?") from exc
+        sys.exit(status)
     else:
         from bot.asgi import app
 

@@ -12,12 +12,11 @@ from bot import cli
 from bot.cli import main
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_serve_runs_without_an_access_log(monkeypatch, workers):
+def test_serve_runs_without_an_access_log(monkeypatch):
     runs: list[dict] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: runs.append(options))
     monkeypatch.setattr(cli, "_require_current_schema", lambda: None)
     monkeypatch.setitem(sys.modules, "bot.asgi", types.SimpleNamespace(app=object()))  # no real app built
-    result = CliRunner().invoke(main, ["serve", "--workers", str(workers)])
+    result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 0, result.output
     assert runs and runs[0]["access_log"] is False
