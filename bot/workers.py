@@ -16,8 +16,10 @@ from __future__ import annotations
 import errno
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import threading
 import time
 from typing import Any
 
@@ -52,8 +54,18 @@ def listen(host: str, port: int, reuse_port: bool = True) -> socket.socket:
 def _worker(app: str, host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
 
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), name="nongbot-orphan-watch",
+                     daemon=True).start()
     config = uvicorn.Config(app, host=host, port=port, **options)
     uvicorn.Server(config).run(sockets=[listen(host, port)])
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    """A worker whose supervisor was killed outright (SIGKILL, OOM) shuts down gracefully instead of
+    serving on, unsupervised, on a port a new supervisor could not then take."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run_workers(app: str, host: str, port: int, workers: int, **options: Any) -> int:

@@ -154,6 +154,13 @@ def test_a_worker_that_dies_is_replaced(env):
         _wait(lambda: _healthy(port), 60, "/healthz after the replacement")
 
 
+def test_workers_stop_when_their_supervisor_is_killed_outright(env):
+    with _two_workers(env) as (server, _port, workers):
+        server.kill()
+        server.wait()
+        _wait(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30, "the orphaned workers to stop")
+
+
 def test_a_port_in_use_is_said_plainly(env):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
