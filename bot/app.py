@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot.db import make_engine, ping, session_factory, transaction
+from bot.db import make_engine, ping, session_factory
 from bot.gateway import Gateway
 from bot.replies import ReplyTemplates
 from bot.settings import Settings
@@ -32,10 +32,9 @@ def build_context(settings: Settings) -> AppContext:
     from bot.wechat_api import make_wechat_api
 
     ctx.wechat_api = make_wechat_api(settings, store)
-    from bot.centers import sync_centers
+    from bot.centers import sync_centers_once
 
-    with transaction(ctx.sessions) as session:
-        sync_centers(session, pack)
+    sync_centers_once(ctx.sessions, store, pack)
     return ctx
 
 

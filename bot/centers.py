@@ -33,5 +33,14 @@ def sync_centers(session: Session, pack: Any) -> dict[str, int]:
     return {code: row.id for code, row in existing.items() if code in wanted}
 
 
+def sync_centers_once(sessions: Any, store: Any, pack: Any) -> dict[str, int]:
+    """sync_centers for a starting worker: workers start together (`serve --workers N`), and two
+    syncing an empty table at once both inserted every center, one of them failing on the unique code."""
+    from bot.db import transaction
+
+    with store.lock("sync-centers", ttl=60.0, wait=90.0), transaction(sessions) as session:
+        return sync_centers(session, pack)
+
+
 def center_id_by_code(session: Session, code: str) -> int | None:
     return session.scalar(select(ServiceCenter.id).where(ServiceCenter.code == code))
