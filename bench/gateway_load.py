@@ -173,6 +173,31 @@ def cpu_seconds(pid: int | None) -> float:
     return total
 
 
+SERVICES = ("postgres", "redis-server")
+
+
+def services_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL and Redis server processes (their share of a message's cost)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] in SERVICES:
+            fields = tail.split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """All cores' non-idle time since boot (/proc/stat): with the wall time, how busy the machine was."""
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    values = [int(v) for v in cpu]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", required=True)
@@ -193,13 +218,17 @@ def main() -> int:
     warm = build_requests(args.url, args.token, args.aes_key, args.appid, args.warmup, args.users)
     asyncio.run(run(args.url, warm, args.concurrency))
     payloads = build_requests(args.url, args.token, args.aes_key, args.appid, args.requests, args.users)
-    cpu_before = cpu_seconds(args.server_pid)
+    cpu_before, services_before, busy_before = cpu_seconds(args.server_pid), services_cpu_seconds(), machine_busy_seconds()
     if args.wrk:
         result = run_wrk(args.url, payloads, args.concurrency, args.wrk)
     else:
         result = asyncio.run(run(args.url, payloads, args.concurrency))
+    per_msg = 1e6 / max(1, result["requests"])
     if args.server_pid:
-        result["server_cpu_us_per_msg"] = round((cpu_seconds(args.server_pid) - cpu_before) / result["requests"] * 1e6)
+        result["server_cpu_us_per_msg"] = round((cpu_seconds(args.server_pid) - cpu_before) * per_msg)
+    # PostgreSQL's and Redis's CPU, and the whole machine's (the generator and any neighbour included)
+    result["services_cpu_us_per_msg"] = round((services_cpu_seconds() - services_before) * per_msg)
+    result["machine_cpu_us_per_msg"] = round((machine_busy_seconds() - busy_before) * per_msg)
     result["label"] = args.label
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["errors"] == 0 else 1
