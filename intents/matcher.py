@@ -218,7 +218,7 @@ class IntentMatcher:
     def match(self, norm: Normalized, negated: list[tuple[int, int]]) -> MatchResult:
         text = norm.text
         positive = "".join(BOUNDARY if inside(negated, i, i + 1) else c for i, c in enumerate(text))
-        syl_all = syllables(text)
+        syl_all = norm.syllables
         hits = self.keyword_hits(text, syl_all, negated)
         segs = self.segments(norm)
         for seg in segs:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import opencc
+
+from intents.pinyin import Syllables, syllables
 
 BOUNDARY = "|"
 _PUNCT = set("，。！？、；：,.!?;:~～…—-()（）[]【】《》<>\"'“”‘’/\\\n\t")
@@ -19,6 +21,11 @@ class Normalized:
     original: str
     text: str
     spans: tuple[tuple[int, int], ...]
+
+    @cached_property
+    def syllables(self) -> Syllables:
+        """Syllables of the normalized text, computed once for the intent matcher and the slots."""
+        return syllables(self.text)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         if end <= start:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -83,24 +83,6 @@ class Syllables:
     @property
     def joined(self) -> str:
         return "".join(self.tokens)
-
-    @cached_property
-    def _positions(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for i, tok in enumerate(self.tokens):
-            out.setdefault(tok, []).append(i)
-        return out
-
-    def find(self, needle: tuple[str, ...], start: int = 0) -> int:
-        """Index of the first occurrence of needle at or after start, else -1."""
-        n = len(needle)
-        if not n:
-            return start if start <= len(self.tokens) else -1
-        toks = self.tokens
-        for i in self._positions.get(needle[0], ()):
-            if i >= start and toks[i:i + n] == needle:
-                return i
-        return -1
 
 
 def syllables(text: str) -> Syllables:

@@ -10,7 +10,7 @@ from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
 from intents.numbers import clean, digits_only, find_numbers
-from intents.pinyin import slips_into_function_word, syllables
+from intents.pinyin import Syllables, slips_into_function_word, syllables
 
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
@@ -41,6 +41,14 @@ class Lexicon:
                     self._entries.append((n, canonical, syllables(n).tokens))
         self._entries.sort(key=lambda e: -len(e[0]))
         self._stop = [normalize(s).text for s in stoplist]
+        # entries by first character and by first syllable: a text position tries only the names that
+        # can start there, not every crop or service name of the county
+        self._by_char: dict[str, list[int]] = {}
+        self._by_syllable: dict[str, list[int]] = {}
+        for order, (name, _, toks) in enumerate(self._entries):
+            self._by_char.setdefault(name[0], []).append(order)
+            if len(toks) >= 2:   # homophones need two syllables or more
+                self._by_syllable.setdefault(toks[0], []).append(order)
 
     def find(self, norm: Normalized, negated: list[tuple[int, int]],
              taken: tuple[tuple[int, int], ...] = ()) -> tuple[str, int, int] | None:
@@ -54,33 +62,44 @@ class Lexicon:
                 blocked[i:i + len(stop)] = [True] * len(stop)
                 i = text.find(stop, i + 1)
         found: list[tuple[int, int, str]] = []
-        for name, canonical, _ in self._entries:
-            i = text.find(name)
-            while i >= 0:
-                end = i + len(name)
-                if not any(blocked[i:end]) and not inside(negated, i, end):
-                    found.append((i, -len(name), canonical))
-                    blocked[i:end] = [True] * len(name)
-                i = text.find(name, i + 1)
+        # longer names first, each name's mentions left to right: a longer name blocks the ones inside it
+        for order, i in self._written_mentions(text):
+            name, canonical, _ = self._entries[order]
+            end = i + len(name)
+            if not any(blocked[i:end]) and not inside(negated, i, end):
+                found.append((i, -len(name), canonical))
+                blocked[i:end] = [True] * len(name)
         if not found and self._by_sound:   # homophones from voice input: 水到 → 水稻 (two syllables or more)
-            syl = syllables(text)
-            for name, canonical, toks in self._entries:
-                if len(toks) < 2:
-                    continue
-                k = syl.find(toks)
-                if k >= 0:
-                    s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
-                    # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
-                    written = text[s:e]
-                    typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
-                    if ((typed or set(written) & set(name)) and not inside(negated, s, e)
-                            and not any(blocked[s:e]) and not slips_into_function_word(written, name)
-                            and not any(a < e and s < b for a, b in taken)):
-                        found.append((s, -(e - s), canonical))
+            syl = norm.syllables
+            for order, k in self._first_sounded(syl):
+                name, canonical, toks = self._entries[order]
+                s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
+                # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
+                written = text[s:e]
+                typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
+                if ((typed or set(written) & set(name)) and not inside(negated, s, e)
+                        and not any(blocked[s:e]) and not slips_into_function_word(written, name)
+                        and not any(a < e and s < b for a, b in taken)):
+                    found.append((s, -(e - s), canonical))
         if not found:
             return None
         start, neg_len, canonical = min(found)
         return canonical, start, start - neg_len
+
+    def _written_mentions(self, text: str) -> list[tuple[int, int]]:
+        """(entry order, position) of every written mention, overlapping ones included, in entry order."""
+        return sorted((order, i) for i, ch in enumerate(text) for order in self._by_char.get(ch, ())
+                      if text.startswith(self._entries[order][0], i))
+
+    def _first_sounded(self, syl: Syllables) -> list[tuple[int, int]]:
+        """(entry order, token index) of each name's first same-sound occurrence, in entry order."""
+        toks, first = syl.tokens, {}
+        for k, tok in enumerate(toks):
+            for order in self._by_syllable.get(tok, ()):
+                needle = self._entries[order][2]
+                if order not in first and toks[k:k + len(needle)] == needle:
+                    first[order] = k
+        return sorted(first.items())
 
 
 def find_area(text: str, negated) -> tuple[float, int, int] | None:
