@@ -81,6 +81,30 @@ def _latin_at(text: str, i: int) -> bool:
     return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
 
 
+class PrefixTree:
+    """Words (strings, or tuples of syllables) and their values: every word that starts at a position
+    is found in one walk down the tree, instead of one comparison per word sharing its first unit."""
+
+    def __init__(self) -> None:
+        self._root: dict = {}
+
+    def add(self, word, value) -> None:
+        node = self._root
+        for unit in word:
+            node = node.setdefault(unit, {})
+        node.setdefault(None, []).append(value)   # None: a word ends here (units are never None)
+
+    def starting_at(self, seq, i: int) -> list:
+        """Values of the words that seq has at position i, shorter words first."""
+        out, node = [], self._root
+        for j in range(i, len(seq)):
+            node = node.get(seq[j])
+            if node is None:
+                break
+            out.extend(node.get(None, ()))
+        return out
+
+
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
                  side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = ()):
@@ -96,9 +120,11 @@ class IntentMatcher:
                     self._choices.append(key)
                     self._choice_intent.append(name)
                     self._choice_text.append(phrase)
-        self._raw_keywords: list[tuple[str, str, float]] = []            # single characters: text only
-        # written keywords by first character: one pass over the text instead of one find per keyword
-        self._kw_by_first: dict[str, list[tuple[int, str, str, float, bool]]] = {}
+        # written keywords, (catalogue order, word, intent, weight, typed Latin word); single characters: text only
+        self._written = PrefixTree()
+        # same-sound keywords of two syllables or more, (order, word, intent, weight, syllable count)
+        self._sounded = PrefixTree()
+        order = 0
         self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
         self._separable: dict[tuple[str, str], list[tuple[str, str, float]]] = {}   # 报税 → 报一下税
         inserts = sorted(separable_inserts, key=len, reverse=True)
@@ -107,21 +133,19 @@ class IntentMatcher:
         self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
                                                  for kw in entry.decisive
                                                  for form in (kw, normalizer(kw).text.replace(BOUNDARY, ""))}
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str, str, float]]] = {}
         for name, entry in catalogue.items():
             for kw, weight in entry.keywords.items():
                 # a longer word weighs at least what the words inside it weigh (订单质押 ⊃ 质押, 入会条件 ⊃ 入会)
                 weight = max([weight] + [w for k, w in entry.keywords.items() if len(k) < len(kw) and k in kw])
                 norm = normalizer(kw).text.replace(BOUNDARY, "")
                 w = weight * (0.8 if len(norm) == 1 else 1.0)
-                self._raw_keywords.append((norm, name, w))
-                self._kw_by_first.setdefault(norm[0], []).append(
-                    (len(self._raw_keywords) - 1, norm, name, w, norm.isascii() and norm.isalpha()))
+                self._written.add(norm, (order, norm, name, w, norm.isascii() and norm.isalpha()))
                 if len(norm) == 2 and all(_CJK.match(c) for c in norm):
                     self._separable.setdefault((norm[0], norm[1]), []).append((norm, name, w))
                 syl = syllables(norm).tokens
                 if len(syl) >= 2:
-                    self._by_first.setdefault(syl[0], []).append((syl, kw, name, w))
+                    self._sounded.add(syl, (order, kw, name, w, len(syl)))
+                order += 1
             for pattern in entry.patterns:
                 self._patterns.append((re.compile(pattern), pattern, name))
             for kw, weight in entry.when_negated.items():
@@ -158,11 +182,10 @@ class IntentMatcher:
 
     def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
         ranked: list[tuple[int, KeywordHit]] = []   # (keyword's catalogue order, hit): ties keep that order
-        for i, ch in enumerate(text):
-            for order, kw, name, w, latin in self._kw_by_first.get(ch, ()):
+        for i in range(len(text)):
+            for order, kw, name, w, latin in self._written.starting_at(text, i):
                 # typed words stand alone: the hi inside nonghelianshishenme is no greeting
-                if text.startswith(kw, i) and (
-                        not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw)))):
+                if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
                     ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
         ranked.sort(key=lambda x: x[0])
         hits = [h for _, h in ranked]
@@ -173,14 +196,13 @@ class IntentMatcher:
                     for kw, name, w in self._separable.get((text[a], text[b]), ()):
                         hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
         toks = syl.tokens
-        for i, tok in enumerate(toks):
-            for kw_syl, kw, name, w in self._by_first.get(tok, ()):
-                n = len(kw_syl)
-                if toks[i:i + n] == kw_syl:
-                    start, end = syl.spans[i][0], syl.spans[i + n - 1][1]
-                    weight = _sound_weight(text[start:end], kw, w)
-                    if weight:
-                        hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))
+        for i in range(len(toks)):
+            # catalogue order among the words starting here: the sort below keeps it for equal hits
+            for _, kw, name, w, n in sorted(self._sounded.starting_at(toks, i)):
+                start, end = syl.spans[i][0], syl.spans[i + n - 1][1]
+                weight = _sound_weight(text[start:end], kw, w)
+                if weight:
+                    hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))
         # written evidence before same-sound evidence, longest first; a word counts once (收购发票 is not also 收购)
         hits.sort(key=lambda h: (h.via != "text", -(h.end - h.start), -h.weight))
         taken: list[KeywordHit] = []
