@@ -81,6 +81,11 @@ def _latin_at(text: str, i: int) -> bool:
     return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
 
 
+def _inside_ascii_run(text: str, i: int) -> bool:
+    """A cut at i would split typed pinyin or a number (never with the Chinese clause markers)."""
+    return 0 < i < len(text) and all(c.isascii() and (c.isalnum() or c == ".") for c in text[i - 1:i + 1])
+
+
 class PrefixTree:
     """Words (strings, or tuples of syllables) and their values: every word that starts at a position
     is found in one walk down the tree, instead of one comparison per word sharing its first unit."""
@@ -237,15 +242,26 @@ class IntentMatcher:
             if name not in seg.best_phrase or score / 100 > seg.best_phrase[name][1]:
                 seg.best_phrase[name] = (self._choice_text[idx], score / 100)
 
+    @staticmethod
+    def _positive_key(text: str, syl: Syllables, negated: list[tuple[int, int]], seg: Segment) -> str:
+        """Joined pinyin of the clause without its negated words, the key compared with the phrases."""
+        if not any(s < seg.end and seg.start < e for s, e in negated) and not (
+                _inside_ascii_run(text, seg.start) or _inside_ascii_run(text, seg.end)):
+            # the clause's syllables are the message's syllables inside it
+            return syl.joined_between(seg.start, seg.end)
+        chars = list(text[seg.start:seg.end])
+        for s, e in negated:
+            for i in range(max(s, seg.start), min(e, seg.end)):
+                chars[i - seg.start] = ""
+        return syllables("".join(chars)).joined
+
     def match(self, norm: Normalized, negated: list[tuple[int, int]]) -> MatchResult:
         text = norm.text
-        positive = "".join(BOUNDARY if inside(negated, i, i + 1) else c for i, c in enumerate(text))
         syl_all = norm.syllables
         hits = self.keyword_hits(text, syl_all, negated)
         segs = self.segments(norm)
         for seg in segs:
-            seg_text = positive[seg.start:seg.end].replace(BOUNDARY, "")
-            self._phrase_scores(syllables(seg_text).joined, seg)
+            self._phrase_scores(self._positive_key(text, syl_all, negated, seg), seg)
             seg.hits = [h for h in hits if seg.start <= h.start < seg.end]
             kw: dict[str, float] = {}
             counted: set[tuple[str, str]] = set()

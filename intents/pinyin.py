@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -83,6 +84,14 @@ class Syllables:
     @property
     def joined(self) -> str:
         return "".join(self.tokens)
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s for s, _ in self.spans]
+
+    def joined_between(self, start: int, end: int) -> str:
+        """Joined tokens of the syllables that begin in [start, end) of the text."""
+        return "".join(self.tokens[bisect_left(self._starts, start):bisect_left(self._starts, end)])
 
 
 def syllables(text: str) -> Syllables:
