@@ -99,14 +99,17 @@ class PrefixTree:
             node = node.setdefault(unit, {})
         node.setdefault(None, []).append(value)   # None: a word ends here (units are never None)
 
-    def starting_at(self, seq, i: int) -> list:
-        """Values of the words that seq has at position i, shorter words first."""
-        out, node = [], self._root
-        for j in range(i, len(seq)):
-            node = node.get(seq[j])
-            if node is None:
-                break
-            out.extend(node.get(None, ()))
+    def find_all(self, seq) -> list[tuple[int, object]]:
+        """(position, value) of every word in seq, overlapping ones included: by position, shorter first."""
+        out, root, n = [], self._root, len(seq)
+        for i in range(n):
+            node = root.get(seq[i])
+            j = i + 1
+            while node is not None:
+                if None in node:
+                    out.extend((i, value) for value in node[None])
+                node = node.get(seq[j]) if j < n else None
+                j += 1
         return out
 
 
@@ -187,11 +190,10 @@ class IntentMatcher:
 
     def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
         ranked: list[tuple[int, KeywordHit]] = []   # (keyword's catalogue order, hit): ties keep that order
-        for i in range(len(text)):
-            for order, kw, name, w, latin in self._written.starting_at(text, i):
-                # typed words stand alone: the hi inside nonghelianshishenme is no greeting
-                if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
-                    ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
+        for i, (order, kw, name, w, latin) in self._written.find_all(text):
+            # typed words stand alone: the hi inside nonghelianshishenme is no greeting
+            if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
+                ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
         ranked.sort(key=lambda x: x[0])
         hits = [h for _, h in ranked]
         if self._insert_re and self._separable:
@@ -200,14 +202,12 @@ class IntentMatcher:
                 if a >= 0 and b < len(text):
                     for kw, name, w in self._separable.get((text[a], text[b]), ()):
                         hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
-        toks = syl.tokens
-        for i in range(len(toks)):
-            # catalogue order among the words starting here: the sort below keeps it for equal hits
-            for _, kw, name, w, n in sorted(self._sounded.starting_at(toks, i)):
-                start, end = syl.spans[i][0], syl.spans[i + n - 1][1]
-                weight = _sound_weight(text[start:end], kw, w)
-                if weight:
-                    hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))
+        # by position, then catalogue order among the words starting there: the sort below keeps it for equal hits
+        for i, (_, kw, name, w, n) in sorted(self._sounded.find_all(syl.tokens)):
+            start, end = syl.spans[i][0], syl.spans[i + n - 1][1]
+            weight = _sound_weight(text[start:end], kw, w)
+            if weight:
+                hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))
         # written evidence before same-sound evidence, longest first; a word counts once (收购发票 is not also 收购)
         hits.sort(key=lambda h: (h.via != "text", -(h.end - h.start), -h.weight))
         taken: list[KeywordHit] = []

@@ -10,7 +10,6 @@ from pypinyin import Style, lazy_pinyin
 
 _INITIAL_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 # a voice or typing slip turns a content word into another content word, not into 把/的/了:
 # 把田 is never 耙田, 家里田 never 犁田, 橘子保险 never 植保
@@ -100,7 +99,7 @@ def syllables(text: str) -> Syllables:
     i = 0
     while i < len(text):
         ch = text[i]
-        if _CJK.match(ch):
+        if "\u3400" <= ch <= "\u9fff":
             tokens.append(char_syllable(ch))
             spans.append((i, i + 1))
             i += 1
