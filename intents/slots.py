@@ -9,7 +9,7 @@ from typing import Any, Callable
 from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
-from intents.numbers import clean, digits_only, find_numbers
+from intents.numbers import NumberToken, clean, digits_only, find_numbers
 from intents.pinyin import Syllables, slips_into_function_word, syllables
 
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
@@ -102,8 +102,9 @@ class Lexicon:
         return sorted(first.items())
 
 
-def find_area(text: str, negated) -> tuple[float, int, int] | None:
-    for tok in find_numbers(text):
+def find_area(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
+    """numbers: find_numbers(text), shared with find_amount."""
+    for tok in numbers:
         m = _AREA_UNIT.match(text, tok.end)
         # 一亩多少钱 is a unit price, not the area to book
         if m and tok.value is not None and not inside(negated, tok.start, m.end()) and tok.value != 1:
@@ -111,8 +112,8 @@ def find_area(text: str, negated) -> tuple[float, int, int] | None:
     return None
 
 
-def find_amount(text: str, negated) -> tuple[float, int, int] | None:
-    for tok in find_numbers(text):
+def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
+    for tok in numbers:
         if tok.value is None or inside(negated, tok.start, tok.end):
             continue
         if _AREA_UNIT.match(text, tok.end):
@@ -173,8 +174,9 @@ class SlotExtractor:
         if phone:
             add("phone", *phone)
         masked = text if not phone else text[:phone_span[0]] + BOUNDARY * (phone_span[1] - phone_span[0]) + text[phone_span[1]:]
+        numbers = find_numbers(masked)
         for slot, finder in (("area_mu", find_area), ("amount_yuan", find_amount)):
-            hit = finder(masked, negated)
+            hit = finder(masked, negated, numbers)
             if hit:
                 add(slot, *hit)
         d = find_date(masked, today)
