@@ -117,7 +117,10 @@ class Normalizer:
             return Normalized(text, mid, tuple(spans))
         # two passes: dialect words nest (搞啥子 → 搞什么 → 做什么, 摆哈龙门阵 → 摆龙门阵 → 聊天)
         for _ in range(2):
+            before = mid
             mid, spans = _rewrite(mid, spans, self._pattern, lambda m: self._table[m.group()])
+            if mid is before:
+                break   # nothing replaced: a second pass would find nothing either
         for pattern, template in self._constructions:
             mid, spans = _rewrite(mid, spans, pattern, lambda m, t=template: m.expand(t))
         return Normalized(text, mid, tuple(spans))
