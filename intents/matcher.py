@@ -11,6 +11,7 @@ from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
 from intents.pinyin import Syllables, slips_into_function_word, syllables
+from intents.prefix_tree import PrefixTree
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
 OUT_OF_SCOPE_FLOOR = 0.45
@@ -86,33 +87,6 @@ def _inside_ascii_run(text: str, i: int) -> bool:
     return 0 < i < len(text) and all(c.isascii() and (c.isalnum() or c == ".") for c in text[i - 1:i + 1])
 
 
-class PrefixTree:
-    """Words (strings, or tuples of syllables) and their values: every word that starts at a position
-    is found in one walk down the tree, instead of one comparison per word sharing its first unit."""
-
-    def __init__(self) -> None:
-        self._root: dict = {}
-
-    def add(self, word, value) -> None:
-        node = self._root
-        for unit in word:
-            node = node.setdefault(unit, {})
-        node.setdefault(None, []).append(value)   # None: a word ends here (units are never None)
-
-    def find_all(self, seq) -> list[tuple[int, object]]:
-        """(position, value) of every word in seq, overlapping ones included: by position, shorter first."""
-        out, root, n = [], self._root, len(seq)
-        for i in range(n):
-            node = root.get(seq[i])
-            j = i + 1
-            while node is not None:
-                if None in node:
-                    out.extend((i, value) for value in node[None])
-                node = node.get(seq[j]) if j < n else None
-                j += 1
-        return out
-
-
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
                  side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = ()):
@@ -130,7 +104,7 @@ class IntentMatcher:
                     self._choice_text.append(phrase)
         # written keywords, (catalogue order, word, intent, weight, typed Latin word); single characters: text only
         self._written = PrefixTree()
-        # same-sound keywords of two syllables or more, (order, word, intent, weight, syllable count)
+        # same-sound keywords of two syllables or more, (order, word, intent, weight)
         self._sounded = PrefixTree()
         order = 0
         self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
@@ -152,7 +126,7 @@ class IntentMatcher:
                     self._separable.setdefault((norm[0], norm[1]), []).append((norm, name, w))
                 syl = syllables(norm).tokens
                 if len(syl) >= 2:
-                    self._sounded.add(syl, (order, kw, name, w, len(syl)))
+                    self._sounded.add(syl, (order, kw, name, w))
                 order += 1
             for pattern in entry.patterns:
                 self._patterns.append((re.compile(pattern), pattern, name))
@@ -190,7 +164,7 @@ class IntentMatcher:
 
     def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
         ranked: list[tuple[int, KeywordHit]] = []   # (keyword's catalogue order, hit): ties keep that order
-        for i, (order, kw, name, w, latin) in self._written.find_all(text):
+        for i, (order, kw, name, w, latin), _ in self._written.find_all(text):
             # typed words stand alone: the hi inside nonghelianshishenme is no greeting
             if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
                 ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
@@ -203,8 +177,8 @@ class IntentMatcher:
                     for kw, name, w in self._separable.get((text[a], text[b]), ()):
                         hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
         # by position, then catalogue order among the words starting there: the sort below keeps it for equal hits
-        for i, (_, kw, name, w, n) in sorted(self._sounded.find_all(syl.tokens)):
-            start, end = syl.spans[i][0], syl.spans[i + n - 1][1]
+        for i, (_, kw, name, w), j in sorted(self._sounded.find_all(syl.tokens)):
+            start, end = syl.spans[i][0], syl.spans[j - 1][1]
             weight = _sound_weight(text[start:end], kw, w)
             if weight:
                 hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))

@@ -11,6 +11,7 @@ from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
 from intents.numbers import NumberToken, clean, digits_only, find_numbers
 from intents.pinyin import Syllables, slips_into_function_word, syllables
+from intents.prefix_tree import PrefixTree
 
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
@@ -40,15 +41,16 @@ class Lexicon:
                 if n:
                     self._entries.append((n, canonical, syllables(n).tokens))
         self._entries.sort(key=lambda e: -len(e[0]))
-        self._stop = [normalize(s).text for s in stoplist]
-        # entries by first character and by first syllable: a text position tries only the names that
-        # can start there, not every crop or service name of the county
-        self._by_char: dict[str, list[int]] = {}
-        self._by_syllable: dict[str, list[int]] = {}
+        self._stops = PrefixTree()
+        for stop in stoplist:
+            self._stops.add(normalize(stop).text, None)
+        # every name in one walk over the text (and over its syllables), not one search per name
+        self._written = PrefixTree()
+        self._sounded = PrefixTree()
         for order, (name, _, toks) in enumerate(self._entries):
-            self._by_char.setdefault(name[0], []).append(order)
+            self._written.add(name, order)
             if len(toks) >= 2:   # homophones need two syllables or more
-                self._by_syllable.setdefault(toks[0], []).append(order)
+                self._sounded.add(toks, order)
 
     def find(self, norm: Normalized, negated: list[tuple[int, int]],
              taken: tuple[tuple[int, int], ...] = ()) -> tuple[str, int, int] | None:
@@ -56,14 +58,11 @@ class Lexicon:
         (橘子保险 is 柑橘 + 保险, not 子保 ≈ 植保)."""
         text = norm.text
         blocked = [False] * len(text)
-        for stop in self._stop:
-            i = text.find(stop)
-            while i >= 0:
-                blocked[i:i + len(stop)] = [True] * len(stop)
-                i = text.find(stop, i + 1)
+        for i, _, end in self._stops.find_all(text):
+            blocked[i:end] = [True] * (end - i)
         found: list[tuple[int, int, str]] = []
         # longer names first, each name's mentions left to right: a longer name blocks the ones inside it
-        for order, i in self._written_mentions(text):
+        for order, i in sorted((order, i) for i, order, _ in self._written.find_all(text)):
             name, canonical, _ = self._entries[order]
             end = i + len(name)
             if not any(blocked[i:end]) and not inside(negated, i, end):
@@ -86,19 +85,11 @@ class Lexicon:
         start, neg_len, canonical = min(found)
         return canonical, start, start - neg_len
 
-    def _written_mentions(self, text: str) -> list[tuple[int, int]]:
-        """(entry order, position) of every written mention, overlapping ones included, in entry order."""
-        return sorted((order, i) for i, ch in enumerate(text) for order in self._by_char.get(ch, ())
-                      if text.startswith(self._entries[order][0], i))
-
     def _first_sounded(self, syl: Syllables) -> list[tuple[int, int]]:
         """(entry order, token index) of each name's first same-sound occurrence, in entry order."""
-        toks, first = syl.tokens, {}
-        for k, tok in enumerate(toks):
-            for order in self._by_syllable.get(tok, ()):
-                needle = self._entries[order][2]
-                if order not in first and toks[k:k + len(needle)] == needle:
-                    first[order] = k
+        first: dict[int, int] = {}
+        for k, order, _ in self._sounded.find_all(syl.tokens):
+            first.setdefault(order, k)
         return sorted(first.items())
 
 
