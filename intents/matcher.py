@@ -11,6 +11,7 @@ from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
 from intents.pinyin import Syllables, slips_into_function_word, syllables
+from intents.prefix_tree import PrefixTree
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
 OUT_OF_SCOPE_FLOOR = 0.45
@@ -81,6 +82,11 @@ def _latin_at(text: str, i: int) -> bool:
     return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
 
 
+def _inside_ascii_run(text: str, i: int) -> bool:
+    """A cut at i would split typed pinyin or a number (never with the Chinese clause markers)."""
+    return 0 < i < len(text) and all(c.isascii() and (c.isalnum() or c == ".") for c in text[i - 1:i + 1])
+
+
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
                  side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = ()):
@@ -96,9 +102,11 @@ class IntentMatcher:
                     self._choices.append(key)
                     self._choice_intent.append(name)
                     self._choice_text.append(phrase)
-        self._raw_keywords: list[tuple[str, str, float]] = []            # single characters: text only
-        # written keywords by first character: one pass over the text instead of one find per keyword
-        self._kw_by_first: dict[str, list[tuple[int, str, str, float, bool]]] = {}
+        # written keywords, (catalogue order, word, intent, weight, typed Latin word); single characters: text only
+        self._written = PrefixTree()
+        # same-sound keywords of two syllables or more, (order, word, intent, weight)
+        self._sounded = PrefixTree()
+        order = 0
         self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
         self._separable: dict[tuple[str, str], list[tuple[str, str, float]]] = {}   # 报税 → 报一下税
         inserts = sorted(separable_inserts, key=len, reverse=True)
@@ -107,21 +115,19 @@ class IntentMatcher:
         self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
                                                  for kw in entry.decisive
                                                  for form in (kw, normalizer(kw).text.replace(BOUNDARY, ""))}
-        self._by_first: dict[str, list[tuple[tuple[str, ...], str, str, float]]] = {}
         for name, entry in catalogue.items():
             for kw, weight in entry.keywords.items():
                 # a longer word weighs at least what the words inside it weigh (订单质押 ⊃ 质押, 入会条件 ⊃ 入会)
                 weight = max([weight] + [w for k, w in entry.keywords.items() if len(k) < len(kw) and k in kw])
                 norm = normalizer(kw).text.replace(BOUNDARY, "")
                 w = weight * (0.8 if len(norm) == 1 else 1.0)
-                self._raw_keywords.append((norm, name, w))
-                self._kw_by_first.setdefault(norm[0], []).append(
-                    (len(self._raw_keywords) - 1, norm, name, w, norm.isascii() and norm.isalpha()))
+                self._written.add(norm, (order, norm, name, w, norm.isascii() and norm.isalpha()))
                 if len(norm) == 2 and all(_CJK.match(c) for c in norm):
                     self._separable.setdefault((norm[0], norm[1]), []).append((norm, name, w))
                 syl = syllables(norm).tokens
                 if len(syl) >= 2:
-                    self._by_first.setdefault(syl[0], []).append((syl, kw, name, w))
+                    self._sounded.add(syl, (order, kw, name, w))
+                order += 1
             for pattern in entry.patterns:
                 self._patterns.append((re.compile(pattern), pattern, name))
             for kw, weight in entry.when_negated.items():
@@ -158,12 +164,10 @@ class IntentMatcher:
 
     def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
         ranked: list[tuple[int, KeywordHit]] = []   # (keyword's catalogue order, hit): ties keep that order
-        for i, ch in enumerate(text):
-            for order, kw, name, w, latin in self._kw_by_first.get(ch, ()):
-                # typed words stand alone: the hi inside nonghelianshishenme is no greeting
-                if text.startswith(kw, i) and (
-                        not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw)))):
-                    ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
+        for i, (order, kw, name, w, latin), _ in self._written.find_all(text):
+            # typed words stand alone: the hi inside nonghelianshishenme is no greeting
+            if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
+                ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
         ranked.sort(key=lambda x: x[0])
         hits = [h for _, h in ranked]
         if self._insert_re and self._separable:
@@ -172,15 +176,12 @@ class IntentMatcher:
                 if a >= 0 and b < len(text):
                     for kw, name, w in self._separable.get((text[a], text[b]), ()):
                         hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
-        toks = syl.tokens
-        for i, tok in enumerate(toks):
-            for kw_syl, kw, name, w in self._by_first.get(tok, ()):
-                n = len(kw_syl)
-                if toks[i:i + n] == kw_syl:
-                    start, end = syl.spans[i][0], syl.spans[i + n - 1][1]
-                    weight = _sound_weight(text[start:end], kw, w)
-                    if weight:
-                        hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))
+        # by position, then catalogue order among the words starting there: the sort below keeps it for equal hits
+        for i, (_, kw, name, w), j in sorted(self._sounded.find_all(syl.tokens)):
+            start, end = syl.spans[i][0], syl.spans[j - 1][1]
+            weight = _sound_weight(text[start:end], kw, w)
+            if weight:
+                hits.append(KeywordHit(name, kw, weight, start, end, "pinyin"))
         # written evidence before same-sound evidence, longest first; a word counts once (收购发票 is not also 收购)
         hits.sort(key=lambda h: (h.via != "text", -(h.end - h.start), -h.weight))
         taken: list[KeywordHit] = []
@@ -215,15 +216,26 @@ class IntentMatcher:
             if name not in seg.best_phrase or score / 100 > seg.best_phrase[name][1]:
                 seg.best_phrase[name] = (self._choice_text[idx], score / 100)
 
+    @staticmethod
+    def _positive_key(text: str, syl: Syllables, negated: list[tuple[int, int]], seg: Segment) -> str:
+        """Joined pinyin of the clause without its negated words, the key compared with the phrases."""
+        if not any(s < seg.end and seg.start < e for s, e in negated) and not (
+                _inside_ascii_run(text, seg.start) or _inside_ascii_run(text, seg.end)):
+            # the clause's syllables are the message's syllables inside it
+            return syl.joined_between(seg.start, seg.end)
+        chars = list(text[seg.start:seg.end])
+        for s, e in negated:
+            for i in range(max(s, seg.start), min(e, seg.end)):
+                chars[i - seg.start] = ""
+        return syllables("".join(chars)).joined
+
     def match(self, norm: Normalized, negated: list[tuple[int, int]]) -> MatchResult:
         text = norm.text
-        positive = "".join(BOUNDARY if inside(negated, i, i + 1) else c for i, c in enumerate(text))
-        syl_all = syllables(text)
+        syl_all = norm.syllables
         hits = self.keyword_hits(text, syl_all, negated)
         segs = self.segments(norm)
         for seg in segs:
-            seg_text = positive[seg.start:seg.end].replace(BOUNDARY, "")
-            self._phrase_scores(syllables(seg_text).joined, seg)
+            self._phrase_scores(self._positive_key(text, syl_all, negated, seg), seg)
             seg.hits = [h for h in hits if seg.start <= h.start < seg.end]
             kw: dict[str, float] = {}
             counted: set[tuple[str, str]] = set()

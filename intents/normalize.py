@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import opencc
+
+from intents.pinyin import Syllables, syllables
 
 BOUNDARY = "|"
 _PUNCT = set("，。！？、；：,.!?;:~～…—-()（）[]【】《》<>\"'“”‘’/\\\n\t")
@@ -19,6 +21,11 @@ class Normalized:
     original: str
     text: str
     spans: tuple[tuple[int, int], ...]
+
+    @cached_property
+    def syllables(self) -> Syllables:
+        """Syllables of the normalized text, computed once for the intent matcher and the slots."""
+        return syllables(self.text)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         if end <= start:
@@ -41,6 +48,30 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _t2s_keys() -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """The characters t2s may rewrite, and its few phrases made only of other characters (有序, 沈默);
+    None when opencc's tables cannot be read (then every text goes through opencc)."""
+    try:
+        converter = _t2s()
+        converter.convert("")    # loads the tables
+        tables = [table for group in converter._dict_chain_data for _, _, table in group]
+    except (AttributeError, TypeError, ValueError):
+        return None
+    chars = frozenset(k for table in tables for k in table if len(k) == 1)
+    return chars, tuple(k for table in tables for k in table if len(k) > 1 and chars.isdisjoint(k))
+
+
+def _simplified(text: str) -> str:
+    """opencc t2s, skipped for a text none of whose characters or phrases its tables hold:
+    most messages are already simplified and its tree walk is the normalizer's biggest cost."""
+    keys = _t2s_keys()
+    if keys is not None and keys[0].isdisjoint(text) and not any(p in text for p in keys[1]):
+        return text
+    return _t2s().convert(text)
+
+
+@lru_cache(maxsize=65536)
 def _fold_char(ch: str) -> str:
     ch = unicodedata.normalize("NFKC", ch).lower()
     if not ch or ch.isspace():
@@ -67,7 +98,7 @@ class Normalizer:
     def __call__(self, text: str) -> Normalized:
         chars: list[str] = []
         spans: list[tuple[int, int]] = []
-        simplified = _t2s().convert(text)
+        simplified = _simplified(text)
         if len(simplified) != len(text):  # phrase-level conversion changed length: go per char
             simplified = "".join(_t2s().convert(c) or c for c in text)
         for i, ch in enumerate(simplified):
@@ -86,7 +117,10 @@ class Normalizer:
             return Normalized(text, mid, tuple(spans))
         # two passes: dialect words nest (搞啥子 → 搞什么 → 做什么, 摆哈龙门阵 → 摆龙门阵 → 聊天)
         for _ in range(2):
+            before = mid
             mid, spans = _rewrite(mid, spans, self._pattern, lambda m: self._table[m.group()])
+            if mid is before:
+                break   # nothing replaced: a second pass would find nothing either
         for pattern, template in self._constructions:
             mid, spans = _rewrite(mid, spans, pattern, lambda m, t=template: m.expand(t))
         return Normalized(text, mid, tuple(spans))
@@ -95,12 +129,13 @@ class Normalizer:
 def _rewrite(mid: str, spans: list[tuple[int, int]], pattern: re.Pattern, replacement
              ) -> tuple[str, list[tuple[int, int]]]:
     """Replace each match by replacement(match); the new characters span the whole match in the original."""
+    matches = [m for m in pattern.finditer(mid) if m.end() > m.start()]
+    if not matches:
+        return mid, spans
     out_chars: list[str] = []
     out_spans: list[tuple[int, int]] = []
     pos = 0
-    for m in pattern.finditer(mid):
-        if m.end() == m.start():
-            continue
+    for m in matches:
         out_chars.extend(mid[pos:m.start()])
         out_spans.extend(spans[pos:m.start()])
         repl = replacement(m)

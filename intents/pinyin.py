@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -9,7 +10,6 @@ from pypinyin import Style, lazy_pinyin
 
 _INITIAL_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _ASCII_RUN = re.compile(r"[a-z]+|[0-9]+(?:\.[0-9]+)?")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 # a voice or typing slip turns a content word into another content word, not into 把/的/了:
 # 把田 is never 耙田, 家里田 never 犁田, 橘子保险 never 植保
@@ -85,22 +85,12 @@ class Syllables:
         return "".join(self.tokens)
 
     @cached_property
-    def _positions(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for i, tok in enumerate(self.tokens):
-            out.setdefault(tok, []).append(i)
-        return out
+    def _starts(self) -> list[int]:
+        return [s for s, _ in self.spans]
 
-    def find(self, needle: tuple[str, ...], start: int = 0) -> int:
-        """Index of the first occurrence of needle at or after start, else -1."""
-        n = len(needle)
-        if not n:
-            return start if start <= len(self.tokens) else -1
-        toks = self.tokens
-        for i in self._positions.get(needle[0], ()):
-            if i >= start and toks[i:i + n] == needle:
-                return i
-        return -1
+    def joined_between(self, start: int, end: int) -> str:
+        """Joined tokens of the syllables that begin in [start, end) of the text."""
+        return "".join(self.tokens[bisect_left(self._starts, start):bisect_left(self._starts, end)])
 
 
 def syllables(text: str) -> Syllables:
@@ -109,7 +99,7 @@ def syllables(text: str) -> Syllables:
     i = 0
     while i < len(text):
         ch = text[i]
-        if _CJK.match(ch):
+        if "\u3400" <= ch <= "\u9fff":
             tokens.append(char_syllable(ch))
             spans.append((i, i + 1))
             i += 1

@@ -9,8 +9,9 @@ from typing import Any, Callable
 from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
-from intents.numbers import clean, digits_only, find_numbers
-from intents.pinyin import slips_into_function_word, syllables
+from intents.numbers import NumberToken, clean, digits_only, find_numbers
+from intents.pinyin import Syllables, slips_into_function_word, syllables
+from intents.prefix_tree import PrefixTree
 
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
@@ -40,7 +41,16 @@ class Lexicon:
                 if n:
                     self._entries.append((n, canonical, syllables(n).tokens))
         self._entries.sort(key=lambda e: -len(e[0]))
-        self._stop = [normalize(s).text for s in stoplist]
+        self._stops = PrefixTree()
+        for stop in stoplist:
+            self._stops.add(normalize(stop).text, None)
+        # every name in one walk over the text (and over its syllables), not one search per name
+        self._written = PrefixTree()
+        self._sounded = PrefixTree()
+        for order, (name, _, toks) in enumerate(self._entries):
+            self._written.add(name, order)
+            if len(toks) >= 2:   # homophones need two syllables or more
+                self._sounded.add(toks, order)
 
     def find(self, norm: Normalized, negated: list[tuple[int, int]],
              taken: tuple[tuple[int, int], ...] = ()) -> tuple[str, int, int] | None:
@@ -48,43 +58,44 @@ class Lexicon:
         (橘子保险 is 柑橘 + 保险, not 子保 ≈ 植保)."""
         text = norm.text
         blocked = [False] * len(text)
-        for stop in self._stop:
-            i = text.find(stop)
-            while i >= 0:
-                blocked[i:i + len(stop)] = [True] * len(stop)
-                i = text.find(stop, i + 1)
+        for i, _, end in self._stops.find_all(text):
+            blocked[i:end] = [True] * (end - i)
         found: list[tuple[int, int, str]] = []
-        for name, canonical, _ in self._entries:
-            i = text.find(name)
-            while i >= 0:
-                end = i + len(name)
-                if not any(blocked[i:end]) and not inside(negated, i, end):
-                    found.append((i, -len(name), canonical))
-                    blocked[i:end] = [True] * len(name)
-                i = text.find(name, i + 1)
+        # longer names first, each name's mentions left to right: a longer name blocks the ones inside it
+        for order, i in sorted((order, i) for i, order, _ in self._written.find_all(text)):
+            name, canonical, _ = self._entries[order]
+            end = i + len(name)
+            if not any(blocked[i:end]) and not inside(negated, i, end):
+                found.append((i, -len(name), canonical))
+                blocked[i:end] = [True] * len(name)
         if not found and self._by_sound:   # homophones from voice input: 水到 → 水稻 (two syllables or more)
-            syl = syllables(text)
-            for name, canonical, toks in self._entries:
-                if len(toks) < 2:
-                    continue
-                k = syl.find(toks)
-                if k >= 0:
-                    s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
-                    # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
-                    written = text[s:e]
-                    typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
-                    if ((typed or set(written) & set(name)) and not inside(negated, s, e)
-                            and not any(blocked[s:e]) and not slips_into_function_word(written, name)
-                            and not any(a < e and s < b for a, b in taken)):
-                        found.append((s, -(e - s), canonical))
+            syl = norm.syllables
+            for order, k in self._first_sounded(syl):
+                name, canonical, toks = self._entries[order]
+                s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
+                # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
+                written = text[s:e]
+                typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
+                if ((typed or set(written) & set(name)) and not inside(negated, s, e)
+                        and not any(blocked[s:e]) and not slips_into_function_word(written, name)
+                        and not any(a < e and s < b for a, b in taken)):
+                    found.append((s, -(e - s), canonical))
         if not found:
             return None
         start, neg_len, canonical = min(found)
         return canonical, start, start - neg_len
 
+    def _first_sounded(self, syl: Syllables) -> list[tuple[int, int]]:
+        """(entry order, token index) of each name's first same-sound occurrence, in entry order."""
+        first: dict[int, int] = {}
+        for k, order, _ in self._sounded.find_all(syl.tokens):
+            first.setdefault(order, k)
+        return sorted(first.items())
 
-def find_area(text: str, negated) -> tuple[float, int, int] | None:
-    for tok in find_numbers(text):
+
+def find_area(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
+    """numbers: find_numbers(text), shared with find_amount."""
+    for tok in numbers:
         m = _AREA_UNIT.match(text, tok.end)
         # 一亩多少钱 is a unit price, not the area to book
         if m and tok.value is not None and not inside(negated, tok.start, m.end()) and tok.value != 1:
@@ -92,8 +103,8 @@ def find_area(text: str, negated) -> tuple[float, int, int] | None:
     return None
 
 
-def find_amount(text: str, negated) -> tuple[float, int, int] | None:
-    for tok in find_numbers(text):
+def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
+    for tok in numbers:
         if tok.value is None or inside(negated, tok.start, tok.end):
             continue
         if _AREA_UNIT.match(text, tok.end):
@@ -154,8 +165,9 @@ class SlotExtractor:
         if phone:
             add("phone", *phone)
         masked = text if not phone else text[:phone_span[0]] + BOUNDARY * (phone_span[1] - phone_span[0]) + text[phone_span[1]:]
+        numbers = find_numbers(masked)
         for slot, finder in (("area_mu", find_area), ("amount_yuan", find_amount)):
-            hit = finder(masked, negated)
+            hit = finder(masked, negated, numbers)
             if hit:
                 add(slot, *hit)
         d = find_date(masked, today)

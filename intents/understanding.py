@@ -11,7 +11,6 @@ from intents.matcher import IntentMatcher
 from intents.negation import NegationScopes
 from intents.normalize import BOUNDARY, language_normalizer
 from intents.numbers import clean, cn_to_number
-from intents.pinyin import syllables
 from intents.slots import Entity, SlotExtractor
 
 SLOTS = ("township", "crop", "area_mu", "amount_yuan", "service", "member_type", "phone", "date")
@@ -133,7 +132,7 @@ class Understanding:
                      result.secondary, explanation)
 
     def _explain(self, norm, negated, result) -> list[str]:
-        lines = [f"normalized: {norm.text}", f"pinyin: {' '.join(syllables(norm.text).tokens)}"]
+        lines = [f"normalized: {norm.text}", f"pinyin: {' '.join(norm.syllables.tokens)}"]
         for s, e in negated:
             lines.append(f"negated: {norm.text[s:e]}")
         for seg in result.segments:

@@ -16,6 +16,14 @@ def test_width_traditional_case_and_punctuation_fold(nlu):
     assert norm.text == "tuo管|贷款|"
 
 
+@pytest.mark.parametrize("text, normalized", [
+    ("我們要貸款", "我们要贷款"), ("他很沈默", "他很沉默"),   # a phrase of simplified-looking characters
+    ("乾隆", "乾隆"), ("干部", "干部"), ("我要贷款", "我要贷款"),
+])
+def test_traditional_text_is_simplified_and_simplified_text_left_alone(nlu, text, normalized):
+    assert nlu.normalize(text).text == normalized
+
+
 def test_dialect_and_domain_typos_are_rewritten(nlu):
     assert nlu.normalize("托官咋个收费嘛").text == "托管怎么收费"
     assert nlu.normalize("石宝有莫得服务站").text == "石宝有没有服务站"
