@@ -70,8 +70,10 @@ def live(make_settings, sqlite_engine, fake_wechat):
     忠县 pack and the dialog engine; outbound WeChat goes to the local fake when `deliver(ctx)` runs."""
     url = sqlite_engine.url.render_as_string(hide_password=False)
     upgrade(url)
+    # A generous reply budget: these tests are about the console, the budget path has its own tests, and
+    # a loaded machine must not turn a farmer's passive reply into 'success' (seen once at load ~4).
     settings = make_settings(database_url=url, wechat_token=TOKEN, wechat_aes_key=AES, deliver_in_process=False,
-                             **fake_wechat.settings_overrides())
+                             reply_budget_seconds=15.0, **fake_wechat.settings_overrides())
     ctx = build_context(settings)
     add_staff(ctx)
     with serve_in_thread(create_app(ctx=ctx)) as base:
