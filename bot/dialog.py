@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Iterator
 
 from sqlalchemy import bindparam, literal, select, union_all
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,11 +114,13 @@ class DialogResponder:
         self.ctx = ctx
 
     # ---- one inbound ---------------------------------------------------------------------
-    def respond(self, inbound: Inbound, memory: Memory | None = None, connection: Connection | None = None) -> Outcome:
+    def respond(self, inbound: Inbound, memory: Memory | None = None, connection: Connection | None = None,
+                user: Row | None = None) -> Outcome:
         """The answer to one inbound. With `memory` (the gateway's), the session is read from and left
         in it for the gateway to save with the reply; without, it is loaded and saved here. With
         `connection` (the gateway's), records are flushed into its open transaction, which the gateway
-        commits with the message log; without, they are committed here."""
+        commits with the message log; without, they are committed here. `user` is the user's row as
+        the gateway's upsert on that connection returned it (None: read when needed)."""
         if inbound.kind == "event" and inbound.event in SILENT_EVENTS:
             return Outcome()
         convo = Conversation.from_dict(memory.value) if memory is not None else self._load(inbound.openid)
@@ -127,7 +129,7 @@ class DialogResponder:
             convo.submitting = convo.submitting or record_key(inbound)
             self._save(inbound.openid, convo)
         with self._transaction(connection) as session:
-            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo)
+            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo, user_row=user)
             said = self._dispatch(turn)
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))

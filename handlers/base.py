@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
 from bot.inbound import Inbound, location_key
@@ -19,6 +19,7 @@ class Turn:
     inbound: Inbound
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
     convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
+    user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
     _user: Any = field(default=None, init=False, repr=False)
     _user_read: bool = field(default=False, init=False, repr=False)
     _location: Any = field(default=False, init=False, repr=False)  # False: not read yet
@@ -33,12 +34,15 @@ class Turn:
     def user(self) -> WechatUser | None:
         """The user's row, read once per turn (the prefill, routing and the submit all ask for it)."""
         if not self._user_read:
-            self._user = self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
+            if self.user_row is not None:
+                self._user = attached(self.session, WechatUser, self.user_row._mapping)
+            else:
+                self._user = self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
             self._user_read = True
         return self._user
 
     def ensure_user(self) -> WechatUser:
-        """The user's row, created now when this is their first message (the gateway logs it after us)."""
+        """The user's row, created now when this is their first message and no gateway upserted it first."""
         user = self.user()
         if user is None:
             user = WechatUser(openid=self.inbound.openid)
@@ -60,3 +64,12 @@ class Turn:
         if code is None:
             return None
         return self.session.scalar(select(ServiceCenter).where(ServiceCenter.code == code))
+
+
+def attached(session: Session, model: type, values: Any) -> Any:
+    """A row already written or read (`values`: its key and the columns known; the others load when
+    touched) as a persistent object of `session`, without a SELECT: its changes flush as an UPDATE."""
+    row = model(**values)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
