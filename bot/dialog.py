@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.db import transaction
 from bot.inbound import Inbound, Memory, Outcome, memory_key, remember_location
-from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
+from bot.models import REQUEST_KINDS, ServiceCenter
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.forms import Form, Invalid, Slot, township_from_location
-from handlers.human_agent import OPEN_STATES
 from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
@@ -251,8 +250,7 @@ class DialogResponder:
         return Said(HANDLERS[intent](turn), intent, confidence)
 
     def _has_open_ticket(self, turn: Turn) -> bool:
-        return turn.session.scalar(select(Ticket.id).where(Ticket.openid == turn.inbound.openid,
-                                                           Ticket.status.in_(OPEN_STATES)).limit(1)) is not None
+        return turn.open_ticket() is not None  # read once: human_agent adds to the same ticket
 
     # ---- forms ---------------------------------------------------------------------------
     def _start(self, turn: Turn, intent: str, slots: dict[str, Any], confidence: float | None = None,

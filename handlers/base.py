@@ -4,12 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
 from bot.inbound import Inbound, location_key
-from bot.models import ServiceCenter, WechatUser
+from bot.models import ServiceCenter, Ticket, WechatUser
+
+OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
+# Built once: building a select costs more CPU per call than its cached compilation saves.
+_USER = select(WechatUser).where(WechatUser.openid == bindparam("openid"))
+_CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
+_OPEN_TICKET = (select(Ticket).where(Ticket.openid == bindparam("openid"), Ticket.status.in_(OPEN_STATES))
+                .order_by(Ticket.id.desc()).limit(1))
 
 
 @dataclass
@@ -23,6 +30,7 @@ class Turn:
     _user: Any = field(default=None, init=False, repr=False)
     _user_read: bool = field(default=False, init=False, repr=False)
     _location: Any = field(default=False, init=False, repr=False)  # False: not read yet
+    _ticket: Any = field(default=False, init=False, repr=False)  # False: not read yet
 
     @property
     def slots(self) -> dict[str, Any]:
@@ -37,7 +45,7 @@ class Turn:
             if self.user_row is not None:
                 self._user = attached(self.session, WechatUser, self.user_row._mapping)
             else:
-                self._user = self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
+                self._user = self.session.scalar(_USER, {"openid": self.inbound.openid})
             self._user_read = True
         return self._user
 
@@ -60,10 +68,17 @@ class Turn:
             self._location = (known["lat"], known["lon"]) if known else None
         return self._location
 
+    def open_ticket(self) -> Ticket | None:
+        """The user's latest ticket still open, read once per turn (the dialog asks whether there is one
+        before handing the message to human_agent, which adds to it)."""
+        if self._ticket is False:
+            self._ticket = self.session.scalar(_OPEN_TICKET, {"openid": self.inbound.openid})
+        return self._ticket
+
     def center_row(self, code: str | None) -> ServiceCenter | None:
         if code is None:
             return None
-        return self.session.scalar(select(ServiceCenter).where(ServiceCenter.code == code))
+        return self.session.scalar(_CENTER, {"code": code})
 
 
 def attached(session: Session, model: type, values: Any) -> Any:
