@@ -14,13 +14,12 @@ from typing import Any, Iterator
 
 from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
 from bot.inbound import Inbound, Memory, Outcome, memory_key, remember_location
-from bot.models import REQUEST_KINDS, ServiceCenter
+from bot.models import REQUEST_KINDS, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.forms import Form, Invalid, Slot, township_from_location
@@ -434,13 +433,11 @@ class DialogResponder:
         plan = form.plan(turn, convo.slots)
         model = REQUEST_KINDS[form.kind]
         center = turn.center_row(plan.center_code)
-        record = model(openid=turn.inbound.openid, idempotency_key=key, center_id=center.id if center else None,
-                       slots=dict(convo.slots), **plan.fields)
-        try:
-            with session.begin_nested():
-                session.add(record)
-                session.flush()
-        except IntegrityError:  # written by an earlier attempt of the same confirmation
+        now = utcnow()
+        record = turn.insert_once(model, dict(openid=turn.inbound.openid, idempotency_key=key, status="received",
+                                              status_reason=None, center_id=center.id if center else None,
+                                              slots=dict(convo.slots), created_at=now, updated_at=now, **plan.fields))
+        if record is None:  # written by an earlier attempt of the same confirmation
             record = session.scalar(select(model).where(model.idempotency_key == key))
         user = turn.ensure_user()
         user.phone = convo.slots.get("phone") or user.phone

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
+from bot.db import dialect_insert
 from bot.inbound import Inbound, location_key
 from bot.models import ServiceCenter, Ticket, WechatUser
 
@@ -75,10 +76,30 @@ class Turn:
             self._ticket = self.session.scalar(_OPEN_TICKET, {"openid": self.inbound.openid})
         return self._ticket
 
+    def insert_once(self, model: type, values: dict[str, Any]) -> Any:
+        """The row written under `values["idempotency_key"]`, as a persistent object; None when an earlier
+        attempt of the same message wrote that key already (nothing is written then). One INSERT … ON
+        CONFLICT DO NOTHING RETURNING id: no SAVEPOINT to roll back to (two round trips and an ORM flush)."""
+        written = self.session.execute(_insert_once(self.ctx.engine, model.__table__), values).scalar()
+        return None if written is None else attached(self.session, model, {"id": written, **values})
+
     def center_row(self, code: str | None) -> ServiceCenter | None:
         if code is None:
             return None
         return self.session.scalar(_CENTER, {"code": code})
+
+
+_inserts_once: dict[tuple[str, str], Any] = {}
+
+
+def _insert_once(engine: Any, table: Any) -> Any:
+    """The INSERT of `insert_once`, built once per database kind and table."""
+    stmt = _inserts_once.get((engine.dialect.name, table.name))
+    if stmt is None:
+        stmt = (dialect_insert(engine)(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+                .returning(table.c.id))
+        _inserts_once[(engine.dialect.name, table.name)] = stmt
+    return stmt
 
 
 def attached(session: Session, model: type, values: Any) -> Any:

@@ -1,18 +1,12 @@
 """human_agent: open a ticket for a person (or add to the open one) and route it to a center."""
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Engine
 
-from bot.db import dialect_insert
 from bot.models import Ticket, TicketMessage, utcnow
-from handlers.base import Turn, attached
+from handlers.base import Turn
 from knowledge.routing import nearest_centers
 
-_tickets = Ticket.__table__
-_ticket_inserts: dict[str, Any] = {}
 _messages_insert = insert(TicketMessage.__table__)
 
 
@@ -57,24 +51,13 @@ def human_agent(turn: Turn) -> list[str]:
                   reason="human_agent", summary=summary[:500], intent=intent, slots=slots, idempotency_key=key,
                   created_at=now, updated_at=now, last_user_message_at=now, first_response_at=None,
                   resolved_at=None)
-    ticket_id = session.execute(_ticket_insert(turn.ctx.engine), values).scalar()
-    if ticket_id is None:  # the same message handled before: answer as the first time did
+    ticket = turn.insert_once(Ticket, values)
+    if ticket is None:  # the same message handled before: answer as the first time did
         ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
         return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]
-    ticket = attached(session, Ticket, {"id": ticket_id, **values})
     # The conversation so far, so the person taking over need not ask again.
     earlier = convo.history if convo is not None else []
-    session.execute(_messages_insert, [{"ticket_id": ticket_id, "author": who, "text": said, "created_at": now}
+    session.execute(_messages_insert, [{"ticket_id": ticket.id, "author": who, "text": said, "created_at": now}
                                        for who, said in [*((e["who"], e["text"]) for e in earlier), ("farmer", text)]])
     return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]
 
-
-def _ticket_insert(engine: Engine) -> Any:
-    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, built once per dialect: a retried
-    message writes nothing (no SAVEPOINT to roll back to, which cost two round trips and an ORM flush)."""
-    stmt = _ticket_inserts.get(engine.dialect.name)
-    if stmt is None:
-        stmt = (dialect_insert(engine)(_tickets).on_conflict_do_nothing(index_elements=[_tickets.c.idempotency_key])
-                .returning(_tickets.c.id))
-        _ticket_inserts[engine.dialect.name] = stmt
-    return stmt

@@ -65,3 +65,28 @@ def test_a_new_ticket_is_one_insert_with_its_messages_in_one_more_and_no_savepoi
     assert not any("SAVEPOINT" in s for s in seen)
     assert sum(s.startswith("INSERT INTO tickets") for s in seen) == 1
     assert sum(s.startswith("INSERT INTO ticket_messages") for s in seen) == 1
+
+
+def test_a_confirmed_booking_is_one_insert_and_its_done_text_names_the_record(farmer):
+    farmer.say("我要给石宝镇30亩柑橘打药")
+    farmer.say("下周三，电话13800138000")
+    reply, seen = _statements(farmer.ctx.engine, lambda: farmer.say("要得"))
+    (booking,) = farmer.records("bookings")
+    assert "预约已提交" in reply and str(booking.id) in reply
+    assert (booking.status, booking.area_mu, booking.phone) == ("received", 30, "13800138000")
+    assert booking.created_at is not None and booking.slots["crop"] == "柑橘"
+    assert not any("SAVEPOINT" in s for s in seen)
+    assert sum(s.startswith("INSERT INTO bookings") for s in seen) == 1
+
+
+def test_insert_once_writes_nothing_under_a_key_already_written(farmer):
+    from handlers import Turn
+
+    with transaction(farmer.ctx.sessions) as session:
+        session.add(Booking(openid=farmer.openid, idempotency_key="k1", crop="水稻"))
+    with transaction(farmer.ctx.sessions) as session:
+        turn = Turn(ctx=farmer.ctx, session=session, inbound=farmer.inbound(text="要得"))
+        assert turn.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k1", "crop": "玉米"}) is None
+        fresh = turn.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k2", "crop": "玉米"})
+        assert fresh.id is not None and fresh.crop == "玉米"
+    assert [b.crop for b in farmer.records("bookings")] == ["水稻", "玉米"]
