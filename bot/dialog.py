@@ -13,18 +13,16 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Iterator
 
 from sqlalchemy import bindparam, literal, select, union_all
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
 from bot.inbound import Inbound, Memory, Outcome, memory_key, remember_location
-from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
+from bot.models import REQUEST_KINDS, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.forms import Form, Invalid, Slot, township_from_location
-from handlers.human_agent import OPEN_STATES
 from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
@@ -114,11 +112,13 @@ class DialogResponder:
         self.ctx = ctx
 
     # ---- one inbound ---------------------------------------------------------------------
-    def respond(self, inbound: Inbound, memory: Memory | None = None, connection: Connection | None = None) -> Outcome:
+    def respond(self, inbound: Inbound, memory: Memory | None = None, connection: Connection | None = None,
+                user: Row | None = None) -> Outcome:
         """The answer to one inbound. With `memory` (the gateway's), the session is read from and left
         in it for the gateway to save with the reply; without, it is loaded and saved here. With
         `connection` (the gateway's), records are flushed into its open transaction, which the gateway
-        commits with the message log; without, they are committed here."""
+        commits with the message log; without, they are committed here. `user` is the user's row as
+        the gateway's upsert on that connection returned it (None: read when needed)."""
         if inbound.kind == "event" and inbound.event in SILENT_EVENTS:
             return Outcome()
         convo = Conversation.from_dict(memory.value) if memory is not None else self._load(inbound.openid)
@@ -127,7 +127,7 @@ class DialogResponder:
             convo.submitting = convo.submitting or record_key(inbound)
             self._save(inbound.openid, convo)
         with self._transaction(connection) as session:
-            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo)
+            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo, user_row=user)
             said = self._dispatch(turn)
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))
@@ -249,8 +249,7 @@ class DialogResponder:
         return Said(HANDLERS[intent](turn), intent, confidence)
 
     def _has_open_ticket(self, turn: Turn) -> bool:
-        return turn.session.scalar(select(Ticket.id).where(Ticket.openid == turn.inbound.openid,
-                                                           Ticket.status.in_(OPEN_STATES)).limit(1)) is not None
+        return turn.open_ticket() is not None  # read once: human_agent adds to the same ticket
 
     # ---- forms ---------------------------------------------------------------------------
     def _start(self, turn: Turn, intent: str, slots: dict[str, Any], confidence: float | None = None,
@@ -434,13 +433,11 @@ class DialogResponder:
         plan = form.plan(turn, convo.slots)
         model = REQUEST_KINDS[form.kind]
         center = turn.center_row(plan.center_code)
-        record = model(openid=turn.inbound.openid, idempotency_key=key, center_id=center.id if center else None,
-                       slots=dict(convo.slots), **plan.fields)
-        try:
-            with session.begin_nested():
-                session.add(record)
-                session.flush()
-        except IntegrityError:  # written by an earlier attempt of the same confirmation
+        now = utcnow()
+        record = turn.insert_once(model, dict(openid=turn.inbound.openid, idempotency_key=key, status="received",
+                                              status_reason=None, center_id=center.id if center else None,
+                                              slots=dict(convo.slots), created_at=now, updated_at=now, **plan.fields))
+        if record is None:  # written by an earlier attempt of the same confirmation
             record = session.scalar(select(model).where(model.idempotency_key == key))
         user = turn.ensure_user()
         user.phone = convo.slots.get("phone") or user.phone

@@ -4,12 +4,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
+from bot.db import dialect_insert
 from bot.inbound import Inbound, location_key
-from bot.models import ServiceCenter, WechatUser
+from bot.models import ServiceCenter, Ticket, WechatUser
+
+OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
+# Built once: building a select costs more CPU per call than its cached compilation saves.
+_USER = select(WechatUser).where(WechatUser.openid == bindparam("openid"))
+_CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
+_OPEN_TICKET = (select(Ticket).where(Ticket.openid == bindparam("openid"), Ticket.status.in_(OPEN_STATES))
+                .order_by(Ticket.id.desc()).limit(1))
 
 
 @dataclass
@@ -19,9 +27,11 @@ class Turn:
     inbound: Inbound
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
     convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
+    user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
     _user: Any = field(default=None, init=False, repr=False)
     _user_read: bool = field(default=False, init=False, repr=False)
     _location: Any = field(default=False, init=False, repr=False)  # False: not read yet
+    _ticket: Any = field(default=False, init=False, repr=False)  # False: not read yet
 
     @property
     def slots(self) -> dict[str, Any]:
@@ -33,12 +43,15 @@ class Turn:
     def user(self) -> WechatUser | None:
         """The user's row, read once per turn (the prefill, routing and the submit all ask for it)."""
         if not self._user_read:
-            self._user = self.session.scalar(select(WechatUser).where(WechatUser.openid == self.inbound.openid))
+            if self.user_row is not None:
+                self._user = attached(self.session, WechatUser, self.user_row._mapping)
+            else:
+                self._user = self.session.scalar(_USER, {"openid": self.inbound.openid})
             self._user_read = True
         return self._user
 
     def ensure_user(self) -> WechatUser:
-        """The user's row, created now when this is their first message (the gateway logs it after us)."""
+        """The user's row, created now when this is their first message and no gateway upserted it first."""
         user = self.user()
         if user is None:
             user = WechatUser(openid=self.inbound.openid)
@@ -56,7 +69,43 @@ class Turn:
             self._location = (known["lat"], known["lon"]) if known else None
         return self._location
 
+    def open_ticket(self) -> Ticket | None:
+        """The user's latest ticket still open, read once per turn (the dialog asks whether there is one
+        before handing the message to human_agent, which adds to it)."""
+        if self._ticket is False:
+            self._ticket = self.session.scalar(_OPEN_TICKET, {"openid": self.inbound.openid})
+        return self._ticket
+
+    def insert_once(self, model: type, values: dict[str, Any]) -> Any:
+        """The row written under `values["idempotency_key"]`, as a persistent object; None when an earlier
+        attempt of the same message wrote that key already (nothing is written then). One INSERT … ON
+        CONFLICT DO NOTHING RETURNING id: no SAVEPOINT to roll back to (two round trips and an ORM flush)."""
+        written = self.session.execute(_insert_once(self.ctx.engine, model.__table__), values).scalar()
+        return None if written is None else attached(self.session, model, {"id": written, **values})
+
     def center_row(self, code: str | None) -> ServiceCenter | None:
         if code is None:
             return None
-        return self.session.scalar(select(ServiceCenter).where(ServiceCenter.code == code))
+        return self.session.scalar(_CENTER, {"code": code})
+
+
+_inserts_once: dict[tuple[str, str], Any] = {}
+
+
+def _insert_once(engine: Any, table: Any) -> Any:
+    """The INSERT of `insert_once`, built once per database kind and table."""
+    stmt = _inserts_once.get((engine.dialect.name, table.name))
+    if stmt is None:
+        stmt = (dialect_insert(engine)(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+                .returning(table.c.id))
+        _inserts_once[(engine.dialect.name, table.name)] = stmt
+    return stmt
+
+
+def attached(session: Session, model: type, values: Any) -> Any:
+    """A row already written or read (`values`: its key and the columns known; the others load when
+    touched) as a persistent object of `session`, without a SELECT: its changes flush as an UPDATE."""
+    row = model(**values)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row

@@ -1,14 +1,13 @@
 """human_agent: open a ticket for a person (or add to the open one) and route it to a center."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 
 from bot.models import Ticket, TicketMessage, utcnow
 from handlers.base import Turn
 from knowledge.routing import nearest_centers
 
-OPEN_STATES = ("open", "pending")
+_messages_insert = insert(TicketMessage.__table__)
 
 
 def _center_code(turn: Turn) -> str | None:
@@ -34,8 +33,7 @@ def _center_code(turn: Turn) -> str | None:
 def human_agent(turn: Turn) -> list[str]:
     inbound, session, now = turn.inbound, turn.session, utcnow()
     text = inbound.text or "（菜单：转人工）"
-    ticket = session.scalar(select(Ticket).where(Ticket.openid == inbound.openid, Ticket.status.in_(OPEN_STATES))
-                            .order_by(Ticket.id.desc()))
+    ticket = turn.open_ticket()
     if ticket is not None:
         session.add(TicketMessage(ticket_id=ticket.id, author="farmer", text=text, created_at=now))
         ticket.last_user_message_at = now
@@ -48,19 +46,18 @@ def human_agent(turn: Turn) -> list[str]:
     intent = (convo.form if convo is not None and convo.form else None) or (turn.parse.intent if turn.parse else
                                                                             "human_agent")
     summary = turn.render("dialog/ticket_summary", text=text, intent=intent, slots=slots)
-    ticket = Ticket(openid=inbound.openid, center_id=center.id if center else None, reason="human_agent",
-                    summary=summary[:500], intent=intent, slots=slots,
-                    idempotency_key=f"ticket:{inbound.dedup_key}", last_user_message_at=now)
+    key = f"ticket:{inbound.dedup_key}"
+    values = dict(openid=inbound.openid, status="open", center_id=center.id if center else None, assignee_id=None,
+                  reason="human_agent", summary=summary[:500], intent=intent, slots=slots, idempotency_key=key,
+                  created_at=now, updated_at=now, last_user_message_at=now, first_response_at=None,
+                  resolved_at=None)
+    ticket = turn.insert_once(Ticket, values)
+    if ticket is None:  # the same message handled before: answer as the first time did
+        ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+        return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]
+    # The conversation so far, so the person taking over need not ask again.
     earlier = convo.history if convo is not None else []
-    try:
-        with session.begin_nested():
-            session.add(ticket)
-            session.flush()
-            # The conversation so far, so the person taking over need not ask again.
-            for entry in earlier:
-                session.add(TicketMessage(ticket_id=ticket.id, author=entry["who"], text=entry["text"],
-                                          created_at=now))
-            session.add(TicketMessage(ticket_id=ticket.id, author="farmer", text=text, created_at=now))
-    except IntegrityError:  # the same message handled before: answer as the first time did
-        ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == f"ticket:{inbound.dedup_key}"))
+    session.execute(_messages_insert, [{"ticket_id": ticket.id, "author": who, "text": said, "created_at": now}
+                                       for who, said in [*((e["who"], e["text"]) for e in earlier), ("farmer", text)]])
     return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]
+
