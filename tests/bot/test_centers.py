@@ -4,6 +4,7 @@ On every storage combination: SQLite and PostgreSQL, each with the embedded stor
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from sqlalchemy import func, select
