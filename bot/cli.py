@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import string
 import sys
 from pathlib import Path
@@ -121,7 +122,9 @@ def serve(host: str, port: int, workers: int) -> None:
     _require_current_schema()
 
     # No access log: a line per callback costs CPU on the event loop; the message log records each one.
-    if workers > 1:
+    if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):  # not Linux/BSD: uvicorn's shared socket
+        uvicorn.run("bot.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+    elif workers > 1:
         from bot.workers import PortInUse, run_workers
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
