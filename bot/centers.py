@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db import transaction
 from bot.models import ServiceCenter
 
 _FIELDS = ("name", "kind", "township", "address", "phone", "hours", "lat", "lon")
@@ -36,8 +37,6 @@ def sync_centers(session: Session, pack: Any) -> dict[str, int]:
 def sync_centers_once(sessions: Any, store: Any, pack: Any) -> dict[str, int]:
     """sync_centers for a starting worker: workers start together (`serve --workers N`), and two
     syncing an empty table at once both inserted every center, one of them failing on the unique code."""
-    from bot.db import transaction
-
     with store.lock("sync-centers", ttl=60.0, wait=90.0), transaction(sessions) as session:
         return sync_centers(session, pack)
 

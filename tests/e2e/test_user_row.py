@@ -2,25 +2,18 @@
 PostgreSQL; SQLite reads it, see Gateway): for a brand-new user, a returning one, one who unsubscribed."""
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.models import ServiceCenter, WechatUser
+from tests.statements import statements_sent
 
 
 def _user_reads(phone, action) -> tuple[object, int]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = phone.ctx.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    """The action's result and how often it read wechat_users (counted on PostgreSQL; SQLite reads it, see Gateway)."""
+    with statements_sent(phone.ctx.engine) as seen:
         result = action()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     reads = sum(s.lstrip().upper().startswith("SELECT") and "FROM wechat_users" in s for s in seen)
-    return result, reads if engine.dialect.name == "postgresql" else 0
+    return result, reads if phone.ctx.engine.dialect.name == "postgresql" else 0
 
 
 def _user(phone) -> WechatUser:

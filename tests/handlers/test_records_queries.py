@@ -1,23 +1,11 @@
 """The status list and ticket creation, each in as few statements as the answer needs."""
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.db import transaction
 from bot.models import Booking, MembershipApplication, Ticket, TicketMessage
-
-
-def _statements(engine, action) -> tuple[object, list[str]]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        return action(), seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+from tests.statements import statements_sent
 
 
 def test_status_lists_each_kinds_latest_five_in_kind_order_at_most_eight_in_one_query(farmer):
@@ -29,7 +17,8 @@ def test_status_lists_each_kinds_latest_five_in_kind_order_at_most_eight_in_one_
         for n in range(3):
             session.add(Ticket(openid=farmer.openid, idempotency_key=f"t{n}"))
         session.add(Booking(openid="oSomeoneElse", idempotency_key="other"))
-    reply, seen = _statements(farmer.ctx.engine, lambda: farmer.say("6"))
+    with statements_sent(farmer.ctx.engine) as seen:
+        reply = farmer.say("6")
     with farmer.ctx.sessions() as session:
         bookings = session.scalars(select(Booking.id).where(Booking.openid == farmer.openid)
                                    .order_by(Booking.id.desc())).all()
@@ -55,7 +44,8 @@ def test_a_ticket_request_already_written_is_answered_with_that_ticket_and_adds_
 
 def test_a_new_ticket_is_one_insert_with_its_messages_in_one_more_and_no_savepoint(farmer):
     farmer.say("你好")
-    reply, seen = _statements(farmer.ctx.engine, lambda: farmer.say("转人工"))
+    with statements_sent(farmer.ctx.engine) as seen:
+        reply = farmer.say("转人工")
     (ticket,) = farmer.tickets()
     with farmer.ctx.sessions() as session:
         texts = [m.text for m in session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)
@@ -70,7 +60,8 @@ def test_a_new_ticket_is_one_insert_with_its_messages_in_one_more_and_no_savepoi
 def test_a_confirmed_booking_is_one_insert_and_its_done_text_names_the_record(farmer):
     farmer.say("我要给石宝镇30亩柑橘打药")
     farmer.say("下周三，电话13800138000")
-    reply, seen = _statements(farmer.ctx.engine, lambda: farmer.say("要得"))
+    with statements_sent(farmer.ctx.engine) as seen:
+        reply = farmer.say("要得")
     (booking,) = farmer.records("bookings")
     assert "预约已提交" in reply and str(booking.id) in reply
     assert (booking.status, booking.area_mu, booking.phone) == ("received", 30, "13800138000")

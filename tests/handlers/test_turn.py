@@ -1,11 +1,10 @@
 """A Turn reads what several handlers ask for (the user's row, the last pushed location) once."""
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from bot.db import transaction
 from bot.models import WechatUser
 from handlers import Turn
+from tests.statements import statements_sent
 
 
 def test_a_turn_reads_the_users_row_and_last_location_once(farmer):
@@ -13,7 +12,6 @@ def test_a_turn_reads_the_users_row_and_last_location_once(farmer):
     with transaction(ctx.sessions) as session:
         session.add(WechatUser(openid=farmer.openid, township="石宝镇"))
     ctx.store.set(f"location:{farmer.openid}", {"lat": 30.29, "lon": 108.03}, ttl=60)
-    statements: list[str] = []
     store_reads: list[str] = []
     real_get = ctx.store.get
 
@@ -21,18 +19,13 @@ def test_a_turn_reads_the_users_row_and_last_location_once(farmer):
         store_reads.append(key)
         return real_get(key)
 
-    def note(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(ctx.engine, "before_cursor_execute", note)
     ctx.store.get = counting_get
     try:
-        with transaction(ctx.sessions) as session:
+        with statements_sent(ctx.engine) as statements, transaction(ctx.sessions) as session:
             turn = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="转人工"))
             users = [turn.user(), turn.user(), turn.ensure_user()]
             places = [turn.location(), turn.location()]
     finally:
-        event.remove(ctx.engine, "before_cursor_execute", note)
         del ctx.store.get
     assert users[0].township == "石宝镇" and users[0] is users[1] is users[2]
     assert places == [(30.29, 108.03)] * 2
