@@ -1,13 +1,16 @@
 """App factory: builds the deployment's context and the FastAPI app (webhook, NLU API, health, simulator, admin)."""
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from bot.context import AppContext, Responder
 from bot.db import make_engine, ping, session_factory
@@ -17,6 +20,9 @@ from bot.settings import Settings
 from bot.store import make_store
 from bot.wechat import RequestRejected, WechatProtocol
 
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/wechat"
+TEXT_PLAIN = b"text/plain; charset=utf-8"
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -49,7 +55,7 @@ class ParseRequest(BaseModel):
 
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None,
-               responder: Responder | None = None) -> FastAPI:
+               responder: Responder | None = None) -> NongbotApp:
     settings = settings or (ctx.settings if ctx else Settings())
     ctx = ctx or build_context(settings)
     gateway = Gateway(ctx, responder or default_responder(ctx))
@@ -71,7 +77,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             if stopper is not None:
                 stopper()
 
-    app = FastAPI(title="农合联助手", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = NongbotApp(title="农合联助手", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.state.gateway = gateway
 
@@ -82,19 +88,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         except RequestRejected as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status)
 
-    async def wechat_callback(request: Request) -> Response:
-        try:
-            body = await read_capped(request, settings.max_body_bytes)
-            callback = protocol.open(dict(request.query_params), body)
-        except RequestRejected as exc:
-            return PlainTextResponse(exc.reason, status_code=exc.status)
-        text = await gateway.answer(callback.inbound)
-        if not text:
-            return PlainTextResponse("success")
-        return Response(protocol.text_reply(callback, text), media_type="application/xml")
-
-    # A plain Starlette route: the hot path skips FastAPI's per-request dependency solving.
-    app.add_route("/wechat", wechat_callback, methods=["POST"])
+    app.webhook = Webhook(protocol, gateway, settings.max_body_bytes)
 
     @app.post("/api/nlu/parse")
     def nlu_parse(body: ParseRequest) -> dict[str, Any]:
@@ -128,16 +122,77 @@ def _store_ok(ctx: AppContext) -> bool:
         return False
 
 
-async def read_capped(request: Request, limit: int) -> bytes:
+class NongbotApp(FastAPI):
+    """FastAPI, with WeChat's callbacks (POST /wechat) answered ahead of its middleware and routing.
+
+    The webhook is the hot path: a bare FastAPI endpoint costs ~400 µs of CPU per request here, the
+    same answer from a plain ASGI callable ~220 µs (h11) or ~45 µs (httptools + uvloop)."""
+
+    webhook: Webhook | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (self.webhook is not None and scope["type"] == "http" and scope["path"] == WEBHOOK_PATH
+                and scope["method"] == "POST"):
+            await self.webhook(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+class ClientGone(Exception):
+    """The client hung up before its request body was complete: there is nobody to answer."""
+
+
+class Webhook:
+    """POST /wechat as a plain ASGI app: body capped, signature and envelope checked, the gateway's
+    answer encoded in the mode the callback came in."""
+
+    def __init__(self, protocol: WechatProtocol, gateway: Gateway, max_body: int) -> None:
+        self.protocol, self.gateway, self.max_body = protocol, gateway, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            body = await read_capped(scope, receive, self.max_body)
+            params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+            callback = self.protocol.open(params, body)
+        except RequestRejected as exc:
+            await respond(send, exc.status, exc.reason.encode("utf-8"), TEXT_PLAIN)
+            return
+        except ClientGone:
+            return
+        try:
+            text = await self.gateway.answer(callback.inbound)
+            reply = self.protocol.text_reply(callback, text) if text else None
+        except Exception:  # noqa: BLE001 - as Starlette would: logged, a bare 500, no trace to the client
+            log.exception("webhook failed for %s", callback.inbound.dedup_key)
+            await respond(send, 500, b"Internal Server Error", TEXT_PLAIN)
+            return
+        if reply is None:
+            await respond(send, 200, b"success", TEXT_PLAIN)
+        else:
+            await respond(send, 200, reply, b"application/xml")
+
+
+async def read_capped(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The request body, refused with 413 past `limit` bytes (Content-Length or chunked)."""
-    declared = request.headers.get("content-length")
+    declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise RequestRejected(413, "body too large")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise RequestRejected(413, "body too large")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def respond(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", content_type)]})
+    await send({"type": "http.response.body", "body": body})

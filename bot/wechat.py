@@ -14,9 +14,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 from wechatpy import messages as wx_messages
 from wechatpy import events as wx_events
-from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import UnknownMessage
 
 from bot.inbound import Inbound
 
@@ -128,13 +128,35 @@ INBOUND_BUILDERS: dict[type, Callable[[Any, dict[str, Any]], Inbound]] = {
 }
 
 
-def to_inbound(xml_text: str) -> Inbound:
-    """Typed inbound from a verified, decrypted callback XML (wechatpy picks the class)."""
+def wechat_message(fields: dict[str, Any]) -> Any:
+    """wechatpy's message object for a callback's fields, its class chosen as wechatpy's parse_message
+    chooses it — from the fields `xml_fields` parsed, so a callback is parsed once, by one parser."""
+    message = {tag: None if value == "" else value for tag, value in fields.items()}  # as xmltodict has it
+    message_type = message["MsgType"].lower()
+    if message_type != "event" and not message_type.startswith("device_"):
+        return wx_messages.MESSAGE_TYPES.get(message_type, UnknownMessage)(message)
+    event_type = message["Event"].lower() if "Event" in message else None
+    if event_type is None and message_type.startswith("device_"):
+        event_type = message_type
+    elif message_type.startswith("device_"):
+        event_type = f"device_{event_type}"
+    key = message.get("EventKey")
+    if event_type == "subscribe" and key:
+        if key.startswith(("scanbarcode|", "scanimage|")):
+            event_type = message["Event"] = "subscribe_scan_product"
+        elif key.startswith("qrscene_"):
+            event_type = message["Event"] = "subscribe_scan"
+            message["EventKey"] = key[len("qrscene_"):]
+    return wx_events.EVENT_TYPES.get(event_type, UnknownMessage)(message)
+
+
+def to_inbound(fields: dict[str, Any]) -> Inbound:
+    """Typed inbound from a verified, decrypted callback's fields (wechatpy's class picks the reading)."""
     try:
-        msg = parse_message(xml_text)
-    except Exception as exc:  # noqa: BLE001 - KeyError/ValueError from missing fields
+        msg = wechat_message(fields)
+    except Exception as exc:  # noqa: BLE001 - KeyError/AttributeError from missing fields
         raise RequestRejected(400, "not a WeChat message") from exc
-    if msg is None or not getattr(msg, "source", None) or not getattr(msg, "type", None):
+    if not getattr(msg, "source", None) or not getattr(msg, "type", None):
         raise RequestRejected(400, "not a WeChat message")
     builder = INBOUND_BUILDERS.get(type(msg), _unknown_inbound)
     try:
@@ -181,18 +203,12 @@ class WechatProtocol:
     # ---- decoding -------------------------------------------------------------------
     def open(self, params: dict[str, str], body: bytes) -> Callback:
         self._check_signature(params)
-        envelope = xml_fields(body)
+        fields = xml_fields(body)
+        mode = "plain"
         if params.get("encrypt_type", "raw").lower() == "aes":
-            xml_text = self._decrypt(params, body, envelope)
-            xml_fields(xml_text.encode("utf-8"))  # the decrypted payload passes the same gate
+            fields = xml_fields(self._decrypt(params, body, fields).encode("utf-8"))  # the same gate inside
             mode = "aes"
-        else:
-            xml_text = body.decode("utf-8", errors="strict") if not _XML_INVALID.search(body) else \
-                _XML_INVALID.sub(b"", body).decode("utf-8")
-            mode = "plain"
-        if _XML_INVALID_STR.search(xml_text):
-            xml_text = _XML_INVALID_STR.sub("", xml_text)
-        return Callback(mode=mode, inbound=to_inbound(xml_text), nonce=params["nonce"])
+        return Callback(mode=mode, inbound=to_inbound(fields), nonce=params["nonce"])
 
     def _decrypt(self, params: dict[str, str], body: bytes, envelope: dict[str, Any]) -> str:
         if self.crypto is None:

@@ -249,3 +249,73 @@ def test_healthz_and_readyz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] and ready.json()["store"]
+
+
+# ---- the webhook's own ASGI path -------------------------------------------------------
+class FailingGateway:
+    async def answer(self, inbound):
+        raise RuntimeError("secret internals /srv/nongbot")
+
+
+def call_webhook(webhook, body: bytes, messages: list[dict] | None = None) -> tuple[int | None, bytes]:
+    """Drive the Webhook ASGI callable directly; `messages` replaces the body's single receive."""
+    import asyncio
+    import urllib.parse
+
+    pending = list(messages or [{"type": "http.request", "body": body, "more_body": False}])
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return pending.pop(0)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/wechat", "headers": [],
+             "query_string": urllib.parse.urlencode(signed()).encode()}
+    asyncio.run(webhook(scope, receive, send))
+    status = sent[0]["status"] if sent else None
+    return status, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def plain_text_callback(openid: str = "oFarmerTest0001") -> bytes:
+    return (f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            "<Content><![CDATA[你好]]></Content><MsgId>42</MsgId></xml>").encode()
+
+
+def test_a_failure_past_the_protocol_answers_a_bare_500_without_a_trace(caplog):
+    from bot.app import Webhook
+    from bot.wechat import WechatProtocol
+
+    webhook = Webhook(WechatProtocol(TOKEN, None, "wxtest"), FailingGateway(), 65536)
+    status, body = call_webhook(webhook, plain_text_callback())
+    assert status == 500
+    assert body == b"Internal Server Error"
+    assert "secret internals" in caplog.text  # logged for the operator, not sent to the client
+
+
+def test_a_client_that_hangs_up_mid_body_gets_no_answer_and_reaches_no_gateway():
+    from bot.app import Webhook
+    from bot.wechat import WechatProtocol
+
+    webhook = Webhook(WechatProtocol(TOKEN, None, "wxtest"), FailingGateway(), 65536)
+    half = plain_text_callback()[:40]
+    status, _ = call_webhook(webhook, b"", [{"type": "http.request", "body": half, "more_body": True},
+                                            {"type": "http.disconnect"}])
+    assert status is None
+
+
+def test_a_body_sent_in_pieces_is_read_whole(client):
+    sim = sim_for(client, "plain")
+    body, params = sim.envelope(render_callback(sim.fields("text", Content="你好")), sim.params())
+    pieces = (body[i:i + 7] for i in range(0, len(body), 7))
+    resp = client.post("/wechat", params=params, content=pieces)
+    assert resp.status_code == 200
+    assert b"<xml>" in resp.content
+
+
+def test_only_post_wechat_takes_the_webhook_path_everything_else_is_fastapi(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.put("/wechat", params=signed(), content=b"<xml/>").status_code == 405
+    assert client.post("/wechat/", params=signed(), content=b"<xml/>", follow_redirects=False).status_code in (307, 404)
