@@ -319,3 +319,41 @@ def test_only_post_wechat_takes_the_webhook_path_everything_else_is_fastapi(clie
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.put("/wechat", params=signed(), content=b"<xml/>").status_code == 405
     assert client.post("/wechat/", params=signed(), content=b"<xml/>", follow_redirects=False).status_code in (307, 404)
+
+
+CALLBACKS = {  # msg_type, fields: every kind WeChat sends us, and the edge cases of wechatpy's class choice
+    "text": ("text", {"Content": "托管 <b>]]></b> 水稻"}),
+    "voice": ("voice", {"MediaId": "m", "Format": "amr", "Recognition": "我要贷款"}),
+    "voice_empty_recognition": ("voice", {"MediaId": "m", "Format": "amr", "Recognition": ""}),
+    "location": ("location", {"Location_X": 30.29, "Location_Y": 108.03, "Scale": 15, "Label": "石宝镇"}),
+    "image": ("image", {"PicUrl": "http://example.invalid/a.jpg", "MediaId": "m1"}),
+    "link": ("link", {"Title": "t", "Description": "d", "Url": "http://example.invalid"}),
+    "video": ("video", {"MediaId": "v1", "ThumbMediaId": "t1"}),
+    "shortvideo": ("shortvideo", {"MediaId": "v1", "ThumbMediaId": "t1"}),
+    "unknown_type": ("miniprogrampage", {"Title": "x"}),
+    "subscribe": ("event", {"Event": "subscribe"}),
+    "subscribe_qrscene": ("event", {"Event": "subscribe", "EventKey": "qrscene_center_shibao", "Ticket": "T"}),
+    "subscribe_scan_product": ("event", {"Event": "subscribe", "EventKey": "scanbarcode|x"}),
+    "unsubscribe": ("event", {"Event": "unsubscribe"}),
+    "scan": ("event", {"Event": "SCAN", "EventKey": "center_shibao", "Ticket": "T"}),
+    "click": ("event", {"Event": "CLICK", "EventKey": "MENU_TUOGUAN"}),
+    "view": ("event", {"Event": "VIEW", "EventKey": "http://example.invalid/x"}),
+    "location_event": ("event", {"Event": "LOCATION", "Latitude": 30.29, "Longitude": 108.03, "Precision": 50}),
+    "unknown_event": ("event", {"Event": "TEMPLATESENDJOBFINISH", "Status": "success"}),
+    "device_event": ("device_event", {"Event": "bind", "DeviceType": "d", "DeviceID": "i"}),
+}
+
+
+@pytest.mark.parametrize("name", CALLBACKS)
+def test_one_parse_reads_every_callback_as_wechatpys_own_parser_does(name):
+    from wechatpy import parse_message
+
+    from bot.wechat import wechat_message, xml_fields
+
+    msg_type, extra = CALLBACKS[name]
+    xml = render_callback({"ToUserName": "gh_test", "FromUserName": "oFarmer", "CreateTime": 1700000000,
+                           "MsgType": msg_type, **({} if msg_type == "event" else {"MsgId": 42}), **extra})
+    ours, theirs = wechat_message(xml_fields(xml.encode())), parse_message(xml)
+    assert type(ours) is type(theirs)
+    assert ours._data == theirs._data
+    assert (ours.type, ours.source, ours.id, ours.time) == (theirs.type, theirs.source, theirs.id, theirs.time)
