@@ -112,6 +112,7 @@ class IntentMatcher:
         inserts = sorted(separable_inserts, key=len, reverse=True)
         self._insert_re = re.compile("|".join(re.escape(w) for w in inserts)) if inserts else None
         self._patterns: list[tuple[re.Pattern, str, str]] = []
+        self._any_pattern: re.Pattern | None = None   # all patterns in one: most texts match none
         self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
                                                  for kw in entry.decisive
                                                  for form in (kw, normalizer(kw).text.replace(BOUNDARY, ""))}
@@ -132,6 +133,8 @@ class IntentMatcher:
                 self._patterns.append((re.compile(pattern), pattern, name))
             for kw, weight in entry.when_negated.items():
                 self._negated_keywords.append((normalizer(kw).text.replace(BOUNDARY, ""), name, weight))
+        if self._patterns:
+            self._any_pattern = re.compile("|".join(f"(?:{pattern})" for _, pattern, _ in self._patterns))
         markers = sorted([(m, True) for m in side_markers] + [(m, False) for m in sequence_markers],
                          key=lambda x: -len(x[0]))
         self._side = {m: side for m, side in markers}
@@ -194,17 +197,19 @@ class IntentMatcher:
             for j in range(h.start, h.end):
                 used[j] = True
             taken.append(h)
-        for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
-            for m in regex.finditer(text):
-                if not inside(negated, m.start(), m.end()):
-                    weight = 2.0 if (name, pattern) in self._decisive else 1.0
-                    taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
-        for kw, name, w in self._negated_keywords:   # 我不想跟机器人说话: the refusal itself is the ask
-            i = text.find(kw)
-            while i >= 0:
-                if inside(negated, i, i + len(kw)):
-                    taken.append(KeywordHit(name, kw, w, i, i + len(kw), "negated"))
-                i = text.find(kw, i + 1)
+        if self._any_pattern and self._any_pattern.search(text):
+            for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
+                for m in regex.finditer(text):
+                    if not inside(negated, m.start(), m.end()):
+                        weight = 2.0 if (name, pattern) in self._decisive else 1.0
+                        taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
+        if negated:   # 我不想跟机器人说话: the refusal itself is the ask
+            for kw, name, w in self._negated_keywords:
+                i = text.find(kw)
+                while i >= 0:
+                    if inside(negated, i, i + len(kw)):
+                        taken.append(KeywordHit(name, kw, w, i, i + len(kw), "negated"))
+                    i = text.find(kw, i + 1)
         return taken
 
     def _phrase_scores(self, key: str, seg: Segment) -> None:
