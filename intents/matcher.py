@@ -11,7 +11,7 @@ from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
 from intents.pinyin import Syllables, slips_into_function_word, syllables
-from intents.prefix_tree import PrefixTree
+from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
 OUT_OF_SCOPE_FLOOR = 0.45
@@ -89,7 +89,9 @@ def _inside_ascii_run(text: str, i: int) -> bool:
 
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
-                 side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = ()):
+                 side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = (),
+                 words: SharedIndex | None = None, sounds: SharedIndex | None = None):
+        """words, sounds: indexes shared with the slot lexicons (one walk of a message for all)."""
         self._normalize = normalizer
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
@@ -103,9 +105,9 @@ class IntentMatcher:
                     self._choice_intent.append(name)
                     self._choice_text.append(phrase)
         # written keywords, (catalogue order, word, intent, weight, typed Latin word); single characters: text only
-        self._written = PrefixTree()
+        self._written = (words or text_index()).part()
         # same-sound keywords of two syllables or more, (order, word, intent, weight)
-        self._sounded = PrefixTree()
+        self._sounded = (sounds or syllable_index()).part()
         order = 0
         self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
         self._separable: dict[tuple[str, str], list[tuple[str, str, float]]] = {}   # 报税 → 报一下税
@@ -165,9 +167,10 @@ class IntentMatcher:
                     sub_start = i + 1
         return segs
 
-    def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
+    def keyword_hits(self, norm: Normalized, negated: list[tuple[int, int]]) -> list[KeywordHit]:
+        text, syl = norm.text, norm.syllables
         ranked: list[tuple[int, KeywordHit]] = []   # (keyword's catalogue order, hit): ties keep that order
-        for i, (order, kw, name, w, latin), _ in self._written.find_all(text):
+        for i, (order, kw, name, w, latin), _ in self._written.find_all(norm):
             # typed words stand alone: the hi inside nonghelianshishenme is no greeting
             if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
                 ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
@@ -180,7 +183,7 @@ class IntentMatcher:
                     for kw, name, w in self._separable.get((text[a], text[b]), ()):
                         hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
         # by position, then catalogue order among the words starting there: the sort below keeps it for equal hits
-        for i, (_, kw, name, w), j in sorted(self._sounded.find_all(syl.tokens)):
+        for i, (_, kw, name, w), j in sorted(self._sounded.find_all(norm)):
             start, end = syl.spans[i][0], syl.spans[j - 1][1]
             weight = _sound_weight(text[start:end], kw, w)
             if weight:
@@ -237,7 +240,7 @@ class IntentMatcher:
     def match(self, norm: Normalized, negated: list[tuple[int, int]]) -> MatchResult:
         text = norm.text
         syl_all = norm.syllables
-        hits = self.keyword_hits(text, syl_all, negated)
+        hits = self.keyword_hits(norm, negated)
         segs = self.segments(norm)
         for seg in segs:
             self._phrase_scores(self._positive_key(text, syl_all, negated, seg), seg)

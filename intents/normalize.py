@@ -23,6 +23,11 @@ class Normalized:
     spans: tuple[tuple[int, int], ...]
 
     @cached_property
+    def walks(self) -> dict:
+        """Word-index walks of this message (prefix_tree.SharedIndex), done once whoever asks."""
+        return {}
+
+    @cached_property
     def syllables(self) -> Syllables:
         """Syllables of the normalized text, computed once for the intent matcher and the slots."""
         return syllables(self.text)

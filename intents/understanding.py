@@ -9,6 +9,7 @@ from intents.catalogue import IntentEntry, build_catalogue, load_yaml
 from intents.dialog_acts import classify_act
 from intents.matcher import IntentMatcher
 from intents.negation import NegationScopes
+from intents.prefix_tree import syllable_index, text_index
 from intents.normalize import BOUNDARY, language_normalizer
 from intents.numbers import clean, cn_to_number
 from intents.slots import Entity, SlotExtractor
@@ -96,8 +97,10 @@ class Understanding:
         has_services = bool(getattr(pack, "services", None))
         services = _names(getattr(pack, "services", None), lex["service_synonyms"], keep_unknown=not has_services)
         _service_words_are_evidence(catalogue, services, lex.get("service_intents", {}))
+        # the keywords and every lexicon's names in one index: a message is walked once for all of them
+        words, sounds = text_index(), syllable_index()
         self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
-                                     lex.get("separable_inserts", []))
+                                     lex.get("separable_inserts", []), words=words, sounds=sounds)
         self.slots = SlotExtractor(
             self.normalize,
             crops=_names(getattr(pack, "crops", None), lex["crop_synonyms"], keep_unknown=True),
@@ -107,6 +110,7 @@ class Understanding:
             find_townships=_township_finder(pack),
             service_stoplist=lex.get("service_stoplist", []),
             crop_stoplist=lex.get("crop_stoplist", []),
+            words=words, sounds=sounds,
         )
 
     @classmethod
