@@ -58,7 +58,14 @@ def _township_finder(pack: Any) -> Callable[[str], list[tuple[str, int, int]]]:
             return [(n, i, i + len(a)) for i, a, n in sorted(hits, key=lambda h: (h[0], -len(h[1])))]
         return exact
 
+    # find_townships answers only for a written form, a homophone sharing a character with a form, or
+    # typed pinyin: a text with no character of any form and no Latin letter has no township (2 in 3
+    # messages), and skips its per-form search
+    chars = frozenset(c for t in pack.townships for form in [t.name, *t.aliases] if form for c in form)
+
     def routed(text: str) -> list[tuple[str, int, int]]:
+        if chars.isdisjoint(text) and not any(c.isascii() and c.isalpha() for c in text):
+            return []
         return [(m.township.name, m.start, m.end) for m in find_townships(pack, text)]
     return routed
 
