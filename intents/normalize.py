@@ -134,6 +134,8 @@ class Normalizer:
 def _rewrite(mid: str, spans: list[tuple[int, int]], pattern: re.Pattern, replacement
              ) -> tuple[str, list[tuple[int, int]]]:
     """Replace each match by replacement(match); the new characters span the whole match in the original."""
+    if pattern.search(mid) is None:   # most texts: one scan, no iterator
+        return mid, spans
     matches = [m for m in pattern.finditer(mid) if m.end() > m.start()]
     if not matches:
         return mid, spans
