@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -43,6 +44,7 @@ class Segment:
     best_phrase: dict[str, tuple[str, float]] = field(default_factory=dict)
     hits: list[KeywordHit] = field(default_factory=list)
     decided_by: str | None = None   # the intent of a decisive word in this clause
+    ask: tuple[str, float] = ("out_of_scope", 0.0)   # top(COURTESY) of the final scores, asked often
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -221,7 +223,7 @@ class IntentMatcher:
         for choice, score, idx in process.extract(key, self._choices, scorer=fuzz.ratio,
                                                   limit=PHRASE_LIMIT, score_cutoff=40):
             name = self._choice_intent[idx]
-            if name not in seg.best_phrase or score / 100 > seg.best_phrase[name][1]:
+            if name not in seg.best_phrase:   # extract ranks by score: a label's first phrase is its best
                 seg.best_phrase[name] = (self._choice_text[idx], score / 100)
 
     @staticmethod
@@ -276,10 +278,12 @@ class IntentMatcher:
             if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
                 # INTENTS.md rule 2: progress of an existing request wins whatever its topic
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
-        if any(not seg.side and seg.top(COURTESY)[1] >= ACCEPT for seg in segs):
+            seg.ask = seg.top(COURTESY)
+        if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
             for seg in segs:   # asks after 顺便/对了 rank below the main ask …
                 if seg.side:
                     seg.scores = {n: sc * SIDE_FACTOR for n, sc in seg.scores.items()}
+                    seg.ask = seg.top(COURTESY)
         else:                  # … unless there is none: "谢谢，对了，收割机下周能来吗" asks for the harvester
             for seg in segs:
                 seg.side = False
@@ -291,20 +295,24 @@ class IntentMatcher:
         spam = any(h.intent == "out_of_scope" and (h.intent, h.keyword) in self._decisive for h in hits)
         # spam anywhere makes the whole message spam: "恭喜获得无息贷款资格，点击领取" offers no loan
         primary = "out_of_scope" if spam else self._primary(segs, overall)
-        secondary = []
+        secondary: list[str] = []
+
+        def noted(name: str, s: float) -> bool:
+            return s >= ACCEPT and name not in (primary, "out_of_scope") and name not in secondary
         for seg in segs:
-            for exclude in (COURTESY, frozenset()):
-                name, s = seg.top(exclude)
-                if s >= ACCEPT and name not in (primary, "out_of_scope") and name not in secondary:
-                    secondary.append(name)
-                    break
+            name, s = seg.ask   # the clause's ask, else its courtesy
+            if not noted(name, s):
+                name, s = seg.top()
+            if noted(name, s):
+                secondary.append(name)
         for name in COURTESY:   # courtesy wrapped around a request is noted, never primary
             if name != primary and name not in secondary and any(h.intent == name for h in hits):
                 secondary.append(name)
         overall[primary] = max(overall.values()) + 1e-6
         exps = {n: math.exp(s / TEMPERATURE) for n, s in overall.items()}
         total = sum(exps.values())
-        ranking = sorted(((n, e / total) for n, e in exps.items()), key=lambda x: -x[1])
+        ranking = [(n, e / total) for n, e in exps.items()]
+        ranking.sort(key=itemgetter(1), reverse=True)   # stable: ties keep the labels' order
         return MatchResult(primary, ranking, secondary, segs, overall)
 
     @staticmethod
@@ -317,10 +325,10 @@ class IntentMatcher:
         evidenced = any(h.intent == best_name for seg in segs for h in seg.hits)
         faint = ((best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN)
                  or (not evidenced and overall[courtesy] > best))
-        if any(not seg.side and seg.top(COURTESY)[0] == "human_agent"
+        if any(not seg.side and seg.ask[0] == "human_agent"
                and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
             return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
-        if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
+        if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
         if any(not seg.side and seg.decided_by == "loan_products" for seg in segs):
@@ -329,7 +337,7 @@ class IntentMatcher:
         if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
-                name, s = seg.top(COURTESY)
+                name, s = seg.ask
                 if (name == "out_of_scope" and in_scope >= ACCEPT
                         and not any(h.intent == name and h.weight >= 2 for h in seg.hits)):
                     continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)
