@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -11,7 +12,7 @@ from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
 from intents.pinyin import Syllables, slips_into_function_word, syllables
-from intents.prefix_tree import PrefixTree
+from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
 OUT_OF_SCOPE_FLOOR = 0.45
@@ -43,6 +44,7 @@ class Segment:
     best_phrase: dict[str, tuple[str, float]] = field(default_factory=dict)
     hits: list[KeywordHit] = field(default_factory=list)
     decided_by: str | None = None   # the intent of a decisive word in this clause
+    ask: tuple[str, float] = ("out_of_scope", 0.0)   # top(COURTESY) of the final scores, asked often
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -89,7 +91,9 @@ def _inside_ascii_run(text: str, i: int) -> bool:
 
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
-                 side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = ()):
+                 side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = (),
+                 words: SharedIndex | None = None, sounds: SharedIndex | None = None):
+        """words, sounds: indexes shared with the slot lexicons (one walk of a message for all)."""
         self._normalize = normalizer
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
@@ -103,15 +107,16 @@ class IntentMatcher:
                     self._choice_intent.append(name)
                     self._choice_text.append(phrase)
         # written keywords, (catalogue order, word, intent, weight, typed Latin word); single characters: text only
-        self._written = PrefixTree()
+        self._written = (words or text_index()).part()
         # same-sound keywords of two syllables or more, (order, word, intent, weight)
-        self._sounded = PrefixTree()
+        self._sounded = (sounds or syllable_index()).part()
         order = 0
         self._negated_keywords: list[tuple[str, str, float]] = []        # evidence only inside a negation
         self._separable: dict[tuple[str, str], list[tuple[str, str, float]]] = {}   # 报税 → 报一下税
         inserts = sorted(separable_inserts, key=len, reverse=True)
         self._insert_re = re.compile("|".join(re.escape(w) for w in inserts)) if inserts else None
         self._patterns: list[tuple[re.Pattern, str, str]] = []
+        self._any_pattern: re.Pattern | None = None   # all patterns in one: most texts match none
         self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
                                                  for kw in entry.decisive
                                                  for form in (kw, normalizer(kw).text.replace(BOUNDARY, ""))}
@@ -132,6 +137,8 @@ class IntentMatcher:
                 self._patterns.append((re.compile(pattern), pattern, name))
             for kw, weight in entry.when_negated.items():
                 self._negated_keywords.append((normalizer(kw).text.replace(BOUNDARY, ""), name, weight))
+        if self._patterns:
+            self._any_pattern = re.compile("|".join(f"(?:{pattern})" for _, pattern, _ in self._patterns))
         markers = sorted([(m, True) for m in side_markers] + [(m, False) for m in sequence_markers],
                          key=lambda x: -len(x[0]))
         self._side = {m: side for m, side in markers}
@@ -162,9 +169,10 @@ class IntentMatcher:
                     sub_start = i + 1
         return segs
 
-    def keyword_hits(self, text: str, syl: Syllables, negated: list[tuple[int, int]]) -> list[KeywordHit]:
+    def keyword_hits(self, norm: Normalized, negated: list[tuple[int, int]]) -> list[KeywordHit]:
+        text, syl = norm.text, norm.syllables
         ranked: list[tuple[int, KeywordHit]] = []   # (keyword's catalogue order, hit): ties keep that order
-        for i, (order, kw, name, w, latin), _ in self._written.find_all(text):
+        for i, (order, kw, name, w, latin), _ in self._written.find_all(norm):
             # typed words stand alone: the hi inside nonghelianshishenme is no greeting
             if not latin or not (_latin_at(text, i - 1) or _latin_at(text, i + len(kw))):
                 ranked.append((order, KeywordHit(name, kw, w, i, i + len(kw), "text")))
@@ -177,7 +185,7 @@ class IntentMatcher:
                     for kw, name, w in self._separable.get((text[a], text[b]), ()):
                         hits.append(KeywordHit(name, kw, w, a, b + 1, "text"))
         # by position, then catalogue order among the words starting there: the sort below keeps it for equal hits
-        for i, (_, kw, name, w), j in sorted(self._sounded.find_all(syl.tokens)):
+        for i, (_, kw, name, w), j in sorted(self._sounded.find_all(norm)):
             start, end = syl.spans[i][0], syl.spans[j - 1][1]
             weight = _sound_weight(text[start:end], kw, w)
             if weight:
@@ -194,17 +202,19 @@ class IntentMatcher:
             for j in range(h.start, h.end):
                 used[j] = True
             taken.append(h)
-        for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
-            for m in regex.finditer(text):
-                if not inside(negated, m.start(), m.end()):
-                    weight = 2.0 if (name, pattern) in self._decisive else 1.0
-                    taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
-        for kw, name, w in self._negated_keywords:   # 我不想跟机器人说话: the refusal itself is the ask
-            i = text.find(kw)
-            while i >= 0:
-                if inside(negated, i, i + len(kw)):
-                    taken.append(KeywordHit(name, kw, w, i, i + len(kw), "negated"))
-                i = text.find(kw, i + 1)
+        if self._any_pattern and self._any_pattern.search(text):
+            for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
+                for m in regex.finditer(text):
+                    if not inside(negated, m.start(), m.end()):
+                        weight = 2.0 if (name, pattern) in self._decisive else 1.0
+                        taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
+        if negated:   # 我不想跟机器人说话: the refusal itself is the ask
+            for kw, name, w in self._negated_keywords:
+                i = text.find(kw)
+                while i >= 0:
+                    if inside(negated, i, i + len(kw)):
+                        taken.append(KeywordHit(name, kw, w, i, i + len(kw), "negated"))
+                    i = text.find(kw, i + 1)
         return taken
 
     def _phrase_scores(self, key: str, seg: Segment) -> None:
@@ -213,7 +223,7 @@ class IntentMatcher:
         for choice, score, idx in process.extract(key, self._choices, scorer=fuzz.ratio,
                                                   limit=PHRASE_LIMIT, score_cutoff=40):
             name = self._choice_intent[idx]
-            if name not in seg.best_phrase or score / 100 > seg.best_phrase[name][1]:
+            if name not in seg.best_phrase:   # extract ranks by score: a label's first phrase is its best
                 seg.best_phrase[name] = (self._choice_text[idx], score / 100)
 
     @staticmethod
@@ -232,7 +242,7 @@ class IntentMatcher:
     def match(self, norm: Normalized, negated: list[tuple[int, int]]) -> MatchResult:
         text = norm.text
         syl_all = norm.syllables
-        hits = self.keyword_hits(text, syl_all, negated)
+        hits = self.keyword_hits(norm, negated)
         segs = self.segments(norm)
         for seg in segs:
             self._phrase_scores(self._positive_key(text, syl_all, negated, seg), seg)
@@ -268,10 +278,12 @@ class IntentMatcher:
             if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
                 # INTENTS.md rule 2: progress of an existing request wins whatever its topic
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
-        if any(not seg.side and seg.top(COURTESY)[1] >= ACCEPT for seg in segs):
+            seg.ask = seg.top(COURTESY)
+        if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
             for seg in segs:   # asks after 顺便/对了 rank below the main ask …
                 if seg.side:
                     seg.scores = {n: sc * SIDE_FACTOR for n, sc in seg.scores.items()}
+                    seg.ask = seg.top(COURTESY)
         else:                  # … unless there is none: "谢谢，对了，收割机下周能来吗" asks for the harvester
             for seg in segs:
                 seg.side = False
@@ -283,20 +295,24 @@ class IntentMatcher:
         spam = any(h.intent == "out_of_scope" and (h.intent, h.keyword) in self._decisive for h in hits)
         # spam anywhere makes the whole message spam: "恭喜获得无息贷款资格，点击领取" offers no loan
         primary = "out_of_scope" if spam else self._primary(segs, overall)
-        secondary = []
+        secondary: list[str] = []
+
+        def noted(name: str, s: float) -> bool:
+            return s >= ACCEPT and name not in (primary, "out_of_scope") and name not in secondary
         for seg in segs:
-            for exclude in (COURTESY, frozenset()):
-                name, s = seg.top(exclude)
-                if s >= ACCEPT and name not in (primary, "out_of_scope") and name not in secondary:
-                    secondary.append(name)
-                    break
+            name, s = seg.ask   # the clause's ask, else its courtesy
+            if not noted(name, s):
+                name, s = seg.top()
+            if noted(name, s):
+                secondary.append(name)
         for name in COURTESY:   # courtesy wrapped around a request is noted, never primary
             if name != primary and name not in secondary and any(h.intent == name for h in hits):
                 secondary.append(name)
         overall[primary] = max(overall.values()) + 1e-6
         exps = {n: math.exp(s / TEMPERATURE) for n, s in overall.items()}
         total = sum(exps.values())
-        ranking = sorted(((n, e / total) for n, e in exps.items()), key=lambda x: -x[1])
+        ranking = [(n, e / total) for n, e in exps.items()]
+        ranking.sort(key=itemgetter(1), reverse=True)   # stable: ties keep the labels' order
         return MatchResult(primary, ranking, secondary, segs, overall)
 
     @staticmethod
@@ -309,10 +325,10 @@ class IntentMatcher:
         evidenced = any(h.intent == best_name for seg in segs for h in seg.hits)
         faint = ((best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN)
                  or (not evidenced and overall[courtesy] > best))
-        if any(not seg.side and seg.top(COURTESY)[0] == "human_agent"
+        if any(not seg.side and seg.ask[0] == "human_agent"
                and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
             return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
-        if any(not seg.side and seg.top(COURTESY)[0] == "check_status" and seg.top(COURTESY)[1] >= ACCEPT
+        if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
         if any(not seg.side and seg.decided_by == "loan_products" for seg in segs):
@@ -321,7 +337,7 @@ class IntentMatcher:
         if best >= ACCEPT and not faint:
             bar = max(ACCEPT, 0.6 * best)
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
-                name, s = seg.top(COURTESY)
+                name, s = seg.ask
                 if (name == "out_of_scope" and in_scope >= ACCEPT
                         and not any(h.intent == name and h.weight >= 2 for h in seg.hits)):
                     continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)

@@ -23,6 +23,11 @@ class Normalized:
     spans: tuple[tuple[int, int], ...]
 
     @cached_property
+    def walks(self) -> dict:
+        """Word-index walks of this message (prefix_tree.SharedIndex), done once whoever asks."""
+        return {}
+
+    @cached_property
     def syllables(self) -> Syllables:
         """Syllables of the normalized text, computed once for the intent matcher and the slots."""
         return syllables(self.text)
@@ -129,6 +134,8 @@ class Normalizer:
 def _rewrite(mid: str, spans: list[tuple[int, int]], pattern: re.Pattern, replacement
              ) -> tuple[str, list[tuple[int, int]]]:
     """Replace each match by replacement(match); the new characters span the whole match in the original."""
+    if pattern.search(mid) is None:   # most texts: one scan, no iterator
+        return mid, spans
     matches = [m for m in pattern.finditer(mid) if m.end() > m.start()]
     if not matches:
         return mid, spans

@@ -28,6 +28,12 @@ class NumberToken:
 
 def cn_to_number(token: str) -> float | None:
     """One numeral token (Arabic, Chinese, or Arabic+万) to its value; None if not a number."""
+    if len(token) == 1 and token in _ONE_CHARACTER:
+        return _ONE_CHARACTER[token]
+    return _parse(token)
+
+
+def _parse(token: str) -> float | None:
     if token == "半":
         return 0.5
     m = _WAN_DIGIT.match(token)
@@ -48,6 +54,10 @@ def cn_to_number(token: str) -> float | None:
             return float(cn2an.cn2an(token.replace("两", "二").replace("幺", "一"), "smart"))
         except Exception:
             return None
+
+
+# 一, 三, 两, 十 are most numeral tokens and cn2an takes ~40 µs for each: its answers, asked once
+_ONE_CHARACTER = {c: _parse(c) for c in CN_NUM + "半"}
 
 
 def is_range(token: str) -> bool:

@@ -1,6 +1,11 @@
 """Words (strings or tuples of syllables) found in a text in one walk: the keyword and slot-name index."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:
+    from intents.normalize import Normalized
+
 
 class PrefixTree:
     """Words (strings, or tuples of syllables) and their values. find_all walks the text once, down
@@ -31,3 +36,49 @@ class PrefixTree:
                 node = node.get(seq[j])
                 j += 1
         return out
+
+
+class SharedIndex:
+    """The words of several owners (the matcher's keywords, each slot lexicon's names and stop words) in
+    one PrefixTree, so a message is walked once for all of them instead of once per owner. `sequence`
+    picks what is walked: the normalized text or its syllables."""
+
+    def __init__(self, sequence: Callable[[Normalized], Sequence]) -> None:
+        self._tree = PrefixTree()
+        self._sequence = sequence
+        self._owners = 0
+
+    def part(self) -> "IndexPart":
+        """A new owner's share of the index: its own words, found in the shared walk."""
+        self._owners += 1
+        return IndexPart(self, self._owners - 1)
+
+    def found_in(self, norm: Normalized) -> list[list[tuple[int, object, int]]]:
+        """Each owner's (start, value, end), as its own PrefixTree would give them; walked once per message."""
+        found = norm.walks.get(self)
+        if found is None:
+            found = [[] for _ in range(self._owners)]
+            for i, (owner, value), j in self._tree.find_all(self._sequence(norm)):
+                found[owner].append((i, value, j))
+            norm.walks[self] = found
+        return found
+
+
+class IndexPart:
+    def __init__(self, index: SharedIndex, owner: int) -> None:
+        self._index = index
+        self._owner = owner
+
+    def add(self, word, value) -> None:
+        self._index._tree.add(word, (self._owner, value))
+
+    def find_all(self, norm: Normalized) -> list[tuple[int, object, int]]:
+        return self._index.found_in(norm)[self._owner]
+
+
+def text_index() -> SharedIndex:
+    return SharedIndex(lambda norm: norm.text)
+
+
+def syllable_index() -> SharedIndex:
+    return SharedIndex(lambda norm: norm.syllables.tokens)

@@ -10,8 +10,8 @@ from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
 from intents.numbers import NumberToken, clean, digits_only, find_numbers
-from intents.pinyin import Syllables, slips_into_function_word, syllables
-from intents.prefix_tree import PrefixTree
+from intents.pinyin import slips_into_function_word, syllables
+from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
@@ -32,7 +32,10 @@ class Lexicon:
     """Canonical value -> written names; finds the earliest non-negated mention (text, then pinyin)."""
 
     def __init__(self, names: dict[str, list[str]], normalize: Callable[[str], Normalized],
-                 stoplist: list[str] = (), by_sound: bool = True):
+                 stoplist: list[str] = (), by_sound: bool = True,
+                 words: SharedIndex | None = None, sounds: SharedIndex | None = None):
+        """words, sounds: indexes shared with the other lexicons and the matcher (one walk for all)."""
+        words = words or text_index()
         self._by_sound = by_sound
         self._entries: list[tuple[str, str, tuple[str, ...]]] = []
         for canonical, written in names.items():
@@ -41,12 +44,12 @@ class Lexicon:
                 if n:
                     self._entries.append((n, canonical, syllables(n).tokens))
         self._entries.sort(key=lambda e: -len(e[0]))
-        self._stops = PrefixTree()
+        self._stops = words.part()
         for stop in stoplist:
             self._stops.add(normalize(stop).text, None)
         # every name in one walk over the text (and over its syllables), not one search per name
-        self._written = PrefixTree()
-        self._sounded = PrefixTree()
+        self._written = words.part()
+        self._sounded = (sounds or syllable_index()).part()
         for order, (name, _, toks) in enumerate(self._entries):
             self._written.add(name, order)
             if len(toks) >= 2:   # homophones need two syllables or more
@@ -58,11 +61,11 @@ class Lexicon:
         (橘子保险 is 柑橘 + 保险, not 子保 ≈ 植保)."""
         text = norm.text
         blocked = [False] * len(text)
-        for i, _, end in self._stops.find_all(text):
+        for i, _, end in self._stops.find_all(norm):
             blocked[i:end] = [True] * (end - i)
         found: list[tuple[int, int, str]] = []
         # longer names first, each name's mentions left to right: a longer name blocks the ones inside it
-        for order, i in sorted((order, i) for i, order, _ in self._written.find_all(text)):
+        for order, i in sorted((order, i) for i, order, _ in self._written.find_all(norm)):
             name, canonical, _ = self._entries[order]
             end = i + len(name)
             if not any(blocked[i:end]) and not inside(negated, i, end):
@@ -70,7 +73,7 @@ class Lexicon:
                 blocked[i:end] = [True] * len(name)
         if not found and self._by_sound:   # homophones from voice input: 水到 → 水稻 (two syllables or more)
             syl = norm.syllables
-            for order, k in self._first_sounded(syl):
+            for order, k in self._first_sounded(norm):
                 name, canonical, toks = self._entries[order]
                 s, e = syl.spans[k][0], syl.spans[k + len(toks) - 1][1]
                 # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
@@ -85,10 +88,10 @@ class Lexicon:
         start, neg_len, canonical = min(found)
         return canonical, start, start - neg_len
 
-    def _first_sounded(self, syl: Syllables) -> list[tuple[int, int]]:
+    def _first_sounded(self, norm: Normalized) -> list[tuple[int, int]]:
         """(entry order, token index) of each name's first same-sound occurrence, in entry order."""
         first: dict[int, int] = {}
-        for k, order, _ in self._sounded.find_all(syl.tokens):
+        for k, order, _ in self._sounded.find_all(norm):
             first.setdefault(order, k)
         return sorted(first.items())
 
@@ -135,10 +138,12 @@ class SlotExtractor:
     def __init__(self, normalize, crops: dict[str, list[str]], services: dict[str, list[str]],
                  member_types: dict[str, list[str]], member_stoplist: list[str],
                  find_townships: Callable[[str], list[tuple[str, int, int]]],
-                 service_stoplist: list[str] = (), crop_stoplist: list[str] = ()):
-        self._crops = Lexicon(crops, normalize, crop_stoplist)
-        self._services = Lexicon(services, normalize, service_stoplist)
-        self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False)
+                 service_stoplist: list[str] = (), crop_stoplist: list[str] = (),
+                 words: SharedIndex | None = None, sounds: SharedIndex | None = None):
+        words, sounds = words or text_index(), sounds or syllable_index()
+        self._crops = Lexicon(crops, normalize, crop_stoplist, words=words, sounds=sounds)
+        self._services = Lexicon(services, normalize, service_stoplist, words=words, sounds=sounds)
+        self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False, words=words)
         self._townships = find_townships
 
     def extract(self, norm: Normalized, negated: list[tuple[int, int]], today: date | None) -> list[Entity]:

@@ -9,6 +9,7 @@ from intents.catalogue import IntentEntry, build_catalogue, load_yaml
 from intents.dialog_acts import classify_act
 from intents.matcher import IntentMatcher
 from intents.negation import NegationScopes
+from intents.prefix_tree import syllable_index, text_index
 from intents.normalize import BOUNDARY, language_normalizer
 from intents.numbers import clean, cn_to_number
 from intents.slots import Entity, SlotExtractor
@@ -57,7 +58,14 @@ def _township_finder(pack: Any) -> Callable[[str], list[tuple[str, int, int]]]:
             return [(n, i, i + len(a)) for i, a, n in sorted(hits, key=lambda h: (h[0], -len(h[1])))]
         return exact
 
+    # find_townships answers only for a written form, a homophone sharing a character with a form, or
+    # typed pinyin: a text with no character of any form and no Latin letter has no township (2 in 3
+    # messages), and skips its per-form search
+    chars = frozenset(c for t in pack.townships for form in [t.name, *t.aliases] if form for c in form)
+
     def routed(text: str) -> list[tuple[str, int, int]]:
+        if chars.isdisjoint(text) and not any(c.isascii() and c.isalpha() for c in text):
+            return []
         return [(m.township.name, m.start, m.end) for m in find_townships(pack, text)]
     return routed
 
@@ -96,8 +104,10 @@ class Understanding:
         has_services = bool(getattr(pack, "services", None))
         services = _names(getattr(pack, "services", None), lex["service_synonyms"], keep_unknown=not has_services)
         _service_words_are_evidence(catalogue, services, lex.get("service_intents", {}))
+        # the keywords and every lexicon's names in one index: a message is walked once for all of them
+        words, sounds = text_index(), syllable_index()
         self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
-                                     lex.get("separable_inserts", []))
+                                     lex.get("separable_inserts", []), words=words, sounds=sounds)
         self.slots = SlotExtractor(
             self.normalize,
             crops=_names(getattr(pack, "crops", None), lex["crop_synonyms"], keep_unknown=True),
@@ -107,6 +117,7 @@ class Understanding:
             find_townships=_township_finder(pack),
             service_stoplist=lex.get("service_stoplist", []),
             crop_stoplist=lex.get("crop_stoplist", []),
+            words=words, sounds=sounds,
         )
 
     @classmethod

@@ -52,6 +52,14 @@ def test_numerals(text, value):
     assert cn_to_number(text) == value
 
 
+def test_one_character_numerals_are_what_cn2an_reads():
+    import cn2an
+    assert [cn_to_number(c) for c in "零〇一二两三四五六七八九幺十"] == [0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 1, 10]
+    assert (cn_to_number("百"), cn_to_number("千"), cn_to_number("半")) == (100, 1000, 0.5)   # 百把亩: one hundred
+    assert cn_to_number("万") is None and cn_to_number("点") is None
+    assert cn_to_number("七") == float(cn2an.cn2an("七", "smart"))
+
+
 def test_ranges_are_not_concatenated():
     assert is_range("两三") and is_range("五六十")
     assert [t.is_range for t in find_numbers("两三亩")] == [True]

@@ -1,6 +1,7 @@
 """Parse answers: contract shape, intents, negation, multi-intent, slots, dialog acts."""
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,17 @@ def test_dialog_acts(text, act):
 def test_pack_phrases_are_merged():
     nlu = Understanding.from_pack(None, extra_phrases={"sell_produce": ["脆李子哪个要"]})
     assert nlu.parse("脆李子哪个要").intent == "sell_produce"
+
+
+def test_township_slot_skips_routing_only_for_texts_routing_finds_nothing_in(nlu):
+    from knowledge.routing import find_townships   # the knowledge package, as Understanding uses it
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts = [json.loads(line)["text"] for path in sorted(data.glob("nlu_*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    forms = [form for t in nlu.pack.townships for form in [t.name, *t.aliases] if form]
+    texts += forms + [f"住在{form[0]}边" for form in forms] + ["shibaozhen有没得", "我在石包"]
+    finder = nlu.slots._townships
+    for text in texts:
+        assert finder(text) == [(m.township.name, m.start, m.end) for m in find_townships(nlu.pack, text)], text
+    assert finder("我在石包") == [("石宝镇", 2, 4)]       # a homophone sharing one character
+    assert finder("shibaozhen有没得")[0][0] == "石宝镇"   # typed pinyin, no township character
