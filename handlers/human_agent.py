@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from bot.models import Ticket, TicketMessage, utcnow
+from bot.models import ServiceCenter, Ticket, TicketMessage, utcnow
 from handlers.base import Turn
 from knowledge.routing import nearest_centers
 
@@ -13,14 +13,14 @@ _messages_insert = insert(TicketMessage.__table__)
 def _center_code(turn: Turn) -> str | None:
     """The user's bound center, else the nearest to their township or location, else the county's."""
     user = turn.user()
-    if user is not None and user.center is not None:
-        return user.center.code
+    if user is not None and user.center_id is not None:
+        return turn.session.get(ServiceCenter, user.center_id).code
     pack = turn.ctx.pack
     # A township given earlier in an unfinished form counts: "转人工" halfway through a booking.
     convo = turn.convo
     in_form = convo.slots if convo is not None and convo.form else {}
     township = turn.slots.get("township") or in_form.get("township") or (user.township if user else None)
-    where = turn.location()
+    where = None if township else turn.location()  # read only when the township does not decide
     if township:
         found = nearest_centers(pack, township=township, limit=1)
     elif where:
