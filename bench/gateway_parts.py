@@ -32,7 +32,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--users", type=int, default=500)
+    ap.add_argument("--seed", type=int, help="the same message mix on every run (before/after pairs)")
     args = ap.parse_args()
+    if args.seed is not None:
+        random.seed(args.seed)
     settings = Settings()
     ctx = build_context(settings)
     gateway = Gateway(ctx, default_responder(ctx))

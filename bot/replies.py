@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, MutableMapping
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 SHARED_TEMPLATES = Path(__file__).resolve().parent.parent / "handlers" / "templates"
+
+
+class _ShippedEnvironment(Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict, not Jinja's ChainMap over the environment's: every
+        render copies them into its context, and a ChainMap costs ~10 µs a render to walk. Nothing
+        changes the globals once templates are loaded (which Jinja asks of callers anyway)."""
+        return {**self.globals, **(d or {})}
 
 
 class ReplyTemplates:
@@ -18,9 +26,9 @@ class ReplyTemplates:
             loaders.append(FileSystemLoader(str(pack_dir / "templates")))
         loaders.append(FileSystemLoader(str(SHARED_TEMPLATES)))
         # Plain text for WeChat: no HTML autoescape; missing variables are bugs, not blanks.
-        self.env = Environment(loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
-                               auto_reload=False)  # templates are data shipped with the release: no stat per render
+        self.env = _ShippedEnvironment(loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
+                                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+                                       auto_reload=False)  # templates ship with the release: no stat per render
 
     def render(self, name: str, **data: Any) -> str:
         return self.env.get_template(f"{name}.j2").render(**data).strip()

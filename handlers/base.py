@@ -13,11 +13,16 @@ from bot.inbound import Inbound, location_key
 from bot.models import ServiceCenter, Ticket, WechatUser
 
 OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
+_users = WechatUser.__table__
 # Built once: building a select costs more CPU per call than its cached compilation saves.
-_USER = select(WechatUser).where(WechatUser.openid == bindparam("openid"))
+# Of the user, the columns the gateway's upsert returns (bot.gateway._USER_RETURNED): profile and routing.
+_USER = (select(*(_users.c[name] for name in ("id", "openid", "center_id", "township", "phone")))
+         .where(_users.c.openid == bindparam("openid")))
 _CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
-_OPEN_TICKET = (select(Ticket).where(Ticket.openid == bindparam("openid"), Ticket.status.in_(OPEN_STATES))
-                .order_by(Ticket.id.desc()).limit(1))
+_tickets = Ticket.__table__
+_OPEN_TICKET = (select(_tickets.c.id)
+                .where(_tickets.c.openid == bindparam("openid"), _tickets.c.status.in_(OPEN_STATES))
+                .order_by(_tickets.c.id.desc()).limit(1))
 
 
 @dataclass
@@ -40,24 +45,30 @@ class Turn:
     def render(self, name: str, **data: Any) -> str:
         return self.ctx.templates.render(name, county=self.ctx.pack.info.county, **data)
 
-    def user(self) -> WechatUser | None:
-        """The user's row, read once per turn (the prefill, routing and the submit all ask for it)."""
+    def user(self) -> Any:
+        """The user's id, openid, center_id, township and phone, read once per turn (the prefill, routing
+        and the submit all ask for it); None for a user not written yet. Read-only: `ensure_user` for
+        changes, after which this is that persistent object. A plain row, not an ORM object, while
+        nothing changes it: most turns only read it (~120 µs less than attaching one to the session)."""
         if not self._user_read:
             if self.user_row is not None:
-                self._user = attached(self.session, WechatUser, self.user_row._mapping)
+                self._user = self.user_row
             else:
-                self._user = self.session.scalar(_USER, {"openid": self.inbound.openid})
+                self._user = self.session.execute(_USER, {"openid": self.inbound.openid}).first()
             self._user_read = True
         return self._user
 
     def ensure_user(self) -> WechatUser:
-        """The user's row, created now when this is their first message and no gateway upserted it first."""
+        """The user's row as a persistent object to change (flushed as an UPDATE), created now when this
+        is their first message and no gateway upserted it first."""
         user = self.user()
         if user is None:
             user = WechatUser(openid=self.inbound.openid)
             self.session.add(user)
             self.session.flush()
-            self._user = user
+        elif not isinstance(user, WechatUser):
+            user = attached(self.session, WechatUser, user._mapping)
+        self._user = user
         return user
 
     def location(self) -> tuple[float, float] | None:
@@ -69,11 +80,12 @@ class Turn:
             self._location = (known["lat"], known["lon"]) if known else None
         return self._location
 
-    def open_ticket(self) -> Ticket | None:
-        """The user's latest ticket still open, read once per turn (the dialog asks whether there is one
-        before handing the message to human_agent, which adds to it)."""
+    def open_ticket(self) -> Any:
+        """The id of the user's latest ticket still open (a row), None when there is none; read once per
+        turn (the dialog asks whether there is one before handing the message to human_agent, which adds
+        to it). Its id is all either needs: no ORM object (~130 µs less)."""
         if self._ticket is False:
-            self._ticket = self.session.scalar(_OPEN_TICKET, {"openid": self.inbound.openid})
+            self._ticket = self.session.execute(_OPEN_TICKET, {"openid": self.inbound.openid}).first()
         return self._ticket
 
     def insert_once(self, model: type, values: dict[str, Any]) -> Any:

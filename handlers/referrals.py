@@ -16,7 +16,7 @@ def referral(intent: str, service: str) -> Callable[[Turn], list[str]]:
         pack = turn.ctx.pack
         user = turn.user()
         township = turn.slots.get("township") or (user.township if user else None)
-        where = turn.location()
+        where = None if township else turn.location()  # read only when the township does not decide
         if township:
             found = nearest_centers(pack, township=township, service=service, limit=5)
         elif where:

@@ -155,12 +155,33 @@ def township_at(pack: Pack, lat: float, lon: float) -> Township | None:
     return min(located, key=lambda t: haversine_km(lat, lon, t.lat, t.lon), default=None)
 
 
-def _offers(center: ServiceCenter, service: str | None, pack: Pack) -> bool:
+@dataclass(frozen=True)
+class _Placed:
+    center: ServiceCenter
+    lat: float | None     # the center's own coordinates, else its township's
+    lon: float | None
+    services: frozenset[str]
+
+
+@lru_cache(maxsize=32)
+def _placed(pack: Pack) -> tuple[_Placed, ...]:
+    """Each center with where it is, worked out once per pack rather than on every routing."""
+    placed = []
+    for c in pack.centers:
+        clat, clon = c.lat, c.lon
+        if (clat is None or clon is None) and c.township and pack.township(c.township):
+            t = pack.township(c.township)
+            clat, clon = t.lat, t.lon
+        placed.append(_Placed(c, clat, clon, frozenset(c.services)))
+    return tuple(placed)
+
+
+def _service_names(service: str | None, pack: Pack) -> frozenset[str]:
+    """The names a center may list a service under (as asked, and the catalogue's name); none for no service."""
     if not service:
-        return False
+        return frozenset()
     known = pack.service(service)
-    names = {service, known.name} if known else {service}
-    return any(s in names for s in center.services)
+    return frozenset({service, known.name} if known else {service})
 
 
 def nearest_centers(pack: Pack, *, lat: float | None = None, lon: float | None = None,
@@ -173,19 +194,19 @@ def nearest_centers(pack: Pack, *, lat: float | None = None, lon: float | None =
         lat, lon = home.lat, home.lon
     covering = nonghelian_for(pack, home.name) if home else None
     siblings = set(covering.townships) if covering else set()
-    ranked: list[tuple[tuple, CenterDistance]] = []
-    for c in pack.centers:
-        offers = _offers(c, service, pack)
-        clat, clon = c.lat, c.lon
-        if (clat is None or clon is None) and c.township and pack.township(c.township):
-            t = pack.township(c.township)
-            clat, clon = t.lat, t.lon
-        if lat is not None and lon is not None and clat is not None and clon is not None:
-            dist = round(haversine_km(lat, lon, clat, clon), 2)
-            ranked.append(((not offers, 0, dist), CenterDistance(c, dist, offers, False)))
+    names, placed = _service_names(service, pack), _placed(pack)
+    # Rank first, build the answers for the few kept only (the sort is stable: ties stay in pack order).
+    ranked: list[tuple[tuple, int, bool, float | None]] = []
+    for index, p in enumerate(placed):
+        offers = not names.isdisjoint(p.services)
+        if lat is not None and lon is not None and p.lat is not None and p.lon is not None:
+            dist = round(haversine_km(lat, lon, p.lat, p.lon), 2)
+            ranked.append(((not offers, 0, dist), index, offers, dist))
         else:
             # Township mapping: same township, then same 农合联, then county-wide centers.
+            c = p.center
             tier = 0 if home and c.township == home.name else 1 if c.township in siblings else 2 if c.township is None else 3
-            ranked.append(((not offers, 1, tier), CenterDistance(c, None, offers, True)))
+            ranked.append(((not offers, 1, tier), index, offers, None))
     ranked.sort(key=lambda r: r[0])
-    return [r[1] for r in ranked[:limit]]
+    return [CenterDistance(placed[index].center, dist, offers, dist is None)
+            for _, index, offers, dist in ranked[:limit]]

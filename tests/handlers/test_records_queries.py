@@ -81,3 +81,18 @@ def test_insert_once_writes_nothing_under_a_key_already_written(farmer):
         fresh = turn.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k2", "crop": "玉米"})
         assert fresh.id is not None and fresh.crop == "玉米"
     assert [b.crop for b in farmer.records("bookings")] == ["水稻", "玉米"]
+
+
+def test_a_follow_up_to_an_open_ticket_adds_its_message_and_marks_the_ticket_touched(farmer):
+    farmer.say("转人工")
+    (before,) = farmer.tickets()
+    with statements_sent(farmer.ctx.engine) as seen:
+        reply = farmer.say("还有个事，我家的牛跑了")
+    (after,) = farmer.tickets()
+    with farmer.ctx.sessions() as session:
+        texts = session.scalars(select(TicketMessage.text).where(TicketMessage.ticket_id == after.id)
+                                .order_by(TicketMessage.id)).all()
+    assert f"工单（{after.id}）" in reply and texts[-2:] == ["转人工", "还有个事，我家的牛跑了"]
+    assert after.last_user_message_at > before.last_user_message_at and after.updated_at > before.updated_at
+    assert sum(s.startswith("INSERT INTO ticket_messages") for s in seen) == 1
+    assert sum(s.startswith("UPDATE tickets") for s in seen) == 1

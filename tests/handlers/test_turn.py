@@ -23,11 +23,13 @@ def test_a_turn_reads_the_users_row_and_last_location_once(farmer):
     try:
         with statements_sent(ctx.engine) as statements, transaction(ctx.sessions) as session:
             turn = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="转人工"))
-            users = [turn.user(), turn.user(), turn.ensure_user()]
+            users = [turn.user(), turn.user()]
+            changed = turn.ensure_user()
             places = [turn.location(), turn.location()]
     finally:
         del ctx.store.get
-    assert users[0].township == "石宝镇" and users[0] is users[1] is users[2]
+    assert users[0].township == "石宝镇" and users[0] is users[1]
+    assert changed.township == "石宝镇" and changed.id == users[0].id and turn.user() is changed
     assert places == [(30.29, 108.03)] * 2
     assert sum("FROM wechat_users" in s for s in statements) == 1
     assert store_reads == [f"location:{farmer.openid}"]
