@@ -111,13 +111,19 @@ async def run(url: str, payloads: list[bytes], concurrency: int) -> dict:
             "p99_ms": pct(0.99), "mean_ms": round(statistics.mean(lat) * 1000, 1), "concurrency": concurrency}
 
 
+WRK_SPARE = 4  # requests per connection built beyond --requests for wrk's stop
 WRK_SCRIPT = """
 local reqs = dofile(os.getenv("NONGBOT_WRK_REQUESTS"))
-local i = 0
+local want = tonumber(os.getenv("NONGBOT_WRK_WANT"))
+local i, answered = 0, 0
 request = function()
   i = i + 1
   local r = reqs[(i - 1) % #reqs + 1]
   return wrk.format("POST", r[1], {["Content-Type"] = "text/xml"}, r[2])
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered == want then io.stderr:write("DONE\\n") io.stderr:flush() end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -129,7 +135,10 @@ end
 
 
 def run_wrk(url: str, payloads: list[bytes], concurrency: int, seconds: float) -> dict:
-    """Send the pre-built requests with wrk (one thread, `concurrency` connections) for `seconds`."""
+    """Send the pre-built requests with wrk (one thread, `concurrency` connections) until all but the last
+    WRK_SPARE x `concurrency` are answered, or for `seconds` at most. The spare ones go out only while wrk
+    stops (those in flight, and those sent before the SIGINT lands): no MsgId goes out twice."""
+    import signal
     import subprocess
     import tempfile
 
@@ -142,16 +151,22 @@ def run_wrk(url: str, payloads: list[bytes], concurrency: int, seconds: float) -
         table.append("}")
         Path(work, "requests.lua").write_text("\n".join(table))
         Path(work, "send.lua").write_text(WRK_SCRIPT)
-        out = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", str(Path(work, "send.lua")),
-                              url], capture_output=True, text=True, check=True,
-                             env={**os.environ, "NONGBOT_WRK_REQUESTS": str(Path(work, "requests.lua"))}).stdout
+        proc = subprocess.Popen(["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", str(Path(work, "send.lua")),
+                                 url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "NONGBOT_WRK_REQUESTS": str(Path(work, "requests.lua")),
+                                     "NONGBOT_WRK_WANT": str(max(1, len(payloads) - WRK_SPARE * concurrency))})
+        # The script says DONE once the requests are answered; SIGINT makes wrk stop there and report
+        # (it would otherwise go on for `seconds`, sending the same requests again).
+        if proc.stderr.readline().strip() == "DONE":
+            proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate()
     line = next(line for line in out.splitlines() if line.startswith("WRK "))
     got = json.loads(line[4:])
     return {"requests": got["requests"], "errors": got["errors"], "seconds": round(got["us"] / 1e6, 2),
             "req_per_s": round(got["requests"] / (got["us"] / 1e6), 1), "p50_ms": round(got["p50"] / 1000, 1),
             "p90_ms": round(got["p90"] / 1000, 1), "p99_ms": round(got["p99"] / 1000, 1),
             "mean_ms": round(got["mean"] / 1000, 1), "concurrency": concurrency, "generator": "wrk",
-            # Past the pre-built requests wrk sends them again: retries, which the gateway answers cheaply.
+            # Past the pre-built requests wrk would send them again: retries, which the gateway answers cheaply.
             "msgids_reused": got["requests"] > len(payloads)}
 
 
@@ -211,13 +226,15 @@ def main() -> int:
     ap.add_argument("--label", default="")
     ap.add_argument("--server-pid", type=int, help="report this process tree's CPU time per message")
     ap.add_argument("--wrk", type=int, metavar="SECONDS",
-                    help="send with wrk for SECONDS (pre-build --requests of them) instead of the asyncio client")
+                    help="send --requests with wrk (for SECONDS at most) instead of the asyncio client")
     args = ap.parse_args()
     if urllib.parse.urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         ap.error("the load generator only targets loopback addresses")
     warm = build_requests(args.url, args.token, args.aes_key, args.appid, args.warmup, args.users)
     asyncio.run(run(args.url, warm, args.concurrency))
-    payloads = build_requests(args.url, args.token, args.aes_key, args.appid, args.requests, args.users)
+    # with wrk, spare ones: sent while it stops after --requests answers
+    extra = WRK_SPARE * args.concurrency if args.wrk else 0
+    payloads = build_requests(args.url, args.token, args.aes_key, args.appid, args.requests + extra, args.users)
     cpu_before, services_before, busy_before = cpu_seconds(args.server_pid), services_cpu_seconds(), machine_busy_seconds()
     if args.wrk:
         result = run_wrk(args.url, payloads, args.concurrency, args.wrk)

@@ -4,8 +4,8 @@
 # with the server's CPU time per message (user+system of the server and its worker processes,
 # warm-up excluded), the figure that stays stable while req/s moves with the neighbours' load.
 # Needs the project installed (.venv) and PostgreSQL/Redis up, as .ci/run leaves them.
-# ONLY=floor|sqlite|pg1|pg2 (space-separated) runs a subset. WRK=SECONDS sends with wrk instead of the
-# asyncio client (the floor then pre-builds 10 x N requests so no MsgId is sent twice).
+# ONLY=floor|sqlite|pg1|pg2 (space-separated) runs a subset. WRK=SECONDS sends the N requests with wrk
+# (SECONDS at most) instead of the asyncio client; the floor then sends 10 x N. No MsgId is sent twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
