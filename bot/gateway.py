@@ -42,6 +42,7 @@ from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
 from bot.outbox import enqueue_text
 from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock
 from bot.wechat import split_for_wechat
+from handlers.base import USER_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ _log = MessageLog.__table__
 _log_insert = insert(_log)
 # What a responder reads of the user (its own routing and profile): returned by the upsert; any other
 # column loads when touched. All twelve cost ~50 µs more per message to return and convert.
-_USER_RETURNED = (_users.c.id, _users.c.openid, _users.c.center_id, _users.c.township, _users.c.phone)
+_USER_RETURNED = USER_COLUMNS
 
 
 @dataclass

@@ -16,8 +16,9 @@ OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on:
 _users = WechatUser.__table__
 # Built once: building a select costs more CPU per call than its cached compilation saves.
 # Of the user, the columns the gateway's upsert returns (bot.gateway._USER_RETURNED): profile and routing.
-_USER = (select(*(_users.c[name] for name in ("id", "openid", "center_id", "township", "phone")))
-         .where(_users.c.openid == bindparam("openid")))
+# What a turn reads of the user (its routing and profile); the gateway's upsert returns the same columns.
+USER_COLUMNS = tuple(_users.c[name] for name in ("id", "openid", "center_id", "township", "phone"))
+_USER = select(*USER_COLUMNS).where(_users.c.openid == bindparam("openid"))
 _CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
 _tickets = Ticket.__table__
 _OPEN_TICKET = (select(_tickets.c.id)
