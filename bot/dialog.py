@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
-from bot.inbound import Inbound, Memory, Outcome, memory_key, remember_location
+from bot.inbound import UNREAD, Inbound, Memory, Outcome, memory_key, remember_location
 from bot.models import REQUEST_KINDS, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
@@ -128,7 +128,8 @@ class DialogResponder:
             convo.submitting = convo.submitting or record_key(inbound)
             self._save(inbound.openid, convo)
         with self._transaction(connection) as session:
-            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo, user_row=user)
+            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo, user_row=user,
+                        pushed_location=memory.location if memory is not None else UNREAD)
             said = self._dispatch(turn)
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))

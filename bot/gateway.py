@@ -5,11 +5,11 @@ attempt claims the callback's dedup key in the store and runs the responder; a r
 for that attempt's stored reply (or answers 'success'). When the responder overruns the
 budget, the webhook answers 'success' and the reply goes out later through the outbox (客服).
 
-One message costs one worker-thread hop, two store round trips — the claim (dedup key, the
-user's lock, the dialog memory) and the finish (memory, stored reply, lock released) — and one
-database transaction: the responder's records, the user's row, the message log and the outbox. One
-farmer's messages queue one behind the other before they take a worker slot, so a burst from one
-farmer never holds the slots another farmer's message needs. A claim
+One message costs one worker-thread hop, two store round trips — the claim (dedup key, the user's
+lock, the dialog memory, the last pushed location) and the finish (memory, stored reply, lock
+released) — and one database transaction: the responder's records, the user's row, the message log
+and the outbox. One farmer's messages queue one behind the other before they take a worker slot, so
+a burst from one farmer never holds the slots another farmer's message needs. A claim
 names its owner, a process that keeps a heartbeat key fresh; a retry that finds the owner dead
 (the worker crashed mid-message) takes the message over instead of answering 'success' forever.
 """
@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
 from bot.db import dialect_insert
-from bot.inbound import Inbound, Memory, Outcome, memory_key, remember_location
+from bot.inbound import Inbound, Memory, Outcome, location_key, memory_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
 from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
 from bot.outbox import enqueue_text
@@ -224,6 +224,7 @@ class Gateway:
         return MessageKeys(dedup=f"dedup:{inbound.dedup_key}", reply=f"reply:{inbound.dedup_key}",
                            lock=f"user:{inbound.openid}",
                            memory=memory_key(inbound.openid) if self._remembers else None,
+                           location=location_key(inbound.openid) if self._remembers else None,
                            dedup_ttl=settings.dedup_ttl_seconds, lock_ttl=USER_LOCK_SECONDS)
 
     def _run(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
@@ -274,8 +275,10 @@ class Gateway:
         except Exception:  # noqa: BLE001 - answered with the apology, like a failing responder
             log.exception("waiting for %s failed", keys.lock)
             return None
+        store = self.ctx.store
         return Claim(first=True, locked=True, taken_over=claim.taken_over,
-                     memory=self.ctx.store.get(keys.memory) if keys.memory else None)
+                     memory=store.get(keys.memory) if keys.memory else None,
+                     location=store.get(keys.location) if keys.location else None)
 
     def _respond(self, inbound: Inbound, claim: Claim | None, conn: Connection) -> tuple[Memory | None, Outcome]:
         """The responder's outcome under the user's lock, its writes pending on `conn` (an apology,
@@ -289,7 +292,7 @@ class Gateway:
                 options["user"] = self._touch_user(conn, inbound, now)
             if not self._remembers:
                 return None, self.responder.respond(inbound, **options)
-            memory = Memory(claim.memory)
+            memory = Memory(claim.memory, location=claim.location)
             return memory, self.responder.respond(inbound, memory=memory, **options)
         except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             if not isinstance(exc, LockTimeout):

@@ -69,10 +69,16 @@ def memory_key(openid: str) -> str:
     return f"dialog:{openid}"
 
 
+UNREAD = object()  # a value the gateway's claim did not read
+
+
 @dataclass
 class Memory:
     """The user's dialog session for one message: read with the gateway's claim, written back with the
-    reply (one store round trip each). A responder sets `value` and `changed` to have it saved."""
+    reply (one store round trip each). A responder sets `value` and `changed` to have it saved.
+    `location` is the user's last pushed location as the claim read it ({"lat", "lon"} or None);
+    UNREAD when the claim did not read it (the responder reads the store itself)."""
 
     value: Any = None
     changed: bool = False
+    location: Any = UNREAD

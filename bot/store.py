@@ -43,6 +43,7 @@ class MessageKeys:
     memory: str | None         # the user's dialog session, read under the lock; None = not wanted
     dedup_ttl: float
     lock_ttl: float
+    location: str | None = None  # the user's last pushed location, read with the memory; None = not wanted
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Claim:
     taken_over: bool = False   # ... from an owner that died before storing the reply
     locked: bool = False       # the per-user lock is held with the token passed in
     memory: Any | None = None  # the value under keys.memory when locked (None when absent)
+    location: Any | None = None  # the value under keys.location when locked (None when absent)
     reply: Any | None = None   # for a retry: the first attempt's stored reply, if there is one yet
 
 
@@ -82,7 +84,8 @@ class Store(Protocol):
 
     def claim_message(self, keys: MessageKeys, token: str) -> Claim:
         """In one round trip: claim the message's dedup key with `token` (or take over a claim whose owner
-        is no longer alive and left no reply), then try the per-user lock with `token` and read the memory.
+        is no longer alive and left no reply), then try the per-user lock with `token` and read the memory
+        and the location.
         A retry gets `first=False` and the stored reply when there is one."""
 
     def finish_message(self, writes: dict[str, tuple[Any, float | None]], lock: str, token: str) -> None:

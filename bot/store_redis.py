@@ -43,20 +43,21 @@ if take(KEYS[1], ARGV[2], ARGV[3]) then return 1 end
 return 0
 """
 
-# KEYS: dedup, reply, lock, memory (or ''); ARGV: heartbeat prefix, token, dedup ms, lock ms.
-# Returns {first, taken_over, locked, memory, reply}.
+# KEYS: dedup, reply, lock, memory (or ''), location (or ''); ARGV: heartbeat prefix, token, dedup ms, lock ms.
+# Returns {first, taken_over, locked, memory, reply, location}.
 _CLAIM = _OWNER_DEAD + """
 local taken = 0
 if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then
   local reply = redis.call('GET', KEYS[2])
-  if reply or not owner_dead(redis.call('GET', KEYS[1])) then return {0, 0, 0, false, reply} end
+  if reply or not owner_dead(redis.call('GET', KEYS[1])) then return {0, 0, 0, false, reply, false} end
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   taken = 1
 end
-if not take(KEYS[3], ARGV[2], ARGV[4]) then return {1, taken, 0, false, false} end
-local memory = false
+if not take(KEYS[3], ARGV[2], ARGV[4]) then return {1, taken, 0, false, false, false} end
+local memory, location = false, false
 if KEYS[4] ~= '' then memory = redis.call('GET', KEYS[4]) end
-return {1, taken, 1, memory, false}
+if KEYS[5] ~= '' then location = redis.call('GET', KEYS[5]) end
+return {1, taken, 1, memory, false, location}
 """
 
 # KEYS: lock, then the keys to write; ARGV: token, then (value, ttl ms or 0) per key.
@@ -138,13 +139,14 @@ class RedisStore:
 
     # ---- one message: claim and finish, one round trip each ------------------------------------
     def claim_message(self, keys: MessageKeys, token: str) -> Claim:
-        first, taken, locked, memory, reply = self._claim(
+        first, taken, locked, memory, reply, location = self._claim(
             keys=[self._k(keys.dedup), self._k(keys.reply), self._k(f"lock:{keys.lock}"),
-                  self._k(keys.memory) if keys.memory else ""],
+                  self._k(keys.memory) if keys.memory else "", self._k(keys.location) if keys.location else ""],
             args=[self._k(alive_key("")), token, _ms(keys.dedup_ttl), _ms(keys.lock_ttl)])
         return Claim(first=bool(first), taken_over=bool(taken), locked=bool(locked),
                      memory=None if memory is None else json.loads(memory),
-                     reply=None if reply is None else json.loads(reply))
+                     reply=None if reply is None else json.loads(reply),
+                     location=None if location is None else json.loads(location))
 
     def finish_message(self, writes: dict[str, tuple[Any, float | None]], lock: str, token: str) -> None:
         args: list[Any] = [token]

@@ -144,12 +144,16 @@ class SqlStore:
                 taken = True
             if not self._take(conn, f"lock:{keys.lock}", value, now + keys.lock_ttl, now):
                 return Claim(first=True, taken_over=taken)
-            memory = None
-            if keys.memory:
-                raw = conn.execute(_GET, {"k": keys.memory, "now": now}).scalar()
-                memory = None if raw is None else json.loads(raw)
+            wanted = [key for key in (keys.memory, keys.location) if key]
+            found: dict[str, str] = {}
+            if len(wanted) == 2:
+                found = dict(conn.execute(_GET_TWO, {"a": wanted[0], "b": wanted[1], "now": now}).all())
+            elif wanted:
+                found = {wanted[0]: conn.execute(_GET, {"k": wanted[0], "now": now}).scalar()}
         self._maybe_purge(now)
-        return Claim(first=True, taken_over=taken, locked=True, memory=memory)
+        memory, location = (found.get(key) if key else None for key in (keys.memory, keys.location))
+        return Claim(first=True, taken_over=taken, locked=True, memory=None if memory is None else json.loads(memory),
+                     location=None if location is None else json.loads(location))
 
     def finish_message(self, writes: dict[str, tuple[Any, float | None]], lock: str, token: str) -> None:
         now = time.time()

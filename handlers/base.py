@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
 from bot.db import dialect_insert
-from bot.inbound import Inbound, location_key
+from bot.inbound import UNREAD, Inbound, location_key
 from bot.models import ServiceCenter, Ticket, WechatUser
 
 OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
@@ -34,6 +34,7 @@ class Turn:
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
     convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
     user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
+    pushed_location: Any = UNREAD  # the last pushed location as the gateway's claim read it (UNREAD: read it)
     _user: Any = field(default=None, init=False, repr=False)
     _user_read: bool = field(default=False, init=False, repr=False)
     _location: Any = field(default=False, init=False, repr=False)  # False: not read yet
@@ -76,8 +77,10 @@ class Turn:
         """The location the user sent now, or the last one WeChat pushed (kept a day)."""
         if self.inbound.lat is not None and self.inbound.lon is not None:
             return self.inbound.lat, self.inbound.lon
-        if self._location is False:  # one store read per turn
-            known = self.ctx.store.get(location_key(self.inbound.openid))
+        if self._location is False:  # one store read per turn, none when the gateway's claim read it
+            known = self.pushed_location
+            if known is UNREAD:
+                known = self.ctx.store.get(location_key(self.inbound.openid))
             self._location = (known["lat"], known["lon"]) if known else None
         return self._location
 

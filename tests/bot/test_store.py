@@ -208,11 +208,12 @@ def test_embedded_store_leaves_other_transactions_on_the_engine_alone(engine):
 
 
 # ---- one message's claim and finish (the gateway's two round trips) --------------------------
-def _keys(name: str, memory: bool = True):
+def _keys(name: str, memory: bool = True, location: bool = False):
     from bot.store import MessageKeys
 
     return MessageKeys(dedup=f"dedup:{name}", reply=f"reply:{name}", lock=f"user:{name}",
-                       memory=f"dialog:{name}" if memory else None, dedup_ttl=60, lock_ttl=60)
+                       memory=f"dialog:{name}" if memory else None, dedup_ttl=60, lock_ttl=60,
+                       location=f"location:{name}" if location else None)
 
 
 def _alive(store, owner: str) -> None:
@@ -228,6 +229,26 @@ def test_claim_takes_the_lock_and_reads_the_memory_in_one_call(store):
     claim = store.claim_message(keys, "w1|a")
     assert (claim.first, claim.taken_over, claim.locked, claim.memory) == (True, False, True, {"form": "book_tuoguan"})
     assert store.try_lock("user:oMem:1", "w1|b", ttl=10) is False
+
+
+@pytest.mark.parametrize("memory", [True, False], ids=["with_memory", "location_only"])
+def test_claim_reads_the_last_pushed_location_in_the_same_call(store, memory):
+    keys = _keys(f"oLoc:{memory}", memory=memory, location=True)
+    store.set(keys.location, {"lat": 30.29, "lon": 108.03})
+    if memory:
+        store.set(keys.memory, {"form": "find"})
+    claim = store.claim_message(keys, "w1|a")
+    assert claim.locked and claim.location == {"lat": 30.29, "lon": 108.03}
+    assert claim.memory == ({"form": "find"} if memory else None)
+
+
+def test_claim_without_a_pushed_location_or_not_asked_for_one_reads_none(store):
+    keys = _keys("oNoLoc:1", location=True)
+    store.set(keys.memory, {"form": "find"})
+    claim = store.claim_message(keys, "w1|a")
+    assert (claim.memory, claim.location) == ({"form": "find"}, None)
+    store.set("location:oNoLoc:2", {"lat": 1.0, "lon": 2.0})
+    assert store.claim_message(_keys("oNoLoc:2"), "w1|b").location is None  # keys.location is None
 
 
 def test_a_retry_of_a_live_owners_message_gets_its_reply_once_finished(store):

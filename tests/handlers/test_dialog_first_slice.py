@@ -165,3 +165,18 @@ def test_farmer_asks_for_a_person_and_the_centers_staff_reply_reaches_wechat(mak
                         headers={"Authorization": f"Bearer {other_token}"}).status_code in (403, 404)
     OutboxWorker(ctx.sessions, ctx.wechat_api).deliver_due()
     assert fake_wechat.texts_to("oLoop01") == ["您好，明天上午给您回电。"]
+
+
+def test_a_pushed_location_reaches_the_answer_with_the_claim_not_a_store_read_of_its_own(app_ctx):
+    ctx, sim = app_ctx
+    shibao = ctx.pack.township("石宝镇")
+    sim.event("LOCATION", Latitude=shibao.lat + 0.01, Longitude=shibao.lon, Precision=65)
+    reads: list[str] = []
+    real_get = ctx.store.get
+    ctx.store.get = lambda key: (reads.append(key), real_get(key))[1]
+    try:
+        reply = sim.text("附近有没有服务站")
+    finally:
+        del ctx.store.get
+    assert "石宝镇为农服务中心" in reply.text
+    assert not [key for key in reads if key.startswith("location:")]

@@ -1,6 +1,8 @@
 """A Turn reads what several handlers ask for (the user's row, the last pushed location) once."""
 from __future__ import annotations
 
+import pytest
+
 from bot.db import transaction
 from bot.models import WechatUser
 from handlers import Turn
@@ -42,3 +44,17 @@ def test_a_new_user_created_in_the_turn_is_the_one_later_asked_for(farmer):
         assert turn.user() is None
         created = turn.ensure_user()
         assert turn.user() is created and created.openid == farmer.openid
+
+
+def test_a_turn_given_the_claims_location_reads_no_store_even_when_there_was_none(farmer):
+    ctx = farmer.ctx
+    ctx.store.set(f"location:{farmer.openid}", {"lat": 1.0, "lon": 2.0}, ttl=60)  # not what the claim saw
+    ctx.store.get = lambda key: pytest.fail(f"read {key} from the store")
+    try:
+        with transaction(ctx.sessions) as session:
+            given = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="附近"),
+                         pushed_location={"lat": 30.29, "lon": 108.03})
+            none = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="附近"), pushed_location=None)
+            assert (given.location(), none.location()) == ((30.29, 108.03), None)
+    finally:
+        del ctx.store.get
