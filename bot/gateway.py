@@ -60,9 +60,6 @@ WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", 
 _users = WechatUser.__table__
 _log = MessageLog.__table__
 _log_insert = insert(_log)
-# What a responder reads of the user (its own routing and profile): returned by the upsert; any other
-# column loads when touched. All twelve cost ~50 µs more per message to return and convert.
-_USER_RETURNED = USER_COLUMNS
 
 
 @dataclass
@@ -344,7 +341,8 @@ class Gateway:
 
     def _touch_user(self, conn: Connection, inbound: Inbound, now: datetime) -> Row:
         """One upsert: the user exists, was seen now, (un)subscribed, and the 客服 window it opened.
-        Returns the user's row as it now is (the columns of _USER_RETURNED)."""
+        Returns the user's row as it now is (the columns a turn reads, USER_COLUMNS: all twelve
+        cost ~50 µs more per message to return and convert)."""
         opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
         subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
         return conn.execute(self._user_upsert(opener, subscribed),
@@ -364,7 +362,7 @@ class Gateway:
             created = {"window_opened_at": now, "window_opened_by": opener} if window else {}
             stmt = self._user_insert.values(openid=bindparam("openid"), first_seen=now, **changes, **created)
             stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
-            stmt = stmt.returning(*_USER_RETURNED)
+            stmt = stmt.returning(*USER_COLUMNS)
             self._user_upserts[(opener, subscribed)] = stmt
         return stmt
 

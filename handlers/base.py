@@ -15,7 +15,6 @@ from bot.models import ServiceCenter, Ticket, WechatUser
 OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
 _users = WechatUser.__table__
 # Built once: building a select costs more CPU per call than its cached compilation saves.
-# Of the user, the columns the gateway's upsert returns (bot.gateway._USER_RETURNED): profile and routing.
 # What a turn reads of the user (its routing and profile); the gateway's upsert returns the same columns.
 USER_COLUMNS = tuple(_users.c[name] for name in ("id", "openid", "center_id", "township", "phone"))
 _USER = select(*USER_COLUMNS).where(_users.c.openid == bindparam("openid"))
