@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -290,3 +291,59 @@ def test_a_dead_owners_claim_with_a_stored_reply_is_answered_not_taken_over(stor
 def test_locks_that_name_no_owner_are_never_taken_over(store):
     with store.lock("wechat:token", ttl=10, wait=0.1):
         assert store.try_lock("wechat:token", "w9|x", ttl=10) is False
+
+
+# ---- Redis: the claim and the finish go straight to the wire on a connection per thread ------------
+@pytest.fixture
+def redis_store(redis_url):
+    import uuid
+
+    store = RedisStore.from_url(redis_url, prefix=f"nongbot-test:{uuid.uuid4().hex[:8]}:")
+    yield store
+    store.clear_prefix()
+
+
+@pytest.mark.redis
+def test_redis_claims_from_many_threads_each_get_their_own_answer(redis_store):
+    """Eight threads claim at once, each its own message with its own memory: a connection shared
+    between threads would hand one thread's reply to another."""
+    for n in range(8):
+        redis_store.set(f"dialog:oThread:{n}", {"n": n})
+
+    def claim_and_finish(n: int) -> list:
+        seen = []
+        for round_ in range(20):
+            keys = replace(_keys(f"oThread:{n}"), dedup=f"dedup:oThread:{n}:{round_}", reply=f"reply:oThread:{n}:{round_}")
+            claim = redis_store.claim_message(keys, f"w1|{n}-{round_}")
+            seen.append((claim.first, claim.locked, claim.memory))
+            redis_store.finish_message({keys.reply: ({"text": f"{n}-{round_}"}, 60)}, keys.lock, f"w1|{n}-{round_}")
+        return seen
+
+    _alive(redis_store, "w1")
+    results = run_in_threads(claim_and_finish, 8)
+    for n, seen in enumerate(results):
+        assert seen == [(True, True, {"n": n})] * 20
+    assert redis_store.get("reply:oThread:5:19") == {"text": "5-19"}
+
+
+@pytest.mark.redis
+def test_redis_claim_and_finish_survive_a_script_flush_and_a_dropped_connection(redis_store, redis_url):
+    import redis
+
+    admin = redis.Redis.from_url(redis_url)
+    _alive(redis_store, "w1")
+    assert redis_store.claim_message(_keys("oFlush:1"), "w1|a").first
+    admin.script_flush()  # a Redis restart or a failover forgets the scripts
+    assert redis_store.claim_message(_keys("oFlush:2"), "w1|b").first
+    redis_store.finish_message({"reply:oFlush:2": ({"text": "好"}, 60)}, "user:oFlush:2", "w1|b")
+    assert redis_store.get("reply:oFlush:2") == {"text": "好"}
+
+    conn = redis_store._own.conn  # this thread's connection for the claim and the finish
+    conn.send_command("CLIENT", "ID")
+    admin.client_kill_filter(_id=conn.read_response())  # the server drops it, as on a restart
+    retried = redis_store.claim_message(_keys("oFlush:3"), "w1|c")
+    assert (retried.first, retried.locked) == (True, True)
+    again = redis_store.claim_message(_keys("oFlush:3"), "w1|d")  # the claim above happened exactly once
+    assert (again.first, again.reply) == (False, None)
+    redis_store.finish_message({"reply:oFlush:3": ({"text": "行"}, 60)}, "user:oFlush:3", "w1|c")
+    assert redis_store.try_lock("user:oFlush:3", "w1|e", ttl=10) is True  # the finish released the lock
