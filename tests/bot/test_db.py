@@ -164,3 +164,23 @@ def test_serve_and_worker_on_an_unmigrated_database_say_to_upgrade_first(empty_d
         assert "Run `nongbot db upgrade` first" in result.output and "Traceback" not in result.output
     upgrade(empty_database_url)
     assert schema_behind(empty_database_url) is None
+
+
+def test_rows_inserted_together_go_as_one_statement_on_postgresql(engine):
+    """The message log's rows of one message (the farmer's line and the replies) are one INSERT."""
+    from sqlalchemy import insert
+
+    from bot.models import MessageLog
+    from tests.statements import statements_sent
+
+    now = datetime.now(timezone.utc)
+    rows = [dict(openid="oRows", direction=direction, msg_type="text", content=text, created_at=now, extra={})
+            for direction, text in (("in", "你好"), ("out", "您好！"), ("out", "还有什么要帮忙的？"))]
+    with statements_sent(engine) as seen, engine.begin() as conn:
+        conn.execute(insert(MessageLog.__table__), rows)
+    inserts = [s for s in seen if "INSERT INTO message_log" in s]
+    if engine.dialect.name == "postgresql":
+        assert len(inserts) == 1 and inserts[0].count("VALUES") == 1 and inserts[0].count("), (") == 2
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT direction, content FROM message_log WHERE openid = 'oRows' ORDER BY id")).all()
+    assert [tuple(r) for r in stored] == [("in", "你好"), ("out", "您好！"), ("out", "还有什么要帮忙的？")]
