@@ -8,9 +8,9 @@ record under an idempotency key made from the confirming message. The session li
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.engine import Connection, Row
@@ -23,7 +23,6 @@ from bot.models import REQUEST_KINDS, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.forms import Form, Invalid, Slot, township_from_location
-from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
 WELCOME_EVENTS = {"subscribe", "scan"}
@@ -123,13 +122,13 @@ class DialogResponder:
         if inbound.kind == "event" and inbound.event in SILENT_EVENTS:
             return Outcome()
         convo = Conversation.from_dict(memory.value) if memory is not None else self._load(inbound.openid)
-        if convo.form and convo.asked == CONFIRM and inbound.text and classify_act(inbound.text) == "affirm":
-            # Saved before the record is written: if we crash after the write, the next yes finds it.
-            convo.submitting = convo.submitting or record_key(inbound)
-            self._save(inbound.openid, convo)
-        with self._transaction(connection) as session:
-            turn = Turn(ctx=self.ctx, session=session, inbound=inbound, convo=convo, user_row=user,
+        with self._transaction(connection) as open_session:
+            turn = Turn(ctx=self.ctx, open_session=open_session, inbound=inbound, convo=convo, user_row=user,
                         pushed_location=memory.location if memory is not None else UNREAD)
+            if convo.form and convo.asked == CONFIRM and turn.act() == "affirm":
+                # Saved before the record is written: if we crash after the write, the next yes finds it.
+                convo.submitting = convo.submitting or record_key(inbound)
+                self._save(inbound.openid, convo)
             said = self._dispatch(turn)
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))
@@ -141,14 +140,22 @@ class DialogResponder:
         return Outcome(replies=replies, intent=said.intent, confidence=said.confidence)
 
     @contextmanager
-    def _transaction(self, connection: Connection | None) -> Iterator[Session]:
-        if connection is None:
-            with transaction(self.ctx.sessions) as session:
-                yield session
-            return
-        with self.ctx.sessions(bind=connection) as session:
-            yield session
-            session.flush()  # the caller commits (or rolls back) the connection's transaction
+    def _transaction(self, connection: Connection | None) -> Iterator[Callable[[], Session]]:
+        """What opens the turn's session, on first use only (most turns never touch it): on `connection`,
+        flushed at the end into its transaction, which the caller commits or rolls back; without, in a
+        transaction of its own committed here."""
+        session: Session | None = None
+        with ExitStack() as opened:
+            def open_session() -> Session:
+                nonlocal session
+                if session is None:
+                    session = opened.enter_context(transaction(self.ctx.sessions) if connection is None
+                                                   else self.ctx.sessions(bind=connection))
+                return session
+
+            yield open_session
+            if session is not None and connection is not None:
+                session.flush()
 
     def _load(self, openid: str) -> Conversation:
         return Conversation.from_dict(self.ctx.store.get(memory_key(openid)))
@@ -201,7 +208,7 @@ class DialogResponder:
 
     # ---- text ----------------------------------------------------------------------------
     def _text(self, turn: Turn, text: str) -> Said:
-        convo, act = turn.convo, classify_act(text)
+        convo, act = turn.convo, turn.act()
         if act == "affirm":
             for key in dict.fromkeys(k for k in (record_key(turn.inbound), convo.submitting) if k):
                 found = self._record_by_key(turn, key)
@@ -222,7 +229,7 @@ class DialogResponder:
             return self._in_form(turn, FORMS[convo.form], text, act)
         if text in MENU_CHOICES:
             return self._start(turn, MENU_CHOICES[text], {})
-        parse = self.ctx.nlu.parse(text, today=self.ctx.today())
+        parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
         turn.parse = parse
         if parse.intent in FOLLOW_UP_INTENTS and self._has_open_ticket(turn):
             return self._single(turn, "human_agent")  # a person is on it: what the bot can't place goes to them
@@ -317,7 +324,7 @@ class DialogResponder:
         menu_pick = MENU_CHOICES.get(text) if (convo.options or convo.asked == CONFIRM) else None
         if menu_pick and text not in convo.options and menu_pick not in FORMS:
             return self._interrupted(turn, form, menu_pick, None)  # "6" (进度) mid-form: answer, then resume
-        parse = self.ctx.nlu.parse(text, today=self.ctx.today())
+        parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
         turn.parse = parse
         side = (parse.intent not in (form.intent, "out_of_scope") and parse.confidence >= INTERRUPTION)
         updates: dict[str, Any] = {}

@@ -1,8 +1,8 @@
-"""What a handler gets for one turn: the context, an open transaction, the message and its parse."""
+"""What a handler gets for one turn: the context, a transaction opened on first use, the message and its parse."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -11,6 +11,8 @@ from bot.context import AppContext
 from bot.db import dialect_insert
 from bot.inbound import UNREAD, Inbound, location_key
 from bot.models import ServiceCenter, Ticket, WechatUser
+from intents.dialog_acts import classify_act
+from intents.normalize import Normalized
 
 OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
 _users = WechatUser.__table__
@@ -28,16 +30,40 @@ _OPEN_TICKET = (select(_tickets.c.id)
 @dataclass
 class Turn:
     ctx: AppContext
-    session: Session
+    open_session: Callable[[], Session]  # the turn's session, opened when first asked for (`session`)
     inbound: Inbound
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
     convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
     user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
     pushed_location: Any = UNREAD  # the last pushed location as the gateway's claim read it (UNREAD: read it)
+    _session: Session | None = field(default=None, init=False, repr=False)
+    _words: Normalized | None = field(default=None, init=False, repr=False)
+    _act: Any = field(default=False, init=False, repr=False)  # False: not classified yet
     _user: Any = field(default=None, init=False, repr=False)
     _user_read: bool = field(default=False, init=False, repr=False)
     _location: Any = field(default=False, init=False, repr=False)  # False: not read yet
     _ticket: Any = field(default=False, init=False, repr=False)  # False: not read yet
+
+    @property
+    def session(self) -> Session:
+        """The turn's ORM session, opened on first use: most turns read and write nothing (~40-60 µs of a
+        Session and its flush spared)."""
+        if self._session is None:
+            self._session = self.open_session()
+        return self._session
+
+    def words(self) -> Normalized:
+        """The message's text normalized, once per turn: its dialog act and its parse both read it
+        (~25-90 µs a normalization)."""
+        if self._words is None:
+            self._words = self.ctx.nlu.normalize((self.inbound.text or "").strip())
+        return self._words
+
+    def act(self) -> str | None:
+        """The message as a short reply inside a form (intents.dialog_acts), classified once per turn."""
+        if self._act is False:
+            self._act = classify_act(self.words())
+        return self._act
 
     @property
     def slots(self) -> dict[str, Any]:

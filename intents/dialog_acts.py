@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from intents.normalize import BOUNDARY, language_normalizer as _normalizer
+from intents.normalize import BOUNDARY, Normalized, language_normalizer as _normalizer
 
 _EXACT = {
     "affirm": ["确认", "确定", "对", "对的", "对头", "是", "是的", "是滴", "可以", "好", "好的", "行", "嗯", "嗯嗯",
@@ -27,9 +27,11 @@ def _exact() -> dict[str, str]:
     return {norm(w).text: act for act, words in _EXACT.items() for w in words}
 
 
-def classify_act(text: str) -> str | None:
-    """'affirm', 'deny', 'cancel', 'back', 'restart', or None when the reply is something else."""
-    t = _normalizer()(text).text.replace(BOUNDARY, "")
+def classify_act(text: str | Normalized) -> str | None:
+    """'affirm', 'deny', 'cancel', 'back', 'restart', or None when the reply is something else. `text` may
+    come normalized already (language_normalizer()'s form): a message's act and parse then share it."""
+    norm = text if isinstance(text, Normalized) else _normalizer()(text)
+    t = norm.text.replace(BOUNDARY, "")
     if not t:
         return None
     exact = _exact()

@@ -10,7 +10,7 @@ from intents.dialog_acts import classify_act
 from intents.matcher import IntentMatcher
 from intents.negation import NegationScopes
 from intents.prefix_tree import syllable_index, text_index
-from intents.normalize import BOUNDARY, language_normalizer
+from intents.normalize import BOUNDARY, Normalized, language_normalizer
 from intents.numbers import clean, cn_to_number
 from intents.slots import Entity, SlotExtractor
 
@@ -27,6 +27,8 @@ class Parse:
     slots: dict[str, Any]
     secondary_intents: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
+    # the text normalized, for parse_slot_answer to read again without normalizing again
+    normalized: Normalized | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -128,8 +130,9 @@ class Understanding:
         norm = self.normalize(text)
         return self.slots.extract(norm, self.negation(norm.text), today)
 
-    def parse(self, text: str, today: date | None = None, explain: bool = False) -> Parse:
-        norm = self.normalize(text)
+    def parse(self, text: str | Normalized, today: date | None = None, explain: bool = False) -> Parse:
+        """`text` may come normalized already (self.normalize's form, as the dialog asks its act first)."""
+        norm = text if isinstance(text, Normalized) else self.normalize(text)
         negated = self.negation(norm.text)
         result = self.matcher.match(norm, negated)
         entities = self.slots.extract(norm, negated, today)
@@ -139,8 +142,8 @@ class Understanding:
         entities = [e for e in entities if slots.get(e.entity) == e.value]
         confidence = dict(result.ranking)[result.intent]
         explanation = self._explain(norm, negated, result) if explain else []
-        return Parse(text, result.intent, confidence, result.ranking, entities, slots,
-                     result.secondary, explanation)
+        return Parse(norm.original, result.intent, confidence, result.ranking, entities, slots,
+                     result.secondary, explanation, norm)
 
     def _explain(self, norm, negated, result) -> list[str]:
         lines = [f"normalized: {norm.text}", f"pinyin: {' '.join(norm.syllables.tokens)}"]
@@ -158,16 +161,17 @@ class Understanding:
 
     def parse_slot_answer(self, text: str, slot: str, today: date | None = None, parsed: Parse | None = None) -> Any:
         """Value of one expected slot from a bare answer ("四十" to 您要托管多少亩？), or None.
-        `parsed`, this text's `parse` (same day), spares extracting the slots a second time."""
+        `parsed`, this text's `parse` (same day), spares normalizing it and extracting the slots a second time."""
+        norm = parsed.normalized if parsed is not None else None
         if slot in ("yes_no", "confirm", "bool"):
-            act = classify_act(text)
+            act = classify_act(text if norm is None else norm)
             return {"affirm": True, "deny": False}.get(act or "")
         # parse() keeps the first entity of each slot, which is the one this loop would find first.
         for e in (parsed.entities if parsed is not None else self.extract_slots(text, today)):
             if e.entity == slot:
                 return e.value
         if slot in ("area_mu", "amount_yuan"):
-            bare = self.normalize(text).text.replace(BOUNDARY, "")
+            bare = (self.normalize(text) if norm is None else norm).text.replace(BOUNDARY, "")
             for suffix in ("左右", "多", "来", "个", "亩", "块", "元", "块钱"):
                 bare = bare.removesuffix(suffix)
             value = cn_to_number(bare) if bare else None

@@ -76,7 +76,7 @@ def test_insert_once_writes_nothing_under_a_key_already_written(farmer):
     with transaction(farmer.ctx.sessions) as session:
         session.add(Booking(openid=farmer.openid, idempotency_key="k1", crop="水稻"))
     with transaction(farmer.ctx.sessions) as session:
-        turn = Turn(ctx=farmer.ctx, session=session, inbound=farmer.inbound(text="要得"))
+        turn = Turn(ctx=farmer.ctx, open_session=lambda: session, inbound=farmer.inbound(text="要得"))
         assert turn.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k1", "crop": "玉米"}) is None
         fresh = turn.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k2", "crop": "玉米"})
         assert fresh.id is not None and fresh.crop == "玉米"

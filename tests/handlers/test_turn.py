@@ -24,7 +24,7 @@ def test_a_turn_reads_the_users_row_and_last_location_once(farmer):
     ctx.store.get = counting_get
     try:
         with statements_sent(ctx.engine) as statements, transaction(ctx.sessions) as session:
-            turn = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="转人工"))
+            turn = Turn(ctx=ctx, open_session=lambda: session, inbound=farmer.inbound(text="转人工"))
             users = [turn.user(), turn.user()]
             changed = turn.ensure_user()
             places = [turn.location(), turn.location()]
@@ -40,7 +40,7 @@ def test_a_turn_reads_the_users_row_and_last_location_once(farmer):
 def test_a_new_user_created_in_the_turn_is_the_one_later_asked_for(farmer):
     ctx = farmer.ctx
     with transaction(ctx.sessions) as session:
-        turn = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="你好"))
+        turn = Turn(ctx=ctx, open_session=lambda: session, inbound=farmer.inbound(text="你好"))
         assert turn.user() is None
         created = turn.ensure_user()
         assert turn.user() is created and created.openid == farmer.openid
@@ -52,9 +52,9 @@ def test_a_turn_given_the_claims_location_reads_no_store_even_when_there_was_non
     ctx.store.get = lambda key: pytest.fail(f"read {key} from the store")
     try:
         with transaction(ctx.sessions) as session:
-            given = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="附近"),
+            given = Turn(ctx=ctx, open_session=lambda: session, inbound=farmer.inbound(text="附近"),
                          pushed_location={"lat": 30.29, "lon": 108.03})
-            none = Turn(ctx=ctx, session=session, inbound=farmer.inbound(text="附近"), pushed_location=None)
+            none = Turn(ctx=ctx, open_session=lambda: session, inbound=farmer.inbound(text="附近"), pushed_location=None)
             assert (given.location(), none.location()) == ((30.29, 108.03), None)
     finally:
         del ctx.store.get

@@ -112,6 +112,18 @@ def test_a_bare_answer_read_from_the_parse_is_the_first_value_as_before(nlu, tex
                 == nlu.parse_slot_answer(text, slot, today=TODAY))
 
 
+@pytest.mark.parametrize("text", ["确认", "嗯嗯嗯", "不对，是40亩", "托管五十亩水稻", "四十", "臺灣的柑橘", "1.5万"])
+def test_a_text_given_normalized_reads_as_the_text_itself(nlu, text):
+    # The dialog normalizes a message once for its act, its parse and its bare answer.
+    norm = nlu.normalize(text)
+    assert classify_act(norm) == classify_act(text)
+    parsed = nlu.parse(norm, today=TODAY)
+    assert parsed.to_dict() == nlu.parse(text, today=TODAY).to_dict() and parsed.text == text
+    for slot in ("area_mu", "amount_yuan", "yes_no", "crop"):
+        assert (nlu.parse_slot_answer(text, slot, today=TODAY, parsed=parsed)
+                == nlu.parse_slot_answer(text, slot, today=TODAY))
+
+
 def test_bare_answer_that_is_not_the_slot(nlu):
     assert nlu.parse_slot_answer("不晓得", "area_mu") is None
 
