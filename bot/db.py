@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,3 +100,31 @@ def ping(engine: Engine) -> bool:
         return True
     except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
         return False
+
+
+class DriverStatement:
+    """A Core statement compiled once for PostgreSQL and run on the psycopg cursor under a SQLAlchemy
+    Connection, inside that connection's transaction: for the webhook's two statements of every message,
+    where SQLAlchemy's execution (context, events, result objects) costs ~80 µs of CPU a statement here
+    on top of psycopg's own. The statement must name every value it writes (no Python-side column
+    defaults left to fill); bound values go through their types' bind processors as SQLAlchemy would
+    send them. Statement events (`before_cursor_execute`) do not see it."""
+
+    def __init__(self, statement: Any, dialect: Any) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            names = ", ".join(c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
+            raise ValueError(f"give these columns' values in the statement: {names}")
+        self.sql = str(compiled)
+        self._compiled = compiled
+        self._processors = {name: process for bind, name in compiled.bind_names.items()
+                            if (process := bind.type._cached_bind_processor(dialect)) is not None}
+
+    def execute(self, conn: Any, values: dict[str, Any]) -> Any:
+        """Runs on `conn`'s DBAPI connection; answers the cursor (rows as named tuples)."""
+        params = self._compiled.construct_params(values)
+        for name, process in self._processors.items():
+            params[name] = process(params[name])
+        cursor = conn.connection.driver_connection.cursor(row_factory=namedtuple_row)
+        cursor.execute(self.sql, params, prepare=True)
+        return cursor

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot.db import dialect_insert
+from bot.db import DriverStatement, dialect_insert
 from bot.inbound import Inbound, Memory, Outcome, location_key, memory_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
 from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
@@ -60,6 +60,8 @@ WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", 
 _users = WechatUser.__table__
 _log = MessageLog.__table__
 _log_insert = insert(_log)
+_LOG_COLUMNS = ("openid", "direction", "msg_type", "msg_id", "content", "media_id", "intent", "confidence", "extra",
+                "created_at")  # every column `_log_rows` gives (all but the id)
 
 
 @dataclass
@@ -144,6 +146,9 @@ class Gateway:
         weakref.finalize(self, self._threads.shutdown, wait=False)
         self._user_insert = dialect_insert(ctx.engine)(_users)
         self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
+        # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.db.DriverStatement).
+        self._on_driver = ctx.engine.dialect.name == "postgresql" and ctx.engine.dialect.driver == "psycopg"
+        self._log_inserts: dict[int, DriverStatement] = {}
 
     @property
     def budget(self) -> float:
@@ -308,13 +313,27 @@ class Gateway:
         if not self._hands_user:  # else `_respond` did, before the responder
             self._touch_user(conn, inbound, now)
         if not (taken_over and self._logged(conn, inbound)):
-            conn.execute(_log_insert, self._log_rows(inbound, outcome, texts, later, now))
+            rows = self._log_rows(inbound, outcome, texts, later, now)
+            if self._on_driver:
+                self._log_insert(len(rows)).execute(conn, {f"{name}_{i}": value for i, row in enumerate(rows)
+                                                           for name, value in row.items()})
+            else:
+                conn.execute(_log_insert, rows)
         if later:
             with Session(bind=conn) as session:
                 for index, text in enumerate(later):
                     enqueue_text(session, inbound.openid, text, source="reply",
                                  dedup_key=f"reply:{inbound.dedup_key}:{index}")
                 session.flush()
+
+    def _log_insert(self, count: int) -> DriverStatement:
+        """The message log's INSERT of `count` rows (`_log_rows`' columns, bound as name_index), built once."""
+        statement = self._log_inserts.get(count)
+        if statement is None:
+            statement = self._log_inserts[count] = DriverStatement(
+                insert(_log).values([{name: bindparam(f"{name}_{i}", type_=_log.c[name].type) for name in _LOG_COLUMNS}
+                                     for i in range(count)]), self.ctx.engine.dialect)
+        return statement
 
     @staticmethod
     def _log_rows(inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
@@ -345,9 +364,11 @@ class Gateway:
         cost ~50 µs more per message to return and convert)."""
         opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
         subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
-        return conn.execute(self._user_upsert(opener, subscribed),
-                            {"openid": inbound.openid, "now": now,
-                             "keep_after": window_keep_after(opener or "", now)}).one()
+        values = {"openid": inbound.openid, "now": now, "keep_after": window_keep_after(opener or "", now)}
+        upsert = self._user_upsert(opener, subscribed)
+        if isinstance(upsert, DriverStatement):
+            return upsert.execute(conn, values).fetchone()
+        return conn.execute(upsert, values).one()
 
     def _user_upsert(self, opener: str | None, subscribed: bool | None) -> Any:
         """The upsert for one kind of inbound, built once (statements built per call cost more CPU
@@ -360,9 +381,13 @@ class Gateway:
                 changes["subscribed"] = subscribed
             window = window_columns(_users, opener, now, bindparam("keep_after", type_=UTCDateTime())) if opener else {}
             created = {"window_opened_at": now, "window_opened_by": opener} if window else {}
-            stmt = self._user_insert.values(openid=bindparam("openid"), first_seen=now, **changes, **created)
+            # The model's defaults named here (subscribed, profile): the statement writes every value itself.
+            stmt = self._user_insert.values(openid=bindparam("openid"), first_seen=now,
+                                            **{"subscribed": True, "profile": {}, **changes, **created})
             stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
             stmt = stmt.returning(*USER_COLUMNS)
+            if self._on_driver:
+                stmt = DriverStatement(stmt, self.ctx.engine.dialect)
             self._user_upserts[(opener, subscribed)] = stmt
         return stmt
 

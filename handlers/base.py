@@ -94,7 +94,7 @@ class Turn:
             self.session.add(user)
             self.session.flush()
         elif not isinstance(user, WechatUser):
-            user = attached(self.session, WechatUser, user._mapping)
+            user = attached(self.session, WechatUser, user._asdict())  # a Row or a psycopg named tuple
         self._user = user
         return user
 

@@ -184,3 +184,59 @@ def test_rows_inserted_together_go_as_one_statement_on_postgresql(engine):
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT direction, content FROM message_log WHERE openid = 'oRows' ORDER BY id")).all()
     assert [tuple(r) for r in stored] == [("in", "你好"), ("out", "您好！"), ("out", "还有什么要帮忙的？")]
+
+
+@pytest.fixture
+def pg_engine(pg_url):
+    engine = make_engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_driver_statement_writes_what_sqlalchemy_would_inside_the_connections_transaction(pg_engine):
+    """bot.db.DriverStatement: the same row as SQLAlchemy's own execution (JSON, a zone-aware time made
+    UTC), committed or rolled back with the SQLAlchemy connection's transaction."""
+    from sqlalchemy import bindparam, insert, select
+
+    from bot.db import DriverStatement
+    from bot.models import MessageLog
+
+    log = MessageLog.__table__
+    names = ("openid", "direction", "msg_type", "content", "extra", "created_at")
+    statement = DriverStatement(insert(log).values({n: bindparam(n, type_=log.c[n].type) for n in names})
+                                .returning(log.c.id, log.c.openid), pg_engine.dialect)
+    row = dict(direction="in", msg_type="text", content="你好 ]]> '引号'", extra={"event_key": "中心", "n": [1, None]},
+               created_at=LOCAL_MOMENT)
+    with pg_engine.connect() as conn:
+        conn.begin()
+        kept = statement.execute(conn, dict(row, openid="oDriverKept")).fetchone()
+        conn.commit()
+        conn.begin()
+        statement.execute(conn, dict(row, openid="oDriverDropped"))
+        conn.rollback()
+        conn.begin()
+        conn.execute(insert(log), dict(row, openid="oCoreWritten"))
+        conn.commit()
+    assert kept.openid == "oDriverKept" and kept.id > 0
+    with pg_engine.connect() as conn:
+        found = {r.openid: r for r in conn.execute(
+            select(log).where(log.c.openid.in_(["oDriverKept", "oDriverDropped", "oCoreWritten"])))}
+    assert "oDriverDropped" not in found
+    driver, core = found["oDriverKept"], found["oCoreWritten"]
+    assert [getattr(driver, n) for n in names[1:]] == [getattr(core, n) for n in names[1:]]
+    assert driver.created_at == LOCAL_MOMENT and driver.created_at.utcoffset().total_seconds() == 0
+    assert driver.extra == {"event_key": "中心", "n": [1, None]}
+
+
+@pytest.mark.postgres
+def test_a_driver_statement_refuses_one_that_leaves_column_defaults_to_fill(pg_engine):
+    from sqlalchemy import bindparam, insert
+
+    from bot.db import DriverStatement
+    from bot.models import MessageLog
+
+    log = MessageLog.__table__
+    with pytest.raises(ValueError, match="extra, created_at|created_at, extra"):
+        DriverStatement(insert(log).values(openid=bindparam("openid"), direction="in", msg_type="text"),
+                        pg_engine.dialect)
