@@ -256,6 +256,12 @@ def fit_bytes(text: str, limit: int) -> str:
 
 def split_for_wechat(text: str, limit: int = 2000) -> list[str]:
     """Split a long answer at line breaks into pieces each within `limit` UTF-8 bytes."""
+    if len(text) * 4 <= limit or len(text.encode("utf-8")) <= limit:  # most answers: one piece, as below
+        return [text.rstrip()] if text.strip() else []
+    return _split_lines(text, limit)
+
+
+def _split_lines(text: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for line in text.splitlines(keepends=True):

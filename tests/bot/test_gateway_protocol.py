@@ -357,3 +357,18 @@ def test_one_parse_reads_every_callback_as_wechatpys_own_parser_does(name):
     assert type(ours) is type(theirs)
     assert ours._data == theirs._data
     assert (ours.type, ours.source, ours.id, ours.time) == (theirs.type, theirs.source, theirs.id, theirs.time)
+
+
+def test_an_answer_within_the_limit_is_one_piece_as_the_line_by_line_split_would_make_it():
+    import random
+
+    from bot.wechat import _split_lines, split_for_wechat
+
+    rng = random.Random(7)
+    pieces = ["托管", "每亩80元", " ", "\n", "\r\n", "\n\n", "  \n", "\u2028", "😀", "a", "\t", "。"]
+    texts = ["", " ", "\n", " \n\t", "好的", "第一行\n第二行  \n", "\n\n开头空行", "x" * 2000, "x" * 2001,
+             "托" * 666 + "ab", "托" * 667, "😀" * 500, "😀" * 501]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 900))) for _ in range(300)]
+    for text in texts:
+        assert split_for_wechat(text) == _split_lines(text, 2000), repr(text[:40])
+    assert split_for_wechat("托" * 667) == ["托" * 666, "托"]  # 2,001 bytes: split, as before
