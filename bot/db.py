@@ -125,6 +125,14 @@ class DriverStatement:
         params = self._compiled.construct_params(values)
         for name, process in self._processors.items():
             params[name] = process(params[name])
-        cursor = conn.connection.driver_connection.cursor(row_factory=namedtuple_row)
-        cursor.execute(self.sql, params, prepare=True)
+        dbapi = conn.connection.driver_connection
+        cursor = dbapi.cursor(row_factory=namedtuple_row)
+        try:
+            cursor.execute(self.sql, params, prepare=True)
+        except Exception as exc:
+            if conn.dialect.is_disconnect(exc, dbapi, cursor):
+                # As SQLAlchemy does with its own statements: the connection is dropped from the pool, and the
+                # caller's rollback and next begin get a live one (the gateway answers with its apology).
+                conn.invalidate(exc)
+            raise
         return cursor
