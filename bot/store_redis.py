@@ -37,7 +37,9 @@ local function owner_dead(token)
 end
 local function take(key, token, ms)
   if redis.call('SET', key, token, 'NX', 'PX', ms) then return true end
-  if owner_dead(redis.call('GET', key)) then redis.call('SET', key, token, 'PX', ms) return true end
+  local holder = redis.call('GET', key)
+  if holder == token then redis.call('PEXPIRE', key, ms) return true end
+  if owner_dead(holder) then redis.call('SET', key, token, 'PX', ms) return true end
   return false
 end
 """
@@ -53,10 +55,13 @@ return 0
 _CLAIM = _OWNER_DEAD + """
 local taken = 0
 if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then
-  local reply = redis.call('GET', KEYS[2])
-  if reply or not owner_dead(redis.call('GET', KEYS[1])) then return {0, 0, 0, false, reply, false} end
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  taken = 1
+  local holder = redis.call('GET', KEYS[1])
+  if holder ~= ARGV[2] then  -- else: this very claim, sent again after its answer was lost on the way
+    local reply = redis.call('GET', KEYS[2])
+    if reply or not owner_dead(holder) then return {0, 0, 0, false, reply, false} end
+    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+    taken = 1
+  end
 end
 if not take(KEYS[3], ARGV[2], ARGV[4]) then return {1, taken, 0, false, false, false} end
 local memory, location = false, false

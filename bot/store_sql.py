@@ -135,13 +135,14 @@ class SqlStore:
                 found = dict(conn.execute(_GET_TWO, {"a": keys.dedup, "b": keys.reply, "now": now}).all())
                 reply = found.get(keys.reply)
                 holder = found.get(keys.dedup)
-                if reply is not None or not self._owner_dead(conn, holder, now):
-                    return Claim(first=False, reply=None if reply is None else json.loads(reply))
-                # The owner died before storing a reply: take its claim over, unless another retry just did.
-                if not conn.execute(_SWAP, {"k": keys.dedup, "old": holder, "v": value,
-                                            "e": now + keys.dedup_ttl}).first():
-                    return Claim(first=False)
-                taken = True
+                if holder != value:  # else: this very claim, made again after its answer was lost on the way
+                    if reply is not None or not self._owner_dead(conn, holder, now):
+                        return Claim(first=False, reply=None if reply is None else json.loads(reply))
+                    # The owner died before storing a reply: take its claim over, unless another retry just did.
+                    if not conn.execute(_SWAP, {"k": keys.dedup, "old": holder, "v": value,
+                                                "e": now + keys.dedup_ttl}).first():
+                        return Claim(first=False)
+                    taken = True
             if not self._take(conn, f"lock:{keys.lock}", value, now + keys.lock_ttl, now):
                 return Claim(first=True, taken_over=taken)
             wanted = [key for key in (keys.memory, keys.location) if key]
@@ -168,7 +169,7 @@ class SqlStore:
         if conn.execute(_ADD, {"k": key, "v": value, "e": expires, "now": now}).first():
             return True
         holder = conn.execute(_GET, {"k": key, "now": now}).scalar()
-        return (holder is not None and self._owner_dead(conn, holder, now)
+        return (holder is not None and (holder == value or self._owner_dead(conn, holder, now))  # ours, or freed
                 and conn.execute(_SWAP, {"k": key, "old": holder, "v": value, "e": expires}).first() is not None)
 
     @staticmethod

@@ -347,3 +347,19 @@ def test_redis_claim_and_finish_survive_a_script_flush_and_a_dropped_connection(
     assert (again.first, again.reply) == (False, None)
     redis_store.finish_message({"reply:oFlush:3": ({"text": "行"}, 60)}, "user:oFlush:3", "w1|c")
     assert redis_store.try_lock("user:oFlush:3", "w1|e", ttl=10) is True  # the finish released the lock
+
+
+def test_a_claim_made_again_with_its_own_token_is_still_the_first_and_holds_the_lock(store):
+    """A claim whose answer was lost on the way back (a timeout after the store ran it) is made again by
+    the client with the same token: that is the same claim, not a retry of another attempt's message."""
+    keys = _keys("oAgain:1")
+    store.set(keys.memory, {"form": "loan"})
+    _alive(store, "w1")
+    first = store.claim_message(keys, "w1|a")
+    again = store.claim_message(keys, "w1|a")
+    assert (again.first, again.locked, again.taken_over, again.memory) == (True, True, False, {"form": "loan"})
+    assert (first.first, first.locked) == (True, True)
+    other = store.claim_message(keys, "w1|b")  # a real retry of the message: another attempt's token
+    assert (other.first, other.reply) == (False, None)
+    assert store.try_lock(keys.lock, "w1|a", ttl=10) is True  # a lock is its holder's to take again
+    assert store.try_lock(keys.lock, "w1|b", ttl=10) is False
