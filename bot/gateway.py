@@ -11,7 +11,9 @@ released) — and one database transaction: the responder's records, the user's 
 and the outbox. One farmer's messages queue one behind the other before they take a worker slot, so
 a burst from one farmer never holds the slots another farmer's message needs. A claim
 names its owner, a process that keeps a heartbeat key fresh; a retry that finds the owner dead
-(the worker crashed mid-message) takes the message over instead of answering 'success' forever.
+(the worker crashed mid-message) takes the message over instead of answering 'success' forever; an
+attempt whose transaction rolled back (a database gone mid-message) releases its claim, so WeChat's next
+retry starts the message over.
 """
 from __future__ import annotations
 
@@ -238,7 +240,7 @@ class Gateway:
             return _Retry(claim.reply)
         if claim.taken_over:
             log.warning("took over %s from a worker that is gone", inbound.dedup_key)
-        finished = False
+        finished = committed = False
         try:
             taken_over, locked = claim.taken_over, self._locked(claim, keys, token)
             # One transaction per message: the responder's records and ours (user, log, outbox).
@@ -254,6 +256,7 @@ class Gateway:
                     attempt.done = True
                 self._record(conn, inbound, outcome, texts, later, taken_over)
                 conn.commit()
+                committed = True
             writes: dict[str, tuple[Any, float | None]] = {
                 keys.reply: ({"text": passive}, self.ctx.settings.dedup_ttl_seconds)}
             if memory is not None and memory.changed and keys.memory:
@@ -262,8 +265,10 @@ class Gateway:
             finished = True
             return passive
         finally:
-            if not finished:
-                store.unlock(keys.lock, token)
+            if committed and not finished:
+                store.unlock(keys.lock, token)  # done but for its stored reply: a retry must not redo it
+            elif not finished:
+                store.release_message(keys, token)  # all rolled back: WeChat's next retry starts it over
 
     def _locked(self, claim: Claim, keys: MessageKeys, token: str) -> Claim | None:
         """The claim once this message holds the user's lock (None: another message kept it too long)."""

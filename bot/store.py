@@ -91,6 +91,10 @@ class Store(Protocol):
     def finish_message(self, writes: dict[str, tuple[Any, float | None]], lock: str, token: str) -> None:
         """In one round trip: set each key to (value, ttl) and release the lock `lock` held by `token`."""
 
+    def release_message(self, keys: MessageKeys, token: str) -> None:
+        """Give up a claim whose work was rolled back: its dedup key and the user's lock, each only while
+        `token` still holds it, so that WeChat's next retry of the message starts it over."""
+
 
 def make_store(settings: Any, engine: Any = None) -> Store:
     """The store the settings ask for: Redis when NONGBOT_REDIS_URL is set, else the embedded one."""

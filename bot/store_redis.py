@@ -80,6 +80,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
+# KEYS: dedup, lock; ARGV: token. Each is deleted only while the token holds it.
+_RELEASE = """
+for i = 1, 2 do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+end
+return 1
+"""
+
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -105,6 +113,7 @@ class RedisStore:
         self._claim = client.register_script(_lua(_CLAIM))
         self._finish = client.register_script(_FINISH)
         self._unlock = client.register_script(_UNLOCK)
+        self._release = client.register_script(_RELEASE)
         self._own = threading.local()  # the calling thread's connection for the per-message scripts
 
     @classmethod
@@ -187,6 +196,9 @@ class RedisStore:
         for value, ttl in writes.values():
             args += [json.dumps(value, ensure_ascii=False), 0 if ttl is None else _ms(ttl)]
         self._evalsha(self._finish, [self._k(f"lock:{lock}"), *(self._k(key) for key in writes)], args)
+
+    def release_message(self, keys: MessageKeys, token: str) -> None:
+        self._release(keys=[self._k(keys.dedup), self._k(f"lock:{keys.lock}")], args=[token])
 
     def ping(self) -> bool:
         try:

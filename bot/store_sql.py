@@ -164,6 +164,11 @@ class SqlStore:
                 conn.execute(_SET, rows)
             conn.execute(_UNLOCK, {"k": f"lock:{lock}", "v": _dump(token)})
 
+    def release_message(self, keys: MessageKeys, token: str) -> None:
+        value = _dump(token)
+        with self._auto.connect() as conn:
+            conn.execute(_UNLOCK, [{"k": keys.dedup, "v": value}, {"k": f"lock:{keys.lock}", "v": value}])
+
     def _take(self, conn: Connection, key: str, value: str, expires: float, now: float) -> bool:
         """Set `key` when free or expired, or when its holder's owner is no longer alive (one CAS)."""
         if conn.execute(_ADD, {"k": key, "v": value, "e": expires, "now": now}).first():

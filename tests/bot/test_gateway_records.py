@@ -109,3 +109,31 @@ def test_a_failing_responders_writes_roll_back_and_its_apology_is_logged(make_ct
         logged = session.scalars(select(MessageLog.content).where(MessageLog.openid == "oOneTx03",
                                                                   MessageLog.direction == "out")).all()
     assert len(logged) == 1 and "开了个小差" in logged[0]
+
+
+def test_a_message_whose_records_fail_once_is_answered_on_wechats_retry_and_recorded_once(make_ctx, engine, store,
+                                                                                         monkeypatch):
+    """The first attempt's transaction rolls back (here the message log fails): its claim is released, so
+    WeChat's retry of the callback runs the message again instead of being told 'success' forever."""
+    ctx = make_ctx(engine, store)
+    app = create_app(ctx=ctx, responder=_WritingResponder(engine))
+    real, failures = app.state.gateway._log_rows, []
+
+    def fails_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app.state.gateway, "_log_rows", fails_once)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        sim = sim_for(http, "aes", "oOnceFail")
+        fields = sim.fields("text", Content="入会")
+        first = sim.post(fields)
+        retry = sim.post(fields)
+    assert first.status == 500
+    assert retry.status == 200 and retry.text == "好的"
+    assert _user(ctx, "oOnceFail-side") is not None
+    with ctx.sessions() as session:
+        logged = session.scalars(select(MessageLog.direction).where(MessageLog.openid == "oOnceFail")).all()
+    assert sorted(logged) == ["in", "out"]

@@ -363,3 +363,14 @@ def test_a_claim_made_again_with_its_own_token_is_still_the_first_and_holds_the_
     assert (other.first, other.reply) == (False, None)
     assert store.try_lock(keys.lock, "w1|a", ttl=10) is True  # a lock is its holder's to take again
     assert store.try_lock(keys.lock, "w1|b", ttl=10) is False
+
+
+def test_a_released_claim_lets_the_next_retry_start_the_message_over(store):
+    keys = _keys("oRelease:1")
+    _alive(store, "w1")
+    assert store.claim_message(keys, "w1|a").locked
+    store.release_message(keys, "w1|b")  # not the holder's token: nothing is released
+    assert store.claim_message(keys, "w1|c").first is False
+    store.release_message(keys, "w1|a")
+    retry = store.claim_message(keys, "w1|c")
+    assert (retry.first, retry.locked, retry.taken_over) == (True, True, False)
