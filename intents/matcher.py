@@ -5,6 +5,7 @@ import math
 import re
 from operator import itemgetter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -25,8 +26,8 @@ COURTESY_MARGIN = 0.5   # a clear 你好/谢谢 beats a faint hint of a request
 COURTESY_CAP = 0.3      # other labels' score in a clause that asks what this account is
 
 
-@dataclass(frozen=True)
-class KeywordHit:
+class KeywordHit(NamedTuple):
+    """A named tuple, not a frozen dataclass: a message makes a handful, and building one was a visible cost."""
     intent: str
     keyword: str
     weight: float
