@@ -5,6 +5,7 @@ import math
 import re
 from operator import itemgetter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -25,8 +26,8 @@ COURTESY_MARGIN = 0.5   # a clear 你好/谢谢 beats a faint hint of a request
 COURTESY_CAP = 0.3      # other labels' score in a clause that asks what this account is
 
 
-@dataclass(frozen=True)
-class KeywordHit:
+class KeywordHit(NamedTuple):
+    """A named tuple, not a frozen dataclass: a message makes a handful, and building one was a visible cost."""
     intent: str
     keyword: str
     weight: float
@@ -115,8 +116,9 @@ class IntentMatcher:
         self._separable: dict[tuple[str, str], list[tuple[str, str, float]]] = {}   # 报税 → 报一下税
         inserts = sorted(separable_inserts, key=len, reverse=True)
         self._insert_re = re.compile("|".join(re.escape(w) for w in inserts)) if inserts else None
+        # searched one by one: each gets re's literal-prefix scan, which their union (several start with
+        # a lookbehind) loses, so the union as a "matches none" filter cost twice the 25 searches
         self._patterns: list[tuple[re.Pattern, str, str]] = []
-        self._any_pattern: re.Pattern | None = None   # all patterns in one: most texts match none
         self._decisive: set[tuple[str, str]] = {(name, form) for name, entry in catalogue.items()
                                                  for kw in entry.decisive
                                                  for form in (kw, normalizer(kw).text.replace(BOUNDARY, ""))}
@@ -137,8 +139,6 @@ class IntentMatcher:
                 self._patterns.append((re.compile(pattern), pattern, name))
             for kw, weight in entry.when_negated.items():
                 self._negated_keywords.append((normalizer(kw).text.replace(BOUNDARY, ""), name, weight))
-        if self._patterns:
-            self._any_pattern = re.compile("|".join(f"(?:{pattern})" for _, pattern, _ in self._patterns))
         markers = sorted([(m, True) for m in side_markers] + [(m, False) for m in sequence_markers],
                          key=lambda x: -len(x[0]))
         self._side = {m: side for m, side in markers}
@@ -202,7 +202,7 @@ class IntentMatcher:
             for j in range(h.start, h.end):
                 used[j] = True
             taken.append(h)
-        if self._any_pattern and self._any_pattern.search(text):
+        if any(regex.search(text) for regex, _, _ in self._patterns):   # most texts match none
             for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
                 for m in regex.finditer(text):
                     if not inside(negated, m.start(), m.end()):
