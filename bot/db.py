@@ -115,6 +115,8 @@ class DriverStatement:
         if compiled.insert_prefetch or compiled.update_prefetch:
             names = ", ".join(c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
             raise ValueError(f"give these columns' values in the statement: {names}")
+        if compiled.post_compile_params:  # an expanding IN, rendered per execution by SQLAlchemy only
+            raise ValueError("one bound value per parameter: no expanding IN")
         self.sql = str(compiled)
         self._compiled = compiled
         self._processors = {name: process for bind, name in compiled.bind_names.items()

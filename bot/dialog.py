@@ -124,7 +124,7 @@ class DialogResponder:
         convo = Conversation.from_dict(memory.value) if memory is not None else self._load(inbound.openid)
         with self._transaction(connection) as open_session:
             turn = Turn(ctx=self.ctx, open_session=open_session, inbound=inbound, convo=convo, user_row=user,
-                        pushed_location=memory.location if memory is not None else UNREAD)
+                        pushed_location=memory.location if memory is not None else UNREAD, connection=connection)
             if convo.form and convo.asked == CONFIRM and turn.act() == "affirm":
                 # Saved before the record is written: if we crash after the write, the next yes finds it.
                 convo.submitting = convo.submitting or record_key(inbound)

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
-from bot.db import dialect_insert
+from bot.db import DriverStatement, dialect_insert
 from bot.inbound import UNREAD, Inbound, location_key
 from bot.models import ServiceCenter, Ticket, WechatUser
 from intents.dialog_acts import classify_act
@@ -22,8 +22,10 @@ USER_COLUMNS = tuple(_users.c[name] for name in ("id", "openid", "center_id", "t
 _USER = select(*USER_COLUMNS).where(_users.c.openid == bindparam("openid"))
 _CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
 _tickets = Ticket.__table__
+# The states as one bound value each, not an IN list: an expanding IN is rendered per execution, which
+# the driver's precompiled statement (Turn.read) cannot do.
 _OPEN_TICKET = (select(_tickets.c.id)
-                .where(_tickets.c.openid == bindparam("openid"), _tickets.c.status.in_(OPEN_STATES))
+                .where(_tickets.c.openid == bindparam("openid"), or_(*(_tickets.c.status == s for s in OPEN_STATES)))
                 .order_by(_tickets.c.id.desc()).limit(1))
 
 
@@ -36,6 +38,7 @@ class Turn:
     convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
     user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
     pushed_location: Any = UNREAD  # the last pushed location as the gateway's claim read it (UNREAD: read it)
+    connection: Any = None  # the gateway's Connection the turn's session is bound to (None: a transaction of its own)
     _session: Session | None = field(default=None, init=False, repr=False)
     _words: Normalized | None = field(default=None, init=False, repr=False)
     _act: Any = field(default=False, init=False, repr=False)  # False: not classified yet
@@ -114,8 +117,20 @@ class Turn:
         turn (the dialog asks whether there is one before handing the message to human_agent, which adds
         to it). Its id is all either needs: no ORM object (~130 µs less)."""
         if self._ticket is False:
-            self._ticket = self.session.execute(_OPEN_TICKET, {"openid": self.inbound.openid}).first()
+            found = self.read(_OPEN_TICKET, {"openid": self.inbound.openid})
+            self._ticket = found[0] if found else None
         return self._ticket
+
+    def read(self, statement: Any, values: dict[str, Any]) -> list[Any]:
+        """The rows of a Core SELECT on tables (named tuples: columns by name or position). On PostgreSQL
+        under the gateway's connection it runs on psycopg's cursor (bot.db.DriverStatement): ~80 µs less
+        CPU than the session's execute, and no session opened for a turn that only reads. Same rows: the
+        session is bound to that connection, and a Core statement on tables is not autoflushed anyway."""
+        if self.connection is not None:
+            driver = _driver_statement(self.ctx.engine, statement)
+            if driver is not None:
+                return driver.execute(self.connection, values).fetchall()
+        return self.session.execute(statement, values).fetchall()
 
     def insert_once(self, model: type, values: dict[str, Any]) -> Any:
         """The row written under `values["idempotency_key"]`, as a persistent object; None when an earlier
@@ -128,6 +143,20 @@ class Turn:
         if code is None:
             return None
         return self.session.scalar(_CENTER, {"code": code})
+
+
+_driver_statements: dict[tuple[str, str, Any], DriverStatement | None] = {}
+
+
+def _driver_statement(engine: Any, statement: Any) -> DriverStatement | None:
+    """`statement` (a module's constant) compiled once for psycopg; None on other databases and drivers."""
+    key = (engine.dialect.name, engine.dialect.driver, id(statement))
+    try:
+        return _driver_statements[key]
+    except KeyError:
+        on_driver = engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+        driver = _driver_statements[key] = DriverStatement(statement, engine.dialect) if on_driver else None
+        return driver
 
 
 _inserts_once: dict[tuple[str, str], Any] = {}

@@ -29,6 +29,6 @@ STATUS_QUERY = _LATEST.order_by(_LATEST.selected_columns.rank, _LATEST.selected_
 
 
 def check_status(turn: Turn) -> list[str]:
-    rows = turn.session.execute(STATUS_QUERY, {"openid": turn.inbound.openid})
+    rows = turn.read(STATUS_QUERY, {"openid": turn.inbound.openid})
     items = [(_SOURCES[rank][0], id_, STATUS_NAMES.get(status, status), reason) for rank, id_, status, reason in rows]
     return [turn.render("dialog/status", items=items)]

@@ -58,3 +58,39 @@ def test_a_turn_given_the_claims_location_reads_no_store_even_when_there_was_non
             assert (given.location(), none.location()) == ((30.29, 108.03), None)
     finally:
         del ctx.store.get
+
+
+def test_reads_on_the_gateways_connection_match_the_sessions_and_see_its_open_transaction(farmer):
+    """On PostgreSQL `Turn.read` runs on psycopg's cursor under the gateway's connection: the same rows
+    as the session's execute, the transaction's unwritten-yet rows included, and no session opened."""
+    from sqlalchemy.orm import Session
+
+    from bot.models import Booking, Ticket
+    from handlers.base import _OPEN_TICKET
+    from handlers.check_status import STATUS_QUERY
+
+    ctx = farmer.ctx
+    with ctx.engine.connect() as conn, conn.begin():
+        with Session(bind=conn) as session:
+            session.add_all([Ticket(openid=farmer.openid, idempotency_key="t1", status="pending"),
+                             Ticket(openid=farmer.openid, idempotency_key="t2", status="resolved"),
+                             Ticket(openid="oSomeoneElse", idempotency_key="t3", status="open"),
+                             Booking(openid=farmer.openid, idempotency_key="b1", status="rejected",
+                                     status_reason="重复")])
+            session.flush()
+        opened: list[Session] = []
+
+        def open_session() -> Session:
+            opened.append(Session(bind=conn))
+            return opened[-1]
+
+        on_connection = Turn(ctx=ctx, open_session=open_session, inbound=farmer.inbound(text="6"), connection=conn)
+        alone = Turn(ctx=ctx, open_session=lambda: Session(bind=conn), inbound=farmer.inbound(text="6"))
+        values = {"openid": farmer.openid}
+        for statement in (STATUS_QUERY, _OPEN_TICKET):
+            rows = on_connection.read(statement, values)
+            assert [tuple(r) for r in rows] == [tuple(r) for r in alone.read(statement, values)] != []
+        assert [r.status for r in on_connection.read(STATUS_QUERY, values)] == ["rejected", "resolved", "pending"]
+        assert on_connection.open_ticket().id == alone.open_ticket().id
+        assert len(opened) == (0 if ctx.engine.dialect.name == "postgresql" else 1)  # once, when read on SQLite
+        conn.rollback()
