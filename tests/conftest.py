@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -21,10 +23,10 @@ def _pg_url_for(db_name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    """A fresh PostgreSQL database for this test run, migrated with Alembic, dropped afterwards."""
-    name = f"nongbot_t_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def fresh_pg_database(prefix: str = "nongbot_t") -> Iterator[str]:
+    """The URL of a new PostgreSQL database, migrated with Alembic, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -33,10 +35,19 @@ def pg_url():
         pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is needed for these tests ({exc}); .ci/run starts it")
     url = _pg_url_for(name)
     upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this test run."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,25 +11,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from bot.app import build_context, create_app
-from bot.db import upgrade
 from bot.simclient import WechatSim
-from tests.conftest import PG_ADMIN_URL, _pg_url_for
+from tests.conftest import PG_ADMIN_URL, fresh_pg_database
 from tests.e2e.conftest import AES, APPID, NOW, TOKEN
 
 
 @pytest.fixture
 def own_pg_url():
     """A database of this test's own: the connections it drops are no other test's."""
-    name = f"nongbot_drop_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = _pg_url_for(name)
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_pg_database("nongbot_drop") as url:
+        yield url
 
 
 def _drop_connections(database: str) -> int:
