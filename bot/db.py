@@ -102,6 +102,11 @@ def ping(engine: Engine) -> bool:
         return False
 
 
+def on_psycopg(engine: Engine) -> bool:
+    """Whether `engine` is PostgreSQL through psycopg: where `DriverStatement` runs."""
+    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
+
+
 class DriverStatement:
     """A Core statement compiled once for PostgreSQL and run on the psycopg cursor under a SQLAlchemy
     Connection, inside that connection's transaction: for the webhook's two statements of every message,

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot.db import DriverStatement, dialect_insert
+from bot.db import DriverStatement, dialect_insert, on_psycopg
 from bot.inbound import Inbound, Memory, Outcome, location_key, memory_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
 from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
@@ -62,8 +62,6 @@ WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", 
 _users = WechatUser.__table__
 _log = MessageLog.__table__
 _log_insert = insert(_log)
-_LOG_COLUMNS = ("openid", "direction", "msg_type", "msg_id", "content", "media_id", "intent", "confidence", "extra",
-                "created_at")  # every column `_log_rows` gives (all but the id)
 
 
 @dataclass
@@ -149,8 +147,8 @@ class Gateway:
         self._user_insert = dialect_insert(ctx.engine)(_users)
         self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
         # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.db.DriverStatement).
-        self._on_driver = ctx.engine.dialect.name == "postgresql" and ctx.engine.dialect.driver == "psycopg"
-        self._log_inserts: dict[int, DriverStatement] = {}
+        self._on_driver = on_psycopg(ctx.engine)
+        self._log_inserts: dict[tuple[int, tuple[str, ...]], DriverStatement] = {}
 
     @property
     def budget(self) -> float:
@@ -320,8 +318,8 @@ class Gateway:
         if not (taken_over and self._logged(conn, inbound)):
             rows = self._log_rows(inbound, outcome, texts, later, now)
             if self._on_driver:
-                self._log_insert(len(rows)).execute(conn, {f"{name}_{i}": value for i, row in enumerate(rows)
-                                                           for name, value in row.items()})
+                self._log_insert(len(rows), tuple(rows[0])).execute(
+                    conn, {f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in rows[0]})
             else:
                 conn.execute(_log_insert, rows)
         if later:
@@ -331,12 +329,13 @@ class Gateway:
                                  dedup_key=f"reply:{inbound.dedup_key}:{index}")
                 session.flush()
 
-    def _log_insert(self, count: int) -> DriverStatement:
-        """The message log's INSERT of `count` rows (`_log_rows`' columns, bound as name_index), built once."""
-        statement = self._log_inserts.get(count)
+    def _log_insert(self, count: int, names: tuple[str, ...]) -> DriverStatement:
+        """The message log's INSERT of `count` rows of the columns `names` (`_log_rows` gives every row the
+        same ones), bound as name_index; built once."""
+        statement = self._log_inserts.get((count, names))
         if statement is None:
-            statement = self._log_inserts[count] = DriverStatement(
-                insert(_log).values([{name: bindparam(f"{name}_{i}", type_=_log.c[name].type) for name in _LOG_COLUMNS}
+            statement = self._log_inserts[(count, names)] = DriverStatement(
+                insert(_log).values([{name: bindparam(f"{name}_{i}", type_=_log.c[name].type) for name in names}
                                      for i in range(count)]), self.ctx.engine.dialect)
         return statement
 

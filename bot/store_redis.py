@@ -80,17 +80,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
-# KEYS: dedup, lock; ARGV: token. Each is deleted only while the token holds it.
-_RELEASE = """
-for i = 1, 2 do
-  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
-end
-return 1
-"""
-
+# KEYS: locks or claims; ARGV: token. Each is deleted only while the token holds it.
 _UNLOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+local released = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then released = released + redis.call('DEL', KEYS[i]) end
+end
+return released
 """
 
 
@@ -113,7 +109,6 @@ class RedisStore:
         self._claim = client.register_script(_lua(_CLAIM))
         self._finish = client.register_script(_FINISH)
         self._unlock = client.register_script(_UNLOCK)
-        self._release = client.register_script(_RELEASE)
         self._own = threading.local()  # the calling thread's connection for the per-message scripts
 
     @classmethod
@@ -198,7 +193,7 @@ class RedisStore:
         self._evalsha(self._finish, [self._k(f"lock:{lock}"), *(self._k(key) for key in writes)], args)
 
     def release_message(self, keys: MessageKeys, token: str) -> None:
-        self._release(keys=[self._k(keys.dedup), self._k(f"lock:{keys.lock}")], args=[token])
+        self._unlock(keys=[self._k(keys.dedup), self._k(f"lock:{keys.lock}")], args=[token])
 
     def ping(self) -> bool:
         try:

@@ -94,3 +94,22 @@ def test_reads_on_the_gateways_connection_match_the_sessions_and_see_its_open_tr
         assert on_connection.open_ticket().id == alone.open_ticket().id
         assert len(opened) == (0 if ctx.engine.dialect.name == "postgresql" else 1)  # once, when read on SQLite
         conn.rollback()
+
+
+def test_once_the_turn_has_a_session_its_reads_see_what_the_session_holds_unflushed(farmer):
+    """A read after the turn wrote through its session (pending, not flushed yet) sees that write, on
+    every database: the session's autoflush, which the cursor alone would skip."""
+    from sqlalchemy.orm import Session
+
+    from bot.models import Ticket
+    from handlers.base import _OPEN_TICKET
+
+    ctx = farmer.ctx
+    values = {"openid": farmer.openid}
+    with ctx.engine.connect() as conn, conn.begin():
+        turn = Turn(ctx=ctx, open_session=lambda: Session(bind=conn), inbound=farmer.inbound(text="转人工"),
+                    connection=conn)
+        assert turn.read(_OPEN_TICKET, values) == []
+        turn.session.add(Ticket(openid=farmer.openid, idempotency_key="pending-1", status="open"))
+        assert len(turn.read(_OPEN_TICKET, values)) == 1
+        conn.rollback()
