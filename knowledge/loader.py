@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from knowledge.schema import (
-    BookkeepingPackage, Crop, FaqEntry, IntentExamples, LoanProduct, Nonghelian, PackInfo, Service,
-    ServiceCenter, Target, Township,
+    BookkeepingPackage, County, Crop, FaqEntry, Institution, IntentExamples, LoanProduct, Nonghelian, PackInfo,
+    Programme, Service, ServiceCenter, Target, Township,
 )
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
@@ -18,6 +18,9 @@ PACKS_DIR = Path(__file__).resolve().parent / "packs"
 # file name -> (top-level key, model) — a pack is these files; a missing file is an empty list.
 PACK_FILES: dict[str, tuple[str, type]] = {
     "townships.yaml": ("townships", Township),
+    "counties.yaml": ("counties", County),
+    "institutions.yaml": ("institutions", Institution),
+    "programmes.yaml": ("programmes", Programme),
     "organizations.yaml": ("nonghelian", Nonghelian),
     "centers.yaml": ("centers", ServiceCenter),
     "services.yaml": ("services", Service),
@@ -49,6 +52,9 @@ class Pack:
     faq: list[FaqEntry] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     intents: dict[str, IntentExamples] = field(default_factory=dict)
+    counties: list[County] = field(default_factory=list)       # multi-county packs (聊城)
+    institutions: list[Institution] = field(default_factory=list)
+    programmes: list[Programme] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_townships", {t.name: t for t in self.townships})

@@ -12,7 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 PLACEHOLDER = "待补充"
 
-CenterKind = Literal["县为农服务中心", "乡镇为农服务中心", "农民合作社服务中心", "农村综合服务社", "基层供销社", "其他"]
+# Kinds of service point as the documents name them (县/乡镇为农服务中心, 农民合作社服务中心, 农村综合服务社,
+# 基层供销社, 集配中心 …): free text, since each county's document names its own.
+CenterKind = str
+
+# What a center or institution does for the forms and referrals: a form asks a pack for a role, never for a
+# county's own service string (忠县 says 财务代账, 丰都 财务代理: both are `bookkeeping`).
+Role = Literal["membership", "tuoguan", "finance", "bookkeeping", "supplies", "marketing", "recycling",
+               "auction", "consult"]
+CATEGORY_ROLES: dict[str, Role] = {"托管": "tuoguan", "代账": "bookkeeping", "流通": "marketing", "农资": "supplies",
+                                   "金融": "finance"}
 
 
 class Model(BaseModel):
@@ -57,6 +66,7 @@ class ServiceCenter(Model):
     lat: float | None = None
     lon: float | None = None
     services: list[str] = Field(default_factory=list)   # canonical service names
+    roles: list[Role] = Field(default_factory=list)     # what forms and referrals may route here
     planned_count: int | None = None           # a planned network (e.g. 综合服务社 per township) rather than one site
     note: str = ""                             # what the document says about it beyond the fields
     source: Source | None = None
@@ -72,12 +82,51 @@ class Service(Model):
     crops: list[str] = Field(default_factory=list)      # empty = any crop
     unit: str = "亩"
     price_yuan: float | str | None = PLACEHOLDER        # indicative price per unit, or 待补充
+    role: Role | None = None                   # None: from `category` (CATEGORY_ROLES), else consult
     source: Source | None = None
+
+    @property
+    def role_name(self) -> Role:
+        return self.role or CATEGORY_ROLES.get(self.category, "consult")
 
 
 class Crop(Model):
     name: str                                  # canonical: 柑橘
     aliases: list[str] = Field(default_factory=list)    # 橘子, 柑子, 脐橙 …
+    activities: list[str] = Field(default_factory=list)  # work words that imply this crop: 栽秧, 打谷子 → 水稻
+
+
+class County(Model):
+    """A county or district of a multi-county pack (聊城: 8), recognised by name or alias."""
+
+    name: str                                  # 临清市
+    aliases: list[str] = Field(default_factory=list)    # 临清
+    code: str | None = None
+
+
+class Institution(Model):
+    """An organisation the document sets up or relies on (农合联, 基层供销社, 合作社服务中心, 示范社, 辅导员,
+    集配中心, 强村公司 …), existing or planned with its target as the document states it."""
+
+    name: str
+    kind: str
+    level: str = ""                            # 市 | 县 | 乡镇 | 村
+    status: Literal["existing", "planned"] = "existing"
+    count: int | None = None                   # planned or existing number, when the document gives one
+    target: str | None = None                  # the target in the document's words ("到2025年建成10个")
+    roles: list[Role] = Field(default_factory=list)
+    note: str = ""
+    source: Source | None = None
+
+
+class Programme(Model):
+    """A programme a farmer can be referred to (废旧农膜回收, 资产拍卖, 中央厨房, 示范社评定 …)."""
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    role: Role | None = None
+    description: str = ""
+    source: Source | None = None
 
 
 class BookkeepingPackage(Model):
@@ -101,6 +150,7 @@ class LoanProduct(Model):
     collateral: list[str] = Field(default_factory=list)
     documents: list[str] = Field(default_factory=list)
     subsidy: str | None = None
+    kind: Literal["loan", "insurance", "guarantee", "fund", "subsidy", "credit"] = "loan"
     description: str = ""
     source: Source | None = None
 
@@ -110,6 +160,7 @@ class FaqEntry(Model):
     questions: list[str]                       # variants
     answer: str
     source: Source
+    keywords: list[str] = Field(default_factory=list)   # the clause's content words, for retrieval
 
 
 class Target(Model):
@@ -131,6 +182,23 @@ class SourceDocument(Model):
     id: str                                    # 000
     title: str
     file: str                                  # seed file name
+    number: str | None = None                  # 文号, e.g. 忠府办发〔2024〕42号
+
+
+class JoinOffer(Model):
+    """What "join" means in this county: the 农合联 in 忠县; a 合作社 or the 合作社服务中心's 签约服务 elsewhere."""
+
+    name: str                                  # 农合联 | 合作社服务中心签约服务 …
+    description: str = ""
+    source: Source | None = None
+
+
+class PackExamples(Model):
+    """The county's own words for prompts: example township, organisation name, sample requests."""
+
+    township: str = ""                         # 石宝
+    org_name: str = ""                         # 忠县某某柑橘专业合作社
+    requests: list[str] = Field(default_factory=list)   # 我要给石宝镇30亩柑橘打药
 
 
 class PackInfo(Model):
@@ -139,3 +207,8 @@ class PackInfo(Model):
     province: str = "重庆市"
     documents: list[SourceDocument] = Field(default_factory=list)
     default_center: str | None = None          # center code that takes what has no township
+    bot_name: str | None = None                # how the account presents itself; None: "<county>为农服务助手"
+    offers: list[str] = Field(default_factory=list)    # intent labels offered here; empty: all 13
+    join: JoinOffer | None = None
+    dialect: Literal["chongqing", "luxi"] = "chongqing"  # the region's colloquial lexicon
+    examples: PackExamples = Field(default_factory=PackExamples)
