@@ -49,3 +49,35 @@ def list_users() -> None:
         for user in session.scalars(select(StaffUser).order_by(StaffUser.id)):
             center = user.center.name if user.center else "-"
             click.echo(f"{user.id}\t{user.username}\t{user.role}\t{center}\t{'active' if user.active else 'disabled'}")
+
+
+@admin.command("forget")
+@click.argument("openid")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def forget_command(openid: str, yes: bool) -> None:
+    """Remove a farmer's personal data on request (messages, tickets, profile; requests kept without name/phone)."""
+    from bot.db import transaction
+    from bot.privacy import forget
+
+    if not yes:
+        click.confirm(f"永久删除农户 {openid} 的个人信息？", abort=True)
+    with transaction(_sessions()) as session:
+        counts = forget(session, openid)
+    click.echo("forgotten: " + ", ".join(f"{part} {n}" for part, n in counts.items()))
+
+
+@admin.command("purge")
+def purge_command() -> None:
+    """Delete the message log and closed tickets past their retention (NONGBOT_MESSAGE_LOG_KEEP_DAYS,
+    NONGBOT_CLOSED_TICKET_KEEP_DAYS); run daily (deploy/systemd/nongbot-purge.timer)."""
+    from datetime import datetime, timezone
+
+    from bot.db import transaction
+    from bot.privacy import Retention, purge
+    from bot.settings import Settings
+
+    settings = Settings()
+    keep = Retention(settings.message_log_keep_days, settings.closed_ticket_keep_days)
+    with transaction(_sessions()) as session:
+        counts = purge(session, datetime.now(timezone.utc), keep)
+    click.echo("purged: " + ", ".join(f"{part} {n}" for part, n in counts.items()))

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     outbox_keep_sent_days: float = Field(7.0, ge=2.0, description="sent outbox rows are deleted after this")
     timezone: str = "Asia/Shanghai"
+    # Personal information (PIPL): how long the message log and closed tickets are kept (`nongbot admin purge`).
+    message_log_keep_days: float = Field(180.0, gt=0)
+    closed_ticket_keep_days: float = Field(365.0, gt=0)
     simulator: bool = Field(False, description="serve /simulator and its stand-in WeChat API (the demo)")
     notice_template_id: str | None = Field(None, description="template message for staff replies and status notices past the 客服 window")
     # Which keyword of the template each part of a notice fills (the template chosen in the 公众号 console
