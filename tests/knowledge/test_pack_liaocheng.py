@@ -1,6 +1,7 @@
 """The 聊城 pack is true to its one document (聊政字〔2021〕16号) and can serve what it offers."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from knowledge.faq import answer
 from knowledge.routing import find_townships
 from knowledge.schema import PLACEHOLDER
 
-SEEDS = Path("/work/shared/seeds")
+# The seed documents live beside the checkout (../shared/seeds), as the project README says.
+SEEDS = Path(os.environ.get("NONGBOT_SEEDS", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
 NUMBER = "聊政字〔2021〕16号"
 TITLE = "聊城市人民政府关于支持供销合作社增强为农服务能力的实施意见"
 
@@ -127,6 +129,9 @@ def test_eight_counties_with_aliases_match_the_townships(pack):
     assert alias["临清"] == "临清市" and alias["茌平"] == "茌平区" and alias["东昌府"] == "东昌府区"
     assert len(alias) == sum(len(c.aliases) for c in pack.counties)            # no alias for two counties
     assert all(len(c.code) == 6 and c.code.startswith("3715") for c in pack.counties)
+    forms = [f for t in pack.townships for f in dict.fromkeys([t.name, *t.aliases])]
+    assert len(forms) == len(set(forms))                                       # no short name for two townships
+    assert not set(forms) & set(alias) and all(set(t.common_word_aliases) <= set(t.aliases) for t in pack.townships)
 
 
 @pytest.mark.parametrize("text,township", [
