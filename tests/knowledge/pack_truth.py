@@ -1,0 +1,51 @@
+"""Shared checks that a county pack is true to its seed document (used by test_pack_<county>.py).
+
+The seed documents live outside the repository (../shared/seeds, or NONGBOT_SEEDS); tests that need the
+text skip when it is absent.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import Pack
+
+REPO = Path(__file__).resolve().parents[2]
+FORM_ROLES = ("membership", "tuoguan", "finance", "bookkeeping", "supplies", "marketing")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def seed_text(pack: Pack) -> str:
+    roots = [Path(os.environ["NONGBOT_SEEDS"])] if os.environ.get("NONGBOT_SEEDS") else []
+    roots += [REPO.parent / "shared" / "seeds", Path("/work/shared/seeds")]
+    texts = []
+    for doc in pack.info.documents:
+        path = next((r / doc.file for r in roots if (r / doc.file).exists()), None)
+        if path is None:
+            pytest.skip(f"seed document {doc.file} not available")
+        texts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(texts)
+
+
+def numbers_of(text: str) -> set[str]:
+    """Figures a farmer would read as facts: every number except 1-digit list markers and years' parts."""
+    return {n for n in _NUMBER.findall(text) if len(n) >= 2 or n not in {"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}}
+
+
+def invented_figures(pack: Pack, doc_text: str) -> list[str]:
+    """Figures in FAQ answers, product texts, institution targets and center notes that the document lacks."""
+    doc_numbers = set(_NUMBER.findall(doc_text))
+    out = []
+    texts = [(f"faq {e.id}", e.answer) for e in pack.faq]
+    texts += [(f"loan {p.name}", f"{p.description} {p.subsidy or ''}") for p in pack.loan_products]
+    texts += [(f"institution {i.name}", f"{i.target or ''} {i.note} {i.count or ''}") for i in pack.institutions]
+    texts += [(f"center {c.code}", f"{c.note} {c.planned_count or ''}") for c in pack.centers]
+    texts += [(f"programme {p.name}", p.description) for p in pack.programmes]
+    for where, text in texts:
+        for n in numbers_of(text):
+            if n not in doc_numbers:
+                out.append(f"{where}: {n}")
+    return out
