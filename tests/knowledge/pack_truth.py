@@ -49,3 +49,31 @@ def invented_figures(pack: Pack, doc_text: str) -> list[str]:
             if n not in doc_numbers:
                 out.append(f"{where}: {n}")
     return out
+
+
+_SECTION = re.compile(r"^(?P<chapter>[一二三四五六七八九十]+)?(?:（(?P<clause>[一二三四五六七八九十]+)）)?(?P<item>\d+)?$")
+
+
+def unknown_sections(pack: Pack, doc_text: str) -> list[str]:
+    """FAQ sections that do not name a part of the document (chapter 二、, clause （三）, item 7．)."""
+    out = []
+    for e in pack.faq:
+        for part in e.source.section.split("、"):
+            if part in {"通知", "前言"}:
+                continue
+            m = _SECTION.match(part)
+            if not m or not any(m.groupdict().values()):
+                out.append(f"{e.id}: {part}")
+                continue
+            chapter, clause, item = m["chapter"], m["clause"], m["item"]
+            start = doc_text.find(f"{chapter}、") if chapter else 0
+            if start < 0 or (clause and f"（{clause}）" not in doc_text[start:]) or (item and f"{item}．" not in doc_text[start:]):
+                out.append(f"{e.id}: {part}")
+    return out
+
+
+def misrouted_variants(pack: Pack) -> list[str]:
+    """Question variants that retrieve another entry than their own."""
+    from knowledge.faq import answer
+    return [f"{q} -> {answer(pack, q).entry.id} (not {e.id})"
+            for e in pack.faq for q in e.questions if answer(pack, q).entry.id != e.id]

@@ -5,7 +5,7 @@ import pytest
 
 from knowledge import load_pack
 from knowledge.faq import answer
-from tests.knowledge.pack_truth import FORM_ROLES, invented_figures, seed_text
+from tests.knowledge.pack_truth import misrouted_variants, unknown_sections, FORM_ROLES, invented_figures, seed_text
 
 PACK = load_pack("fengdu")
 
@@ -68,3 +68,11 @@ def test_faq_covers_every_section_of_the_document():
                     "二（六）", "二（七）", "二（八）", "三（一）", "三（二）", "三（三）", "四（一）", "四（二）", "四（三）"]:
         assert section in cited, section
     assert len(PACK.faq) >= 30
+
+
+def test_faq_sections_are_the_documents_own_numbering():
+    assert unknown_sections(PACK, seed_text(PACK)) == []
+
+
+def test_every_question_variant_finds_its_own_entry():
+    assert misrouted_variants(PACK) == []

@@ -5,7 +5,7 @@ import pytest
 
 from knowledge import load_pack
 from knowledge.faq import answer
-from tests.knowledge.pack_truth import invented_figures, seed_text
+from tests.knowledge.pack_truth import misrouted_variants, unknown_sections, invented_figures, seed_text
 
 PACK = load_pack("nanchuan")
 
@@ -67,3 +67,11 @@ def test_faq_covers_every_clause_of_the_document():
                     "四（一）", "四（二）"]:
         assert section in cited, section
     assert len(PACK.faq) >= 30
+
+
+def test_faq_sections_are_the_documents_own_numbering():
+    assert unknown_sections(PACK, seed_text(PACK)) == []
+
+
+def test_every_question_variant_finds_its_own_entry():
+    assert misrouted_variants(PACK) == []
