@@ -77,3 +77,9 @@ def misrouted_variants(pack: Pack) -> list[str]:
     from knowledge.faq import answer
     return [f"{q} -> {answer(pack, q).entry.id} (not {e.id})"
             for e in pack.faq for q in e.questions if answer(pack, q).entry.id != e.id]
+
+
+def foreign_applicant_types(pack: Pack) -> list[str]:
+    """Loan `who` values the loan form cannot match (it asks for one of its member types)."""
+    from handlers.join_nonghelian import MEMBER_TYPES
+    return [f"{p.name}: {w}" for p in pack.loan_products for w in p.who if w not in MEMBER_TYPES]

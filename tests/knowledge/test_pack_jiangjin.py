@@ -5,7 +5,7 @@ import pytest
 
 from knowledge import load_pack
 from knowledge.faq import answer
-from tests.knowledge.pack_truth import misrouted_variants, unknown_sections, FORM_ROLES, invented_figures, seed_text
+from tests.knowledge.pack_truth import foreign_applicant_types, misrouted_variants, unknown_sections, FORM_ROLES, invented_figures, seed_text
 
 PACK = load_pack("jiangjin")
 
@@ -75,3 +75,7 @@ def test_faq_sections_are_the_documents_own_numbering():
 
 def test_every_question_variant_finds_its_own_entry():
     assert misrouted_variants(PACK) == []
+
+
+def test_loan_applicants_are_the_forms_member_types():
+    assert foreign_applicant_types(PACK) == []
