@@ -31,8 +31,8 @@ def seed_text(pack: Pack) -> str:
 
 
 def numbers_of(text: str) -> set[str]:
-    """Figures a farmer would read as facts: every number except 1-digit list markers and years' parts."""
-    return {n for n in _NUMBER.findall(text) if len(n) >= 2 or n not in {"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}}
+    """Every figure in a text (amounts, counts, years, percentages)."""
+    return set(_NUMBER.findall(text))
 
 
 def invented_figures(pack: Pack, doc_text: str) -> list[str]:
@@ -67,7 +67,8 @@ def unknown_sections(pack: Pack, doc_text: str) -> list[str]:
                 continue
             chapter, clause, item = m["chapter"], m["clause"], m["item"]
             start = doc_text.find(f"{chapter}、") if chapter else 0
-            if start < 0 or (clause and f"（{clause}）" not in doc_text[start:]) or (item and f"{item}．" not in doc_text[start:]):
+            rest = doc_text[start:]
+            if start < 0 or (clause and f"（{clause}）" not in rest) or (item and f"{item}．" not in rest):
                 out.append(f"{e.id}: {part}")
     return out
 

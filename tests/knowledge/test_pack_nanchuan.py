@@ -5,7 +5,9 @@ import pytest
 
 from knowledge import load_pack
 from knowledge.faq import answer
-from tests.knowledge.pack_truth import foreign_applicant_types, misrouted_variants, unknown_sections, invented_figures, seed_text
+from tests.knowledge.pack_truth import (
+    foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
+)
 
 PACK = load_pack("nanchuan")
 
