@@ -35,8 +35,12 @@ def numbers_of(text: str) -> set[str]:
     return set(_NUMBER.findall(text))
 
 
+def _figure(value: float | str) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def invented_figures(pack: Pack, doc_text: str) -> list[str]:
-    """Figures in FAQ answers, product texts, institution targets and center notes that the document lacks."""
+    """Figures in FAQ answers, products, institutions, centers, programmes and targets that the document lacks."""
     doc_numbers = set(_NUMBER.findall(doc_text))
     out = []
     texts = [(f"faq {e.id}", e.answer) for e in pack.faq]
@@ -44,6 +48,8 @@ def invented_figures(pack: Pack, doc_text: str) -> list[str]:
     texts += [(f"institution {i.name}", f"{i.target or ''} {i.note} {i.count or ''}") for i in pack.institutions]
     texts += [(f"center {c.code}", f"{c.note} {c.planned_count or ''}") for c in pack.centers]
     texts += [(f"programme {p.name}", p.description) for p in pack.programmes]
+    texts += [(f"target {t.indicator}", " ".join(f"{k} {_figure(v)}" for k, v in t.values.items()))
+              for t in pack.targets]
     for where, text in texts:
         for n in numbers_of(text):
             if n not in doc_numbers:
