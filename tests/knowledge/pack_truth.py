@@ -1,0 +1,92 @@
+"""Shared checks that a county pack is true to its seed document (used by test_pack_<county>.py).
+
+The seed documents live outside the repository (../shared/seeds, or NONGBOT_SEEDS); tests that need the
+text skip when it is absent.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import Pack
+
+REPO = Path(__file__).resolve().parents[2]
+FORM_ROLES = ("membership", "tuoguan", "finance", "bookkeeping", "supplies", "marketing")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def seed_text(pack: Pack) -> str:
+    roots = [Path(os.environ["NONGBOT_SEEDS"])] if os.environ.get("NONGBOT_SEEDS") else []
+    roots += [REPO.parent / "shared" / "seeds", Path("/work/shared/seeds")]
+    texts = []
+    for doc in pack.info.documents:
+        path = next((r / doc.file for r in roots if (r / doc.file).exists()), None)
+        if path is None:
+            pytest.skip(f"seed document {doc.file} not available")
+        texts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(texts)
+
+
+def numbers_of(text: str) -> set[str]:
+    """Every figure in a text (amounts, counts, years, percentages)."""
+    return set(_NUMBER.findall(text))
+
+
+def _figure(value: float | str) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def invented_figures(pack: Pack, doc_text: str) -> list[str]:
+    """Figures in FAQ answers, products, institutions, centers, programmes and targets that the document lacks."""
+    doc_numbers = set(_NUMBER.findall(doc_text))
+    out = []
+    texts = [(f"faq {e.id}", e.answer) for e in pack.faq]
+    texts += [(f"loan {p.name}", f"{p.description} {p.subsidy or ''}") for p in pack.loan_products]
+    texts += [(f"institution {i.name}", f"{i.target or ''} {i.note} {i.count or ''}") for i in pack.institutions]
+    texts += [(f"center {c.code}", f"{c.note} {c.planned_count or ''}") for c in pack.centers]
+    texts += [(f"programme {p.name}", p.description) for p in pack.programmes]
+    texts += [(f"target {t.indicator}", " ".join(f"{k} {_figure(v)}" for k, v in t.values.items()))
+              for t in pack.targets]
+    for where, text in texts:
+        for n in numbers_of(text):
+            if n not in doc_numbers:
+                out.append(f"{where}: {n}")
+    return out
+
+
+_SECTION = re.compile(r"^(?P<chapter>[一二三四五六七八九十]+)?(?:（(?P<clause>[一二三四五六七八九十]+)）)?(?P<item>\d+)?$")
+
+
+def unknown_sections(pack: Pack, doc_text: str) -> list[str]:
+    """FAQ sections that do not name a part of the document (chapter 二、, clause （三）, item 7．)."""
+    out = []
+    for e in pack.faq:
+        for part in e.source.section.split("、"):
+            if part in {"通知", "前言"}:
+                continue
+            m = _SECTION.match(part)
+            if not m or not any(m.groupdict().values()):
+                out.append(f"{e.id}: {part}")
+                continue
+            chapter, clause, item = m["chapter"], m["clause"], m["item"]
+            start = doc_text.find(f"{chapter}、") if chapter else 0
+            rest = doc_text[start:]
+            if start < 0 or (clause and f"（{clause}）" not in rest) or (item and f"{item}．" not in rest):
+                out.append(f"{e.id}: {part}")
+    return out
+
+
+def misrouted_variants(pack: Pack) -> list[str]:
+    """Question variants that retrieve another entry than their own."""
+    from knowledge.faq import answer
+    return [f"{q} -> {answer(pack, q).entry.id} (not {e.id})"
+            for e in pack.faq for q in e.questions if answer(pack, q).entry.id != e.id]
+
+
+def foreign_applicant_types(pack: Pack) -> list[str]:
+    """Loan `who` values the loan form cannot match (it asks for one of its member types)."""
+    from handlers.join_nonghelian import MEMBER_TYPES
+    return [f"{p.name}: {w}" for p in pack.loan_products for w in p.who if w not in MEMBER_TYPES]

@@ -1,0 +1,84 @@
+"""丰都 pack (doc 001, 丰供发〔2022〕36号): true to its document and able to serve every offered form."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge import load_pack
+from knowledge.faq import answer
+from tests.knowledge.pack_truth import (
+    FORM_ROLES, foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
+)
+
+PACK = load_pack("fengdu")
+
+
+def test_document_is_cited_with_its_number():
+    (doc,) = PACK.info.documents
+    assert doc.number == "丰供发〔2022〕36号"
+    assert doc.title in seed_text(PACK).replace(" ", "").replace("\n", "")
+
+
+def test_no_nonghelian_is_presented():
+    # The document sets up no 农合联: not the bot's name, not what joining means, not an institution.
+    assert "农合联" not in (PACK.info.bot_name or "")
+    assert PACK.info.join is not None and "农合联" not in PACK.info.join.name
+    assert not PACK.nonghelian
+    assert all("农合联" not in i.name for i in PACK.institutions)
+
+
+@pytest.mark.parametrize("role", FORM_ROLES)
+def test_every_form_role_has_a_center(role):
+    assert any(role in c.roles for c in PACK.centers), role
+
+
+def test_planned_networks_are_not_places():
+    planned = [c for c in PACK.centers if c.planned_count]
+    assert {c.planned_count for c in planned} == {15, 200}
+    assert all(c.address == "待补充" and c.township is None for c in PACK.centers)
+
+
+def test_tuoguan_is_servable():
+    assert PACK.services and PACK.crops
+    for word, service in [("打药", "产中服务"), ("收割", "产后服务"), ("全托", "全程农业生产社会化服务")]:
+        assert PACK.service(word).name == service
+    assert all(s.price_yuan == "待补充" for s in PACK.services)   # the document gives no price
+
+
+def test_no_figure_absent_from_the_document():
+    assert invented_figures(PACK, seed_text(PACK)) == []
+
+
+@pytest.mark.parametrize("question,must_contain,section", [
+    ("三社融合贷那个补偿金到底有好多钱", "600", "四（二）"),
+    ("我们合作社想找人代账", "财务代理", "二（四）"),
+    ("要建好多个区域性为农服务中心哦", "15个", "二（一）"),
+    ("综合服务社要发展好多个", "200个", "二（二）"),
+    ("试点分哪几个阶段", "2025年7月", "三"),
+    ("领导小组办公室设在哪里", "业务发展科", "四（一）"),
+    ("农商行的人到供销社兼职拿不拿工资", "兼职不兼薪", "二（八）"),
+])
+def test_paraphrased_questions_reach_the_clause(question, must_contain, section):
+    found = answer(PACK, question)
+    assert found is not None and found.confident, (question, found and found.entry.id)
+    assert must_contain in found.entry.answer
+    assert found.entry.source.section.startswith(section)
+
+
+def test_faq_covers_every_section_of_the_document():
+    cited = {part for e in PACK.faq for part in e.source.section.split("、")}
+    for section in ["一（一）", "一（二）", "一（三）", "二（一）", "二（二）", "二（三）", "二（四）", "二（五）",
+                    "二（六）", "二（七）", "二（八）", "三（一）", "三（二）", "三（三）", "四（一）", "四（二）", "四（三）"]:
+        assert section in cited, section
+    assert len(PACK.faq) >= 30
+
+
+def test_faq_sections_are_the_documents_own_numbering():
+    assert unknown_sections(PACK, seed_text(PACK)) == []
+
+
+def test_every_question_variant_finds_its_own_entry():
+    assert misrouted_variants(PACK) == []
+
+
+def test_loan_applicants_are_the_forms_member_types():
+    assert foreign_applicant_types(PACK) == []
