@@ -44,20 +44,21 @@ def check_cmd(pack: str | None, quiet: bool) -> None:
 
 def route_answer(pack, text: str, *, lat: float | None = None, lon: float | None = None,
                  service: str | None = None, limit: int = 3) -> dict:
-    """The CONTRACT answer of `knowledge route`: township, its 农合联, nearest centers."""
-    from knowledge.routing import nearest_centers, nonghelian_for, township_at, township_of
+    """The CONTRACT answer of `knowledge route`: township, its 农合联, the centers of the one routing decision."""
+    from knowledge.routing import nonghelian_for, role_of, routes, township_of
 
     township = pack.township(text) or township_of(pack, text)
-    if township is None and lat is not None and lon is not None:
-        township = township_at(pack, lat, lon)
-    covering = nonghelian_for(pack, township.name) if township else None
-    centers = nearest_centers(pack, lat=lat, lon=lon, township=township.name if township else None,
-                              service=service, limit=limit)
+    where = (lat, lon) if lat is not None and lon is not None else None
+    found = [r for r in routes(pack, role_of(pack, service) if service else None,
+                               township=township.name if township else None, location=where, limit=limit)
+             if r.center is not None]
+    name = found[0].township if found else (township.name if township else None)
+    covering = nonghelian_for(pack, name) if name else None
     return {
-        "township": township.name if township else None,
+        "township": name,
         "nonghelian": covering.name if covering else None,
-        "centers": [{"name": c.center.name, "kind": c.center.kind, "township": c.center.township,
-                     "distance_km": c.distance_km} for c in centers],
+        "centers": [{"name": r.center.name, "kind": r.center.kind, "township": r.center.township,
+                     "distance_km": r.distance_km} for r in found],
     }
 
 
