@@ -24,8 +24,11 @@ def knowledge() -> None:
 @knowledge.command("check")
 @click.argument("pack", required=False)
 @click.option("--quiet", is_flag=True, help="Only errors and the placeholder count.")
-def check_cmd(pack: str | None, quiet: bool) -> None:
-    """Validate PACK; exit 1 with file:line errors when it is not valid."""
+@click.option("--sources", is_flag=True, help="List every fact without a source.")
+@click.option("--coverage", is_flag=True, help="Clause by clause, which parts of the document no FAQ entry cites.")
+@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Folder of the county documents.")
+def check_cmd(pack: str | None, quiet: bool, sources: bool, coverage: bool, seeds: Path | None) -> None:
+    """Validate PACK; exit 1 with file:line errors when it is not valid (or cannot serve what it offers)."""
     from knowledge.check import check_pack
 
     name = pack or _default_pack()
@@ -33,13 +36,34 @@ def check_cmd(pack: str | None, quiet: bool) -> None:
     for problem in report.errors:
         click.echo(f"ERROR {problem}", err=True)
     click.echo(f"{len(report.placeholders)} placeholder(s) ({'待补充'}) for the county to fill")
-    if not quiet:
+    if not quiet and not sources and not coverage:
         for problem in report.placeholders:
             click.echo(f"  {problem}")
+    if sources:
+        click.echo(f"{len(report.unsourced)} fact(s) without a source")
+        for problem in report.unsourced:
+            click.echo(f"  {problem}")
+    if coverage and report.ok:
+        _print_coverage(load_pack(name), seeds)
     if report.errors:
         click.echo(f"{name}: {len(report.errors)} error(s)", err=True)
         sys.exit(1)
     click.echo(f"{name}: ok")
+
+
+def _print_coverage(pack, seeds: Path | None) -> None:
+    from knowledge.coverage import coverage
+
+    found = coverage(pack, seeds)
+    if not found:
+        click.echo("coverage: no document of the pack found (set NONGBOT_SEEDS or --seeds)")
+    for doc in found:
+        click.echo(f"文件 {doc.doc}《{doc.title}》: {len(doc.covered)}/{len(doc.leaves)} clauses cited by the FAQ "
+                   f"({doc.percent}%)")
+        for cid in doc.leaves:
+            clause = doc.clauses[cid]
+            mark = "ok " if cid in doc.covered else "-- "
+            click.echo(f"  {mark}{cid} {clause.title} (line {clause.line})")
 
 
 def route_answer(pack, text: str, *, lat: float | None = None, lon: float | None = None,

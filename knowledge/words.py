@@ -5,17 +5,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from knowledge.loader import Pack
+from knowledge.needs import offered
 
 # The menu's numbers are fixed (handlers.MENU_CHOICES); a pack shows only the intents it offers.
 MENU: tuple[tuple[str, str], ...] = (("1", "join_nonghelian"), ("2", "book_tuoguan"), ("3", "loan_products"),
                                     ("4", "bookkeeping"), ("5", "find_service_center"), ("6", "check_status"),
                                     ("7", "human_agent"))
-ALL_INTENTS = frozenset({"join_nonghelian", "book_tuoguan", "loan_products", "bookkeeping", "find_service_center",
-                         "human_agent", "check_status", "policy_faq", "supplies", "sell_produce", "greeting",
-                         "thanks_bye", "out_of_scope"})
-ALWAYS = frozenset({"find_service_center", "human_agent", "check_status", "greeting", "thanks_bye", "out_of_scope"})
-
-
 @dataclass(frozen=True)
 class PackWords:
     county: str
@@ -36,9 +31,7 @@ class PackWords:
 @lru_cache(maxsize=32)
 def pack_words(pack: Pack) -> PackWords:
     info, ex = pack.info, pack.info.examples
-    offers = frozenset(info.offers) | ALWAYS if info.offers else ALL_INTENTS
-    if not pack.crops or not pack.services:
-        offers = offers - {"book_tuoguan"}      # nothing to book: never offer it
+    offers = frozenset(offered(pack))
     full = next((t.name for t in pack.townships if ex.township and (ex.township == t.name or ex.township in t.aliases)),
                 None)
     first = pack.townships[0] if pack.townships else None
