@@ -79,3 +79,16 @@ def test_a_pack_without_tuoguan_data_does_not_offer_it(tmp_path):
     (dst / "pack.yaml").write_text(text.split("offers:")[0] + "examples:\n  township: 石宝\n", encoding="utf-8")
     (dst / "crops.yaml").unlink()
     assert "book_tuoguan" not in pack_words(read_pack(dst)).offers
+
+
+def test_a_recycling_question_hears_of_recycling_not_of_selling_produce():
+    from types import SimpleNamespace
+
+    from handlers.referrals import sell_produce
+    pack = load_pack("zhongxian")
+    templates = ReplyTemplates(pack.path)
+    turn = SimpleNamespace(ctx=SimpleNamespace(pack=pack), inbound=SimpleNamespace(text="石宝的废旧农膜哪个回收"),
+                           slots={"township": "石宝镇"}, user=lambda: None, location=lambda: None,
+                           render=lambda name, **data: templates.render(name, county=pack.info.county, **data))
+    reply = sell_produce(turn)[0]
+    assert "再生资源回收" in reply and "村村旺" not in reply and "石宝镇" in reply
