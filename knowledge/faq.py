@@ -31,12 +31,24 @@ _FORM_WORDS = ("有没有", "是不是", "能不能", "可不可以", "会不会
                "怎么", "怎样", "哪个", "哪里", "哪些", "哪点", "多少", "好多", "可以", "能否", "没有", "没得", "莫得",
                "是否", "我们", "你们", "要求", "如何", "这个", "那个", "一个", "具体", "到底", "主要", "就是", "还是",
                "知道", "告诉", "需要", "应该", "现在", "关于", "问下", "想问", "干嘛", "干啥", "做啥", "意思", "一般",
-               "来当", "由谁", "拿来", "搞法", "搞些", "东西", "情况", "或者", "以及", "还有", "他们", "咱们", "屋头")
-_FORM_CHARS = "是的了吗呢啊哦嘛吧呀咋啥谁么个我你他她这那哪怎些几该噻嗦哈不没和与或都也就还把给被让"
+               "来当", "由谁", "拿来", "搞法", "搞些", "东西", "情况", "或者", "以及", "还有", "他们", "咱们", "屋头",
+               "什么时候", "啥时候", "时候", "好久", "多久", "多长时间", "好多家", "好多个", "多少家", "多少个", "几家",
+               "一共", "总共", "那边", "这边", "那点", "一点", "想找", "找人", "想要")
+_FORM_CHARS = "是的了吗呢啊哦嘛吧呀咋啥谁么个我你他她这那哪怎些几该噻嗦哈不没和与或都也就还把给被让搞弄要想"
 _FORM = re.compile("|".join(sorted(_FORM_WORDS, key=len, reverse=True)) + f"|[{_FORM_CHARS}]")
+# What a question asks for, from its form words: an entry whose listed questions ask the same gets a little more
+# ("综合服务社要搞好多个" wants the count, not what a 综合服务社 is).
+ASK_KINDS: dict[str, tuple[str, ...]] = {
+    "count": ("多少", "好多", "几个", "几家", "几处", "几年", "多大", "比例", "多高", "达到"),
+    "time": ("时候", "好久", "多久", "哪年", "几月", "哪一年", "啥时", "何时", "期限", "阶段"),
+    "who": ("谁", "哪个部门", "哪个单位", "哪些部门", "牵头", "负责"),
+    "where": ("哪里", "哪点", "在哪", "哪儿", "地址"),
+}
+ASK_BONUS = 12.0
 _DEBUG = False
-_UNSEEN = 1.0      # weight of a content unit no entry has (see _content_score)
+_UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
 _LONE = 0.5        # a lone character weighs less than a bigram
+_ACROSS = 0.25     # an unknown bigram next to a known one (see grams)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,10 @@ class FaqAnswer:
     entry: FaqEntry
     score: float
     confident: bool
+
+
+def ask_kinds(text: str) -> frozenset[str]:
+    return frozenset(kind for kind, words in ASK_KINDS.items() if any(w in text for w in words))
 
 
 def _clean(text: str) -> str:
@@ -54,9 +70,11 @@ def _pinyin(text: str) -> str:
     return " ".join(lazy_pinyin(text, style=Style.NORMAL))
 
 
-def grams(text: str) -> dict[str, float]:
+def grams(text: str, known: dict[str, float] | None = None) -> dict[str, float]:
     """Content units of a cleaned text with their own weight: character bigrams of the Chinese pieces left
-    between form words (a lone character as itself, weighing less) and whole latin/number tokens (e贷, 2027)."""
+    between form words (a lone character as itself, weighing less) and whole latin/number tokens (e贷, 2027).
+    With `known` (the pack's units), a unit the pack lacks next to one it has is most likely a bigram across
+    two words (合作|社想|找, 南川|川一|共): it weighs little."""
     out: dict[str, float] = {}
     for piece in _FORM.split(text):
         for run in _RUNS.findall(piece):
@@ -65,7 +83,13 @@ def grams(text: str) -> dict[str, float]:
             elif len(run) == 1:
                 out.setdefault(run, _LONE)
             else:
-                out.update((run[i:i + 2], 1.0) for i in range(len(run) - 1))
+                pairs = [run[i:i + 2] for i in range(len(run) - 1)]
+                for i, g in enumerate(pairs):
+                    weight = 1.0
+                    if known is not None and g not in known and any(
+                            0 <= j < len(pairs) and pairs[j] in known for j in (i - 1, i + 1)):
+                        weight = _ACROSS
+                    out[g] = max(out.get(g, 0.0), weight)
     return out
 
 
@@ -74,6 +98,7 @@ class _Doc:
     entry: FaqEntry
     variants: tuple[tuple[str, str], ...]   # (cleaned, pinyin) per listed question
     variant_grams: tuple[dict[str, float], ...]
+    kinds: frozenset[str]                   # what its listed questions ask for (ASK_KINDS)
     asked: frozenset[str]                   # grams of the questions and keywords
     told: frozenset[str]                    # grams of the answer
 
@@ -86,6 +111,7 @@ def _index(pack: Pack) -> tuple[tuple[_Doc, ...], dict[str, float]]:
         asked = set().union(*(grams(c) for c in cleaned), *(grams(_clean(k)) for k in entry.keywords))
         asked |= {k for k in (_clean(k) for k in entry.keywords) if len(k) == 1}
         docs.append(_Doc(entry, tuple((c, _pinyin(c)) for c in cleaned), tuple(grams(c) for c in cleaned),
+                         frozenset().union(*(ask_kinds(q) for q in entry.questions)),
                          frozenset(asked),
                          frozenset(grams(_clean(entry.answer)))))
     df: dict[str, int] = {}
@@ -147,11 +173,14 @@ def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEn
     if not query or not pack.faq:
         return []
     docs, idf = _index(pack)
-    query_py, query_grams = _pinyin(query), grams(query)
+    query_py, query_grams = _pinyin(query), grams(query, idf)
+    kinds = ask_kinds(question)
     scored = []
     for doc in docs:
         variant = _variant_score(query, query_py, doc)
         content = max(_content_score(query_grams, doc, idf), _variant_cover(query_grams, doc, idf))
+        if content and kinds & doc.kinds:
+            content += ASK_BONUS * content / 100
         # A listed variant decides when it is close; content decides otherwise, a fairly close variant helps.
         scored.append((max(variant if variant >= 85 else 0.0, content + 0.3 * max(0.0, variant - 55)), doc.entry))
         if _DEBUG:
