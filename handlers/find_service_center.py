@@ -1,7 +1,7 @@
 """find_service_center: the centers for a township name or a WeChat location, by the one routing decision."""
 from __future__ import annotations
 
-from knowledge.routing import role_of, routes
+from knowledge.routing import nonghelian_for, role_of, routes
 
 from handlers.base import Turn
 
@@ -17,5 +17,7 @@ def find_service_center(turn: Turn) -> list[str]:
     service = turn.slots.get("service")
     found = routes(pack, role_of(pack, service) if service else None, township=township, location=where)
     township = found[0].township if found else township
+    covering = nonghelian_for(pack, township) if township else None
     return [turn.render("dialog/centers", township=township, centers=found, placeholder=PLACEHOLDER,
-                        by_location=bool(found and found[0].by_location))]
+                        by_location=bool(found and found[0].by_location),
+                        nonghelian=covering.name if covering else None)]

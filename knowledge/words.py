@@ -16,6 +16,7 @@ class PackWords:
     county: str
     bot_name: str                 # 忠县农合联助手; 丰都县为农服务助手 …
     join_name: str                # what joining means here: 农合联, 农民合作社, 合作社服务中心签约服务 …
+    join_label: str               # the menu's words for it: 加入农合联, 加入农民专业合作社
     offers: frozenset[str]        # intent labels offered
     menu: tuple[tuple[str, str], ...]   # (number, intent) offered, in menu order
     township: str                 # an example township as farmers say it: 石宝
@@ -38,6 +39,8 @@ def pack_words(pack: Pack) -> PackWords:
     township = ex.township or (first.aliases[0] if first and first.aliases else first.name if first else "")
     full = full or (first.name if first else township)
     join_name = info.join.name if info.join else "农合联"
+    join_label = join_name if join_name.startswith(("加入", "申请", "签约", "入社", "入会")) else f"加入{join_name}"
+    join_name = join_name.removeprefix("加入").split("（")[0]
     if ex.requests:
         request = ex.requests[0]
     elif pack.crops and pack.services:
@@ -47,5 +50,5 @@ def pack_words(pack: Pack) -> PackWords:
     org = ex.org_name or f"{info.county}某某专业合作社"
     bot_name = info.bot_name or f"{info.county}为农服务助手"
     menu = tuple((n, intent) for n, intent in MENU if intent in offers)
-    return PackWords(info.county, bot_name, join_name, offers, menu, township, full, org, request,
+    return PackWords(info.county, bot_name, join_name, join_label, offers, menu, township, full, org, request,
                      "join_nonghelian" in offers)
