@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from knowledge import load_pack
 from knowledge.check import check_pack
 from knowledge.cli import knowledge
-from knowledge.coverage import cited, parse_clauses
+from knowledge.coverage import cited, parse_clauses, seeds_dir
 from knowledge.needs import offered
 
 
@@ -71,6 +71,7 @@ def test_sources_lists_facts_without_a_source(copy):
     assert "programmes.yaml:" in result.output and "村村旺农村电商" in result.output
 
 
+@pytest.mark.skipif(not seeds_dir().exists(), reason="the county documents (../shared/seeds) are not here")
 def test_coverage_reports_clauses_no_faq_entry_cites(copy):
     data = yaml.safe_load((copy / "faq.yaml").read_text(encoding="utf-8"))
     data["faq"] = [f for f in data["faq"] if "五（三）" not in f["source"]["section"]]
