@@ -29,6 +29,12 @@ class ReplyTemplates:
         self.env = _ShippedEnvironment(loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
                                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
                                        auto_reload=False)  # templates ship with the release: no stat per render
+        from knowledge.loader import load_pack
+        from knowledge.words import pack_words
+
+        # The county's own words (account name, offered intents, examples) in every template.
+        has_pack = pack_dir is not None and (pack_dir / "pack.yaml").exists()
+        self.env.globals["words"] = pack_words(load_pack(pack_dir if has_pack else "zhongxian"))
 
     def render(self, name: str, **data: Any) -> str:
         return self.env.get_template(f"{name}.j2").render(**data).strip()

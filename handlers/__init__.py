@@ -12,7 +12,7 @@ from handlers import book_tuoguan, bookkeeping, join_nonghelian, loan_products
 from handlers.base import Turn
 from handlers.find_service_center import find_service_center
 from handlers.forms import Form
-from handlers.policy_faq import policy_faq
+from handlers.policy_faq import out_of_scope, policy_faq
 from handlers.referrals import sell_produce, supplies
 from handlers.small_talk import menu, template_reply
 from handlers.check_status import check_status
@@ -33,7 +33,7 @@ HANDLERS: dict[str, Callable[[Turn], list[str]]] = {
     "voice_unrecognized": template_reply("gateway/voice_unrecognized"),
     "media": template_reply("dialog/media"),
     "thanks_bye": template_reply("dialog/thanks_bye"),
-    "out_of_scope": template_reply("dialog/out_of_scope"),
+    "out_of_scope": out_of_scope,
 }
 
 # Numbered menu replies and menu CLICK keys start the same flows.

@@ -48,7 +48,7 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
     unit_price = service.price_yuan if price_text(service.price_yuan) else None
     quote = round(unit_price * float(values["area_mu"]), 2) if unit_price is not None and service.unit == "亩" else None
     where = (values["lat"], values["lon"]) if "lat" in values else None
-    code = center_offering(turn, service.name, township=values["township"], where=where)
+    code = center_offering(turn, "tuoguan", township=values["township"], where=where)
     fields = {name: values[name] for name in ("crop", "service", "area_mu", "township", "date", "phone")}
     fields.update(unit_price_yuan=unit_price, price_quote_yuan=quote)
     return Plan(fields=fields, center_code=code,

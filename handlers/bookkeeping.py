@@ -64,7 +64,7 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
     """The package and its price (or 以服务中心报价为准); the center that offers 财务代账 takes it."""
     package = package_for(turn.ctx.pack, values)
     price = package.price_yuan_per_year if package and price_text(package.price_yuan_per_year) else None
-    code = center_offering(turn, "财务代账")
+    code = center_offering(turn, "bookkeeping")
     fields = {"org_name": values["org_name"], "name": values["org_name"], "credit_code": values["credit_code"],
               "monthly_vouchers": values["monthly_vouchers"], "needs": values["needs"],
               "package": package.name if package else None, "price_yuan": price, "phone": values["phone"]}

@@ -1,7 +1,7 @@
-"""find_service_center: the nearest centers for a township name or a WeChat location."""
+"""find_service_center: the centers for a township name or a WeChat location, by the one routing decision."""
 from __future__ import annotations
 
-from knowledge.routing import nearest_centers, township_at
+from knowledge.routing import nonghelian_for, role_of, routes
 
 from handlers.base import Turn
 
@@ -11,13 +11,13 @@ PLACEHOLDER = "待补充"
 def find_service_center(turn: Turn) -> list[str]:
     pack = turn.ctx.pack
     township = turn.slots.get("township")
-    where = turn.location() if township is None else None
+    where = turn.location() if township is None else None  # the township said wins over a location
     if township is None and where is None:
         return [turn.render("dialog/ask_township")]
-    if township is not None:
-        found = nearest_centers(pack, township=township, service=turn.slots.get("service"))
-    else:
-        found = nearest_centers(pack, lat=where[0], lon=where[1], service=turn.slots.get("service"))
-        near = township_at(pack, *where)
-        township = near.name if near else None
-    return [turn.render("dialog/centers", township=township, centers=found, placeholder=PLACEHOLDER)]
+    service = turn.slots.get("service")
+    found = routes(pack, role_of(pack, service) if service else None, township=township, location=where)
+    township = found[0].township if found else township
+    covering = nonghelian_for(pack, township) if township else None
+    return [turn.render("dialog/centers", township=township, centers=found, placeholder=PLACEHOLDER,
+                        by_location=bool(found and found[0].by_location),
+                        nonghelian=covering.name if covering else None)]

@@ -168,14 +168,10 @@ def price_text(price: Any) -> str | None:
 
 def center_offering(turn: Any, service: str, township: str | None = None,
                     where: tuple[float, float] | None = None) -> str | None:
-    """Code of the nearest center that offers a service (the county's default center otherwise)."""
-    from knowledge.routing import nearest_centers
+    """Code of the center a request goes to (`service`: a role such as "finance", or a service name), by the
+    one routing decision (knowledge.routing.route): the township said wins over a location."""
+    from knowledge.routing import route
 
     pack = turn.ctx.pack
-    kwargs: dict[str, Any] = {"service": service, "limit": 5}
-    if where:
-        kwargs.update(lat=where[0], lon=where[1])
-    elif township:
-        kwargs["township"] = township
-    found = [c for c in nearest_centers(pack, **kwargs) if c.offers_service]
-    return found[0].center.code if found else pack.info.default_center
+    found = route(pack, service, township=township, location=where)
+    return found.center.code if found.center else pack.info.default_center

@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from bot.models import ServiceCenter, Ticket, TicketMessage, utcnow
 from handlers.base import Turn
-from knowledge.routing import nearest_centers
+from knowledge.routing import route
 
 _messages_insert = insert(TicketMessage.__table__)
 _tickets = Ticket.__table__
@@ -14,23 +14,18 @@ _ticket_touched = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"
 
 
 def _center_code(turn: Turn) -> str | None:
-    """The user's bound center, else the nearest to their township or location, else the county's."""
+    """The one routing decision (knowledge.routing.route): the bound QR center, the township, the location."""
     user = turn.user()
-    if user is not None and user.center_id is not None:
-        return turn.session.get(ServiceCenter, user.center_id).code
+    bound = turn.session.get(ServiceCenter, user.center_id).code if user is not None and user.center_id else None
     pack = turn.ctx.pack
     # A township given earlier in an unfinished form counts: "转人工" halfway through a booking.
     convo = turn.convo
     in_form = convo.slots if convo is not None and convo.form else {}
-    township = turn.slots.get("township") or in_form.get("township") or (user.township if user else None)
-    where = None if township else turn.location()  # read only when the township does not decide
-    if township:
-        found = nearest_centers(pack, township=township, limit=1)
-    elif where:
-        found = nearest_centers(pack, lat=where[0], lon=where[1], limit=1)
-    else:
-        found = []
-    return found[0].center.code if found else pack.info.default_center
+    said = turn.slots.get("township") or in_form.get("township")  # the profile's township yields to the QR center
+    township = said or (user.township if user and not bound else None)
+    where = None if township or bound else turn.location()  # read only when nothing else decides
+    found = route(pack, None, township=township, location=where, bound_center=bound)
+    return found.center.code if found.center else pack.info.default_center
 
 
 def human_agent(turn: Turn) -> list[str]:

@@ -28,7 +28,7 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
     industry = values.get("industry")
     branch = industry_nonghelian(pack, industry) if industry and industry != NO_INDUSTRY else None
     where = (values["lat"], values["lon"]) if "lat" in values else None
-    code = center_offering(turn, "政策宣传", township=values["township"], where=where)
+    code = center_offering(turn, "membership", township=values["township"], where=where)
     fields = {"member_type": values["member_type"], "name": values["name"], "phone": values["phone"],
               "township": values["township"], "nonghelian": covering.name if covering else None,
               "industry_nonghelian": branch.name if branch else None}

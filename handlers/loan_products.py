@@ -58,7 +58,7 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
     pack = turn.ctx.pack
     products = fitting_products(pack, values)
     where = (values["lat"], values["lon"]) if "lat" in values else None
-    code = center_offering(turn, "农村金融", township=values["township"], where=where)
+    code = center_offering(turn, "finance", township=values["township"], where=where)
     fields = {name: values[name] for name in ("member_type", "purpose", "amount_yuan", "collateral", "township",
                                               "phone")}
     fields["products"] = [p.name for p, _ in products]

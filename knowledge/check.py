@@ -26,6 +26,7 @@ class Problem:
 class Report:
     errors: list[Problem] = field(default_factory=list)
     placeholders: list[Problem] = field(default_factory=list)
+    unsourced: list[Problem] = field(default_factory=list)   # facts without a source (also errors)
 
     @property
     def ok(self) -> bool:
@@ -131,7 +132,41 @@ def check_pack(name_or_path: str | Path) -> Report:
                 except ValidationError as exc:
                     report.errors.append(Problem("intents.yaml", k.start_mark.line + 1, f"{k.value}: {_short(exc)}"))
     _cross_check(models, info, report)
+    if info is not None and info_root is not None:
+        _check_offers(path, info, info_root, report)
     return report
+
+
+def _key_line(root: yaml.Node, key: str) -> int:
+    if isinstance(root, yaml.MappingNode):
+        for k, _ in root.value:
+            if k.value == key:
+                return k.start_mark.line + 1
+    return 1
+
+
+def _check_offers(path: Path, info: PackInfo, info_root: yaml.Node, report: Report) -> None:
+    """Every intent the pack offers can be served from its data (forms' crops, services, roles, products …)."""
+    from knowledge.loader import PackError, read_pack
+    from knowledge.needs import INTENTS, unmet
+
+    line = _key_line(info_root, "offers")
+    for intent in info.offers:
+        if intent not in INTENTS:
+            report.errors.append(Problem("pack.yaml", line, f"offers unknown intent `{intent}`"))
+    if info.join is not None and info.join.source is None:
+        report.unsourced.append(Problem("pack.yaml", _key_line(info_root, "join"), f"join {info.join.name}: fact without `source`"))
+        report.errors.append(report.unsourced[-1])
+    if report.errors:
+        return   # the pack would not load: its data cannot be judged yet
+    try:
+        pack = read_pack(path)
+    except PackError as exc:
+        report.errors.append(Problem("pack.yaml", 1, str(exc)))
+        return
+    for intent in info.offers:
+        for need in unmet(pack, intent):
+            report.errors.append(Problem("pack.yaml", line, f"offers {intent}, but {need.file}: {need.what}"))
 
 
 def _short(exc: ValidationError) -> str:
@@ -192,12 +227,14 @@ def _cross_check(m: dict[str, list], info: PackInfo | None, report: Report) -> N
                 report.errors.append(Problem("services.yaml", it.line_of("crops"), f"service {s.name}: unknown crop `{crop}`"))
     for fname, key in (("faq.yaml", "faq"), ("services.yaml", "services"), ("functions.yaml", "functions"), ("loans.yaml", "loan_products"),
                        ("organizations.yaml", "nonghelian"), ("centers.yaml", "centers"), ("targets.yaml", "targets"),
-                       ("bookkeeping.yaml", "bookkeeping_packages")):
+                       ("bookkeeping.yaml", "bookkeeping_packages"), ("institutions.yaml", "institutions"),
+                       ("programmes.yaml", "programmes")):
         docs = {d.id for d in info.documents} if info else set()
         for it, obj in m[key]:
             src = getattr(obj, "source", None)
             if src is None:
-                report.errors.append(Problem(fname, it.line, f"{_label(obj)}: fact without `source`"))
+                report.unsourced.append(Problem(fname, it.line, f"{_label(obj)}: fact without `source`"))
+                report.errors.append(report.unsourced[-1])
             elif docs and src.doc not in docs:
                 report.errors.append(Problem(fname, it.line_of("source"), f"{_label(obj)}: unknown source document `{src.doc}`"))
     if info and info.default_center and info.default_center not in {c.code for _, c in m["centers"]}:

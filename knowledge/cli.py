@@ -24,8 +24,11 @@ def knowledge() -> None:
 @knowledge.command("check")
 @click.argument("pack", required=False)
 @click.option("--quiet", is_flag=True, help="Only errors and the placeholder count.")
-def check_cmd(pack: str | None, quiet: bool) -> None:
-    """Validate PACK; exit 1 with file:line errors when it is not valid."""
+@click.option("--sources", is_flag=True, help="List every fact without a source.")
+@click.option("--coverage", is_flag=True, help="Clause by clause, which parts of the document no FAQ entry cites.")
+@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Folder of the county documents.")
+def check_cmd(pack: str | None, quiet: bool, sources: bool, coverage: bool, seeds: Path | None) -> None:
+    """Validate PACK; exit 1 with file:line errors when it is not valid (or cannot serve what it offers)."""
     from knowledge.check import check_pack
 
     name = pack or _default_pack()
@@ -33,31 +36,53 @@ def check_cmd(pack: str | None, quiet: bool) -> None:
     for problem in report.errors:
         click.echo(f"ERROR {problem}", err=True)
     click.echo(f"{len(report.placeholders)} placeholder(s) ({'待补充'}) for the county to fill")
-    if not quiet:
+    if not quiet and not sources and not coverage:
         for problem in report.placeholders:
             click.echo(f"  {problem}")
+    if sources:
+        click.echo(f"{len(report.unsourced)} fact(s) without a source")
+        for problem in report.unsourced:
+            click.echo(f"  {problem}")
+    if coverage and report.ok:
+        _print_coverage(load_pack(name), seeds)
     if report.errors:
         click.echo(f"{name}: {len(report.errors)} error(s)", err=True)
         sys.exit(1)
     click.echo(f"{name}: ok")
 
 
+def _print_coverage(pack, seeds: Path | None) -> None:
+    from knowledge.coverage import coverage
+
+    found = coverage(pack, seeds)
+    if not found:
+        click.echo("coverage: no document of the pack found (set NONGBOT_SEEDS or --seeds)")
+    for doc in found:
+        click.echo(f"文件 {doc.doc}《{doc.title}》: {len(doc.covered)}/{len(doc.leaves)} clauses cited by the FAQ "
+                   f"({doc.percent}%)")
+        for cid in doc.leaves:
+            clause = doc.clauses[cid]
+            mark = "ok " if cid in doc.covered else "-- "
+            click.echo(f"  {mark}{cid} {clause.title} (line {clause.line})")
+
+
 def route_answer(pack, text: str, *, lat: float | None = None, lon: float | None = None,
                  service: str | None = None, limit: int = 3) -> dict:
-    """The CONTRACT answer of `knowledge route`: township, its 农合联, nearest centers."""
-    from knowledge.routing import nearest_centers, nonghelian_for, township_at, township_of
+    """The CONTRACT answer of `knowledge route`: township, its 农合联, the centers of the one routing decision."""
+    from knowledge.routing import nonghelian_for, role_of, routes, township_of
 
     township = pack.township(text) or township_of(pack, text)
-    if township is None and lat is not None and lon is not None:
-        township = township_at(pack, lat, lon)
-    covering = nonghelian_for(pack, township.name) if township else None
-    centers = nearest_centers(pack, lat=lat, lon=lon, township=township.name if township else None,
-                              service=service, limit=limit)
+    where = (lat, lon) if lat is not None and lon is not None else None
+    found = [r for r in routes(pack, role_of(pack, service) if service else None,
+                               township=township.name if township else None, location=where, limit=limit)
+             if r.center is not None]
+    name = found[0].township if found else (township.name if township else None)
+    covering = nonghelian_for(pack, name) if name else None
     return {
-        "township": township.name if township else None,
+        "township": name,
         "nonghelian": covering.name if covering else None,
-        "centers": [{"name": c.center.name, "kind": c.center.kind, "township": c.center.township,
-                     "distance_km": c.distance_km} for c in centers],
+        "centers": [{"name": r.center.name, "kind": r.center.kind, "township": r.center.township,
+                     "distance_km": r.distance_km} for r in found],
     }
 
 

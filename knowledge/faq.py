@@ -1,6 +1,14 @@
-"""FAQ retrieval: the best policy answer for a question, fuzzy over Chinese and pinyin variants."""
+"""FAQ retrieval: the document's answer to a question asked any way a farmer would, with how sure we are.
+
+Two pieces of evidence, both computed offline from the pack (no model, no network):
+- how close the question is to one of the entry's listed variants (rapidfuzz over characters and pinyin:
+  typos and homophones such as 代帐 ~ 代账);
+- how much of the question's content the entry holds (its variants, keywords and answer): character
+  bigrams weighted by how rare they are among the pack's entries (BM25's idf), function words left out.
+"""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,8 +19,37 @@ from rapidfuzz import fuzz
 from knowledge.loader import Pack
 from knowledge.schema import FaqEntry
 
-CONFIDENT = 76.0   # below this the bot says it is unsure and offers a person
-_NOISE = re.compile(r"[\s，。！？、,.!?~～“”\"'（）()]+|请问|你好|我想问|问一下|一下|呢|吗|嘛|啊|哦|呀|的|了")
+CONFIDENT = 55.0   # below this the bot says the document does not answer it and offers a person
+# Out-of-scope / low-confidence messages are answered from the FAQ only above this (they were not even taken
+# as policy questions: the evidence must be stronger).
+CONFIDENT_UNASKED = 72.0
+_NOISE = re.compile(r"[\s，。！？、,.!?~～“”\"'（）()：:；;]+|请问|你好|我想问|问一下|一下|呢|吗|嘛|啊|哦|呀|的|了|哈|嘞|噻")
+_RUNS = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9+.%]+")
+# Words and characters that carry a question's form, not its content ("怎么", "有没有", "多少", 重庆话 too): the
+# text is cut at them, so no bigram spans two content words (农合联|到底是个啥子|组织).
+_FORM_WORDS = ("有没有", "是不是", "能不能", "可不可以", "会不会", "要不要", "有莫得", "怎么样", "咋个", "啥子", "什么",
+               "怎么", "怎样", "哪个", "哪里", "哪些", "哪点", "多少", "好多", "可以", "能否", "没有", "没得", "莫得",
+               "是否", "我们", "你们", "要求", "如何", "这个", "那个", "一个", "具体", "到底", "主要", "就是", "还是",
+               "知道", "告诉", "需要", "应该", "现在", "关于", "问下", "想问", "干嘛", "干啥", "做啥", "意思", "一般",
+               "来当", "由谁", "拿来", "搞法", "搞些", "东西", "情况", "或者", "以及", "还有", "他们", "咱们", "屋头",
+               "什么时候", "啥时候", "时候", "好久", "多久", "多长时间", "好多家", "好多个", "多少家", "多少个", "几家",
+               "一共", "总共", "那边", "这边", "那点", "一点", "想找", "找人", "想要", "有啥", "有什么", "有哪些",
+               "有没得", "有莫得", "有没")
+_FORM_CHARS = "是的了吗呢啊哦嘛吧呀咋啥谁么个我你他她这那哪怎些几该噻嗦哈不没和与或都也就还把给被让搞弄要想"
+_FORM = re.compile("|".join(sorted(_FORM_WORDS, key=len, reverse=True)) + f"|[{_FORM_CHARS}]")
+# What a question asks for, from its form words: an entry whose listed questions ask the same gets a little more
+# ("综合服务社要搞好多个" wants the count, not what a 综合服务社 is).
+ASK_KINDS: dict[str, tuple[str, ...]] = {
+    "count": ("多少", "好多", "几个", "几家", "几处", "几年", "多大", "比例", "多高", "达到"),
+    "time": ("时候", "好久", "多久", "哪年", "几月", "哪一年", "啥时", "何时", "期限", "阶段"),
+    "who": ("谁", "哪个部门", "哪个单位", "哪些部门", "牵头", "负责"),
+    "where": ("哪里", "哪点", "在哪", "哪儿", "地址"),
+}
+ASK_BONUS = 12.0
+_DEBUG = False
+_UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
+_LONE = 0.5        # a lone character weighs less than a bigram
+_ACROSS = 0.25     # an unknown bigram next to a known one (see grams)
 
 
 @dataclass(frozen=True)
@@ -20,6 +57,10 @@ class FaqAnswer:
     entry: FaqEntry
     score: float
     confident: bool
+
+
+def ask_kinds(text: str) -> frozenset[str]:
+    return frozenset(kind for kind, words in ASK_KINDS.items() if any(w in text for w in words))
 
 
 def _clean(text: str) -> str:
@@ -30,34 +71,129 @@ def _pinyin(text: str) -> str:
     return " ".join(lazy_pinyin(text, style=Style.NORMAL))
 
 
+def grams(text: str, known: dict[str, float] | None = None) -> dict[str, float]:
+    """Content units of a cleaned text with their own weight: character bigrams of the Chinese pieces left
+    between form words (a lone character as itself, weighing less) and whole latin/number tokens (e贷, 2027).
+    With `known` (the pack's units), a unit the pack lacks next to one it has is most likely a bigram across
+    two words (合作|社想|找, 南川|川一|共): it weighs little."""
+    out: dict[str, float] = {}
+    for piece in _FORM.split(text):
+        for run in _RUNS.findall(piece):
+            if not "\u4e00" <= run[0] <= "\u9fff":
+                out[run] = 1.0
+            elif len(run) == 1:
+                out.setdefault(run, _LONE)
+            else:
+                pairs = [run[i:i + 2] for i in range(len(run) - 1)]
+                for i, g in enumerate(pairs):
+                    weight = 1.0
+                    if known is not None and g not in known and any(
+                            0 <= j < len(pairs) and pairs[j] in known for j in (i - 1, i + 1)):
+                        weight = _ACROSS
+                    out[g] = max(out.get(g, 0.0), weight)
+    return out
+
+
+@dataclass(frozen=True)
+class _Doc:
+    entry: FaqEntry
+    variants: tuple[tuple[str, str], ...]   # (cleaned, pinyin) per listed question
+    variant_grams: tuple[dict[str, float], ...]
+    kinds: frozenset[str]                   # what its listed questions ask for (ASK_KINDS)
+    asked: frozenset[str]                   # grams of the questions and keywords
+    told: frozenset[str]                    # grams of the answer
+
+
 @lru_cache(maxsize=16)
-def _index(pack: Pack) -> list[tuple[FaqEntry, str, str]]:
-    rows = []
+def _index(pack: Pack) -> tuple[tuple[_Doc, ...], dict[str, float]]:
+    docs = []
     for entry in pack.faq:
-        for q in entry.questions:
-            c = _clean(q)
-            rows.append((entry, c, _pinyin(c)))
-    return rows
+        cleaned = [_clean(q) for q in entry.questions]
+        asked = set().union(*(grams(c) for c in cleaned), *(grams(_clean(k)) for k in entry.keywords))
+        asked |= {k for k in (_clean(k) for k in entry.keywords) if len(k) == 1}
+        docs.append(_Doc(entry, tuple((c, _pinyin(c)) for c in cleaned), tuple(grams(c) for c in cleaned),
+                         frozenset().union(*(ask_kinds(q) for q in entry.questions)),
+                         frozenset(asked),
+                         frozenset(grams(_clean(entry.answer)))))
+    df: dict[str, int] = {}
+    for d in docs:
+        for g in d.asked | d.told:
+            df[g] = df.get(g, 0) + 1
+    n = len(docs)
+    idf = {g: math.log(1 + (n + 1) / (k + 0.5)) for g, k in df.items()}
+    return tuple(docs), idf
 
 
-def _score(query: str, query_py: str, variant: str, variant_py: str) -> float:
-    raw = max(fuzz.ratio(query, variant), 0.9 * fuzz.partial_ratio(query, variant) if min(len(query), len(variant)) >= 3 else 0)
-    py = fuzz.token_set_ratio(query_py, variant_py) * 0.95   # homophone typos: 代帐 ~ 代账
-    return max(raw, py)
+def _variant_score(query: str, query_py: str, doc: _Doc) -> float:
+    best = 0.0
+    for variant, variant_py in doc.variants:
+        raw = max(fuzz.ratio(query, variant),
+                  0.9 * fuzz.partial_ratio(query, variant) if min(len(query), len(variant)) >= 3 else 0)
+        py = fuzz.ratio(query_py, variant_py) * 0.95   # homophone typos: 代帐 ~ 代账
+        best = max(best, raw, py)
+    return best
 
 
-def answer(pack: Pack, question: str) -> FaqAnswer | None:
-    """The best FAQ entry; `confident` is False when the match is weak (ask a person then)."""
+def _content_score(query_grams: dict[str, float], doc: _Doc, idf: dict[str, float]) -> float:
+    """Share of the question's content (idf-weighted) the entry holds: in its questions/keywords counts whole,
+    in its answer most of it; 0-100. A unit no entry has weighs as a common one: it is mostly a bigram across
+    two words (联到, 是个), yet many of them say the question is about something else."""
+    total = held = 0.0
+    for g, own in query_grams.items():
+        w = own * idf.get(g, _UNSEEN)
+        total += w
+        if g in doc.asked:
+            held += w
+        elif g in doc.told:
+            held += 0.8 * w
+    if total == 0:
+        return 0.0
+    # One common unit held says little: a question that finds several rare ones is surer.
+    return 100.0 * (held / total) * min(1.0, 0.55 + held / 10)
+
+
+def _variant_cover(query_grams: dict[str, float], doc: _Doc, idf: dict[str, float]) -> float:
+    """The listed question the farmer's words contain most of, and how much of their words it explains: "农合联
+    到底是搞啥子的" holds all of "农合联是什么"; 0-100."""
+    total_q = sum(own * idf.get(g, _UNSEEN) for g, own in query_grams.items())
+    if total_q == 0:
+        return 0.0
+    best = 0.0
+    for vg in doc.variant_grams:
+        total_v = sum(own * idf.get(g, _UNSEEN) for g, own in vg.items())
+        if total_v == 0:
+            continue
+        common = sum(own * idf.get(g, _UNSEEN) for g, own in vg.items() if g in query_grams)
+        best = max(best, (common / total_v) * math.sqrt(common / total_q))
+    return 100.0 * best
+
+
+def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEntry]]:
+    """The best entries for a question with their scores (0-100), best first."""
     query = _clean(question or "")
     if not query or not pack.faq:
+        return []
+    docs, idf = _index(pack)
+    query_py, query_grams = _pinyin(query), grams(query, idf)
+    kinds = ask_kinds(question)
+    scored = []
+    for doc in docs:
+        variant = _variant_score(query, query_py, doc)
+        content = max(_content_score(query_grams, doc, idf), _variant_cover(query_grams, doc, idf))
+        if content and kinds & doc.kinds:
+            content += ASK_BONUS * content / 100
+        # A listed variant decides when it is close; content decides otherwise, a fairly close variant helps.
+        scored.append((max(variant if variant >= 85 else 0.0, content + 0.3 * max(0.0, variant - 55)), doc.entry))
+        if _DEBUG:
+            print(doc.entry.id, round(variant, 1), round(content, 1))
+    scored.sort(key=lambda s: -s[0])
+    return [(min(100.0, score), entry) for score, entry in scored[:limit]]
+
+
+def answer(pack: Pack, question: str, *, threshold: float = CONFIDENT) -> FaqAnswer | None:
+    """The best FAQ entry; `confident` is False when the match is weak (the document may not answer it)."""
+    found = ranked(pack, question, limit=1)
+    if not found:
         return None
-    query_py = _pinyin(query)
-    best: tuple[float, FaqEntry] | None = None
-    for entry, variant, variant_py in _index(pack):
-        s = _score(query, query_py, variant, variant_py)
-        if best is None or s > best[0]:
-            best = (s, entry)
-    if best is None:
-        return None
-    score, entry = best
-    return FaqAnswer(entry, round(score, 1), score >= CONFIDENT)
+    score, entry = found[0]
+    return FaqAnswer(entry, round(score, 1), score >= threshold)

@@ -210,3 +210,137 @@ def nearest_centers(pack: Pack, *, lat: float | None = None, lon: float | None =
     ranked.sort(key=lambda r: r[0])
     return [CenterDistance(placed[index].center, dist, offers, dist is None)
             for _, index, offers, dist in ranked[:limit]]
+
+
+# ---- the one routing decision: need (role) + bound QR center + township + location -> center ------------
+
+ROLES: tuple[str, ...] = ("membership", "tuoguan", "finance", "bookkeeping", "supplies", "marketing", "recycling",
+                          "auction", "consult")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a request goes, and why (`reason` is a key the reply templates explain):
+
+    - `bound`: the center whose QR code the farmer scanned, and it does this;
+    - `township`: a center in the farmer's township does this;
+    - `coverage`: the center of the 农合联 (or group) that covers the farmer's township (附件1.1 in 忠县);
+    - `nearest`: no center of the township or its group does this: the nearest one that does (`home` lacks it);
+    - `county`: a county-wide center does this for everyone;
+    - `default`: the pack's default center (nothing better known);
+    - `none`: no center at all.
+    """
+
+    center: ServiceCenter | None
+    reason: str
+    township: str | None = None        # the township that decided (said, or where the location falls)
+    distance_km: float | None = None   # from the township's centre or the location, when both are known
+    home: ServiceCenter | None = None  # the township's own center that lacks the role (reason `nearest`/`county`)
+    by_location: bool = False          # the township came from a location, not from the farmer's words
+
+
+@lru_cache(maxsize=32)
+def _role_index(pack: Pack) -> dict[str, frozenset[str]]:
+    """Each center's roles: as the pack lists them, else derived from its services' categories."""
+    out: dict[str, frozenset[str]] = {}
+    for c in pack.centers:
+        if c.roles:
+            out[c.code] = frozenset(c.roles)
+            continue
+        roles = set()
+        for name in c.services:
+            service = pack.service(name)
+            roles.add(service.role_name if service else "consult")
+        out[c.code] = frozenset(roles)
+    return out
+
+
+def center_roles(pack: Pack, center: ServiceCenter) -> frozenset[str]:
+    return _role_index(pack).get(center.code, frozenset())
+
+
+def role_of(pack: Pack, need: str | None) -> str | None:
+    """A role as asked, or the role of a service named as the pack names it (财务代账 → bookkeeping)."""
+    if need is None or need in ROLES:
+        return need
+    service = pack.service(need)
+    return service.role_name if service else "consult"
+
+
+def group_of(pack: Pack, township: str) -> list[str]:
+    """The townships served together with `township`: its 农合联's (附件1.1), else the township alone."""
+    covering = nonghelian_for(pack, township)
+    return list(covering.townships) if covering else [township]
+
+
+def _offers(pack: Pack, center: ServiceCenter, role: str | None) -> bool:
+    return role is None or role in center_roles(pack, center)
+
+
+def routes(pack: Pack, role: str | None = None, *, township: str | None = None,
+           location: tuple[float, float] | None = None, bound_center: str | None = None,
+           limit: int = 3) -> list[Route]:
+    """Centers for a need, best first, each with its reason. The farmer's township (their latest word) decides
+    over a location; a location decides the township it falls in; coverage follows the 农合联 that covers the
+    township, not distance; a role the township's centers lack goes to the nearest center that has it."""
+    role = role_of(pack, role)
+    placed = _placed(pack)
+    by_location = False
+    home_t = (pack.township(township) or township_of(pack, township)) if township else None
+    if home_t is None and location is not None:
+        home_t = township_at(pack, *location)
+        by_location = home_t is not None
+    name = home_t.name if home_t else None
+    origin = location if (location is not None and (by_location or home_t is None)) else (
+        (home_t.lat, home_t.lon) if home_t is not None and home_t.lat is not None else location)
+
+    def dist(p: _Placed) -> float | None:
+        if origin is None or p.lat is None or p.lon is None or (p.center.township is None and p.center.lat is None):
+            return None
+        return round(haversine_km(origin[0], origin[1], p.lat, p.lon), 2)
+
+    out: list[Route] = []
+    seen: set[str] = set()
+
+    def add(p: _Placed, reason: str, home: ServiceCenter | None = None) -> None:
+        if p.center.code not in seen and len(out) < limit:
+            seen.add(p.center.code)
+            out.append(Route(p.center, reason, name, dist(p), home, by_location))
+
+    bound = pack.center(bound_center) if bound_center else None
+    if bound is not None and _offers(pack, bound, role):
+        # The QR center keeps the farmer unless they name a township outside its group.
+        if name is None or bound.township is None or bound.township in group_of(pack, name):
+            add(next(p for p in placed if p.center.code == bound.code), "bound")
+    group = group_of(pack, name) if name else []
+    # Single sites before planned networks (附件1.2's 综合服务社 per township are not places yet); the
+    # township's own before its group's.
+    local = [p for p in placed if name and p.center.township == name]
+    covering = [p for p in placed if p.center.township in group and p.center.township != name]
+    nearby = sorted([*local, *covering], key=lambda p: (p.center.planned_count is not None,
+                                                        p.center.township != name, group.index(p.center.township)))
+    for p in nearby:
+        if _offers(pack, p.center, role):
+            add(p, "township" if p.center.township == name else "coverage")
+    home = next((p.center for p in [*local, *covering] if p.center.planned_count is None), None)
+    offering = [p for p in placed if _offers(pack, p.center, role) and p.center.code not in seen]
+    if origin is not None:
+        near = sorted((p for p in offering if dist(p) is not None), key=lambda p: dist(p))
+        for p in near:
+            add(p, "nearest", home)
+    for p in offering:
+        if p.center.township is None:
+            add(p, "county", home)
+    if not out:
+        default = pack.center(pack.info.default_center) if pack.info.default_center else None
+        if default is not None:
+            out.append(Route(default, "default", name, None, home, by_location))
+        elif offering and origin is None:
+            add(offering[0], "nearest", home)
+    return out or [Route(None, "none", name, None, home, by_location)]
+
+
+def route(pack: Pack, role: str | None = None, *, township: str | None = None,
+          location: tuple[float, float] | None = None, bound_center: str | None = None) -> Route:
+    """The one center a request of `role` goes to (tickets, forms, referrals, the center finder)."""
+    return routes(pack, role, township=township, location=location, bound_center=bound_center, limit=1)[0]

@@ -68,6 +68,7 @@ class ServiceCenter(Model):
     services: list[str] = Field(default_factory=list)   # canonical service names
     roles: list[Role] = Field(default_factory=list)     # what forms and referrals may route here
     planned_count: int | None = None           # a planned network (e.g. 综合服务社 per township) rather than one site
+    status: Literal["existing", "planned"] = "existing"  # planned: the document plans it, no site is named yet
     note: str = ""                             # what the document says about it beyond the fields
     source: Source | None = None
 
