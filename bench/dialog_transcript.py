@@ -38,7 +38,8 @@ from bot.app import build_context  # noqa: E402
 from bot.db import upgrade  # noqa: E402
 from bot.dialog import DialogResponder  # noqa: E402
 from bot.gateway import Gateway, _Attempt  # noqa: E402
-from bot.inbound import Inbound, location_key, memory_key, remember_location  # noqa: E402
+from bot import dialog_state  # noqa: E402
+from bot.inbound import Inbound, location_key, remember_location  # noqa: E402
 from bot.models import Base  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -84,15 +85,15 @@ MENU_KEYS = ["MENU_JOIN", "MENU_TUOGUAN", "MENU_LOAN", "MENU_DAIZHANG", "MENU_CE
 class Farmers:
     """The seeded stream of inbounds: each farmer's next one depends on what its form asks now."""
 
-    def __init__(self, seed: int, store: Any) -> None:
+    def __init__(self, seed: int, engine: Any) -> None:
         self.rnd = random.Random(seed)
-        self.store = store
+        self.engine = engine
         self.n = 0
 
     def inbound(self, openid: str) -> Inbound:
         self.n += 1
         base = dict(openid=openid, create_time=1_790_000_000 + self.n, msg_id=str(8_000_000 + self.n))
-        convo = self.store.get(memory_key(openid)) or {}
+        convo = dialog_state.read(self.engine, openid) or {}
         asked = convo.get("asked") if convo.get("form") else None
         roll = self.rnd.random()
         if asked in ANSWERS and roll < 0.75:
@@ -148,7 +149,7 @@ def _fresh(settings: Settings, ctx: Any) -> None:
 def _dump_tables(ctx: Any, out: Any) -> None:
     with ctx.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            if table.name in ("alembic_version", "store_entries", "staff_users", "audit_log"):
+            if table.name in ("alembic_version", "store_entries", "dialog_sessions", "staff_users", "audit_log"):
                 continue
             columns = [c for c in table.columns if not isinstance(c.type, DateTime)
                        and not isinstance(getattr(c.type, "impl", None), DateTime)]
@@ -177,7 +178,7 @@ def main() -> int:
     _fresh(settings, ctx)
     responder = Recording(ctx)
     gateway = Gateway(ctx, responder)
-    farmers = Farmers(args.seed, ctx.store)
+    farmers = Farmers(args.seed, ctx.engine)
     with open(args.out, "w", encoding="utf-8") as out:
         for n in range(args.messages):
             openid = openids[farmers.rnd.randrange(len(openids))]
@@ -204,7 +205,7 @@ def main() -> int:
                                      ensure_ascii=False, sort_keys=True) + "\n")
         _dump_tables(ctx, out)
         for openid in openids:
-            out.write(json.dumps({"openid": openid, "memory": ctx.store.get(memory_key(openid)),
+            out.write(json.dumps({"openid": openid, "memory": dialog_state.read(ctx.engine, openid),
                                   "location": ctx.store.get(location_key(openid))}, ensure_ascii=False,
                                  sort_keys=True) + "\n")
     gateway.close()

@@ -28,7 +28,7 @@ import uuid
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, select
@@ -37,11 +37,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot.db import DriverStatement, dialect_insert, on_psycopg
-from bot.inbound import Inbound, Memory, Outcome, location_key, memory_key, remember_location
+from bot import dialog_state, fastpath
+from bot.db import dialect_insert
+from bot.inbound import Inbound, Memory, Outcome, location_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
 from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
-from bot.outbox import enqueue_text
+from bot.outbox import enqueue_texts
 from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock
 from bot.wechat import split_for_wechat
 from handlers.base import USER_COLUMNS
@@ -146,9 +147,10 @@ class Gateway:
         weakref.finalize(self, self._threads.shutdown, wait=False)
         self._user_insert = dialect_insert(ctx.engine)(_users)
         self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
-        # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.db.DriverStatement).
-        self._on_driver = on_psycopg(ctx.engine)
-        self._log_inserts: dict[tuple[int, tuple[str, ...]], DriverStatement] = {}
+        # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.fastpath.DriverStatement).
+        self._on_driver = fastpath.on_psycopg(ctx.engine)
+        self._log_inserts: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._stall = _test_stall_hook()
 
     @property
     def budget(self) -> float:
@@ -225,7 +227,7 @@ class Gateway:
         settings = self.ctx.settings
         return MessageKeys(dedup=f"dedup:{inbound.dedup_key}", reply=f"reply:{inbound.dedup_key}",
                            lock=f"user:{inbound.openid}",
-                           memory=memory_key(inbound.openid) if self._remembers else None,
+                           memory=None,  # the conversation is in the database (bot.dialog_state)
                            location=location_key(inbound.openid) if self._remembers else None,
                            dedup_ttl=settings.dedup_ttl_seconds, lock_ttl=USER_LOCK_SECONDS)
 
@@ -241,25 +243,35 @@ class Gateway:
         finished = committed = False
         try:
             taken_over, locked = claim.taken_over, self._locked(claim, keys, token)
-            # One transaction per message: the responder's records and ours (user, log, outbox).
+            # One transaction per message: the responder's records and ours (conversation, user, log, outbox).
             with self.ctx.engine.connect() as conn:
                 conn.begin()  # begun here, so the responder's session joins it rather than owning it
                 memory, outcome = self._respond(inbound, locked, conn)
+                if self._stall is not None:
+                    self._stall(inbound, self.ctx.store)
                 texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
                 passive, later = (texts[0], texts[1:]) if texts else (None, [])
                 with attempt.lock:
-                    if attempt.abandoned:
+                    if attempt.abandoned:  # the webhook answered 'success': all of it goes out after commit
                         passive, later = None, texts
-                    attempt.passive = passive
-                    attempt.done = True
-                self._record(conn, inbound, outcome, texts, later, taken_over)
+                queued_at = utcnow()
+                if memory is not None and memory.changed:
+                    dialog_state.save(conn, inbound.openid, memory.value, self.ctx.settings.session_ttl_seconds)
+                self._record(conn, inbound, outcome, texts, later, taken_over, queued_at)
                 conn.commit()
                 committed = True
-            writes: dict[str, tuple[Any, float | None]] = {
-                keys.reply: ({"text": passive}, self.ctx.settings.dedup_ttl_seconds)}
-            if memory is not None and memory.changed and keys.memory:
-                writes[keys.memory] = (memory.value, self.ctx.settings.session_ttl_seconds)
-            store.finish_message(writes, keys.lock, token)
+            # Only now may the farmer read the reply: it may announce a record ("预约已提交（预约号 N）")
+            # that exists from the commit on. The webhook that gave up waiting meanwhile answered 'success':
+            # the reply then goes out through the outbox, ahead of the pieces queued with the records.
+            with attempt.lock:
+                overdue = attempt.abandoned and passive is not None
+                if not overdue:
+                    attempt.passive, attempt.done = passive, True
+            if overdue:
+                self._send_later(inbound, passive, queued_at)
+                passive = None
+            store.finish_message({keys.reply: ({"text": passive}, self.ctx.settings.dedup_ttl_seconds)},
+                                 keys.lock, token)
             finished = True
             return passive
         finally:
@@ -280,10 +292,8 @@ class Gateway:
         except Exception:  # noqa: BLE001 - answered with the apology, like a failing responder
             log.exception("waiting for %s failed", keys.lock)
             return None
-        store = self.ctx.store
         return Claim(first=True, locked=True, taken_over=claim.taken_over,
-                     memory=store.get(keys.memory) if keys.memory else None,
-                     location=store.get(keys.location) if keys.location else None)
+                     location=self.ctx.store.get(keys.location) if keys.location else None)
 
     def _respond(self, inbound: Inbound, claim: Claim | None, conn: Connection) -> tuple[Memory | None, Outcome]:
         """The responder's outcome under the user's lock, its writes pending on `conn` (an apology,
@@ -297,7 +307,8 @@ class Gateway:
                 options["user"] = self._touch_user(conn, inbound, now)
             if not self._remembers:
                 return None, self.responder.respond(inbound, **options)
-            memory = Memory(claim.memory, location=claim.location)
+            # The conversation, read in the message's transaction: it commits with the records it leads to.
+            memory = Memory(dialog_state.load(conn, inbound.openid), location=claim.location)
             return memory, self.responder.respond(inbound, memory=memory, **options)
         except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             if not isinstance(exc, LockTimeout):
@@ -308,8 +319,18 @@ class Gateway:
                 self._touch_user(conn, inbound, now)  # rolled back with the responder's writes
             return None, Outcome(replies=[self.ctx.templates.render("gateway/error")])
 
+    def _send_later(self, inbound: Inbound, text: str, queued_at: datetime) -> None:
+        """The passive reply the webhook could not wait for, queued for 客服 delivery once its records are
+        committed (never before: it may announce them), ordered ahead of the pieces queued with them."""
+        try:
+            with self.ctx.sessions() as session, session.begin():
+                enqueue_texts(session, inbound.openid, [text], source="reply",
+                              dedup_key=f"reply:{inbound.dedup_key}:first", due=queued_at - timedelta(microseconds=1))
+        except Exception:  # noqa: BLE001 - the records stand; only this answer is lost, and it is logged
+            log.exception("could not queue the overdue reply of %s", inbound.dedup_key)
+
     def _record(self, conn: Connection, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
-                taken_over: bool) -> None:
+                taken_over: bool, queued_at: datetime) -> None:
         """Joins the message's transaction on `conn`: the user's last-seen and 客服 window, the message
         log, and what the passive reply could not carry queued for 客服 delivery."""
         now = utcnow()
@@ -324,17 +345,16 @@ class Gateway:
                 conn.execute(_log_insert, rows)
         if later:
             with Session(bind=conn) as session:
-                for index, text in enumerate(later):
-                    enqueue_text(session, inbound.openid, text, source="reply",
-                                 dedup_key=f"reply:{inbound.dedup_key}:{index}")
+                enqueue_texts(session, inbound.openid, later, source="reply", dedup_key=f"reply:{inbound.dedup_key}",
+                              due=queued_at)
                 session.flush()
 
-    def _log_insert(self, count: int, names: tuple[str, ...]) -> DriverStatement:
+    def _log_insert(self, count: int, names: tuple[str, ...]) -> Any:
         """The message log's INSERT of `count` rows of the columns `names` (`_log_rows` gives every row the
         same ones), bound as name_index; built once."""
         statement = self._log_inserts.get((count, names))
         if statement is None:
-            statement = self._log_inserts[(count, names)] = DriverStatement(
+            statement = self._log_inserts[(count, names)] = fastpath.DriverStatement(
                 insert(_log).values([{name: bindparam(f"{name}_{i}", type_=_log.c[name].type) for name in names}
                                      for i in range(count)]), self.ctx.engine.dialect)
         return statement
@@ -370,7 +390,7 @@ class Gateway:
         subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
         values = {"openid": inbound.openid, "now": now, "keep_after": window_keep_after(opener or "", now)}
         upsert = self._user_upsert(opener, subscribed)
-        if isinstance(upsert, DriverStatement):
+        if isinstance(upsert, fastpath.DriverStatement):
             return upsert.execute(conn, values).fetchone()
         return conn.execute(upsert, values).one()
 
@@ -391,7 +411,7 @@ class Gateway:
             stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
             stmt = stmt.returning(*USER_COLUMNS)
             if self._on_driver:
-                stmt = DriverStatement(stmt, self.ctx.engine.dialect)
+                stmt = fastpath.DriverStatement(stmt, self.ctx.engine.dialect)
             self._user_upserts[(opener, subscribed)] = stmt
         return stmt
 
@@ -404,3 +424,19 @@ def _inbound_content(inbound: Inbound) -> str | None:
     if inbound.kind == "link":
         return f"{inbound.title or ''} {inbound.url or ''}".strip()
     return inbound.event_key
+
+
+def _test_stall_hook() -> Any:
+    """Tests only: `NONGBOT_TEST_STALL=MSGID=SECONDS` holds the message MsgId for SECONDS after the responder
+    (its records written, not committed), once across the deployment's workers (a store mark), so a test can
+    kill the worker holding it. Unset in production: None, and the gateway checks nothing more."""
+    spec = os.environ.get("NONGBOT_TEST_STALL", "")
+    if "=" not in spec:
+        return None
+    msg_id, seconds = spec.split("=", 1)
+
+    def stall(inbound: Inbound, store: Any) -> None:
+        if inbound.msg_id == msg_id and store.add(f"test-stall:{msg_id}", os.getpid(), ttl=600):
+            time.sleep(float(seconds))
+
+    return stall

@@ -14,6 +14,7 @@ from redis.commands.core import Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, TimeoutError as RedisTimeoutError
 
+from bot import fastpath
 from bot.store import OWNER_MARK, Claim, MessageKeys, alive_key, poll_lock
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ class RedisStore:
         self._finish = client.register_script(_FINISH)
         self._unlock = client.register_script(_UNLOCK)
         self._own = threading.local()  # the calling thread's connection for the per-message scripts
+        self._direct = fastpath.enabled()  # bot.fastpath: the claim and the finish straight to the wire
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "nongbot:") -> RedisStore:
@@ -157,7 +159,10 @@ class RedisStore:
         """`script` on a connection of the calling thread's own, straight to the wire: redis-py's
         per-command path (retry wrapper, pool checkout and return, hooks) costs ~40 µs of CPU a call
         here, and the claim and the finish run on every message. A missing script or a broken
-        connection goes through the client as before: its script loading and its retry policy."""
+        connection goes through the client as before: its script loading and its retry policy.
+        A fast path (bot.fastpath): with NONGBOT_FAST_PATHS=0 the script runs through redis-py."""
+        if not self._direct:
+            return script(keys=keys, args=args)
         own = self._own
         conn = getattr(own, "conn", None)
         if conn is None or own.pid != os.getpid():  # a forked worker opens its own
