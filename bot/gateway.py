@@ -167,7 +167,7 @@ class Gateway:
         attempt = _Attempt()
         task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda done: self._done(done, attempt))
         # asyncio.wait leaves the work running past the budget (no shield needed, one future less).
         done, _ = await asyncio.wait((task,), timeout=max(0.0, deadline - time.monotonic()))
         if done:
@@ -184,6 +184,12 @@ class Gateway:
                 return result.stored.get("text")
             return await self._await_first(inbound.dedup_key, deadline)
         return result
+
+    def _done(self, task: asyncio.Future, attempt: _Attempt) -> None:
+        self._background.discard(task)
+        if attempt.abandoned and not task.cancelled() and task.exception() is not None:
+            # Handled past its webhook, then failed: rolled back, and nobody else will read the failure.
+            log.error("message handled past its webhook failed; rolled back", exc_info=task.exception())
 
     async def _work(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
         if self._slots is None:
