@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 import weakref
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,6 +58,14 @@ USER_LOCK_SECONDS = 60.0
 ALIVE_SECONDS = 4.0
 # Messages worked on at once per process: more only queue on the GIL and the connection pools.
 CONCURRENT_MESSAGES = 8
+# Overload: a message that would wait longer than this before it even starts (the request's own wait in the
+# server since it arrived, or the queue of messages ahead of it at the rate this process finishes them) is
+# shed: answered 'success' at once and handled once the process has room, its answer sent as 客服 messages.
+# WeChat would otherwise time out at 5 s and send it again, three times: a burst (a broadcast answered by
+# thousands of farmers) would become a retry storm.
+SHED_AFTER_SECONDS = 1.0
+RATE_WINDOW_SECONDS = 2.0     # the finishing rate is counted over this much recent time
+MIN_RATE = 20.0               # messages a second assumed before there is a rate to count (a cold start)
 # Events that open a 客服 window; LOCATION is pushed automatically and opens nothing.
 WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", "image": "message",
                   "link": "message", "video": "message", "subscribe": "subscribe", "scan": "scan",
@@ -153,19 +162,33 @@ class Gateway:
         self._on_driver = fastpath.on_psycopg(ctx.engine)
         self._log_inserts: dict[tuple[int, tuple[str, ...]], Any] = {}
         self._stall = _test_stall_hook()
+        # Overload shedding: messages waiting for a slot, recent finishes, and what was shed, in order.
+        self._waiting = 0
+        self._running = 0
+        self._finished: deque[float] = deque(maxlen=4096)
+        self._deferred: deque[Inbound] = deque()
+        self._deferred_users: dict[str, int] = {}
+        self._drainer: asyncio.Future | None = None
+        self.shed_count = 0
 
     @property
     def budget(self) -> float:
         return self.ctx.settings.reply_budget_seconds
 
     # ---- entry point ----------------------------------------------------------------
-    async def answer(self, inbound: Inbound) -> str | None:
-        """The passive reply text for this callback, or None for 'success'."""
+    async def answer(self, inbound: Inbound, arrived: float | None = None) -> str | None:
+        """The passive reply text for this callback, or None for 'success'. `arrived`: `time.monotonic()` when
+        the request reached the server (the webhook's first step); the budget counts from there."""
         if inbound.kind == "event" and inbound.event == "location":
             # Pushed every few seconds by WeChat: remember it, never answer, never dedup.
             await run_in_threadpool(remember_location, self.ctx.store, inbound)
             return None
-        deadline = time.monotonic() + self.budget
+        now = time.monotonic()
+        arrived = now if arrived is None else min(arrived, now)
+        if self._overloaded(inbound, now - arrived, now):
+            self._defer(inbound)
+            return None
+        deadline = arrived + self.budget
         attempt = _Attempt()
         task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
@@ -187,6 +210,51 @@ class Gateway:
             return await self._await_first(inbound.dedup_key, deadline)
         return result
 
+    # ---- overload: shed now, answer later ---------------------------------------------------
+    def _overloaded(self, inbound: Inbound, waited: float, now: float) -> bool:
+        """Whether this message is to be shed: the farmer has shed messages not yet started (their order
+        is kept), the request already waited too long, or the messages ahead of it would take too long."""
+        if inbound.openid in self._deferred_users:
+            return True
+        if waited > SHED_AFTER_SECONDS:
+            return True
+        if self._waiting == 0:
+            return False
+        finished = self._finished
+        while finished and finished[0] < now - RATE_WINDOW_SECONDS:
+            finished.popleft()
+        rate = max(MIN_RATE, len(finished) / RATE_WINDOW_SECONDS)
+        return self._waiting / rate > SHED_AFTER_SECONDS
+
+    def _defer(self, inbound: Inbound) -> None:
+        self.shed_count += 1
+        self._deferred.append(inbound)
+        self._deferred_users[inbound.openid] = self._deferred_users.get(inbound.openid, 0) + 1
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.ensure_future(self._drain_deferred())
+        if self.shed_count % 100 == 1:
+            log.warning("overloaded: %s messages shed so far (answered 'success', handled later via 客服)",
+                        self.shed_count)
+
+    async def _drain_deferred(self) -> None:
+        """Start shed messages, oldest first, whenever no fresh message waits and a slot is free: a shed
+        message never delays one that can still be answered in time."""
+        while self._deferred:
+            if self._waiting or self._running >= CONCURRENT_MESSAGES:
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            inbound = self._deferred.popleft()
+            left = self._deferred_users[inbound.openid] - 1
+            if left:
+                self._deferred_users[inbound.openid] = left
+            else:
+                del self._deferred_users[inbound.openid]
+            attempt = _Attempt(abandoned=True)  # its webhook answered 'success': every reply goes out as 客服
+            task = asyncio.ensure_future(self._work(inbound, attempt))
+            self._background.add(task)
+            task.add_done_callback(lambda done, attempt=attempt: self._done(done, attempt))
+            await asyncio.sleep(0)  # let it take its slot before the next is considered
+
     def _done(self, task: asyncio.Future, attempt: _Attempt) -> None:
         self._background.discard(task)
         if attempt.abandoned and not task.cancelled() and task.exception() is not None:
@@ -204,10 +272,20 @@ class Gateway:
         try:
             if ahead is not None:
                 await asyncio.wait((ahead,))
-            async with self._slots:
+            self._waiting += not attempt.abandoned
+            try:
+                await self._slots.acquire()
+            finally:
+                self._waiting -= not attempt.abandoned
+            self._running += 1
+            try:
                 # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
                 # limiter and cancel scopes (run_in_threadpool) would be paid per message for nothing.
                 return await loop.run_in_executor(self._threads, self._run, inbound, attempt)
+            finally:
+                self._running -= 1
+                self._finished.append(time.monotonic())
+                self._slots.release()
         finally:
             mine.set_result(None)
             if self._user_tails.get(inbound.openid) is mine:
@@ -222,9 +300,11 @@ class Gateway:
         return None
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait for handling that outlived its webhook (tests, shutdown)."""
-        if self._background:
-            await asyncio.wait(list(self._background), timeout=timeout)
+        """Wait for handling that outlived its webhook, shed messages included (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while (self._background or self._deferred) and time.monotonic() < deadline:
+            pending = list(self._background) + ([self._drainer] if self._drainer and not self._drainer.done() else [])
+            await asyncio.wait(pending, timeout=max(0.01, deadline - time.monotonic()))
 
     def close(self) -> None:
         self.heartbeat.stop()
