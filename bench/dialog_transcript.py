@@ -15,7 +15,9 @@ and intent is dumped, then every record the run wrote (time columns left out: th
 and every farmer's stored dialog session.
 
 By default a fresh SQLite database and the embedded store; `--database-url` / `--redis-url` run it on
-PostgreSQL / Redis: scratch ones, emptied first (every table but the centers; the whole Redis db).
+PostgreSQL / Redis: a scratch database, emptied first (every table but the centers), and the Redis keys under
+`--redis-prefix`. The committed golden transcripts (tests/data/golden/) are this script's output with
+`--messages 1500`, compared by tests/e2e/test_golden_transcripts.py.
 """
 from __future__ import annotations
 
@@ -143,7 +145,7 @@ def _fresh(settings: Settings, ctx: Any) -> None:
         with ctx.engine.begin() as conn:
             conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     if settings.redis_url:
-        ctx.store.redis.flushdb()
+        ctx.store.clear_prefix()
 
 
 def _dump_tables(ctx: Any, out: Any) -> None:
@@ -162,14 +164,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
     ap.add_argument("--database-url", help="a scratch PostgreSQL database: emptied first")
-    ap.add_argument("--redis-url", help="a scratch Redis db: flushed first")
+    ap.add_argument("--redis-url", help="a Redis db: the keys under --redis-prefix are deleted first")
+    ap.add_argument("--redis-prefix", default="nongbot-transcript:", help="the run's Redis keys (deleted before and after)")
     ap.add_argument("--users", type=int, default=60)
     ap.add_argument("--messages", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=20261201)
     args = ap.parse_args()
     scratch = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{scratch.name}/transcript.db"
-    settings = Settings(database_url=url, redis_url=args.redis_url, wechat_token="transcript",
+    settings = Settings(database_url=url, redis_url=args.redis_url, redis_prefix=args.redis_prefix,
+                        wechat_token="transcript",
                         wechat_appid="wxtranscript0000", secret_key="transcript", deliver_in_process=False)
     upgrade(url)
     ctx = build_context(settings)
@@ -209,6 +213,9 @@ def main() -> int:
                                   "location": ctx.store.get(location_key(openid))}, ensure_ascii=False,
                                  sort_keys=True) + "\n")
     gateway.close()
+    if settings.redis_url:
+        ctx.store.clear_prefix()
+    ctx.engine.dispose()
     return 0
 
 
