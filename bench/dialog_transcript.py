@@ -15,7 +15,9 @@ and intent is dumped, then every record the run wrote (time columns left out: th
 and every farmer's stored dialog session.
 
 By default a fresh SQLite database and the embedded store; `--database-url` / `--redis-url` run it on
-PostgreSQL / Redis: scratch ones, emptied first (every table but the centers; the whole Redis db).
+PostgreSQL / Redis: a scratch database, emptied first (every table but the centers), and the Redis keys under
+`--redis-prefix`. The committed golden transcripts (tests/data/golden/) are this script's output with
+`--messages 1500`, compared by tests/e2e/test_golden_transcripts.py.
 """
 from __future__ import annotations
 
@@ -38,7 +40,8 @@ from bot.app import build_context  # noqa: E402
 from bot.db import upgrade  # noqa: E402
 from bot.dialog import DialogResponder  # noqa: E402
 from bot.gateway import Gateway, _Attempt  # noqa: E402
-from bot.inbound import Inbound, location_key, memory_key, remember_location  # noqa: E402
+from bot import dialog_state  # noqa: E402
+from bot.inbound import Inbound, location_key, remember_location  # noqa: E402
 from bot.models import Base  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -84,15 +87,15 @@ MENU_KEYS = ["MENU_JOIN", "MENU_TUOGUAN", "MENU_LOAN", "MENU_DAIZHANG", "MENU_CE
 class Farmers:
     """The seeded stream of inbounds: each farmer's next one depends on what its form asks now."""
 
-    def __init__(self, seed: int, store: Any) -> None:
+    def __init__(self, seed: int, engine: Any) -> None:
         self.rnd = random.Random(seed)
-        self.store = store
+        self.engine = engine
         self.n = 0
 
     def inbound(self, openid: str) -> Inbound:
         self.n += 1
         base = dict(openid=openid, create_time=1_790_000_000 + self.n, msg_id=str(8_000_000 + self.n))
-        convo = self.store.get(memory_key(openid)) or {}
+        convo = dialog_state.read(self.engine, openid) or {}
         asked = convo.get("asked") if convo.get("form") else None
         roll = self.rnd.random()
         if asked in ANSWERS and roll < 0.75:
@@ -142,13 +145,13 @@ def _fresh(settings: Settings, ctx: Any) -> None:
         with ctx.engine.begin() as conn:
             conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     if settings.redis_url:
-        ctx.store.redis.flushdb()
+        ctx.store.clear_prefix()
 
 
 def _dump_tables(ctx: Any, out: Any) -> None:
     with ctx.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            if table.name in ("alembic_version", "store_entries", "staff_users", "audit_log"):
+            if table.name in ("alembic_version", "store_entries", "dialog_sessions", "staff_users", "audit_log"):
                 continue
             columns = [c for c in table.columns if not isinstance(c.type, DateTime)
                        and not isinstance(getattr(c.type, "impl", None), DateTime)]
@@ -161,14 +164,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
     ap.add_argument("--database-url", help="a scratch PostgreSQL database: emptied first")
-    ap.add_argument("--redis-url", help="a scratch Redis db: flushed first")
+    ap.add_argument("--redis-url", help="a Redis db: the keys under --redis-prefix are deleted first")
+    ap.add_argument("--redis-prefix", default="nongbot-transcript:", help="the run's Redis keys (deleted before and after)")
     ap.add_argument("--users", type=int, default=60)
     ap.add_argument("--messages", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=20261201)
     args = ap.parse_args()
     scratch = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{scratch.name}/transcript.db"
-    settings = Settings(database_url=url, redis_url=args.redis_url, wechat_token="transcript",
+    settings = Settings(database_url=url, redis_url=args.redis_url, redis_prefix=args.redis_prefix,
+                        wechat_token="transcript",
                         wechat_appid="wxtranscript0000", secret_key="transcript", deliver_in_process=False)
     upgrade(url)
     ctx = build_context(settings)
@@ -177,7 +182,7 @@ def main() -> int:
     _fresh(settings, ctx)
     responder = Recording(ctx)
     gateway = Gateway(ctx, responder)
-    farmers = Farmers(args.seed, ctx.store)
+    farmers = Farmers(args.seed, ctx.engine)
     with open(args.out, "w", encoding="utf-8") as out:
         for n in range(args.messages):
             openid = openids[farmers.rnd.randrange(len(openids))]
@@ -204,10 +209,13 @@ def main() -> int:
                                      ensure_ascii=False, sort_keys=True) + "\n")
         _dump_tables(ctx, out)
         for openid in openids:
-            out.write(json.dumps({"openid": openid, "memory": ctx.store.get(memory_key(openid)),
+            out.write(json.dumps({"openid": openid, "memory": dialog_state.read(ctx.engine, openid),
                                   "location": ctx.store.get(location_key(openid))}, ensure_ascii=False,
                                  sort_keys=True) + "\n")
     gateway.close()
+    if settings.redis_url:
+        ctx.store.clear_prefix()
+    ctx.engine.dispose()
     return 0
 
 

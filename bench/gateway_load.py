@@ -29,7 +29,8 @@ MESSAGES = ["托管五十亩水稻咋个收费", "我要贷款5万", "石宝有�
 
 
 def build_requests(url: str, token: str, aes_key: str | None, appid: str | None, n: int,
-                   users: int) -> list[bytes]:
+                   users: int, keys: list[str] | None = None) -> list[bytes]:
+    """`n` signed requests; with `keys`, each one's dedup key (msg:openid:MsgId) is appended to it."""
     parts = urllib.parse.urlsplit(url)
     host = parts.netloc
     out = []
@@ -41,6 +42,8 @@ def build_requests(url: str, token: str, aes_key: str | None, appid: str | None,
         head = (f"POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/xml\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
         out.append(head + body)
+        if keys is not None:
+            keys.append(f"msg:{sim.openid}:{fields['MsgId']}")
     return out
 
 
@@ -109,6 +112,75 @@ async def run(url: str, payloads: list[bytes], concurrency: int) -> dict:
     return {"requests": len(lat), "errors": errors, "seconds": round(elapsed, 2),
             "req_per_s": round(len(lat) / elapsed, 1), "p50_ms": pct(0.50), "p90_ms": pct(0.90),
             "p99_ms": pct(0.99), "mean_ms": round(statistics.mean(lat) * 1000, 1), "concurrency": concurrency}
+
+
+async def run_open(url: str, payloads: list[bytes], rate: float) -> dict:
+    """Open loop, as farmers answering a broadcast do: request i goes out at i / `rate` seconds whether or not
+    the earlier ones were answered (a new connection when none is idle). Latency counts from the scheduled
+    moment, so a generator that falls behind is not hidden. A request answered after more than 5 s, or not at
+    all, is what WeChat would have timed out on and sent again."""
+    parts = urllib.parse.urlsplit(url)
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    results: list[tuple[float, float, int, bytes]] = [(0.0, 0.0, 0, b"")] * len(payloads)
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.2
+    wall_start = time.time() + 0.2
+
+    async def one(i: int, payload: bytes) -> None:
+        scheduled = start + i / rate
+        await asyncio.sleep(max(0.0, scheduled - loop.time()))
+        try:
+            conn = idle.pop() if idle else await asyncio.open_connection(parts.hostname, parts.port or 80)
+            conn[1].write(payload)
+            status, body = await asyncio.wait_for(read_response(conn[0]), 30)
+            idle.append(conn)
+        except (OSError, asyncio.TimeoutError, ValueError, IndexError):
+            status, body = 0, b""
+        results[i] = (wall_start + i / rate, loop.time() - scheduled, status, body)
+
+    await asyncio.gather(*(one(i, p) for i, p in enumerate(payloads)))
+    lat = sorted(r[1] for r in results)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1)
+
+    shed = [i for i, r in enumerate(results) if r[2] == 200 and r[3] == b"success"]
+    return {"requests": len(lat), "rate": rate, "seconds": round(len(payloads) / rate, 1),
+            "errors": sum(1 for r in results if r[2] != 200),
+            "over_5s": sum(1 for r in results if r[1] > 5.0 or r[2] != 200),
+            "shed": len(shed), "shed_share": round(len(shed) / max(1, len(results)), 3),
+            "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "max_ms": pct(1.0),
+            "_sent_at": [r[0] for r in results], "_shed": shed}
+
+
+def shed_lateness(database_url: str, keys: list[str], sent_at: list[float], shed: list[int],
+                  wait: float = 300.0) -> dict:
+    """How late the shed messages' answers were queued (committed to the outbox, from where the 客服 API
+    takes them) after the farmer sent them: waits until every shed message has its answer queued."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    wanted = {f"reply:{keys[i]}:0": sent_at[i] for i in shed}
+    found: dict[str, float] = {}
+    deadline = time.time() + wait
+    try:
+        while len(found) < len(wanted) and time.time() < deadline:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT dedup_key, created_at FROM outbox WHERE source = 'reply'"))
+                for key, created in rows:
+                    if key in wanted:
+                        if isinstance(created, str):
+                            from datetime import datetime, timezone
+                            created = datetime.fromisoformat(created).replace(tzinfo=timezone.utc)
+                        found[key] = created.timestamp() - wanted[key]
+            time.sleep(1.0)
+    finally:
+        engine.dispose()
+    late = sorted(found.values())
+    if not late:
+        return {"shed_answered": 0}
+    return {"shed_answered": len(late), "shed_late_p50_s": round(late[len(late) // 2], 1),
+            "shed_late_p90_s": round(late[int(len(late) * 0.9)], 1), "shed_late_max_s": round(late[-1], 1)}
 
 
 WRK_SPARE = 4  # requests per connection built beyond --requests for wrk's stop
@@ -227,6 +299,8 @@ def main() -> int:
     ap.add_argument("--server-pid", type=int, help="report this process tree's CPU time per message")
     ap.add_argument("--wrk", type=int, metavar="SECONDS",
                     help="send --requests with wrk (for SECONDS at most) instead of the asyncio client")
+    ap.add_argument("--rate", type=float, help="open loop: this many requests a second (--requests in all)")
+    ap.add_argument("--database-url", help="open loop: read how late the shed messages' answers were queued")
     args = ap.parse_args()
     if urllib.parse.urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         ap.error("the load generator only targets loopback addresses")
@@ -234,9 +308,14 @@ def main() -> int:
     asyncio.run(run(args.url, warm, args.concurrency))
     # with wrk, spare ones: sent while it stops after --requests answers
     extra = WRK_SPARE * args.concurrency if args.wrk else 0
-    payloads = build_requests(args.url, args.token, args.aes_key, args.appid, args.requests + extra, args.users)
+    keys: list[str] = []  # open loop: each request's dedup key, to find its answer in the outbox
+    payloads = build_requests(args.url, args.token, args.aes_key, args.appid, args.requests + extra, args.users,
+                              keys if args.rate else None)
     cpu_before, services_before, busy_before = cpu_seconds(args.server_pid), services_cpu_seconds(), machine_busy_seconds()
-    if args.wrk:
+    if args.rate:
+        result = asyncio.run(run_open(args.url, payloads, args.rate))
+        sent_at, shed = result.pop("_sent_at"), result.pop("_shed")
+    elif args.wrk:
         result = run_wrk(args.url, payloads, args.concurrency, args.wrk)
     else:
         result = asyncio.run(run(args.url, payloads, args.concurrency))
@@ -247,6 +326,8 @@ def main() -> int:
     result["services_cpu_us_per_msg"] = round((services_cpu_seconds() - services_before) * per_msg)
     result["machine_cpu_us_per_msg"] = round((machine_busy_seconds() - busy_before) * per_msg)
     result["label"] = args.label
+    if args.rate and args.database_url and shed:
+        result.update(shed_lateness(args.database_url, keys, sent_at, shed))
     print(json.dumps(result, ensure_ascii=False))
     return 0 if result["errors"] == 0 else 1
 

@@ -4,7 +4,7 @@
 # with the server's CPU time per message (user+system of the server and its worker processes,
 # warm-up excluded), the figure that stays stable while req/s moves with the neighbours' load.
 # Needs the project installed (.venv) and PostgreSQL/Redis up, as .ci/run leaves them.
-# ONLY=floor|sqlite|pg1|pg2 (space-separated) runs a subset. WRK=SECONDS sends the N requests with wrk
+# ONLY=floor|sqlite|pg1|pg2|overload (space-separated) runs a subset (overload is not in the default set). WRK=SECONDS sends the N requests with wrk
 # (SECONDS at most) instead of the asyncio client; the floor then sends 10 x N. No MsgId is sent twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +43,7 @@ if want sqlite; then
 fi
 
 # 3. production: PostgreSQL + Redis, 1 and 2 workers
-if want pg1 || want pg2; then
+if want pg1 || want pg2 || want overload; then
   DB=nongbot_bench_$$
   psql -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null
   export NONGBOT_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$DB" NONGBOT_REDIS_URL="redis://127.0.0.1:6379/3"
@@ -55,6 +55,19 @@ if want pg1 || want pg2; then
   if want pg2; then
     .venv/bin/nongbot serve --port $PORT --workers 2 & S=$!
     wait_up; sleep 2; load "PostgreSQL + Redis (2 workers, unpinned)" $S; stop $S
+  fi
+  if want overload; then
+    # Open loop at RATE_X (default 2) times the capacity one pinned worker has just shown in a closed loop,
+    # for OVERLOAD_SECONDS (default 10): answers over 5 s, the share shed, how late the shed answers went out.
+    taskset -c 0 .venv/bin/nongbot serve --port $PORT & S=$!
+    wait_up
+    CAP=$(load "capacity: PostgreSQL + Redis (1 worker, closed loop)" $S | tee /dev/stderr \
+          | $PY -c "import json,sys; print(json.loads(sys.stdin.read())['req_per_s'])")
+    RATE=$($PY -c "print(round($CAP * ${RATE_X:-2}))")
+    taskset -c 1 $PY bench/gateway_load.py --url "http://127.0.0.1:$PORT/wechat" --token $TOKEN --aes-key $KEY \
+      --appid $APPID --rate $RATE --requests $(( RATE * ${OVERLOAD_SECONDS:-10} )) --server-pid $S \
+      --database-url "$NONGBOT_DATABASE_URL" --label "open loop at ${RATE_X:-2}x capacity ($RATE/s, 1 worker)" || true
+    stop $S
   fi
   psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE $DB WITH (FORCE)" >/dev/null
   redis-cli -n 3 flushdb >/dev/null

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
@@ -150,6 +151,7 @@ class Webhook:
         self.protocol, self.gateway, self.max_body = protocol, gateway, max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        arrived = time.monotonic()  # first: the reply budget counts from the request's arrival
         try:
             body = await read_capped(scope, receive, self.max_body)
             params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
@@ -160,7 +162,7 @@ class Webhook:
         except ClientGone:
             return
         try:
-            text = await self.gateway.answer(callback.inbound)
+            text = await self.gateway.answer(callback.inbound, arrived)
             reply = self.protocol.text_reply(callback, text) if text else None
         except Exception:  # noqa: BLE001 - as Starlette would: logged, a bare 500, no trace to the client
             log.exception("webhook failed for %s", callback.inbound.dedup_key)

@@ -5,10 +5,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from psycopg.rows import namedtuple_row
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+# The fast SQL path lives in bot.fastpath (behind NONGBOT_FAST_PATHS); these names stay for its callers.
+from bot.fastpath import DriverStatement, on_psycopg  # noqa: F401
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -101,45 +103,3 @@ def ping(engine: Engine) -> bool:
     except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
         return False
 
-
-def on_psycopg(engine: Engine) -> bool:
-    """Whether `engine` is PostgreSQL through psycopg: where `DriverStatement` runs."""
-    return engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
-
-
-class DriverStatement:
-    """A Core statement compiled once for PostgreSQL and run on the psycopg cursor under a SQLAlchemy
-    Connection, inside that connection's transaction: for the webhook's two statements of every message,
-    where SQLAlchemy's execution (context, events, result objects) costs ~80 µs of CPU a statement here
-    on top of psycopg's own. The statement must name every value it writes (no Python-side column
-    defaults left to fill); bound values go through their types' bind processors as SQLAlchemy would
-    send them. Statement events (`before_cursor_execute`) do not see it."""
-
-    def __init__(self, statement: Any, dialect: Any) -> None:
-        compiled = statement.compile(dialect=dialect)
-        if compiled.insert_prefetch or compiled.update_prefetch:
-            names = ", ".join(c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
-            raise ValueError(f"give these columns' values in the statement: {names}")
-        if compiled.post_compile_params:  # an expanding IN, rendered per execution by SQLAlchemy only
-            raise ValueError("one bound value per parameter: no expanding IN")
-        self.sql = str(compiled)
-        self._compiled = compiled
-        self._processors = {name: process for bind, name in compiled.bind_names.items()
-                            if (process := bind.type._cached_bind_processor(dialect)) is not None}
-
-    def execute(self, conn: Any, values: dict[str, Any]) -> Any:
-        """Runs on `conn`'s DBAPI connection; answers the cursor (rows as named tuples)."""
-        params = self._compiled.construct_params(values)
-        for name, process in self._processors.items():
-            params[name] = process(params[name])
-        dbapi = conn.connection.driver_connection
-        cursor = dbapi.cursor(row_factory=namedtuple_row)
-        try:
-            cursor.execute(self.sql, params, prepare=True)
-        except Exception as exc:
-            if conn.dialect.is_disconnect(exc, dbapi, cursor):
-                # As SQLAlchemy does with its own statements: the connection is dropped from the pool, and the
-                # caller's rollback and next begin get a live one (the gateway answers with its apology).
-                conn.invalidate(exc)
-            raise
-        return cursor

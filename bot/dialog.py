@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
-from bot.inbound import UNREAD, Inbound, Memory, Outcome, memory_key, remember_location
+from bot import dialog_state
+from bot.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
 from bot.models import REQUEST_KINDS, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
@@ -48,7 +49,7 @@ def record_key(inbound: Inbound) -> str:
 
 @dataclass
 class Conversation:
-    """One user's dialog state, stored as JSON under `dialog:<openid>`."""
+    """One user's dialog state, stored as JSON in `dialog_sessions` (bot.dialog_state)."""
 
     form: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)
@@ -128,7 +129,8 @@ class DialogResponder:
             if convo.form and convo.asked == CONFIRM and turn.act() == "affirm":
                 # Saved before the record is written: if we crash after the write, the next yes finds it.
                 convo.submitting = convo.submitting or record_key(inbound)
-                self._save(inbound.openid, convo)
+                if memory is None:  # the gateway's memory commits with the record: nothing to save apart
+                    self._save(inbound.openid, convo)
             said = self._dispatch(turn)
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))
@@ -158,10 +160,12 @@ class DialogResponder:
                 session.flush()
 
     def _load(self, openid: str) -> Conversation:
-        return Conversation.from_dict(self.ctx.store.get(memory_key(openid)))
+        with self.ctx.engine.connect() as conn:
+            return Conversation.from_dict(dialog_state.load(conn, openid))
 
     def _save(self, openid: str, convo: Conversation) -> None:
-        self.ctx.store.set(memory_key(openid), convo.to_dict(), ttl=self.ctx.settings.session_ttl_seconds)
+        with self.ctx.engine.begin() as conn:
+            dialog_state.save(conn, openid, convo.to_dict(), self.ctx.settings.session_ttl_seconds)
 
     def _dispatch(self, turn: Turn) -> Said:
         inbound = turn.inbound

@@ -21,14 +21,14 @@ import asyncio
 import inspect
 import logging
 import os
-import socket
 import threading
 import time
 import uuid
 import weakref
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, select
@@ -37,12 +37,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot.db import DriverStatement, dialect_insert, on_psycopg
-from bot.inbound import Inbound, Memory, Outcome, location_key, memory_key, remember_location
+from bot import dialog_state, fastpath
+from bot.db import dialect_insert
+from bot.inbound import Inbound, Memory, Outcome, location_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
 from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
-from bot.outbox import enqueue_text
-from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock
+from bot.outbox import enqueue_texts
+from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock, process_owner
 from bot.wechat import split_for_wechat
 from handlers.base import USER_COLUMNS
 
@@ -50,10 +51,21 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
 USER_LOCK_SECONDS = 60.0
-# A process refreshes its heartbeat every ALIVE_SECONDS / 4; a retry finding it gone takes over.
-ALIVE_SECONDS = 8.0
+# A process refreshes its heartbeat every ALIVE_SECONDS / 4; a retry finding it gone takes over. On the same
+# machine a retry needs no wait: a claim names its owner's process (bot.store.process_owner), and a retry
+# whose owner process no longer runs takes over at once; from another machine, within ALIVE_SECONDS, inside
+# WeChat's 5 s between attempts.
+ALIVE_SECONDS = 4.0
 # Messages worked on at once per process: more only queue on the GIL and the connection pools.
 CONCURRENT_MESSAGES = 8
+# Overload: a message that would wait longer than this before it even starts (the request's own wait in the
+# server since it arrived, or the queue of messages ahead of it at the rate this process finishes them) is
+# shed: answered 'success' at once and handled once the process has room, its answer sent as 客服 messages.
+# WeChat would otherwise time out at 5 s and send it again, three times: a burst (a broadcast answered by
+# thousands of farmers) would become a retry storm.
+SHED_AFTER_SECONDS = 1.0
+RATE_WINDOW_SECONDS = 2.0     # the finishing rate is counted over this much recent time
+MIN_RATE = 20.0               # messages a second assumed before there is a rate to count (a cold start)
 # Events that open a 客服 window; LOCATION is pushed automatically and opens nothing.
 WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", "image": "message",
                   "link": "message", "video": "message", "subscribe": "subscribe", "scan": "scan",
@@ -86,7 +98,7 @@ class Heartbeat:
 
     def __init__(self, store: Any) -> None:
         self.store = store
-        self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.owner = process_owner()
         self._started = False
         self._guard = threading.Lock()
         self._stop = threading.Event()
@@ -146,26 +158,42 @@ class Gateway:
         weakref.finalize(self, self._threads.shutdown, wait=False)
         self._user_insert = dialect_insert(ctx.engine)(_users)
         self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
-        # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.db.DriverStatement).
-        self._on_driver = on_psycopg(ctx.engine)
-        self._log_inserts: dict[tuple[int, tuple[str, ...]], DriverStatement] = {}
+        # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.fastpath.DriverStatement).
+        self._on_driver = fastpath.on_psycopg(ctx.engine)
+        self._log_inserts: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._stall = _test_stall_hook()
+        # Overload shedding: messages waiting for a slot, recent finishes, and what was shed, in order.
+        self._waiting = 0
+        self._running = 0
+        self._finished: deque[float] = deque(maxlen=4096)
+        self._deferred: deque[Inbound] = deque()
+        self._deferred_users: dict[str, int] = {}
+        self._drainer: asyncio.Future | None = None
+        self.shed_count = 0
+        self._shed_logged = float("-inf")
 
     @property
     def budget(self) -> float:
         return self.ctx.settings.reply_budget_seconds
 
     # ---- entry point ----------------------------------------------------------------
-    async def answer(self, inbound: Inbound) -> str | None:
-        """The passive reply text for this callback, or None for 'success'."""
+    async def answer(self, inbound: Inbound, arrived: float | None = None) -> str | None:
+        """The passive reply text for this callback, or None for 'success'. `arrived`: `time.monotonic()` when
+        the request reached the server (the webhook's first step); the budget counts from there."""
         if inbound.kind == "event" and inbound.event == "location":
             # Pushed every few seconds by WeChat: remember it, never answer, never dedup.
             await run_in_threadpool(remember_location, self.ctx.store, inbound)
             return None
-        deadline = time.monotonic() + self.budget
+        now = time.monotonic()
+        arrived = now if arrived is None else min(arrived, now)
+        if self._overloaded(inbound, now - arrived, now):
+            self._defer(inbound)
+            return None
+        deadline = arrived + self.budget
         attempt = _Attempt()
         task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda done: self._done(done, attempt))
         # asyncio.wait leaves the work running past the budget (no shield needed, one future less).
         done, _ = await asyncio.wait((task,), timeout=max(0.0, deadline - time.monotonic()))
         if done:
@@ -183,6 +211,59 @@ class Gateway:
             return await self._await_first(inbound.dedup_key, deadline)
         return result
 
+    # ---- overload: shed now, answer later ---------------------------------------------------
+    def _overloaded(self, inbound: Inbound, waited: float, now: float) -> bool:
+        """Whether this message is to be shed: the farmer has shed messages not yet started (their order
+        is kept), the request already waited too long, or the messages ahead of it would take too long."""
+        if inbound.openid in self._deferred_users:
+            return True
+        if waited > SHED_AFTER_SECONDS:
+            return True
+        if self._waiting == 0:
+            return False
+        finished = self._finished
+        while finished and finished[0] < now - RATE_WINDOW_SECONDS:
+            finished.popleft()
+        rate = max(MIN_RATE, len(finished) / RATE_WINDOW_SECONDS)
+        return self._waiting / rate > SHED_AFTER_SECONDS
+
+    def _defer(self, inbound: Inbound) -> None:
+        self.shed_count += 1
+        self._deferred.append(inbound)
+        self._deferred_users[inbound.openid] = self._deferred_users.get(inbound.openid, 0) + 1
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.ensure_future(self._drain_deferred())
+        now = time.monotonic()
+        if now >= self._shed_logged + 10.0:  # a line every 10 s at most while it lasts
+            self._shed_logged = now
+            log.warning("overloaded: %s messages shed so far (answered 'success', handled later via 客服)",
+                        self.shed_count)
+
+    async def _drain_deferred(self) -> None:
+        """Start shed messages, oldest first, whenever no fresh message waits and a slot is free: a shed
+        message never delays one that can still be answered in time."""
+        while self._deferred:
+            if self._waiting or self._running >= CONCURRENT_MESSAGES:
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            inbound = self._deferred.popleft()
+            left = self._deferred_users[inbound.openid] - 1
+            if left:
+                self._deferred_users[inbound.openid] = left
+            else:
+                del self._deferred_users[inbound.openid]
+            attempt = _Attempt(abandoned=True)  # its webhook answered 'success': every reply goes out as 客服
+            task = asyncio.ensure_future(self._work(inbound, attempt))
+            self._background.add(task)
+            task.add_done_callback(lambda done, attempt=attempt: self._done(done, attempt))
+            await asyncio.sleep(0)  # let it take its slot before the next is considered
+
+    def _done(self, task: asyncio.Future, attempt: _Attempt) -> None:
+        self._background.discard(task)
+        if attempt.abandoned and not task.cancelled() and task.exception() is not None:
+            # Handled past its webhook, then failed: rolled back, and nobody else will read the failure.
+            log.error("message handled past its webhook failed; rolled back", exc_info=task.exception())
+
     async def _work(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
         if self._slots is None:
             self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
@@ -194,10 +275,20 @@ class Gateway:
         try:
             if ahead is not None:
                 await asyncio.wait((ahead,))
-            async with self._slots:
+            self._waiting += not attempt.abandoned
+            try:
+                await self._slots.acquire()
+            finally:
+                self._waiting -= not attempt.abandoned
+            self._running += 1
+            try:
                 # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
                 # limiter and cancel scopes (run_in_threadpool) would be paid per message for nothing.
                 return await loop.run_in_executor(self._threads, self._run, inbound, attempt)
+            finally:
+                self._running -= 1
+                self._finished.append(time.monotonic())
+                self._slots.release()
         finally:
             mine.set_result(None)
             if self._user_tails.get(inbound.openid) is mine:
@@ -212,9 +303,11 @@ class Gateway:
         return None
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait for handling that outlived its webhook (tests, shutdown)."""
-        if self._background:
-            await asyncio.wait(list(self._background), timeout=timeout)
+        """Wait for handling that outlived its webhook, shed messages included (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while (self._background or self._deferred) and time.monotonic() < deadline:
+            pending = list(self._background) + ([self._drainer] if self._drainer and not self._drainer.done() else [])
+            await asyncio.wait(pending, timeout=max(0.01, deadline - time.monotonic()))
 
     def close(self) -> None:
         self.heartbeat.stop()
@@ -225,7 +318,7 @@ class Gateway:
         settings = self.ctx.settings
         return MessageKeys(dedup=f"dedup:{inbound.dedup_key}", reply=f"reply:{inbound.dedup_key}",
                            lock=f"user:{inbound.openid}",
-                           memory=memory_key(inbound.openid) if self._remembers else None,
+                           memory=None,  # the conversation is in the database (bot.dialog_state)
                            location=location_key(inbound.openid) if self._remembers else None,
                            dedup_ttl=settings.dedup_ttl_seconds, lock_ttl=USER_LOCK_SECONDS)
 
@@ -241,25 +334,35 @@ class Gateway:
         finished = committed = False
         try:
             taken_over, locked = claim.taken_over, self._locked(claim, keys, token)
-            # One transaction per message: the responder's records and ours (user, log, outbox).
+            # One transaction per message: the responder's records and ours (conversation, user, log, outbox).
             with self.ctx.engine.connect() as conn:
                 conn.begin()  # begun here, so the responder's session joins it rather than owning it
                 memory, outcome = self._respond(inbound, locked, conn)
+                if self._stall is not None:
+                    self._stall(inbound, self.ctx.store)
                 texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
                 passive, later = (texts[0], texts[1:]) if texts else (None, [])
                 with attempt.lock:
-                    if attempt.abandoned:
+                    if attempt.abandoned:  # the webhook answered 'success': all of it goes out after commit
                         passive, later = None, texts
-                    attempt.passive = passive
-                    attempt.done = True
-                self._record(conn, inbound, outcome, texts, later, taken_over)
+                queued_at = utcnow()
+                if memory is not None and memory.changed:
+                    dialog_state.save(conn, inbound.openid, memory.value, self.ctx.settings.session_ttl_seconds)
+                self._record(conn, inbound, outcome, texts, later, taken_over, queued_at)
                 conn.commit()
                 committed = True
-            writes: dict[str, tuple[Any, float | None]] = {
-                keys.reply: ({"text": passive}, self.ctx.settings.dedup_ttl_seconds)}
-            if memory is not None and memory.changed and keys.memory:
-                writes[keys.memory] = (memory.value, self.ctx.settings.session_ttl_seconds)
-            store.finish_message(writes, keys.lock, token)
+            # Only now may the farmer read the reply: it may announce a record ("预约已提交（预约号 N）")
+            # that exists from the commit on. The webhook that gave up waiting meanwhile answered 'success':
+            # the reply then goes out through the outbox, ahead of the pieces queued with the records.
+            with attempt.lock:
+                overdue = attempt.abandoned and passive is not None
+                if not overdue:
+                    attempt.passive, attempt.done = passive, True
+            if overdue:
+                self._send_later(inbound, passive, queued_at)
+                passive = None
+            store.finish_message({keys.reply: ({"text": passive}, self.ctx.settings.dedup_ttl_seconds)},
+                                 keys.lock, token)
             finished = True
             return passive
         finally:
@@ -280,10 +383,8 @@ class Gateway:
         except Exception:  # noqa: BLE001 - answered with the apology, like a failing responder
             log.exception("waiting for %s failed", keys.lock)
             return None
-        store = self.ctx.store
         return Claim(first=True, locked=True, taken_over=claim.taken_over,
-                     memory=store.get(keys.memory) if keys.memory else None,
-                     location=store.get(keys.location) if keys.location else None)
+                     location=self.ctx.store.get(keys.location) if keys.location else None)
 
     def _respond(self, inbound: Inbound, claim: Claim | None, conn: Connection) -> tuple[Memory | None, Outcome]:
         """The responder's outcome under the user's lock, its writes pending on `conn` (an apology,
@@ -297,7 +398,8 @@ class Gateway:
                 options["user"] = self._touch_user(conn, inbound, now)
             if not self._remembers:
                 return None, self.responder.respond(inbound, **options)
-            memory = Memory(claim.memory, location=claim.location)
+            # The conversation, read in the message's transaction: it commits with the records it leads to.
+            memory = Memory(dialog_state.load(conn, inbound.openid), location=claim.location)
             return memory, self.responder.respond(inbound, memory=memory, **options)
         except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             if not isinstance(exc, LockTimeout):
@@ -308,8 +410,18 @@ class Gateway:
                 self._touch_user(conn, inbound, now)  # rolled back with the responder's writes
             return None, Outcome(replies=[self.ctx.templates.render("gateway/error")])
 
+    def _send_later(self, inbound: Inbound, text: str, queued_at: datetime) -> None:
+        """The passive reply the webhook could not wait for, queued for 客服 delivery once its records are
+        committed (never before: it may announce them), ordered ahead of the pieces queued with them."""
+        try:
+            with self.ctx.sessions() as session, session.begin():
+                enqueue_texts(session, inbound.openid, [text], source="reply",
+                              dedup_key=f"reply:{inbound.dedup_key}:first", due=queued_at - timedelta(microseconds=1))
+        except Exception:  # noqa: BLE001 - the records stand; only this answer is lost, and it is logged
+            log.exception("could not queue the overdue reply of %s", inbound.dedup_key)
+
     def _record(self, conn: Connection, inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
-                taken_over: bool) -> None:
+                taken_over: bool, queued_at: datetime) -> None:
         """Joins the message's transaction on `conn`: the user's last-seen and 客服 window, the message
         log, and what the passive reply could not carry queued for 客服 delivery."""
         now = utcnow()
@@ -324,17 +436,16 @@ class Gateway:
                 conn.execute(_log_insert, rows)
         if later:
             with Session(bind=conn) as session:
-                for index, text in enumerate(later):
-                    enqueue_text(session, inbound.openid, text, source="reply",
-                                 dedup_key=f"reply:{inbound.dedup_key}:{index}")
+                enqueue_texts(session, inbound.openid, later, source="reply", dedup_key=f"reply:{inbound.dedup_key}",
+                              due=queued_at)
                 session.flush()
 
-    def _log_insert(self, count: int, names: tuple[str, ...]) -> DriverStatement:
+    def _log_insert(self, count: int, names: tuple[str, ...]) -> Any:
         """The message log's INSERT of `count` rows of the columns `names` (`_log_rows` gives every row the
         same ones), bound as name_index; built once."""
         statement = self._log_inserts.get((count, names))
         if statement is None:
-            statement = self._log_inserts[(count, names)] = DriverStatement(
+            statement = self._log_inserts[(count, names)] = fastpath.DriverStatement(
                 insert(_log).values([{name: bindparam(f"{name}_{i}", type_=_log.c[name].type) for name in names}
                                      for i in range(count)]), self.ctx.engine.dialect)
         return statement
@@ -370,7 +481,7 @@ class Gateway:
         subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
         values = {"openid": inbound.openid, "now": now, "keep_after": window_keep_after(opener or "", now)}
         upsert = self._user_upsert(opener, subscribed)
-        if isinstance(upsert, DriverStatement):
+        if isinstance(upsert, fastpath.DriverStatement):
             return upsert.execute(conn, values).fetchone()
         return conn.execute(upsert, values).one()
 
@@ -391,7 +502,7 @@ class Gateway:
             stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
             stmt = stmt.returning(*USER_COLUMNS)
             if self._on_driver:
-                stmt = DriverStatement(stmt, self.ctx.engine.dialect)
+                stmt = fastpath.DriverStatement(stmt, self.ctx.engine.dialect)
             self._user_upserts[(opener, subscribed)] = stmt
         return stmt
 
@@ -404,3 +515,19 @@ def _inbound_content(inbound: Inbound) -> str | None:
     if inbound.kind == "link":
         return f"{inbound.title or ''} {inbound.url or ''}".strip()
     return inbound.event_key
+
+
+def _test_stall_hook() -> Any:
+    """Tests only: `NONGBOT_TEST_STALL=MSGID=SECONDS` holds the message MsgId for SECONDS after the responder
+    (its records written, not committed), once across the deployment's workers (a store mark), so a test can
+    kill the worker holding it. Unset in production: None, and the gateway checks nothing more."""
+    spec = os.environ.get("NONGBOT_TEST_STALL", "")
+    if "=" not in spec:
+        return None
+    msg_id, seconds = spec.split("=", 1)
+
+    def stall(inbound: Inbound, store: Any) -> None:
+        if inbound.msg_id == msg_id and store.add(f"test-stall:{msg_id}", os.getpid(), ttl=600):
+            time.sleep(float(seconds))
+
+    return stall

@@ -268,3 +268,14 @@ class StoreEntry(Base):
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
     expires_at: Mapped[float | None] = mapped_column(Float, index=True)
+
+
+class DialogSession(Base):
+    """A farmer's conversation (the dialog's state: the form being filled, its slots, what was asked),
+    written in the message's own transaction with the records it leads to, so a Redis restart or a
+    crash loses no half-filled form. `expires_at` (epoch seconds): read as absent afterwards."""
+
+    __tablename__ = "dialog_sessions"
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(Text, default="{}")
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

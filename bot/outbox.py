@@ -46,15 +46,17 @@ _outbox = OutboxMessage.__table__
 
 
 def enqueue(session: Session, *, openid: str, kind: str, payload: dict[str, Any], source: str,
-            dedup_key: str | None = None) -> OutboxMessage:
+            dedup_key: str | None = None, due: datetime | None = None) -> OutboxMessage:
     """Queue a message in the caller's transaction; with `dedup_key`, a second enqueue returns the first row.
 
     kind "text": payload {"text"}; kind "template": payload {"template_id", "data", "url"?}.
+    `due`: when it may go (default now); due rows go in order of `due`, then of queueing.
     """
     if kind not in SENDERS:
         raise ValueError(f"unknown outbox kind {kind!r}; one of {sorted(SENDERS)}")
+    timing = {} if due is None else {"next_attempt_at": due}
     if dedup_key is None:
-        row = OutboxMessage(openid=openid, kind=kind, payload=payload, source=source)
+        row = OutboxMessage(openid=openid, kind=kind, payload=payload, source=source, **timing)
         session.add(row)
         session.flush()
         return row
@@ -62,7 +64,7 @@ def enqueue(session: Session, *, openid: str, kind: str, payload: dict[str, Any]
     # for the other transaction and then finds its row, on PostgreSQL and SQLite alike.
     insert = dialect_insert(session.get_bind())
     session.execute(insert(_outbox).values(openid=openid, kind=kind, payload=payload, source=source,
-                                           dedup_key=dedup_key)
+                                           dedup_key=dedup_key, **timing)
                     .on_conflict_do_nothing(index_elements=[_outbox.c.dedup_key]))
     return session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)).one()
 
@@ -71,6 +73,14 @@ def enqueue_text(session: Session, openid: str, text: str, source: str,
                  dedup_key: str | None = None) -> OutboxMessage:
     """Queue a 客服 text message (see `enqueue`)."""
     return enqueue(session, openid=openid, kind="text", payload={"text": text}, source=source, dedup_key=dedup_key)
+
+
+def enqueue_texts(session: Session, openid: str, texts: list[str], source: str, dedup_key: str,
+                  due: datetime | None = None) -> None:
+    """Queue 客服 texts to go in this order (keys `dedup_key:0`, `:1`, …; see `enqueue`)."""
+    for index, text in enumerate(texts):
+        enqueue(session, openid=openid, kind="text", payload={"text": text}, source=source,
+                dedup_key=f"{dedup_key}:{index}", due=due)
 
 
 def requeue(session: Session, outbox_id: int) -> OutboxMessage:

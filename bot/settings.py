@@ -16,6 +16,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./nongbot.db"
     redis_url: str | None = None
+    redis_prefix: str = Field("nongbot:", description="every Redis key starts with this: deployments sharing a server")
     wechat_token: str = ""
     wechat_aes_key: str | None = None
     wechat_appid: str = ""

@@ -6,7 +6,10 @@ deployment sees the same state and it survives a restart). Values are JSON-seria
 """
 from __future__ import annotations
 
+import os
+import socket
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Protocol
@@ -23,6 +26,82 @@ class LockTimeout(Exception):
 
 def alive_key(owner: str) -> str:
     return f"alive:{owner}"
+
+
+# ---- who owns a claim: a process, named so that a retry on the same machine can tell it is gone ----------
+_HOST = socket.gethostname()
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as file:
+            return file.read()
+    except OSError:
+        return None
+
+
+def _boot_id() -> str:
+    return (_read("/proc/sys/kernel/random/boot_id") or "-").strip().replace("-", "")[:12] or "-"
+
+
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "-"
+
+
+def _process_state(pid: int) -> tuple[str, str] | None:
+    """(state letter, start time in clock ticks since boot) of process `pid`, None when there is none.
+    Without /proc (not Linux): ("?", "-") while a process `pid` exists."""
+    stat = _read(f"/proc/{pid}/stat")
+    if stat is None:
+        if os.path.isdir("/proc/self"):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "?", "-"
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces and parentheses
+    return fields[0], fields[19]
+
+
+def process_owner(pid: int | None = None) -> str:
+    """A name for an owner in this process: `pid.start.pidns.boot.random@host`. The pid with its start time
+    names the process (a pid is reused, never with the same start), the pid namespace and boot id say which
+    processes a pid is among, the random part tells owners in one process apart (several apps in a test).
+    `pid`: another process of this machine's (tests)."""
+    pid = pid or os.getpid()
+    state = _process_state(pid)
+    start = state[1] if state else "-"
+    return f"{pid}.{start}.{_pid_namespace()}.{_boot_id()}.{uuid.uuid4().hex[:6]}@{_HOST}"
+
+
+def owner_gone(owner: str | None) -> bool:
+    """True when `owner` (a `process_owner()` name) is a process of this machine, seen from here (same boot,
+    same pid namespace), that no longer runs: no such pid, a zombie, or another process reusing its pid.
+    False when it runs or cannot be judged from here (another machine: its heartbeat's expiry decides)."""
+    if not owner:
+        return False
+    name, at, host = owner.rpartition("@")
+    parts = name.split(".")
+    if not at or host != _HOST or len(parts) != 5 or not parts[0].isdigit():
+        return False
+    pid, start, namespace, boot, _ = parts
+    if boot != _boot_id() or namespace != _pid_namespace() or int(pid) == os.getpid():
+        return False  # another boot (a machine of the same name?) or pid namespace; or ourselves, alive
+    state = _process_state(int(pid))
+    if state is None or state[0] in ("Z", "X", "x"):
+        return True
+    return start != "-" and state[1] != "-" and state[1] != start
+
+
+def token_gone(token: Any) -> bool:
+    """Whether the owner named by a claim or lock token is a process of this machine that no longer runs."""
+    return owner_gone(owner_of(token))
 
 
 def owner_of(token: Any) -> str | None:
@@ -101,7 +180,7 @@ def make_store(settings: Any, engine: Any = None) -> Store:
     if settings.redis_url:
         from bot.store_redis import RedisStore
 
-        return RedisStore.from_url(settings.redis_url)
+        return RedisStore.from_url(settings.redis_url, prefix=getattr(settings, "redis_prefix", "nongbot:"))
     from bot.store_sql import SqlStore
 
     return SqlStore(engine)

@@ -14,7 +14,8 @@ from redis.commands.core import Script
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, TimeoutError as RedisTimeoutError
 
-from bot.store import OWNER_MARK, Claim, MessageKeys, alive_key, poll_lock
+from bot import fastpath
+from bot.store import OWNER_MARK, Claim, MessageKeys, alive_key, poll_lock, token_gone
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,13 @@ return count
 """
 
 
-# Shared by the scripts below: may the holder of a token be replaced? Only when the token names an
-# owner whose heartbeat key is gone. ARGV[1] is the key prefix of heartbeats.
+# Shared by the scripts below: may the holder of a token be replaced? When the token names an owner whose
+# heartbeat key is gone, or it is GONE: a token the caller found names a process of its own machine that no
+# longer runs (bot.store.token_gone), passed back to the script. ARGV[1] is the key prefix of heartbeats.
 _OWNER_DEAD = """
 local function owner_dead(token)
   if not token then return false end
+  if token == GONE then return true end
   local cut = string.find(token, MARK, 1, true)
   if not cut or cut == 1 then return false end
   return redis.call('EXISTS', ARGV[1] .. string.sub(token, 1, cut - 1)) == 0
@@ -40,34 +43,39 @@ local function take(key, token, ms)
   local holder = redis.call('GET', key)
   if holder == token then redis.call('PEXPIRE', key, ms) return true end
   if owner_dead(holder) then redis.call('SET', key, token, 'PX', ms) return true end
-  return false
+  return false, holder
 end
 """
 
-# KEYS: lock; ARGV: heartbeat prefix, token, ttl ms. Values of locks and claims are the raw token.
-_TRY_LOCK = _OWNER_DEAD + """
-if take(KEYS[1], ARGV[2], ARGV[3]) then return 1 end
-return 0
+# KEYS: lock; ARGV: heartbeat prefix, token, ttl ms, gone token (or ''). Values of locks and claims are the
+# raw token. Returns 1, or the live holder's token.
+_TRY_LOCK = "local GONE = ARGV[4]" + _OWNER_DEAD + """
+local ok, holder = take(KEYS[1], ARGV[2], ARGV[3])
+if ok then return 1 end
+return holder or 0
 """
 
-# KEYS: dedup, reply, lock, memory (or ''), location (or ''); ARGV: heartbeat prefix, token, dedup ms, lock ms.
-# Returns {first, taken_over, locked, memory, reply, location}.
-_CLAIM = _OWNER_DEAD + """
+# KEYS: dedup, reply, lock, memory (or ''), location (or ''); ARGV: heartbeat prefix, token, dedup ms, lock ms,
+# gone token (or ''). Returns {first, taken_over, locked, memory, reply, location, holder}: holder is the live
+# token in the way (of the claim, or of the user's lock), for the caller to judge whether its process runs.
+_CLAIM = "local GONE = ARGV[5]" + _OWNER_DEAD + """
 local taken = 0
 if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then
   local holder = redis.call('GET', KEYS[1])
   if holder ~= ARGV[2] then  -- else: this very claim, sent again after its answer was lost on the way
     local reply = redis.call('GET', KEYS[2])
-    if reply or not owner_dead(holder) then return {0, 0, 0, false, reply, false} end
+    if reply then return {0, 0, 0, false, reply, false, false} end
+    if not owner_dead(holder) then return {0, 0, 0, false, false, false, holder} end
     redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
     taken = 1
   end
 end
-if not take(KEYS[3], ARGV[2], ARGV[4]) then return {1, taken, 0, false, false, false} end
+local ok, locker = take(KEYS[3], ARGV[2], ARGV[4])
+if not ok then return {1, taken, 0, false, false, false, locker} end
 local memory, location = false, false
 if KEYS[4] ~= '' then memory = redis.call('GET', KEYS[4]) end
 if KEYS[5] ~= '' then location = redis.call('GET', KEYS[5]) end
-return {1, taken, 1, memory, false, location}
+return {1, taken, 1, memory, false, location, false}
 """
 
 # KEYS: lock, then the keys to write; ARGV: token, then (value, ttl ms or 0) per key.
@@ -110,6 +118,7 @@ class RedisStore:
         self._finish = client.register_script(_FINISH)
         self._unlock = client.register_script(_UNLOCK)
         self._own = threading.local()  # the calling thread's connection for the per-message scripts
+        self._direct = fastpath.enabled()  # bot.fastpath: the claim and the finish straight to the wire
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "nongbot:") -> RedisStore:
@@ -147,7 +156,12 @@ class RedisStore:
             self.unlock(key, token)
 
     def try_lock(self, key: str, token: str, ttl: float) -> bool:
-        return bool(self._try_lock(keys=[self._k(f"lock:{key}")], args=[self._k(alive_key("")), token, _ms(ttl)]))
+        keys, args = [self._k(f"lock:{key}")], [self._k(alive_key("")), token, _ms(ttl), ""]
+        got = self._try_lock(keys=keys, args=args)
+        if isinstance(got, str) and token_gone(got):  # held by a process of this machine that is gone
+            args[-1] = got
+            got = self._try_lock(keys=keys, args=args)
+        return got == 1
 
     def unlock(self, key: str, token: str) -> None:
         self._unlock(keys=[self._k(f"lock:{key}")], args=[token])
@@ -157,7 +171,10 @@ class RedisStore:
         """`script` on a connection of the calling thread's own, straight to the wire: redis-py's
         per-command path (retry wrapper, pool checkout and return, hooks) costs ~40 µs of CPU a call
         here, and the claim and the finish run on every message. A missing script or a broken
-        connection goes through the client as before: its script loading and its retry policy."""
+        connection goes through the client as before: its script loading and its retry policy.
+        A fast path (bot.fastpath): with NONGBOT_FAST_PATHS=0 the script runs through redis-py."""
+        if not self._direct:
+            return script(keys=keys, args=args)
         own = self._own
         conn = getattr(own, "conn", None)
         if conn is None or own.pid != os.getpid():  # a forked worker opens its own
@@ -176,11 +193,16 @@ class RedisStore:
             raise
 
     def claim_message(self, keys: MessageKeys, token: str) -> Claim:
-        first, taken, locked, memory, reply, location = self._evalsha(
-            self._claim,
-            [self._k(keys.dedup), self._k(keys.reply), self._k(f"lock:{keys.lock}"),
-             self._k(keys.memory) if keys.memory else "", self._k(keys.location) if keys.location else ""],
-            [self._k(alive_key("")), token, _ms(keys.dedup_ttl), _ms(keys.lock_ttl)])
+        script_keys = [self._k(keys.dedup), self._k(keys.reply), self._k(f"lock:{keys.lock}"),
+                       self._k(keys.memory) if keys.memory else "", self._k(keys.location) if keys.location else ""]
+        args = [self._k(alive_key("")), token, _ms(keys.dedup_ttl), _ms(keys.lock_ttl), ""]
+        first, taken, locked, memory, reply, location, holder = self._evalsha(self._claim, script_keys, args)
+        if holder and token_gone(holder):
+            # The claim (a retry) or the user's lock is held by a process of this machine that no longer runs
+            # (killed mid-message): take it over now, not once its heartbeat runs out.
+            args[-1] = holder
+            first, again, locked, memory, reply, location, _ = self._evalsha(self._claim, script_keys, args)
+            taken = taken or again
         return Claim(first=bool(first), taken_over=bool(taken), locked=bool(locked),
                      memory=None if memory is None else json.loads(memory),
                      reply=None if reply is None else json.loads(reply),

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.db import dialect_insert
 from bot.models import StoreEntry
-from bot.store import Claim, MessageKeys, alive_key, owner_of, poll_lock
+from bot.store import Claim, MessageKeys, alive_key, owner_gone, owner_of, poll_lock
 
 PURGE_EVERY_SECONDS = 60.0
 
@@ -180,7 +180,9 @@ class SqlStore:
     @staticmethod
     def _owner_dead(conn: Connection, holder: str | None, now: float) -> bool:
         owner = owner_of(json.loads(holder)) if holder is not None else None
-        return owner is not None and conn.execute(_GET, {"k": alive_key(owner), "now": now}).first() is None
+        # A process of this machine that no longer runs, or one whose heartbeat has run out.
+        return owner is not None and (owner_gone(owner)
+                                      or conn.execute(_GET, {"k": alive_key(owner), "now": now}).first() is None)
 
     # ---- health and housekeeping -------------------------------------------------------------
     def ping(self) -> bool:

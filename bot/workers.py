@@ -7,9 +7,12 @@ one worker, which did most of the work while the other idled, and two workers an
 than one. A socket per worker in one SO_REUSEPORT group makes the kernel spread connections over
 the workers by their addresses.
 
-The parent only supervises: it checks the port is free, starts the workers, restarts one that dies
-after it had started, and stops them all on SIGINT/SIGTERM. A worker that dies right after starting
-would die again: then the parent stops everything and exits non-zero.
+The parent only supervises: it checks the port is free, starts the workers, restarts any that dies,
+and stops them all on SIGINT/SIGTERM. It never exits because a worker crashed: a worker that dies soon
+after its start (a database not reachable yet, a bad deploy being rolled back) is restarted after a
+pause that doubles with each quick death (0.5 s up to 30 s), back to no pause once one has run a while.
+A worker listens only once it can serve: the app imported and built (which reads the database) first,
+then the socket; until then the kernel refuses its connections rather than queueing them unanswered.
 """
 from __future__ import annotations
 
@@ -26,7 +29,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 BACKLOG = 2048            # uvicorn's default
-STARTUP_GRACE_SECONDS = 10.0  # a worker dying sooner than this after its start is not restarted
+STARTUP_GRACE_SECONDS = 10.0  # a worker dying sooner than this after its start died "quickly": back off
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
 STOP_WAIT_SECONDS = 15.0      # a worker gets this long to finish its callbacks before it is killed
 
 
@@ -52,12 +57,32 @@ def listen(host: str, port: int, reuse_port: bool = True) -> socket.socket:
 
 
 def _worker(app: str, host: str, port: int, options: dict[str, Any]) -> None:
+    _test_start_hooks()
     import uvicorn
 
     threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), name="nongbot-orphan-watch",
                      daemon=True).start()
     config = uvicorn.Config(app, host=host, port=port, **options)
+    config.load()  # the app imported and built (it reads the database) before the socket listens
     uvicorn.Server(config).run(sockets=[listen(host, port)])
+
+
+def _test_start_hooks() -> None:
+    """Tests only. NONGBOT_TEST_CRASH_AT_START=PATH:N: the first N worker starts (counted by files PATH.0 …
+    PATH.N-1, across processes) exit at once with status 3. NONGBOT_TEST_SLOW_START=SECONDS: each worker
+    starts that much later, as a slow import would."""
+    crash = os.environ.get("NONGBOT_TEST_CRASH_AT_START", "")
+    if ":" in crash:
+        path, count = crash.rsplit(":", 1)
+        for index in range(int(count)):
+            try:
+                os.close(os.open(f"{path}.{index}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                continue
+            os._exit(3)
+    slow = os.environ.get("NONGBOT_TEST_SLOW_START")
+    if slow:
+        time.sleep(float(slow))
 
 
 def _stop_when_orphaned(parent: int) -> None:
@@ -85,31 +110,52 @@ def run_workers(app: str, host: str, port: int, workers: int, **options: Any) ->
         stopping.append(signum)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    running = [start() for _ in range(workers)]
-    status = 0
+    slots = [_Slot(*start()) for _ in range(workers)]
     try:
         while not stopping:
             time.sleep(0.2)
-            for index, (process, started) in enumerate(running):
-                if process.is_alive() or stopping:
-                    continue
-                if time.monotonic() - started < STARTUP_GRACE_SECONDS:
-                    log.error("worker %s exited with %s while starting; stopping", process.pid, process.exitcode)
-                    stopping.append(0)
-                    status = 1
+            now = time.monotonic()
+            for slot in slots:
+                if stopping:
                     break
-                log.warning("worker %s exited with %s; starting another", process.pid, process.exitcode)
-                running[index] = start()
+                if slot.process is not None:
+                    if slot.process.is_alive():
+                        continue
+                    pause = slot.died(now)
+                    log.error("worker %s exited with %s; starting another in %.1f s", slot.process.pid,
+                              slot.process.exitcode, pause)
+                    slot.process = None
+                if now >= slot.restart_at:
+                    slot.process, slot.started = start()
     finally:
-        for process, _ in running:
+        alive = [slot.process for slot in slots if slot.process is not None]
+        for process in alive:
             if process.is_alive():
                 process.terminate()
         deadline = time.monotonic() + STOP_WAIT_SECONDS
-        for process, _ in running:
+        for process in alive:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
                 process.join()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return status
+    return 0
+
+
+class _Slot:
+    """One worker's place: its process, when it started, and how many times in a row it died quickly."""
+
+    def __init__(self, process: Any, started: float) -> None:
+        self.process: Any = process
+        self.started = started
+        self.quick_deaths = 0
+        self.restart_at = 0.0
+
+    def died(self, now: float) -> float:
+        """Note a death now; the pause before the next start (none after a worker that ran a while)."""
+        self.quick_deaths = self.quick_deaths + 1 if now - self.started < STARTUP_GRACE_SECONDS else 0
+        pause = 0.0 if not self.quick_deaths else min(BACKOFF_MAX_SECONDS,
+                                                      BACKOFF_FIRST_SECONDS * 2 ** (self.quick_deaths - 1))
+        self.restart_at = now + pause
+        return pause

@@ -253,7 +253,7 @@ def test_healthz_and_readyz(client):
 
 # ---- the webhook's own ASGI path -------------------------------------------------------
 class FailingGateway:
-    async def answer(self, inbound):
+    async def answer(self, inbound, arrived=None):
         raise RuntimeError("secret internals /srv/nongbot")
 
 

@@ -178,3 +178,50 @@ def _healthy(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_workers_that_crash_at_start_are_restarted_with_backoff_and_the_server_never_exits(env, tmp_path):
+    """The first five worker starts die at once (a database still starting, say): the supervisor keeps
+    restarting them, pausing longer each time, and ends up serving with two workers."""
+    marks = tmp_path / "crash"
+    env = dict(env, NONGBOT_TEST_CRASH_AT_START=f"{marks}:5")
+    port = _free_port()
+    server = subprocess.Popen([*CLI, "serve", "--workers", "2", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(lambda: len(_workers(server.pid, port)) == 2, 120, "two workers after the crashes")
+        _wait(lambda: _healthy(port), 60, "/healthz")
+        assert server.poll() is None
+        assert sorted(p.name for p in tmp_path.glob("crash.*")) == [f"crash.{i}" for i in range(5)]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=60)
+    assert server.returncode == 0
+    pauses = [line for line in errors.splitlines() if "starting another in" in line]
+    assert len(pauses) == 5 and "in 2.0 s" in "".join(pauses)  # 0.5, 1, 2 … for the slot that kept dying
+
+
+def test_a_worker_accepts_connections_only_once_it_can_answer_them(env):
+    """A slow start (imports, the app built, the database read) happens before the socket listens: until
+    then a connection is refused, and the first one accepted is answered at once — never queued behind it."""
+    env = dict(env, NONGBOT_TEST_SLOW_START="3")
+    port = _free_port()
+    server = subprocess.Popen([*CLI, "serve", "--workers", "2", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert time.monotonic() < deadline, "no worker ever listened"
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.02)
+        with conn:
+            started = time.monotonic()
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert b" 200 " in conn.recv(4096)
+            assert time.monotonic() - started < 1.0
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from bot import dialog_state
 from bot.models import ServiceCenter, TicketMessage, WechatUser
 from handlers.bookkeeping import credit_code_check_char, is_valid_credit_code
 
@@ -183,15 +184,14 @@ def test_retry_of_the_confirming_message_creates_one_record(farmer):
 
 def test_yes_after_a_crash_between_record_and_session_finds_the_record(farmer):
     _book(farmer)
-    key = f"dialog:{farmer.openid}"
-    store = farmer.ctx.store
-    snapshot = store.get(key)
+    engine = farmer.ctx.engine
+    snapshot = dialog_state.read(engine, farmer.openid)
     farmer.say("确认")
-    snapshot["submitting"] = store.get(key).get("submitting") or snapshot.get("submitting")
+    snapshot["submitting"] = dialog_state.read(engine, farmer.openid).get("submitting") or snapshot.get("submitting")
     # the record was written but the session still shows the form: replay the saved marker
     (booking,) = farmer.records("bookings")
     snapshot["submitting"] = booking.idempotency_key
-    store.set(key, snapshot)
+    dialog_state.write(engine, farmer.openid, snapshot)
     reply = farmer.say("确认")
     assert len(farmer.records("bookings")) == 1 and f"预约号 {booking.id}" in reply
 
@@ -212,7 +212,7 @@ def test_restart_mid_form_on_redis_continues(make_farmer, dialog_settings, redis
     make_farmer(openid, settings).say(BOOKING)
     again = make_farmer(openid, settings)
     assert "请核对托管预约" in again.say("下周三，电话13800138000")
-    again.ctx.store.delete(f"dialog:{openid}")
+    dialog_state.forget(again.ctx.engine, openid)
 
 
 def test_unsure_understanding_asks_between_the_top_two(farmer):

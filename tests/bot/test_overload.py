@@ -1,0 +1,77 @@
+"""Overload sheds, never times out: the reply budget counts from the request's arrival, and a message that
+would wait too long before it even starts is answered 'success' at once and handled once there is room, its
+answer sent as a 客服 message (the outbox). Every message is answered once, one way or the other."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import httpx
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.inbound import Inbound
+from bot.models import OutboxMessage
+from tests.bot.conftest import EchoResponder, sim_for
+from tests.live import serve_in_thread
+
+
+def _queued(ctx) -> dict[str, str]:
+    with ctx.sessions() as session:
+        return {m.dedup_key: m.payload["text"] for m in session.scalars(select(OutboxMessage))}
+
+
+def test_a_request_that_waited_past_the_threshold_is_answered_success_and_handled_later(make_ctx, sqlite_engine):
+    from bot.store_sql import SqlStore
+
+    echo = EchoResponder()
+    ctx = make_ctx(sqlite_engine, SqlStore(sqlite_engine))
+    gateway = create_app(ctx=ctx, responder=echo).state.gateway
+    inbound = Inbound(kind="text", openid="oLate01", msg_id="4242", create_time=1, text="排了好久的队")
+
+    async def scenario():
+        answered = await gateway.answer(inbound, arrived=time.monotonic() - 1.5)  # it sat in the server 1.5 s
+        assert answered is None and echo.calls == []  # 'success' at once, nothing run yet
+        await gateway.drain()
+        return answered
+
+    asyncio.run(scenario())
+    gateway.close()
+    assert [c.text for c in echo.calls] == ["排了好久的队"]
+    assert list(_queued(ctx).values()) == ["收到：排了好久的队"]
+
+
+def test_a_burst_past_capacity_is_answered_in_time_and_every_message_once(make_ctx, engine, store):
+    echo = EchoResponder(delay=0.4)  # 8 at a time: 20 messages a second at most
+    ctx = make_ctx(engine, store)
+    app = create_app(ctx=ctx, responder=echo)
+    sent = 100
+    results: list = [None] * sent
+    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=20,
+                                                   limits=httpx.Limits(max_connections=sent)) as http:
+        sims = [sim_for(http, "aes", f"oBurst{i:03d}") for i in range(sent)]
+
+        def send(i: int) -> None:
+            started = time.monotonic()
+            reply = sims[i].text(f"第{i}条")
+            results[i] = (time.monotonic() - started, reply)
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(sent)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.005)  # ~200 a second: ten times what the responder can do
+        for thread in threads:
+            thread.join()
+        gateway = app.state.gateway
+        deadline = time.monotonic() + 30
+        while (gateway._deferred or gateway._background) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    latencies = [took for took, _ in results]
+    assert max(latencies) < 2.5, sorted(latencies)[-5:]  # far inside WeChat's 5 s: no timeout, no retry
+    passive = {r.text for _, r in results if r.text}
+    shed = [r for _, r in results if r.body == b"success"]
+    assert shed and passive  # some answered at once, the rest shed
+    later = set(_queued(ctx).values())
+    assert passive | later == {f"收到：第{i}条" for i in range(sent)}  # everyone answered ...
+    assert not passive & later and len(echo.calls) == sent  # ... once
