@@ -119,6 +119,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the production server, configured only by NONGBOT_* environment variables."""
     import uvicorn
 
+    _require_serve_settings()
     _require_current_schema()
 
     # No access log: a line per callback costs CPU on the event loop; the message log records each one.
@@ -138,6 +139,23 @@ def serve(host: str, port: int, workers: int) -> None:
         from bot.asgi import app
 
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _require_serve_settings() -> None:
+    """serve refuses to start on settings that would accept forged callbacks: one clear line says why."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "NONGBOT_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise click.ClickException(f"{name}: {first['msg']}") from None
+    problems = settings.serve_problems()
+    if problems:
+        raise click.ClickException(problems[0])
 
 
 def _require_current_schema() -> None:

@@ -157,6 +157,7 @@ def test_serve_and_worker_on_an_unmigrated_database_say_to_upgrade_first(empty_d
     from bot.db import schema_behind
 
     monkeypatch.setenv("NONGBOT_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("NONGBOT_WECHAT_TOKEN", "db-test-token")  # serve's own settings check passes
     assert schema_behind(empty_database_url)[0] is None
     for command in (["serve", "--port", "1"], ["worker"]):
         result = CliRunner().invoke(main, command)
