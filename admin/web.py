@@ -364,7 +364,8 @@ def page_routes(console: Console) -> APIRouter:
 
     @router.post("/tickets/{ticket_id}/assign")
     def ticket_assign(ticket_id: int, staff: Changer, assignee: Annotated[str, Form()] = "") -> Response:
-        if assignee and not assignee.isdigit():
+        if assignee and not (assignee.isascii() and assignee.isdigit() and len(assignee) <= 10
+                             and int(assignee) <= 2**31 - 1):
             raise Denied(400, "无效的账号")
         with console.tx() as session:
             inbox.assign(session, staff, ticket_id, int(assignee) if assignee else None)

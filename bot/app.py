@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from bot.context import AppContext, Responder
 from bot.db import make_engine, ping, session_factory
+from bot.edge import CleanStr, EdgeGuard, safe_errors
 from bot.gateway import Gateway
 from bot.replies import ReplyTemplates
 from bot.settings import Settings
@@ -51,7 +53,7 @@ def default_responder(ctx: AppContext) -> Responder:
 
 
 class ParseRequest(BaseModel):
-    text: str = Field(max_length=2000)
+    text: CleanStr = Field(max_length=2000)
 
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None,
@@ -81,6 +83,11 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app = NongbotApp(title="农合联助手", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.state.gateway = gateway
+    app.add_middleware(EdgeGuard)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": safe_errors(exc.errors())}, status_code=422)
 
     @app.get("/wechat")
     def wechat_verify(request: Request) -> Response:
