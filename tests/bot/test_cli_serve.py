@@ -40,8 +40,10 @@ def test_serve_workers_fall_back_to_one_shared_socket_without_reuse_port(monkeyp
     monkeypatch.setattr(cli, "_require_current_schema", lambda: None)
     result = CliRunner().invoke(main, ["serve", "--workers", "3"])
     assert result.exit_code == 0, result.output
+    from bot.slowclients import TimelyHttpToolsProtocol
+
     assert runs == [("bot.asgi:app", {"host": "127.0.0.1", "port": 8000, "workers": 3, "log_level": "warning",
-                                      "access_log": False})]
+                                      "access_log": False, "http": TimelyHttpToolsProtocol})]
 
 
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -78,3 +80,22 @@ def test_serve_starts_with_a_token_and_the_key_its_mode_needs(monkeypatch, env):
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 0, result.output
     assert runs
+
+
+@pytest.mark.parametrize("text, point", [(" 30.29,108.03", (30.29, 108.03)), (" 30.29，108.03", (30.29, 108.03)),
+                                         ("30.29 108.03", (30.29, 108.03)), ("３０．２９，１０８", (30.29, 108.0)),
+                                         ("", None), ("  ", None), ("30.29", None), ("a,b", None),
+                                         ("91,10", None), ("nan,1", None), ("1,2,3", None)])
+def test_chat_location_reads_what_a_person_types(text, point):
+    assert cli.parse_location(text) == point
+
+
+def test_chat_survives_a_bare_location_command(monkeypatch, tmp_path):
+    """`/location` without arguments or with a full-width comma in the terminal chat: a hint, no crash."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("NONGBOT_WECHAT_TOKEN", "NONGBOT_WECHAT_AES_KEY", "NONGBOT_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(main, ["chat"], input="/location\n/location 30.29，108.03\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "用法：/location" in result.output and "Traceback" not in result.output
+    assert result.output.count("助手：") >= 2  # the welcome and the answer to the location

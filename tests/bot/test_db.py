@@ -127,12 +127,16 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    from tests.conftest import PG_ADMIN_URL, _pg_url_for
+    from tests.conftest import PG_ADMIN_URL, _pg_url_for, service_missing
 
     name = f"nongbot_fresh_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        admin.dispose()
+        service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {str(exc).splitlines()[0]}")
     yield _pg_url_for(name)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
