@@ -37,10 +37,11 @@ _NONCE = re.compile(r"[!-~]{1,64}")
 ECHOSTR_MAX = 512
 
 # The fields a message's reading takes as text, with the longest value the records keep (the columns of
-# bot.models: openid 64, msg_id 64, media_id 200, msg_type 30). Nested elements are allowed only in the
-# containers some menu events carry (ScanCodeInfo, SendPicsInfo, SendLocationInfo), never read here.
-FIELD_LIMITS = {"ToUserName": 64, "FromUserName": 64, "CreateTime": 12, "MsgType": 30, "MsgId": 64,
-                "MsgID": 64, "Event": 30, "MediaId": 200, "ThumbMediaId": 200, "Format": 30, "Content": 20000,
+# bot.models: openid 64, media_id 200, msg_type 30; a MsgId is a 64-bit number, and 32 digits keep the keys
+# made of openid and MsgId within their columns, e.g. a ticket's idempotency key, 128). Nested elements are
+# allowed only in the containers some menu events carry (ScanCodeInfo, SendPicsInfo, SendLocationInfo).
+FIELD_LIMITS = {"ToUserName": 64, "FromUserName": 64, "CreateTime": 12, "MsgType": 30, "MsgId": 32,
+                "MsgID": 32, "Event": 30, "MediaId": 200, "ThumbMediaId": 200, "Format": 30, "Content": 20000,
                 "Recognition": 20000, "PicUrl": 2000, "Url": 2000, "Title": 2000, "Description": 4000,
                 "Label": 2000, "EventKey": 2000, "Location_X": 40, "Location_Y": 40, "Scale": 20,
                 "Latitude": 40, "Longitude": 40, "Precision": 40, "Ticket": 2000, "Encrypt": 60000}
