@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from admin.accounts import ROLES, AccountError, create_user
+from admin.accounts import ROLES, AccountError, create_user, set_password
 
 
 @click.group()
@@ -35,6 +35,22 @@ def create_user_command(username: str, password: str, role: str, center: str | N
             click.echo(f"created {user.username} ({role}{', ' + center if center else ''})")
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@admin.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="at least 8 characters (asked for when not given)")
+def set_password_command(username: str, password: str) -> None:
+    """Set a staff account's password; its console sessions and API tokens end."""
+    from bot.db import transaction
+
+    try:
+        with transaction(_sessions()) as session:
+            set_password(session, username, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password of {username} changed; its sessions and API tokens are ended")
 
 
 @admin.command("list-users")

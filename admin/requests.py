@@ -56,12 +56,16 @@ class RequestFilters:
     def parse(cls, params: dict[str, str]) -> RequestFilters:
         def day(name: str) -> date | None:
             try:
-                return date.fromisoformat(params[name]) if params.get(name) else None
+                value = date.fromisoformat(params[name]) if params.get(name) else None
             except ValueError:
                 raise Denied(400, "日期格式应为 YYYY-MM-DD") from None
+            if value is not None and not date(2000, 1, 1) <= value <= date(2199, 12, 31):
+                raise Denied(400, "日期超出范围")
+            return value
 
         center = params.get("center") or None
-        if center is not None and not center.isdigit():
+        if center is not None and not (center.isascii() and center.isdigit() and len(center) <= 10
+                                       and int(center) <= 2**31 - 1):
             raise Denied(400, "无效的服务中心")
         status = params.get("status") or None
         if status is not None and status not in STATUS_LABELS:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from admin import deadletters, inbox, requests
-from admin.accounts import ROLE_LABELS, SESSION_MAX_AGE, Tokens, TooManyAttempts, authenticate
+from admin.accounts import ROLE_LABELS, SESSION_MAX_AGE, Tokens, TooManyAttempts, authenticate, revoke_sessions
 from admin.canned import canned_replies
 from admin.dashboard import INTENT_LABELS
 from admin.dashboard import build as build_dashboard
@@ -99,12 +99,14 @@ class Console:
         self.pages = page_environment(ctx.settings.timezone)
 
     # ---- identity ---------------------------------------------------------------------
-    def _staff(self, user_id: Any) -> Staff:
-        if not isinstance(user_id, int):
+    def _staff(self, user_id: Any, epoch: Any) -> Staff:
+        """The staff member a session or token names, while it is theirs: the account is active and the
+        session's epoch is the account's (logout and a password change move it on)."""
+        if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= 2**31 - 1:
             raise NotLoggedIn()
         with transaction(self.ctx.sessions) as session:
             user = session.get(StaffUser, user_id)
-            if user is None or not user.active:
+            if user is None or not user.active or epoch != (user.session_epoch or 0):
                 raise NotLoggedIn()
             return Staff.of(user)
 
@@ -113,11 +115,16 @@ class Console:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             request.state.via = "bearer"
-            return self._staff(self.tokens.api_user_id(header[7:].strip()))
+            return self._staff(*self.tokens.api_user(header[7:].strip()))
         session = self.tokens.session(request.cookies.get(COOKIE)) or {}
         request.state.via = "cookie"
         request.state.csrf = session.get("csrf")
-        return self._staff(session.get("uid"))
+        return self._staff(session.get("uid"), session.get("ep", 0))
+
+    def revoke(self, staff: Staff) -> None:
+        """Logout: this staff member's sessions and tokens end, here and on every other worker."""
+        with self.tx() as session:
+            revoke_sessions(session, staff.id)
 
     async def changing_staff(self, request: Request) -> Staff:
         """The caller of a state-changing request: cookie callers must also present the CSRF token."""
@@ -223,6 +230,11 @@ def api_routes(console: Console) -> APIRouter:
             return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
         return JSONResponse({"token": console.tokens.api_token(user), "role": user.role})
 
+    @router.post("/logout")
+    def api_logout(staff: Reader) -> dict[str, Any]:
+        console.revoke(staff)  # every token and session of the account ends
+        return {"ok": True}
+
     @router.get("/tickets")
     def api_tickets(staff: Reader, status: str | None = None) -> dict[str, Any]:
         with console.tx() as session:
@@ -314,11 +326,17 @@ def page_routes(console: Console) -> APIRouter:
         if user is None:
             return back("/admin/login", error="bad", next=safe_next(next))
         # A fresh session (and CSRF token) on login: nothing chosen before login survives it.
-        return console.set_session_cookie(back(safe_next(next)), request, console.tokens.session_cookie(user.id))
+        return console.set_session_cookie(back(safe_next(next)), request, console.tokens.session_cookie(
+            user.id, epoch=user.session_epoch or 0))
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         await console.check_csrf(request)
+        try:
+            staff = await run_in_threadpool(console.current_staff, request)
+            await run_in_threadpool(console.revoke, staff)  # the saved cookie opens nothing any more
+        except NotLoggedIn:
+            pass
         response = back("/admin/login")
         response.delete_cookie(COOKIE, path="/admin", secure=console.cookie_is_secure(request), httponly=True,
                                samesite="lax")
@@ -364,7 +382,8 @@ def page_routes(console: Console) -> APIRouter:
 
     @router.post("/tickets/{ticket_id}/assign")
     def ticket_assign(ticket_id: int, staff: Changer, assignee: Annotated[str, Form()] = "") -> Response:
-        if assignee and not assignee.isdigit():
+        if assignee and not (assignee.isascii() and assignee.isdigit() and len(assignee) <= 10
+                             and int(assignee) <= 2**31 - 1):
             raise Denied(400, "无效的账号")
         with console.tx() as session:
             inbox.assign(session, staff, ticket_id, int(assignee) if assignee else None)

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -15,11 +16,12 @@ from starlette.types import Receive, Scope, Send
 
 from bot.context import AppContext, Responder
 from bot.db import make_engine, ping, session_factory
+from bot.edge import CleanStr, EdgeGuard, safe_errors
 from bot.gateway import Gateway
 from bot.replies import ReplyTemplates
 from bot.settings import Settings
 from bot.store import make_store
-from bot.wechat import RequestRejected, WechatProtocol
+from bot.wechat import NonceBook, RequestRejected, WechatProtocol
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/wechat"
@@ -52,7 +54,7 @@ def default_responder(ctx: AppContext) -> Responder:
 
 
 class ParseRequest(BaseModel):
-    text: str = Field(max_length=2000)
+    text: CleanStr = Field(max_length=2000)
 
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None,
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     ctx = ctx or build_context(settings)
     gateway = Gateway(ctx, responder or default_responder(ctx))
     protocol = WechatProtocol(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid,
-                              max_skew_seconds=settings.max_timestamp_skew_seconds)
+                              max_skew_seconds=settings.max_timestamp_skew_seconds, mode=settings.message_mode)
+    nonces = NonceBook(ctx.store, settings.max_timestamp_skew_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -81,15 +84,24 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app = NongbotApp(title="农合联助手", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.state.gateway = gateway
+    app.add_middleware(EdgeGuard)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": safe_errors(exc.errors())}, status_code=422)
 
     @app.get("/wechat")
     def wechat_verify(request: Request) -> Response:
+        params = dict(request.query_params)
         try:
-            return PlainTextResponse(protocol.verify_url(dict(request.query_params)))
+            echostr = protocol.verify_url(params)
+            if not nonces.bind(params["timestamp"], params["nonce"], protocol.verification_digest(params)):
+                raise RequestRejected(403, "timestamp and nonce already used")
+            return PlainTextResponse(echostr)
         except RequestRejected as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status)
 
-    app.webhook = Webhook(protocol, gateway, settings.max_body_bytes)
+    app.webhook = Webhook(protocol, gateway, settings.max_body_bytes, nonces)
 
     @app.post("/api/nlu/parse")
     def nlu_parse(body: ParseRequest) -> dict[str, Any]:
@@ -147,8 +159,9 @@ class Webhook:
     """POST /wechat as a plain ASGI app: body capped, signature and envelope checked, the gateway's
     answer encoded in the mode the callback came in."""
 
-    def __init__(self, protocol: WechatProtocol, gateway: Gateway, max_body: int) -> None:
-        self.protocol, self.gateway, self.max_body = protocol, gateway, max_body
+    def __init__(self, protocol: WechatProtocol, gateway: Gateway, max_body: int,
+                 nonces: NonceBook | None = None) -> None:
+        self.protocol, self.gateway, self.max_body, self.nonces = protocol, gateway, max_body, nonces
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         arrived = time.monotonic()  # first: the reply budget counts from the request's arrival
@@ -156,6 +169,9 @@ class Webhook:
             body = await read_capped(scope, receive, self.max_body)
             params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
             callback = self.protocol.open(params, body)
+            if self.nonces is not None and not await run_in_threadpool(
+                    self.nonces.bind, callback.timestamp, callback.nonce, callback.digest):
+                raise RequestRejected(403, "timestamp and nonce already used for another message")
         except RequestRejected as exc:
             await respond(send, exc.status, exc.reason.encode("utf-8"), TEXT_PLAIN)
             return
@@ -177,7 +193,7 @@ class Webhook:
 async def read_capped(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The request body, refused with 413 past `limit` bytes (Content-Length or chunked)."""
     declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (not declared.isdigit() or len(declared) > 12 or int(declared) > limit):
         raise RequestRejected(413, "body too large")
     chunks: list[bytes] = []
     size = 0

@@ -98,7 +98,9 @@ def demo(host: str, port: int, workers: int) -> None:
     click.echo(f"  Chat simulator:  {base}/simulator")
     click.echo(f"  Staff console:   {base}/admin  {staff}")
     click.echo(f"  Database:        {settings.database_url}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    from bot.slowclients import TimelyHttpToolsProtocol
+
+    uvicorn.run(app, host=host, port=port, log_level="warning", http=TimelyHttpToolsProtocol)
 
 
 def _demo_staff(ctx: Any) -> str:
@@ -119,25 +121,47 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the production server, configured only by NONGBOT_* environment variables."""
     import uvicorn
 
+    from bot.slowclients import TimelyHttpToolsProtocol
+
+    _require_serve_settings()
     _require_current_schema()
 
     # No access log: a line per callback costs CPU on the event loop; the message log records each one.
     if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):  # not Linux/BSD: uvicorn's shared socket
-        uvicorn.run("bot.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+        uvicorn.run("bot.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False,
+                    http=TimelyHttpToolsProtocol)
     elif workers > 1:
         from bot.workers import PortInUse, run_workers
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
         click.echo(f"nongbot: {workers} workers on http://{host}:{port} (Ctrl+C stops them)")
         try:
-            status = run_workers("bot.asgi:app", host, port, workers, log_level="warning", access_log=False)
+            status = run_workers("bot.asgi:app", host, port, workers, log_level="warning", access_log=False,
+                                 http=TimelyHttpToolsProtocol)
         except PortInUse as exc:
             raise click.ClickException(f"{exc}: is another nongbot already running?") from exc
         sys.exit(status)
     else:
         from bot.asgi import app
 
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, http=TimelyHttpToolsProtocol)
+
+
+def _require_serve_settings() -> None:
+    """serve refuses to start on settings that would accept forged callbacks: one clear line says why."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "NONGBOT_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise click.ClickException(f"{name}: {first['msg']}") from None
+    problems = settings.serve_problems()
+    if problems:
+        raise click.ClickException(problems[0])
 
 
 def _require_current_schema() -> None:
@@ -221,8 +245,11 @@ def chat(url: str | None, openid: str, voice: bool) -> None:
                 if not line:
                     continue
                 if line.startswith("/location"):
-                    lat, lon = (float(x) for x in line.split(maxsplit=1)[1].split(","))
-                    reply = sim.location(lat, lon)
+                    point = parse_location(line[len("/location"):])
+                    if point is None:
+                        click.echo("用法：/location 纬度,经度（例如 /location 30.29,108.03）")
+                        continue
+                    reply = sim.location(*point)
                 else:
                     reply = sim.voice(line) if voice else sim.text(line)
                 _print_reply(reply)
@@ -230,6 +257,24 @@ def chat(url: str | None, openid: str, voice: bool) -> None:
     finally:
         if server is not None:
             server.should_exit = True
+
+
+def parse_location(text: str) -> tuple[float, float] | None:
+    """`30.29,108.03` (a full-width comma, spaces or 、 work too) as (lat, lon); None unless two numbers on the globe."""
+    import math
+    import re
+    import unicodedata
+
+    parts = [p for p in re.split(r"[,，、\s]+", unicodedata.normalize("NFKC", text).strip()) if p]
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return None
+    return lat, lon
 
 
 def _start_demo_in_thread() -> tuple[Any, str]:

@@ -46,6 +46,27 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
+def csv_view(rows: list[dict[str, Any]], tz: str) -> list[dict[str, Any]]:
+    """Rows as people read them in Excel: times in the county's zone, statuses by their Chinese names."""
+    from zoneinfo import ZoneInfo
+
+    from admin.inbox import TICKET_STATUSES
+    from admin.requests import STATUS_LABELS
+
+    labels = {**STATUS_LABELS, **TICKET_STATUSES, "withdrawn": "已撤回"}
+    zone = ZoneInfo(tz)
+
+    def local(value: Any) -> Any:
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return value
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment and moment.tzinfo else value
+
+    return [dict(row, status=labels.get(row.get("status"), row.get("status")), created_at=local(row.get("created_at")))
+            for row in rows]
+
+
 @click.command("export")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), default="jsonl", show_default=True)
@@ -55,7 +76,8 @@ def export(kind: str, fmt: str, out: str | None) -> None:
     from bot.db import make_engine, session_factory
     from bot.settings import Settings
 
-    engine = make_engine(Settings().database_url)
+    settings = Settings()
+    engine = make_engine(settings.database_url)
     with session_factory(engine)() as session:
         rows = export_rows(session, kind)
     engine.dispose()
@@ -75,9 +97,10 @@ def export(kind: str, fmt: str, out: str | None) -> None:
         return
     buffer = io.StringIO()
     if fmt == "csv":
+        buffer.write("\ufeff")  # UTF-8 BOM: Excel on Chinese Windows reads the file as UTF-8, not GBK
         writer = csv.DictWriter(buffer, fieldnames=columns)
         writer.writeheader()
-        for row in rows:
+        for row in csv_view(rows, settings.timezone):
             writer.writerow({c: _cell(row.get(c)) for c in columns})
     else:
         for row in rows:

@@ -246,6 +246,9 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Sessions and API tokens carry the epoch they were issued in; logout and a password change move it on,
+    # which ends every one of them at once (checked on each request).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     center: Mapped[ServiceCenter | None] = relationship()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,9 @@ class Settings(BaseSettings):
     redis_prefix: str = Field("nongbot:", description="every Redis key starts with this: deployments sharing a server")
     wechat_token: str = ""
     wechat_aes_key: str | None = None
+    # The account's message mode as set in the 公众平台 (明文 plain, 兼容 compat, 安全 safe); unset: safe with
+    # an AES key, else plain. Safe refuses plaintext callbacks (their signature does not cover the body).
+    wechat_mode: Literal["plain", "compat", "safe"] | None = None
     wechat_appid: str = ""
     wechat_secret: str | None = None
     wechat_api_base: str = DEFAULT_WECHAT_API_BASE
@@ -47,6 +51,11 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = Field(None, description="staff session cookie Secure: true | false | auto (unset): "
                                                          "when the request came over https, directly or as the "
                                                          "reverse proxy's X-Forwarded-Proto / Forwarded says")
+
+    @field_validator("wechat_mode", mode="before")
+    @classmethod
+    def _mode_name(cls, value: object) -> object:
+        return (value.strip().lower() or None) if isinstance(value, str) else value
 
     @field_validator("redis_url", "wechat_aes_key", "wechat_secret", mode="before")
     @classmethod
@@ -79,6 +88,21 @@ class Settings(BaseSettings):
         if value is not None and len(value) != 43:
             raise ValueError("NONGBOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
         return value
+
+    @property
+    def message_mode(self) -> str:
+        """plain | compat | safe: the configured mode, else safe with an AES key and plain without."""
+        return self.wechat_mode or ("safe" if self.wechat_aes_key else "plain")
+
+    def serve_problems(self) -> list[str]:
+        """Why `nongbot serve` must not start with these settings (empty: it may)."""
+        if not self.wechat_token:
+            return ["NONGBOT_WECHAT_TOKEN is not set: set it to the Token configured in the 公众平台 "
+                    "(without it anyone can sign callbacks)"]
+        if self.message_mode != "plain" and not self.wechat_aes_key:
+            return [f"NONGBOT_WECHAT_MODE={self.message_mode} needs NONGBOT_WECHAT_AES_KEY (the 43-character "
+                    "EncodingAESKey from the 公众平台)"]
+        return []
 
     @cached_property
     def is_sqlite(self) -> bool:

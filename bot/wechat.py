@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import math
 import random
 import re
 import string
@@ -25,6 +27,24 @@ _XML_INVALID = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XML_INVALID_STR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 TEXT_REPLY_MAX_BYTES = 2047
+MODES = ("plain", "compat", "safe")
+
+# The query parameters' shapes, checked before anything is computed from them (ASCII only: str.isdigit()
+# and `\d` admit '²' and other digits int() and hmac.compare_digest refuse).
+_HEX40 = re.compile(r"[0-9a-fA-F]{40}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_NONCE = re.compile(r"[!-~]{1,64}")
+ECHOSTR_MAX = 512
+
+# The fields a message's reading takes as text, with the longest value the records keep (the columns of
+# bot.models: openid 64, media_id 200, msg_type 30; a MsgId is a 64-bit number, and 32 digits keep the keys
+# made of openid and MsgId within their columns, e.g. a ticket's idempotency key, 128). Nested elements are
+# allowed only in the containers some menu events carry (ScanCodeInfo, SendPicsInfo, SendLocationInfo).
+FIELD_LIMITS = {"ToUserName": 64, "FromUserName": 64, "CreateTime": 12, "MsgType": 30, "MsgId": 32,
+                "MsgID": 32, "Event": 30, "MediaId": 200, "ThumbMediaId": 200, "Format": 30, "Content": 20000,
+                "Recognition": 20000, "PicUrl": 2000, "Url": 2000, "Title": 2000, "Description": 4000,
+                "Label": 2000, "EventKey": 2000, "Location_X": 40, "Location_Y": 40, "Scale": 20,
+                "Latitude": 40, "Longitude": 40, "Precision": 40, "Ticket": 2000, "Encrypt": 60000}
 
 
 class RequestRejected(Exception):
@@ -43,6 +63,50 @@ class Callback:
     mode: str              # plain | aes (safe or compatible mode: the reply is encrypted)
     inbound: Inbound
     nonce: str
+    timestamp: str = ""
+    digest: str = ""       # of the message's fields: a (timestamp, nonce) is good for this message only
+
+
+@dataclass(frozen=True)
+class Signed:
+    """The signature parameters of a callback URL, shape-checked (ASCII, bounded)."""
+
+    signature: str         # 40 hex digits, lower case
+    timestamp: str         # 1-12 ASCII digits
+    nonce: str             # 1-64 printable ASCII characters
+
+    @classmethod
+    def of(cls, params: dict[str, str]) -> Signed:
+        signature, timestamp, nonce = params.get("signature"), params.get("timestamp"), params.get("nonce")
+        if not signature or not timestamp or not nonce:
+            raise RequestRejected(403, "missing signature")
+        if not _HEX40.fullmatch(signature) or not _NONCE.fullmatch(nonce):
+            raise RequestRejected(403, "bad signature")
+        if not _TIMESTAMP.fullmatch(timestamp):
+            raise RequestRejected(403, "stale timestamp")
+        return cls(signature.lower(), timestamp, nonce)
+
+
+def fields_digest(fields: dict[str, Any]) -> str:
+    """A digest of a callback's (decrypted) fields: the same message re-sent gives the same one."""
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
+
+
+class NonceBook:
+    """Binds each signed (timestamp, nonce) to the one message first seen with it, in the store, for as long
+    as the timestamp is fresh: a plaintext signature covers token, timestamp and nonce but not the body, so
+    whoever sees one signed URL could otherwise post any message with it. The same message again (WeChat's
+    retries) passes; another one is refused."""
+
+    def __init__(self, store: Any, max_skew_seconds: int) -> None:
+        self.store = store
+        self.ttl = 2 * max_skew_seconds + 60
+
+    def bind(self, timestamp: str, nonce: str, digest: str) -> bool:
+        key = f"nonce:{timestamp}:{nonce}"
+        if self.store.add(key, digest, self.ttl):
+            return True
+        return self.store.get(key) == digest
 
 
 def sign(*parts: str) -> str:
@@ -69,8 +133,22 @@ def xml_fields(body: bytes) -> dict[str, Any]:
         raise RequestRejected(400, "malformed XML") from exc
     if root.tag != "xml":
         raise RequestRejected(400, "root element must be <xml>")
-    return {child.tag: (child.text or "").strip() if len(child) == 0 else
-            {grand.tag: (grand.text or "").strip() for grand in child} for child in root}
+    fields: dict[str, Any] = {}
+    for child in root:
+        if not isinstance(child.tag, str):  # comments, processing instructions
+            continue
+        if len(child) == 0:
+            fields[child.tag] = (child.text or "").strip()
+        elif child.tag in FIELD_LIMITS:  # <Content><b>x</b></Content>, an XInclude inside a field
+            raise RequestRejected(400, f"{child.tag} must be text")
+        else:
+            fields[child.tag] = {grand.tag: (grand.text or "").strip() for grand in child
+                                 if isinstance(grand.tag, str)}
+    for tag, limit in FIELD_LIMITS.items():
+        value = fields.get(tag)
+        if value is not None and len(value) > limit:
+            raise RequestRejected(400, f"{tag} too long")
+    return fields
 
 
 def _text_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
@@ -81,8 +159,16 @@ def _voice_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
     return Inbound(kind="voice", text=(msg.recognition or "").strip() or None, media_id=msg.media_id, **base)
 
 
+def _coordinate(value: Any, bound: float) -> float:
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > bound:
+        raise ValueError("coordinate out of range")
+    return number
+
+
 def _location_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
-    return Inbound(kind="location", lat=float(msg.location_x), lon=float(msg.location_y), label=msg.label, **base)
+    return Inbound(kind="location", lat=_coordinate(msg.location_x, 90), lon=_coordinate(msg.location_y, 180),
+                   label=msg.label, **base)
 
 
 def _image_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
@@ -102,7 +188,8 @@ def _event(name: str, key: Callable[[Any], str | None] = lambda m: None) -> Call
 
 
 def _location_event(msg: Any, base: dict[str, Any]) -> Inbound:
-    return Inbound(kind="event", event="location", lat=float(msg.latitude), lon=float(msg.longitude), **base)
+    return Inbound(kind="event", event="location", lat=_coordinate(msg.latitude, 90),
+                   lon=_coordinate(msg.longitude, 180), **base)
 
 
 def _unknown_inbound(msg: Any, base: dict[str, Any]) -> Inbound:
@@ -160,8 +247,14 @@ def to_inbound(fields: dict[str, Any]) -> Inbound:
         raise RequestRejected(400, "not a WeChat message")
     builder = INBOUND_BUILDERS.get(type(msg), _unknown_inbound)
     try:
+        create_time = fields.get("CreateTime") or "0"
+        if not isinstance(create_time, str) or not _TIMESTAMP.fullmatch(create_time):
+            raise ValueError("CreateTime must be a timestamp")
+        msg_id = fields.get("MsgId") or fields.get("MsgID")
+        if msg_id is not None and not (isinstance(msg_id, str) and msg_id.isascii() and msg_id.isdigit()):
+            raise ValueError("MsgId must be a number")
         base = {"openid": msg.source, "account": msg.target or "", "msg_id": str(msg.id) if msg.id else None,
-                "create_time": int(msg.time or 0)}
+                "create_time": int(create_time)}
         return builder(msg, base)
     except (TypeError, ValueError) as exc:
         raise RequestRejected(400, "malformed message fields") from exc
@@ -171,25 +264,28 @@ class WechatProtocol:
     """Authenticates and decodes callbacks and encodes passive replies for one account."""
 
     def __init__(self, token: str, aes_key: str | None, appid: str, max_skew_seconds: int = 300,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, mode: str | None = None) -> None:
         self.token = token
         self.appid = appid
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
         self.max_skew = max_skew_seconds
         self.clock = clock
+        self.mode = mode or ("safe" if aes_key else "plain")
+        if self.mode not in MODES:
+            raise ValueError(f"message mode must be one of {', '.join(MODES)}")
 
     # ---- authentication -------------------------------------------------------------
-    def _check_signature(self, params: dict[str, str]) -> None:
-        signature, timestamp, nonce = params.get("signature"), params.get("timestamp"), params.get("nonce")
-        if not signature or not timestamp or not nonce:
-            raise RequestRejected(403, "missing signature")
-        if not hmac.compare_digest(sign(self.token, timestamp, nonce), signature.lower()):
+    def _check_signature(self, params: dict[str, str]) -> Signed:
+        signed = Signed.of(params)
+        if not self.token or not hmac.compare_digest(sign(self.token, signed.timestamp, signed.nonce),
+                                                     signed.signature):
             raise RequestRejected(403, "bad signature")
-        self._check_fresh(timestamp)
+        self._check_fresh(signed.timestamp)
+        return signed
 
     def _check_fresh(self, timestamp: str) -> None:
         # WeChat documents no window; 5 minutes blocks replays of captured requests.
-        if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > self.max_skew:
+        if abs(self.clock() - int(timestamp)) > self.max_skew:
             raise RequestRejected(403, "stale timestamp")
 
     def verify_url(self, params: dict[str, str]) -> str:
@@ -198,17 +294,28 @@ class WechatProtocol:
         echostr = params.get("echostr")
         if echostr is None:
             raise RequestRejected(400, "missing echostr")
+        if len(echostr) > ECHOSTR_MAX or not echostr.isprintable():
+            raise RequestRejected(400, "bad echostr")
         return echostr
+
+    @staticmethod
+    def verification_digest(params: dict[str, str]) -> str:
+        """What a verification request's (timestamp, nonce) is bound to: its echostr (never a message)."""
+        return "GET:" + hashlib.sha256(params.get("echostr", "").encode("utf-8", "replace")).hexdigest()
 
     # ---- decoding -------------------------------------------------------------------
     def open(self, params: dict[str, str], body: bytes) -> Callback:
-        self._check_signature(params)
+        signed = self._check_signature(params)
+        encrypted = params.get("encrypt_type", "raw").lower() == "aes"
+        if not encrypted and self.mode == "safe":
+            raise RequestRejected(403, "plaintext callbacks are refused in safe mode")
         fields = xml_fields(body)
         mode = "plain"
-        if params.get("encrypt_type", "raw").lower() == "aes":
+        if encrypted:
             fields = xml_fields(self._decrypt(params, body, fields).encode("utf-8"))  # the same gate inside
             mode = "aes"
-        return Callback(mode=mode, inbound=to_inbound(fields), nonce=params["nonce"])
+        return Callback(mode=mode, inbound=to_inbound(fields), nonce=signed.nonce, timestamp=signed.timestamp,
+                        digest=fields_digest(fields))
 
     def _decrypt(self, params: dict[str, str], body: bytes, envelope: dict[str, Any]) -> str:
         if self.crypto is None:
@@ -217,6 +324,8 @@ class WechatProtocol:
         msg_signature = params.get("msg_signature")
         if not encrypt or not isinstance(encrypt, str) or not msg_signature:
             raise RequestRejected(400, "missing Encrypt or msg_signature")
+        if not _HEX40.fullmatch(msg_signature):
+            raise RequestRejected(403, "bad msg_signature")
         if not hmac.compare_digest(sign(self.token, params["timestamp"], params["nonce"], encrypt),
                                    msg_signature.lower()):
             raise RequestRejected(403, "bad msg_signature")

@@ -94,7 +94,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is needed for browser tests: apt-get install -y chromium")
+        from tests.conftest import service_missing
+
+        service_missing("Chromium", f"{CHROMIUM} is needed for browser tests: apt-get install -y chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium

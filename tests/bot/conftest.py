@@ -54,8 +54,9 @@ def build_ctx(settings, engine, store) -> AppContext:
 def make_ctx(make_settings):
     def build(engine, store, **overrides) -> AppContext:
         url = engine.url.render_as_string(hide_password=False)
+        # compat: the protocol tests post plaintext, encrypted and compat callbacks (safe mode's own tests set it)
         base = dict(database_url=url, wechat_token=TOKEN, wechat_aes_key=AES_KEY, wechat_appid=APPID,
-                    deliver_in_process=False)
+                    wechat_mode="compat", deliver_in_process=False)
         base.update(overrides)
         return build_ctx(make_settings(**base), engine, store)
 

@@ -127,12 +127,16 @@ def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    from tests.conftest import PG_ADMIN_URL, _pg_url_for
+    from tests.conftest import PG_ADMIN_URL, _pg_url_for, service_missing
 
     name = f"nongbot_fresh_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        admin.dispose()
+        service_missing("PostgreSQL", f"{PG_ADMIN_URL}: {str(exc).splitlines()[0]}")
     yield _pg_url_for(name)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -157,6 +161,7 @@ def test_serve_and_worker_on_an_unmigrated_database_say_to_upgrade_first(empty_d
     from bot.db import schema_behind
 
     monkeypatch.setenv("NONGBOT_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("NONGBOT_WECHAT_TOKEN", "db-test-token")  # serve's own settings check passes
     assert schema_behind(empty_database_url)[0] is None
     for command in (["serve", "--port", "1"], ["worker"]):
         result = CliRunner().invoke(main, command)

@@ -55,3 +55,20 @@ def test_csv_and_xlsx_carry_the_same_rows(engine, tmp_path):
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
     assert sheet.cell(2, header.index("service") + 1).value == "统防统治"
+
+
+def test_csv_opens_in_excel_on_chinese_windows_with_china_time_and_chinese_statuses(engine, tmp_path):
+    from datetime import datetime, timedelta
+
+    _seed(engine)
+    out = tmp_path / "bookings.csv"
+    _run(engine, "bookings", "--format", "csv", "--out", str(out))
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    (row,) = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    (plain,) = [json.loads(line) for line in _run(engine, "bookings").splitlines()]
+    assert row["status"] == "已受理" and plain["status"] == "received"  # JSONL keeps the CONTRACT's values
+    utc = datetime.fromisoformat(plain["created_at"])
+    assert row["created_at"] == (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    (ticket,) = list(csv.DictReader(io.StringIO(_run(engine, "tickets", "--format", "csv").lstrip("\ufeff"))))
+    assert ticket["status"] == "待处理"

@@ -215,6 +215,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
