@@ -111,6 +111,13 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/metrics")
+    async def metrics_page() -> Response:
+        from bot import metrics
+
+        body = await run_in_threadpool(metrics.exposition, lambda: outbox_counts(ctx.engine))
+        return Response(body, media_type=metrics.CONTENT_TYPE)
+
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
         database = await run_in_threadpool(ping, ctx.engine)
@@ -126,6 +133,16 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
     mount_admin(app, ctx)
     return app
+
+
+def outbox_counts(engine: Any) -> dict[str, int]:
+    """Outbox rows by status, for the metrics scrape."""
+    from sqlalchemy import func, select
+
+    from bot.models import OutboxMessage
+
+    with engine.connect() as conn:
+        return dict(conn.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
 
 
 def _store_ok(ctx: AppContext) -> bool:

@@ -125,6 +125,11 @@ def serve(host: str, port: int, workers: int) -> None:
 
     _require_serve_settings()
     _require_current_schema()
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Every worker writes its metrics here, so a scrape answered by any one of them counts all.
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="nongbot-metrics-")
 
     # No access log: a line per callback costs CPU on the event loop; the message log records each one.
     if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):  # not Linux/BSD: uvicorn's shared socket
@@ -133,7 +138,10 @@ def serve(host: str, port: int, workers: int) -> None:
     elif workers > 1:
         from bot.workers import PortInUse, run_workers
 
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+        from bot.logs import configure
+        from bot.settings import Settings
+
+        configure(Settings().log_format)
         click.echo(f"nongbot: {workers} workers on http://{host}:{port} (Ctrl+C stops them)")
         try:
             status = run_workers("bot.asgi:app", host, port, workers, log_level="warning", access_log=False,
@@ -191,9 +199,13 @@ def worker() -> None:
     from bot.outbox import run_worker
     from bot.settings import Settings
 
+    from bot.logs import configure
+
     _require_current_schema()
+    settings = Settings()
+    configure(settings.log_format)
     click.echo("outbox worker running; Ctrl+C to stop")
-    run_worker(Settings())
+    run_worker(settings)
 
 
 @main.group()

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot import dialog_state, fastpath
+from bot import dialog_state, fastpath, logs, metrics
 from bot.db import dialect_insert
 from bot.inbound import Inbound, Memory, Outcome, location_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
@@ -84,6 +84,7 @@ class _Attempt:
     abandoned: bool = False
     done: bool = False
     passive: str | None = None
+    intent: str | None = None    # the turn's intent, for the per-message log line
 
 
 @dataclass(frozen=True)
@@ -180,17 +181,34 @@ class Gateway:
     async def answer(self, inbound: Inbound, arrived: float | None = None) -> str | None:
         """The passive reply text for this callback, or None for 'success'. `arrived`: `time.monotonic()` when
         the request reached the server (the webhook's first step); the budget counts from there."""
+        start = time.monotonic() if arrived is None else arrived
+        attempt = _Attempt()
+        outcome = "error"
+        try:
+            text, outcome = await self._answer(inbound, arrived, attempt)
+            return text
+        finally:
+            latency = time.monotonic() - start
+            metrics.MESSAGES.labels(inbound.kind, outcome).inc()
+            metrics.REPLY_SECONDS.observe(latency)
+            if outcome == "overrun":
+                metrics.OVERRUNS.inc()
+            elif outcome == "shed":
+                metrics.SHED.inc()
+            logs.message_line(inbound.kind, outcome, latency, inbound.openid, attempt.intent)
+
+    async def _answer(self, inbound: Inbound, arrived: float | None, attempt: _Attempt) -> tuple[str | None, str]:
+        """`answer`'s work and how it ended: answered, no_reply, overrun, shed, retry or location."""
         if inbound.kind == "event" and inbound.event == "location":
             # Pushed every few seconds by WeChat: remember it, never answer, never dedup.
             await run_in_threadpool(remember_location, self.ctx.store, inbound)
-            return None
+            return None, "location"
         now = time.monotonic()
         arrived = now if arrived is None else min(arrived, now)
         if self._overloaded(inbound, now - arrived, now):
             self._defer(inbound)
-            return None
+            return None, "shed"
         deadline = arrived + self.budget
-        attempt = _Attempt()
         task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
         task.add_done_callback(lambda done: self._done(done, attempt))
@@ -201,15 +219,15 @@ class Gateway:
         else:
             with attempt.lock:
                 if attempt.done:
-                    return attempt.passive
+                    return attempt.passive, "answered" if attempt.passive else "no_reply"
                 attempt.abandoned = True
             log.warning("reply budget exceeded for %s; answering later via 客服", inbound.dedup_key)
-            return None
+            return None, "overrun"
         if isinstance(result, _Retry):
             if result.stored is not None:
-                return result.stored.get("text")
-            return await self._await_first(inbound.dedup_key, deadline)
-        return result
+                return result.stored.get("text"), "retry"
+            return await self._await_first(inbound.dedup_key, deadline), "retry"
+        return result, "answered" if result else "no_reply"
 
     # ---- overload: shed now, answer later ---------------------------------------------------
     def _overloaded(self, inbound: Inbound, waited: float, now: float) -> bool:
@@ -262,6 +280,7 @@ class Gateway:
         self._background.discard(task)
         if attempt.abandoned and not task.cancelled() and task.exception() is not None:
             # Handled past its webhook, then failed: rolled back, and nobody else will read the failure.
+            metrics.ERRORS.labels("database").inc()
             log.error("message handled past its webhook failed; rolled back", exc_info=task.exception())
 
     async def _work(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
@@ -330,6 +349,7 @@ class Gateway:
         if not claim.first:
             return _Retry(claim.reply)
         if claim.taken_over:
+            metrics.TAKEOVERS.inc()
             log.warning("took over %s from a worker that is gone", inbound.dedup_key)
         finished = committed = False
         try:
@@ -338,6 +358,7 @@ class Gateway:
             with self.ctx.engine.connect() as conn:
                 conn.begin()  # begun here, so the responder's session joins it rather than owning it
                 memory, outcome = self._respond(inbound, locked, conn)
+                attempt.intent = outcome.intent
                 if self._stall is not None:
                     self._stall(inbound, self.ctx.store)
                 texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
@@ -381,6 +402,7 @@ class Gateway:
             log.error("user lock busy for %s", keys.lock)
             return None
         except Exception:  # noqa: BLE001 - answered with the apology, like a failing responder
+            metrics.ERRORS.labels("store").inc()
             log.exception("waiting for %s failed", keys.lock)
             return None
         return Claim(first=True, locked=True, taken_over=claim.taken_over,
@@ -403,6 +425,7 @@ class Gateway:
             return memory, self.responder.respond(inbound, memory=memory, **options)
         except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             if not isinstance(exc, LockTimeout):
+                metrics.ERRORS.labels("responder").inc()
                 log.exception("responder failed for %s", inbound.dedup_key)
             conn.rollback()
             conn.begin()
