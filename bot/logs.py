@@ -35,13 +35,24 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+def error_fields(exc_info: Any) -> dict[str, str]:
+    """An exception as its type and where it was raised — never its message, which may quote the farmer."""
+    kind, _, tb = exc_info
+    where = ""
+    while tb is not None:
+        frame = tb.tb_frame
+        where = f"{frame.f_code.co_filename.rsplit('/', 2)[-2:][-1]}:{tb.tb_lineno} in {frame.f_code.co_name}"
+        tb = tb.tb_next
+    return {"error": kind.__name__ if kind else "error", "at": where}
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
                                 "logger": record.name, "message": record.getMessage()}
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
-            line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else "error"
+            line.update(error_fields(record.exc_info))
         return json.dumps(line, ensure_ascii=False)
 
 
@@ -52,7 +63,7 @@ class TextFormatter(logging.Formatter):
         if fields:
             base += " " + " ".join(f"{key}={value}" for key, value in fields.items())
         if record.exc_info and record.exc_info[0]:
-            base += f" error={record.exc_info[0].__name__}"  # the type only: a traceback may quote the message
+            base += " " + " ".join(f"{key}={value}" for key, value in error_fields(record.exc_info).items())
         return base
 
 
