@@ -279,11 +279,12 @@ class Gateway:
         try:
             if ahead is not None:
                 await asyncio.wait((ahead,))
-            self._waiting += not attempt.abandoned
+            fresh = not attempt.abandoned  # shed messages wait apart (see _drain_deferred)
+            self._waiting += fresh
             try:
                 await self._slots.acquire()
             finally:
-                self._waiting -= not attempt.abandoned
+                self._waiting -= fresh
             self._running += 1
             try:
                 # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
