@@ -65,6 +65,9 @@ CONCURRENT_MESSAGES = 8
 # WeChat would otherwise time out at 5 s and send it again, three times: a burst (a broadcast answered by
 # thousands of farmers) would become a retry storm.
 SHED_AFTER_SECONDS = 1.0
+# A reply ready this close to its webhook's deadline is not held for it: it goes out through the outbox,
+# queued in the message's own transaction, rather than after a commit that may end past the deadline.
+COMMIT_MARGIN_SECONDS = 0.5
 RATE_WINDOW_SECONDS = 2.0     # the finishing rate is counted over this much recent time
 MIN_RATE = 20.0               # messages a second assumed before there is a rate to count (a cold start)
 # Events that open a 客服 window; LOCATION is pushed automatically and opens nothing.
@@ -85,6 +88,7 @@ class _Attempt:
     """Shared between the webhook waiting for a reply and the thread producing it."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
+    deadline: float = float("inf")  # time.monotonic() when its webhook answers 'success' if not done
     abandoned: bool = False
     done: bool = False
     passive: str | None = None
@@ -194,7 +198,7 @@ class Gateway:
             self._defer(inbound)
             return None
         deadline = arrived + self.budget
-        attempt = _Attempt()
+        attempt = _Attempt(deadline=deadline)
         task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
         task.add_done_callback(lambda done: self._done(done, attempt))
@@ -348,7 +352,10 @@ class Gateway:
                 texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
                 passive, later = (texts[0], texts[1:]) if texts else (None, [])
                 with attempt.lock:
-                    if attempt.abandoned:  # the webhook answered 'success': all of it goes out after commit
+                    # The webhook answered 'success', or will before the commit is likely through: all of it
+                    # goes out as 客服 messages, queued with the records (a crash after the commit loses none).
+                    if attempt.abandoned or time.monotonic() > attempt.deadline - COMMIT_MARGIN_SECONDS:
+                        attempt.abandoned = True
                         passive, later = None, texts
                 queued_at = utcnow()
                 if memory is not None and memory.changed:
