@@ -46,7 +46,7 @@ def test_a_burst_past_capacity_is_answered_in_time_and_every_message_once(make_c
     echo = EchoResponder(delay=0.4)  # 8 at a time: 20 messages a second at most
     ctx = make_ctx(engine, store)
     app = create_app(ctx=ctx, responder=echo)
-    sent = 100
+    sent = 150  # 7.5 s of work: without shedding the last would wait out the 4 s budget
     results: list = [None] * sent
     with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=20,
                                                    limits=httpx.Limits(max_connections=sent)) as http:
@@ -68,7 +68,8 @@ def test_a_burst_past_capacity_is_answered_in_time_and_every_message_once(make_c
         while (gateway._deferred or gateway._background) and time.monotonic() < deadline:
             time.sleep(0.1)
     latencies = [took for took, _ in results]
-    assert max(latencies) < 2.5, sorted(latencies)[-5:]  # far inside WeChat's 5 s: no timeout, no retry
+    # ~1-2 s on a quiet machine; inside WeChat's 5 s and short of the 4 s budget even on a crowded one
+    assert max(latencies) < 3.5, sorted(latencies)[-5:]
     passive = {r.text for _, r in results if r.text}
     shed = [r for _, r in results if r.body == b"success"]
     assert shed and passive  # some answered at once, the rest shed
