@@ -18,6 +18,7 @@ retry starts the message over.
 from __future__ import annotations
 
 import asyncio
+import json
 import inspect
 import logging
 import os
@@ -25,7 +26,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections import deque
+from collections import deque, namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,7 +42,7 @@ from bot import dialog_state, fastpath, logs, metrics
 from bot.db import dialect_insert
 from bot.inbound import Inbound, Memory, Outcome, location_key, remember_location
 from bot.kf_window import window_columns, window_keep_after
-from bot.models import MessageLog, UTCDateTime, WechatUser, utcnow
+from bot.models import DialogSession, MessageLog, UTCDateTime, WechatUser, utcnow
 from bot.outbox import enqueue_texts
 from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock, process_owner
 from bot.wechat import split_for_wechat
@@ -64,6 +65,9 @@ CONCURRENT_MESSAGES = 8
 # WeChat would otherwise time out at 5 s and send it again, three times: a burst (a broadcast answered by
 # thousands of farmers) would become a retry storm.
 SHED_AFTER_SECONDS = 1.0
+# A reply ready this close to its webhook's deadline is not held for it: it goes out through the outbox,
+# queued in the message's own transaction, rather than after a commit that may end past the deadline.
+COMMIT_MARGIN_SECONDS = 0.5
 RATE_WINDOW_SECONDS = 2.0     # the finishing rate is counted over this much recent time
 MIN_RATE = 20.0               # messages a second assumed before there is a rate to count (a cold start)
 # Events that open a 客服 window; LOCATION is pushed automatically and opens nothing.
@@ -72,6 +76,9 @@ WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", 
                   "click": "click"}
 
 _users = WechatUser.__table__
+_sessions = DialogSession.__table__
+_UserRow = namedtuple("_UserRow", [column.name for column in USER_COLUMNS])  # the upsert's row without the state
+_UNREAD = object()
 _log = MessageLog.__table__
 _log_insert = insert(_log)
 
@@ -81,6 +88,7 @@ class _Attempt:
     """Shared between the webhook waiting for a reply and the thread producing it."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
+    deadline: float = float("inf")  # time.monotonic() when its webhook answers 'success' if not done
     abandoned: bool = False
     done: bool = False
     passive: str | None = None
@@ -158,7 +166,7 @@ class Gateway:
         self._threads = ThreadPoolExecutor(CONCURRENT_MESSAGES, thread_name_prefix="nongbot-message")
         weakref.finalize(self, self._threads.shutdown, wait=False)
         self._user_insert = dialect_insert(ctx.engine)(_users)
-        self._user_upserts: dict[tuple[str | None, bool | None], Any] = {}
+        self._user_upserts: dict[tuple[str | None, bool | None, bool], Any] = {}
         # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.fastpath.DriverStatement).
         self._on_driver = fastpath.on_psycopg(ctx.engine)
         self._log_inserts: dict[tuple[int, tuple[str, ...]], Any] = {}
@@ -209,6 +217,7 @@ class Gateway:
             self._defer(inbound)
             return None, "shed"
         deadline = arrived + self.budget
+        attempt.deadline = deadline
         task = asyncio.ensure_future(self._work(inbound, attempt))
         self._background.add(task)
         task.add_done_callback(lambda done: self._done(done, attempt))
@@ -294,11 +303,12 @@ class Gateway:
         try:
             if ahead is not None:
                 await asyncio.wait((ahead,))
-            self._waiting += not attempt.abandoned
+            fresh = not attempt.abandoned  # shed messages wait apart (see _drain_deferred)
+            self._waiting += fresh
             try:
                 await self._slots.acquire()
             finally:
-                self._waiting -= not attempt.abandoned
+                self._waiting -= fresh
             self._running += 1
             try:
                 # Our own pool of CONCURRENT_MESSAGES threads: the slots already bound the work, so anyio's
@@ -364,7 +374,10 @@ class Gateway:
                 texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
                 passive, later = (texts[0], texts[1:]) if texts else (None, [])
                 with attempt.lock:
-                    if attempt.abandoned:  # the webhook answered 'success': all of it goes out after commit
+                    # The webhook answered 'success', or will before the commit is likely through: all of it
+                    # goes out as 客服 messages, queued with the records (a crash after the commit loses none).
+                    if attempt.abandoned or time.monotonic() > attempt.deadline - COMMIT_MARGIN_SECONDS:
+                        attempt.abandoned = True
                         passive, later = None, texts
                 queued_at = utcnow()
                 if memory is not None and memory.changed:
@@ -416,12 +429,18 @@ class Gateway:
             if claim is None:
                 raise LockTimeout("user lock busy")
             options: dict[str, Any] = {"connection": conn} if self._joins else {}
+            state: Any = _UNREAD
             if self._hands_user:
-                options["user"] = self._touch_user(conn, inbound, now)
+                options["user"], state = self._touch_user(conn, inbound, now, with_state=self._remembers)
             if not self._remembers:
                 return None, self.responder.respond(inbound, **options)
-            # The conversation, read in the message's transaction: it commits with the records it leads to.
-            memory = Memory(dialog_state.load(conn, inbound.openid), location=claim.location)
+            # The conversation, read in the message's transaction (with the user's upsert where it runs first):
+            # it commits with the records it leads to.
+            if state is _UNREAD:
+                value = dialog_state.load(conn, inbound.openid)
+            else:
+                value = None if state is None else json.loads(state)
+            memory = Memory(value, location=claim.location)
             return memory, self.responder.respond(inbound, memory=memory, **options)
         except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             if not isinstance(exc, LockTimeout):
@@ -496,22 +515,28 @@ class Gateway:
         return bool(conn.scalar(select(exists().where(_log.c.openid == inbound.openid, _log.c.direction == "in",
                                                       _log.c.msg_id == inbound.msg_id))))
 
-    def _touch_user(self, conn: Connection, inbound: Inbound, now: datetime) -> Row:
+    def _touch_user(self, conn: Connection, inbound: Inbound, now: datetime, with_state: bool = False) -> Any:
         """One upsert: the user exists, was seen now, (un)subscribed, and the 客服 window it opened.
         Returns the user's row as it now is (the columns a turn reads, USER_COLUMNS: all twelve
-        cost ~50 µs more per message to return and convert)."""
+        cost ~50 µs more per message to return and convert); `with_state`: (that row, the user's stored
+        conversation as JSON text or None), read by the same statement (one round trip less)."""
         opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
         subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
         values = {"openid": inbound.openid, "now": now, "keep_after": window_keep_after(opener or "", now)}
-        upsert = self._user_upsert(opener, subscribed)
-        if isinstance(upsert, fastpath.DriverStatement):
-            return upsert.execute(conn, values).fetchone()
-        return conn.execute(upsert, values).one()
+        upsert = self._user_upsert(opener, subscribed, with_state)
+        if not with_state:
+            if isinstance(upsert, fastpath.DriverStatement):
+                return upsert.execute(conn, values).fetchone()
+            return conn.execute(upsert, values).one()
+        values["epoch"] = time.time()
+        row = upsert.execute(conn, values).fetchone() if isinstance(upsert, fastpath.DriverStatement) \
+            else conn.execute(upsert, values).one()
+        return _UserRow(*row[:-1]), row[-1]
 
-    def _user_upsert(self, opener: str | None, subscribed: bool | None) -> Any:
+    def _user_upsert(self, opener: str | None, subscribed: bool | None, with_state: bool = False) -> Any:
         """The upsert for one kind of inbound, built once (statements built per call cost more CPU
         than the database spends running them)."""
-        stmt = self._user_upserts.get((opener, subscribed))
+        stmt = self._user_upserts.get((opener, subscribed, with_state))
         if stmt is None:
             now = bindparam("now", type_=UTCDateTime())
             changes: dict[str, Any] = {"last_seen": now}
@@ -523,10 +548,15 @@ class Gateway:
             stmt = self._user_insert.values(openid=bindparam("openid"), first_seen=now,
                                             **{"subscribed": True, "profile": {}, **changes, **created})
             stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
-            stmt = stmt.returning(*USER_COLUMNS)
+            returned: list[Any] = list(USER_COLUMNS)
+            if with_state:
+                returned.append(select(_sessions.c.state).where(
+                    _sessions.c.openid == bindparam("openid"), _sessions.c.expires_at > bindparam("epoch"))
+                    .scalar_subquery().label("dialog_state"))
+            stmt = stmt.returning(*returned)
             if self._on_driver:
                 stmt = fastpath.DriverStatement(stmt, self.ctx.engine.dialect)
-            self._user_upserts[(opener, subscribed)] = stmt
+            self._user_upserts[(opener, subscribed, with_state)] = stmt
         return stmt
 
 

@@ -176,6 +176,10 @@ class OutboxWorker:
         if self._next_purge is not None and now < self._next_purge:
             return 0
         self._next_purge = now + timedelta(seconds=PURGE_EVERY_SECONDS)
+        from bot import dialog_state
+
+        with self.sessions() as session, session.begin():  # conversations past their ttl, in passing
+            dialog_state.purge(session.connection())
         purged = self.purge_sent()
         if purged:
             log.info("outbox: purged %s sent messages older than %.0f h", purged, self.keep_sent_seconds / 3600)

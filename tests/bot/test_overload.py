@@ -46,7 +46,7 @@ def test_a_burst_past_capacity_is_answered_in_time_and_every_message_once(make_c
     echo = EchoResponder(delay=0.4)  # 8 at a time: 20 messages a second at most
     ctx = make_ctx(engine, store)
     app = create_app(ctx=ctx, responder=echo)
-    sent = 100
+    sent = 150  # 7.5 s of work: without shedding the last would wait out the 4 s budget
     results: list = [None] * sent
     with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=20,
                                                    limits=httpx.Limits(max_connections=sent)) as http:
@@ -68,10 +68,32 @@ def test_a_burst_past_capacity_is_answered_in_time_and_every_message_once(make_c
         while (gateway._deferred or gateway._background) and time.monotonic() < deadline:
             time.sleep(0.1)
     latencies = [took for took, _ in results]
-    assert max(latencies) < 2.5, sorted(latencies)[-5:]  # far inside WeChat's 5 s: no timeout, no retry
+    # ~1-2 s on a quiet machine; inside WeChat's 5 s and short of the 4 s budget even on a crowded one
+    assert max(latencies) < 3.5, sorted(latencies)[-5:]
     passive = {r.text for _, r in results if r.text}
     shed = [r for _, r in results if r.body == b"success"]
     assert shed and passive  # some answered at once, the rest shed
     later = set(_queued(ctx).values())
     assert passive | later == {f"收到：第{i}条" for i in range(sent)}  # everyone answered ...
     assert not passive & later and len(echo.calls) == sent  # ... once
+
+
+def test_messages_whose_budget_ran_out_while_queued_leave_the_accounting_even(make_ctx, sqlite_engine):
+    from bot.store_sql import SqlStore
+
+    echo = EchoResponder(delay=0.5)
+    ctx = make_ctx(sqlite_engine, SqlStore(sqlite_engine), reply_budget_seconds=0.3)
+    gateway = create_app(ctx=ctx, responder=echo).state.gateway
+
+    async def scenario():
+        inbounds = [Inbound(kind="text", openid=f"oQueued{i:02d}", msg_id=str(5000 + i), create_time=1, text=f"{i}")
+                    for i in range(12)]  # 8 slots: the last 4 wait past their 0.3 s budget
+        answers = await asyncio.gather(*(gateway.answer(inbound) for inbound in inbounds))
+        await gateway.drain()
+        return answers
+
+    answers = asyncio.run(scenario())
+    gateway.close()
+    assert answers == [None] * 12  # each 0.5 s: every budget ran out
+    assert (gateway._waiting, gateway._running) == (0, 0)
+    assert len(_queued(ctx)) == 12

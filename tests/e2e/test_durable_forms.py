@@ -65,3 +65,20 @@ def test_a_message_that_rolls_back_leaves_the_conversation_as_it_was(phone, depl
     monkeypatch.undo()
     assert dialog_state.read(phone.ctx.engine, phone.openid) == before
     assert "手机号" in phone.text("下周三").text
+
+
+def test_conversations_past_their_ttl_read_as_none_and_the_outbox_worker_purges_them(engine):
+    from sqlalchemy import func, select
+
+    from bot import dialog_state
+    from bot.db import session_factory
+    from bot.models import DialogSession
+    from bot.outbox import OutboxWorker
+
+    dialog_state.write(engine, "oOld", {"form": "book_tuoguan"}, ttl=-1)
+    dialog_state.write(engine, "oNew", {"form": "join"}, ttl=60)
+    assert dialog_state.read(engine, "oOld") is None and dialog_state.read(engine, "oNew") == {"form": "join"}
+    OutboxWorker(session_factory(engine), api=None).purge_if_due()
+    with engine.connect() as conn:
+        assert conn.execute(select(DialogSession.openid)).scalars().all() == ["oNew"]
+        assert conn.execute(select(func.count()).select_from(DialogSession)).scalar() == 1
