@@ -95,7 +95,12 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         params = dict(request.query_params)
         try:
             echostr = protocol.verify_url(params)
-            if not nonces.bind(params["timestamp"], params["nonce"], protocol.verification_digest(params)):
+            try:
+                bound = nonces.bind(params["timestamp"], params["nonce"], protocol.verification_digest(params))
+            except Exception as exc:  # noqa: BLE001 - the store is down: WeChat verifies again later
+                log.warning("nonce check failed for the URL verification: %s", type(exc).__name__)
+                raise RequestRejected(503, "store unavailable") from None
+            if not bound:
                 raise RequestRejected(403, "timestamp and nonce already used")
             return PlainTextResponse(echostr)
         except RequestRejected as exc:
@@ -186,8 +191,7 @@ class Webhook:
             body = await read_capped(scope, receive, self.max_body)
             params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
             callback = self.protocol.open(params, body)
-            if self.nonces is not None and not await run_in_threadpool(
-                    self.nonces.bind, callback.timestamp, callback.nonce, callback.digest):
+            if self.nonces is not None and not await self._bound(callback):
                 raise RequestRejected(403, "timestamp and nonce already used for another message")
         except RequestRejected as exc:
             await respond(send, exc.status, exc.reason.encode("utf-8"), TEXT_PLAIN)
@@ -205,6 +209,13 @@ class Webhook:
             await respond(send, 200, b"success", TEXT_PLAIN)
         else:
             await respond(send, 200, reply, b"application/xml")
+
+    async def _bound(self, callback: Any) -> bool:
+        try:
+            return await run_in_threadpool(self.nonces.bind, callback.timestamp, callback.nonce, callback.digest)
+        except Exception as exc:  # noqa: BLE001 - the store is down: no answer now, WeChat's retry comes later
+            log.warning("nonce check failed for %s: %s", callback.inbound.dedup_key, type(exc).__name__)
+            raise RequestRejected(503, "store unavailable") from None
 
 
 async def read_capped(scope: Scope, receive: Receive, limit: int) -> bytes:

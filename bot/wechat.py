@@ -103,7 +103,15 @@ class NonceBook:
         self.ttl = 2 * max_skew_seconds + 60
 
     def bind(self, timestamp: str, nonce: str, digest: str) -> bool:
+        """Whether this (timestamp, nonce) is this message's. Tried twice: a connection the database or
+        Redis dropped fails the first call and is replaced for the second; a second failure is raised."""
         key = f"nonce:{timestamp}:{nonce}"
+        try:
+            return self._bind(key, digest)
+        except Exception:  # noqa: BLE001 - once more, on a fresh connection
+            return self._bind(key, digest)
+
+    def _bind(self, key: str, digest: str) -> bool:
         if self.store.add(key, digest, self.ttl):
             return True
         return self.store.get(key) == digest

@@ -11,7 +11,12 @@ from tests.admin.conftest import PASSWORD, api_token, csrf_of, page_login
 
 def _from(http, address: str) -> TestClient:
     """Another browser, at another address, on the same running app."""
-    return TestClient(http.app, client=(address, 50000))
+    app = http.app
+
+    async def at_address(scope, receive, send):  # noqa: ANN001, ANN202
+        await app({**scope, "client": (address, 50000)} if scope["type"] == "http" else scope, receive, send)
+
+    return TestClient(at_address)
 
 
 def test_logout_ends_the_saved_cookie_and_the_accounts_tokens(console):

@@ -82,3 +82,30 @@ def test_an_empty_token_signs_nothing(make_ctx, sqlite_engine, echo):
         params = {"signature": sign("", ts, nonce), "timestamp": ts, "nonce": nonce}
         assert http.get("/wechat", params={**params, "echostr": "1"}).status_code == 403
         assert sim_for(http, "plain").post(sim_for(http, "plain").fields("text", Content="x"), params).status == 403
+
+
+class FlakyStore:
+    """The embedded store, with `add` failing the first `failures` times (a dropped connection)."""
+
+    def __init__(self, inner, failures: int) -> None:
+        self.inner, self.failures = inner, failures
+
+    def add(self, key, value, ttl):  # noqa: ANN001, ANN201
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("store connection dropped")
+        return self.inner.add(key, value, ttl)
+
+    def __getattr__(self, name):  # noqa: ANN001, ANN204
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("failures, status", [(1, 200), (2, 503)])
+def test_a_failing_store_costs_one_retry_or_answers_503_never_500(make_ctx, sqlite_engine, echo, failures, status):
+    from bot.store_sql import SqlStore
+
+    ctx = make_ctx(sqlite_engine, SqlStore(sqlite_engine))
+    with TestClient(create_app(ctx=ctx, responder=echo)) as http:
+        ctx.store = FlakyStore(ctx.store, 0)
+        http.app.webhook.nonces.store = FlakyStore(SqlStore(sqlite_engine), failures)
+        assert sim_for(http, "aes").text("你好").status == status
