@@ -43,8 +43,14 @@ ASK_KINDS: dict[str, tuple[str, ...]] = {
     "count": ("多少", "好多", "几个", "几家", "几处", "几年", "多大", "比例", "多高", "达到"),
     "time": ("时候", "好久", "多久", "哪年", "几月", "哪一年", "啥时", "何时", "期限", "阶段"),
     "who": ("谁", "哪个部门", "哪个单位", "哪些部门", "牵头", "负责"),
-    "where": ("哪里", "哪点", "在哪", "哪儿", "地址"),
+    "where": ("哪里", "哪点", "在哪", "哪儿", "地址", "再哪", "在那", "咋走", "怎么走", "朝哪", "位置", "地方", "导航",
+              "附近", "最近", "几点", "开门", "关门", "上班", "电话", "周末"),
+    "what": ("是什么", "是啥", "啥子是", "什么是", "什么意思", "啥意思", "干啥的", "干什么的", "做什么的", "做啥的",
+             "搞啥的", "有哪些", "哪些", "为什么", "有什么用", "有啥用", "指什么", "指的是"),
 }
+# The kinds of a policy question (as opposed to a request or a "where is"): a one-turn handler the NLU chose answers
+# from the document only for these.
+POLICY_KINDS = frozenset({"count", "time", "who", "what"})
 ASK_BONUS = 12.0
 _DEBUG = False
 _UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
