@@ -43,7 +43,7 @@ def referral(intent: str, role: str) -> Callable[[Turn], list[str]]:
         found = routes(pack, need, township=township, location=where, limit=2) if township or where else []
         found = [r for r in found if r.center is not None and r.reason != "default"]
         return [turn.render(f"dialog/{intent}", centers=found, township=found[0].township if found else township,
-                            slots=turn.slots, placeholder=PLACEHOLDER, programmes=programmes)]
+                            slots=turn.slots, placeholder=PLACEHOLDER, programmes=programmes, role=need)]
 
     return reply
 
