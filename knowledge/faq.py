@@ -51,7 +51,7 @@ ASK_KINDS: dict[str, tuple[str, ...]] = {
 # The kinds of a policy question (as opposed to a request or a "where is"): a one-turn handler the NLU chose answers
 # from the document only for these.
 POLICY_KINDS = frozenset({"count", "time", "who", "what"})
-ASK_BONUS = 12.0
+ASK_BONUS = 25.0
 _DEBUG = False
 _FUZZY_TOP = 8     # entries whose listed questions are compared one by one
 _UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
@@ -205,6 +205,8 @@ def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEn
         content = max(_content_score(query_grams, doc, idf), _variant_cover(query_grams, total_q, doc, idf))
         if content and kinds & doc.kinds:
             content += ASK_BONUS * content / 100
+        elif content and kinds and doc.kinds:   # asked for a count, listed as "what is": another clause
+            content -= ASK_BONUS * content / 100
         contents.append(content)
     # The variant match is worked out for the entries content ranks first and for any with a close variant.
     texts, pinyins, owners = _flat(pack)
