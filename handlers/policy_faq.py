@@ -1,7 +1,7 @@
 """policy_faq: the document's answer with its source (title or 文号, and section); unanswered questions say so."""
 from __future__ import annotations
 
-from knowledge.faq import CONFIDENT_UNASKED, FaqAnswer, answer
+from knowledge.faq import CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds
 
 from handlers.base import Turn
 
@@ -33,3 +33,16 @@ def out_of_scope(turn: Turn) -> list[str]:
     if found is not None and found.confident:
         return [faq_reply(turn, found)]
     return [turn.render("dialog/out_of_scope")]
+
+
+def document_answer(turn: Turn) -> list[str] | None:
+    """For a one-turn handler the NLU chose (center finder, 农资, 流通) when the message names no place, asks no
+    "where" and is put as a policy question (how many, when, who, what is): a policy question the document clearly answers ("县里要发展多少家综合服务社") gets that answer,
+    not "您在哪个乡镇？". None: let the handler answer."""
+    text = turn.inbound.text or ""
+    kinds = ask_kinds(text)
+    if not text or turn.slots.get("township") or turn.inbound.lat is not None or "where" in kinds \
+            or not kinds & POLICY_KINDS:
+        return None
+    found = answer(turn.ctx.pack, text, threshold=CONFIDENT_UNASKED)
+    return [faq_reply(turn, found)] if found is not None and found.confident else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from handlers.base import Turn
+from handlers.policy_faq import document_answer
 from knowledge.routing import routes
 
 PLACEHOLDER = "待补充"
@@ -32,6 +33,9 @@ def referral(intent: str, role: str) -> Callable[[Turn], list[str]]:
 
     def reply(turn: Turn) -> list[str]:
         pack = turn.ctx.pack
+        told = document_answer(turn)
+        if told is not None:
+            return told
         need, programmes = _programmes(pack, role, turn.inbound.text or "")
         user = turn.user()
         township = turn.slots.get("township") or (user.township if user else None)
@@ -39,7 +43,7 @@ def referral(intent: str, role: str) -> Callable[[Turn], list[str]]:
         found = routes(pack, need, township=township, location=where, limit=2) if township or where else []
         found = [r for r in found if r.center is not None and r.reason != "default"]
         return [turn.render(f"dialog/{intent}", centers=found, township=found[0].township if found else township,
-                            slots=turn.slots, placeholder=PLACEHOLDER, programmes=programmes)]
+                            slots=turn.slots, placeholder=PLACEHOLDER, programmes=programmes, role=need)]
 
     return reply
 

@@ -126,6 +126,15 @@ def show_cmd(pack: str | None) -> None:
                f"贷款产品 {len(p.loan_products)}，FAQ {len(p.faq)}，目标 {len(p.targets)}，意图 {len(p.intents)}")
     for t in p.targets:
         click.echo(f"  目标 {t.key or '-'}: {t.indicator} {t.values} {t.unit}")
+    from knowledge.check import check_pack
+    from knowledge.coverage import coverage
+    from knowledge.needs import offered
+
+    click.echo(f"机构 {len(p.institutions)}，项目 {len(p.programmes)}，网点 {len(p.centers)}，"
+               f"待补充 {len(check_pack(p.path).placeholders)}")
+    click.echo("提供: " + "、".join(offered(p)))
+    for doc in coverage(p):
+        click.echo(f"FAQ覆盖 文件{doc.doc}: {len(doc.covered)}/{len(doc.leaves)} 条（{doc.percent}%）")
 
 
 @knowledge.command("import")

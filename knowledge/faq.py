@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from knowledge.loader import Pack
 from knowledge.schema import FaqEntry
@@ -43,10 +43,17 @@ ASK_KINDS: dict[str, tuple[str, ...]] = {
     "count": ("多少", "好多", "几个", "几家", "几处", "几年", "多大", "比例", "多高", "达到"),
     "time": ("时候", "好久", "多久", "哪年", "几月", "哪一年", "啥时", "何时", "期限", "阶段"),
     "who": ("谁", "哪个部门", "哪个单位", "哪些部门", "牵头", "负责"),
-    "where": ("哪里", "哪点", "在哪", "哪儿", "地址"),
+    "where": ("哪里", "哪点", "在哪", "哪儿", "地址", "再哪", "在那", "咋走", "怎么走", "朝哪", "位置", "地方", "导航",
+              "附近", "最近", "几点", "开门", "关门", "上班", "电话", "周末"),
+    "what": ("是什么", "是啥", "啥子是", "什么是", "什么意思", "啥意思", "干啥的", "干什么的", "做什么的", "做啥的",
+             "搞啥的", "有哪些", "哪些", "为什么", "有什么用", "有啥用", "指什么", "指的是"),
 }
-ASK_BONUS = 12.0
+# The kinds of a policy question (as opposed to a request or a "where is"): a one-turn handler the NLU chose answers
+# from the document only for these.
+POLICY_KINDS = frozenset({"count", "time", "who", "what"})
+ASK_BONUS = 25.0
 _DEBUG = False
+_FUZZY_TOP = 8     # entries whose listed questions are compared one by one
 _UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
 _LONE = 0.5        # a lone character weighs less than a bigram
 _ACROSS = 0.25     # an unknown bigram next to a known one (see grams)
@@ -102,6 +109,21 @@ class _Doc:
     kinds: frozenset[str]                   # what its listed questions ask for (ASK_KINDS)
     asked: frozenset[str]                   # grams of the questions and keywords
     told: frozenset[str]                    # grams of the answer
+    variant_totals: tuple[float, ...] = ()  # each listed question's idf weight (filled once idf is known)
+
+
+@lru_cache(maxsize=16)
+def _flat(pack: Pack) -> tuple[list[str], list[str], list[int]]:
+    """Every listed question (cleaned, pinyin) and its entry's index: close variants are found in one C-level
+    pass (rapidfuzz.process) rather than a Python loop over all of them."""
+    docs, _ = _index(pack)
+    texts, pinyins, owners = [], [], []
+    for i, doc in enumerate(docs):
+        for text, py in doc.variants:
+            texts.append(text)
+            pinyins.append(py)
+            owners.append(i)
+    return texts, pinyins, owners
 
 
 @lru_cache(maxsize=16)
@@ -121,6 +143,10 @@ def _index(pack: Pack) -> tuple[tuple[_Doc, ...], dict[str, float]]:
             df[g] = df.get(g, 0) + 1
     n = len(docs)
     idf = {g: math.log(1 + (n + 1) / (k + 0.5)) for g, k in df.items()}
+    for g in {g for d in docs for vg in d.variant_grams for g in vg}:
+        idf.setdefault(g, _UNSEEN)
+    docs = [replace(d, variant_totals=tuple(sum(own * idf[g] for g, own in vg.items()) or 1.0
+                                             for vg in d.variant_grams)) for d in docs]
     return tuple(docs), idf
 
 
@@ -152,19 +178,16 @@ def _content_score(query_grams: dict[str, float], doc: _Doc, idf: dict[str, floa
     return 100.0 * (held / total) * min(1.0, 0.55 + held / 10)
 
 
-def _variant_cover(query_grams: dict[str, float], doc: _Doc, idf: dict[str, float]) -> float:
+def _variant_cover(query_grams: dict[str, float], total_q: float, doc: _Doc, idf: dict[str, float]) -> float:
     """The listed question the farmer's words contain most of, and how much of their words it explains: "农合联
     到底是搞啥子的" holds all of "农合联是什么"; 0-100."""
-    total_q = sum(own * idf.get(g, _UNSEEN) for g, own in query_grams.items())
     if total_q == 0:
         return 0.0
     best = 0.0
-    for vg in doc.variant_grams:
-        total_v = sum(own * idf.get(g, _UNSEEN) for g, own in vg.items())
-        if total_v == 0:
-            continue
-        common = sum(own * idf.get(g, _UNSEEN) for g, own in vg.items() if g in query_grams)
-        best = max(best, (common / total_v) * math.sqrt(common / total_q))
+    for vg, total_v in zip(doc.variant_grams, doc.variant_totals):
+        common = sum(vg[g] * idf[g] for g in query_grams if g in vg)
+        if common:
+            best = max(best, (common / total_v) * math.sqrt(common / total_q))
     return 100.0 * best
 
 
@@ -176,12 +199,28 @@ def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEn
     docs, idf = _index(pack)
     query_py, query_grams = _pinyin(query), grams(query, idf)
     kinds = ask_kinds(question)
-    scored = []
+    total_q = sum(own * idf.get(g, _UNSEEN) for g, own in query_grams.items())
+    contents = []
     for doc in docs:
-        variant = _variant_score(query, query_py, doc)
-        content = max(_content_score(query_grams, doc, idf), _variant_cover(query_grams, doc, idf))
+        content = max(_content_score(query_grams, doc, idf), _variant_cover(query_grams, total_q, doc, idf))
         if content and kinds & doc.kinds:
             content += ASK_BONUS * content / 100
+        elif content and kinds and doc.kinds:   # asked for a count, listed as "what is": another clause
+            content -= ASK_BONUS * content / 100
+        contents.append(content)
+    # The variant match is worked out for the entries content ranks first and for any with a close variant.
+    texts, pinyins, owners = _flat(pack)
+    close = {owners[i] for _, _, i in process.extract(query, texts, scorer=fuzz.ratio, score_cutoff=84, limit=None)}
+    close |= {owners[i] for _, _, i in process.extract(query_py, pinyins, scorer=fuzz.ratio, score_cutoff=89,
+                                                         limit=None)}
+    if len(query) >= 3:
+        close |= {owners[i] for _, _, i in process.extract(query, texts, scorer=fuzz.partial_ratio, score_cutoff=94,
+                                                             limit=None)}
+    top = sorted(range(len(docs)), key=lambda i: -contents[i])[:_FUZZY_TOP]
+    scored = []
+    for i, doc in enumerate(docs):
+        variant = _variant_score(query, query_py, doc) if i in close or i in top else 0.0
+        content = contents[i]
         # A listed variant decides when it is close; content decides otherwise, a fairly close variant helps.
         scored.append((max(variant if variant >= 85 else 0.0, content + 0.3 * max(0.0, variant - 55)), doc.entry))
         if _DEBUG:

@@ -72,3 +72,31 @@ def test_out_of_scope_path_answers_a_clear_policy_question_from_the_document():
     assert "重庆三峡柑橘智慧农业服务有限公司" in reply and "三（二）" in reply
     refusal = out_of_scope(_turn("帮我充一哈话费"))[0]
     assert "不归我们管" in refusal and "出自" not in refusal
+
+
+def _handler_turn(text: str, slots: dict | None = None):
+    turn = _turn(text)
+    turn.slots = slots or {}
+    turn.inbound.lat = turn.inbound.lon = None
+    turn.user = lambda: None
+    turn.location = lambda: None
+    return turn
+
+
+def test_center_finder_answers_a_policy_question_it_was_given_from_the_document():
+    from handlers.find_service_center import find_service_center
+    reply = find_service_center(_handler_turn("县里要发展多少家农村综合服务社"))[0]
+    assert "245" in reply and "三（一）" in reply
+
+
+@pytest.mark.parametrize("text", ["为农服务中心在哪里", "最近的为农服务中心怎么走", "为农服务中心几点开门"])
+def test_center_finder_still_finds_centers_for_where_questions(text):
+    from handlers.find_service_center import find_service_center
+    reply = find_service_center(_handler_turn(text))[0]
+    assert "出自" not in reply and "乡镇" in reply
+
+
+def test_a_supplies_request_is_referred_not_answered_with_policy():
+    from handlers.referrals import supplies
+    reply = supplies(_handler_turn("化肥有货吗，我要十袋"))[0]
+    assert "出自" not in reply
