@@ -109,7 +109,10 @@ class Understanding:
         # the keywords and every lexicon's names in one index: a message is walked once for all of them
         words, sounds = text_index(), syllable_index()
         self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
-                                     lex.get("separable_inserts", []), words=words, sounds=sounds)
+                                     lex.get("separable_inserts", []), words=words, sounds=sounds,
+                                     ask_markers=lex.get("ask_markers", []), adverts=lex.get("adverts"),
+                                     plan_questions=lex.get("plan_questions"),
+                                     out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []))
         self.slots = SlotExtractor(
             self.normalize,
             crops=_names(getattr(pack, "crops", None), lex["crop_synonyms"], keep_unknown=True),
