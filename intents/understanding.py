@@ -10,11 +10,12 @@ from intents.dialog_acts import classify_act
 from intents.matcher import IntentMatcher
 from intents.negation import NegationScopes
 from intents.prefix_tree import syllable_index, text_index
-from intents.normalize import BOUNDARY, Normalized, language_normalizer
+from intents.normalize import BOUNDARY, Normalized, language_normalizer, region_of, region_tables
 from intents.numbers import clean, cn_to_number
 from intents.slots import Entity, SlotExtractor
 
-SLOTS = ("township", "crop", "area_mu", "amount_yuan", "service", "member_type", "phone", "date")
+SLOTS = ("township", "crop", "area_mu", "amount_yuan", "service", "member_type", "phone", "date",
+         "product", "credit_code", "county")
 
 
 @dataclass
@@ -84,6 +85,33 @@ def _names(items: Any, synonyms: dict[str, list[str]], keep_unknown: bool) -> di
     return table
 
 
+def _merged(*tables: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for table in tables:
+        for canonical, words in (table or {}).items():
+            out.setdefault(canonical, []).extend(words or [])
+    return out
+
+
+def _counties(pack: Any) -> dict[str, list[str]]:
+    """County names of a multi-county pack (Township.county) and their stems (阳谷县 → 阳谷, 东昌府区 → 东昌府)."""
+    out: dict[str, list[str]] = {}
+    for t in getattr(pack, "townships", None) or []:
+        county = getattr(t, "county", None)
+        if county and county not in out:
+            stem = county[:-1] if county[-1] in "县区市旗" and len(county) >= 3 else None
+            out[county] = [stem] if stem else []
+    return out
+
+
+def _loan_words_are_evidence(catalogue: dict[str, IntentEntry], products: dict[str, list[str]]) -> None:
+    """A loan product the pack names (or one of its aliases) is clear evidence of loan_products."""
+    for canonical, aliases in products.items():
+        for word in [canonical, *aliases]:
+            if len(word) >= 3:
+                catalogue["loan_products"].keywords.setdefault(word, 2.0)
+
+
 def _service_words_are_evidence(catalogue: dict[str, IntentEntry], services: dict[str, list[str]],
                                 service_intents: dict[str, str]) -> None:
     """Every name of a bookable service (a county's own aliases included) is a keyword of its label,
@@ -100,12 +128,21 @@ class Understanding:
     def __init__(self, pack: Any = None, extra_phrases: dict[str, list[str]] | None = None):
         lex = load_yaml("lexicon.yaml")
         self.pack = pack
-        self.normalize = language_normalizer()
+        self.region = region_of(pack)
+        regional = region_tables(self.region)
+        self.normalize = language_normalizer(self.region)
         self.negation = NegationScopes(lex["negation_cues"], lex["negation_skip"], lex["contrast_markers"])
         catalogue = build_catalogue(getattr(pack, "intents", None), extra_phrases)
         has_services = bool(getattr(pack, "services", None))
-        services = _names(getattr(pack, "services", None), lex["service_synonyms"], keep_unknown=not has_services)
+        services = _names(getattr(pack, "services", None), _merged(lex["service_synonyms"], regional.get("service_synonyms")),
+                          keep_unknown=not has_services)
         _service_words_are_evidence(catalogue, services, lex.get("service_intents", {}))
+        products = _names(getattr(pack, "loan_products", None), lex.get("product_synonyms", {}), keep_unknown=False)
+        _loan_words_are_evidence(catalogue, products)
+        crops = _names(getattr(pack, "crops", None), _merged(lex["crop_synonyms"], regional.get("crop_synonyms")),
+                       keep_unknown=True)
+        # farm work that names its crop (栽秧 → 水稻): written only, after the crop's own names
+        implied = _merged(load_yaml("crop_implies.yaml"), regional.get("crop_implies"))
         # the keywords and every lexicon's names in one index: a message is walked once for all of them
         words, sounds = text_index(), syllable_index()
         self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
@@ -115,14 +152,17 @@ class Understanding:
                                      out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []))
         self.slots = SlotExtractor(
             self.normalize,
-            crops=_names(getattr(pack, "crops", None), lex["crop_synonyms"], keep_unknown=True),
+            crops=crops,
             services=services,
-            member_types=lex["member_types"],
+            member_types=_merged(lex["member_types"], regional.get("member_types")),
             member_stoplist=lex["member_type_stoplist"],
             find_townships=_township_finder(pack),
             service_stoplist=lex.get("service_stoplist", []),
             crop_stoplist=lex.get("crop_stoplist", []),
             words=words, sounds=sounds,
+            products=products,
+            counties=_counties(pack),
+            implied_crops=implied,
         )
 
     @classmethod
