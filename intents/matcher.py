@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
-from intents.pinyin import Syllables, slips_into_function_word, syllables
+from intents.pinyin import Syllables, same_tones, slips_into_function_word, syllables
 from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
@@ -77,7 +77,9 @@ def _sound_weight(written: str, keyword: str, weight: float) -> float:
         return 0.0
     shared = sum(1 for a, b in zip(written, keyword) if a == b)
     if shared == 0:
-        return weight * 0.75 if len(keyword) >= 3 else 0.0
+        # three syllables rarely collide by chance; two do (带宽/贷款, 花费/化肥, 一包/医保), but those real-word
+        # collisions differ in tone: a two-syllable homophone counts when it agrees tone for tone (带丈 → 代账)
+        return weight * 0.75 if len(keyword) >= 3 or same_tones(written, keyword) else 0.0
     return weight * 0.5 if len(keyword) == 2 and shared < 2 else weight
 
 

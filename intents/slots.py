@@ -11,7 +11,7 @@ from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
 from intents.numbers import NumberToken, clean, digits_only, find_numbers
-from intents.pinyin import slips_into_function_word, syllables
+from intents.pinyin import same_tones, slips_into_function_word, syllables
 from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
 _CODE_LIKE = re.compile(r"(?<![0-9a-z])(?=[0-9a-z]*[0-9])(?=[0-9a-z]*[a-z])[0-9a-z]{15,20}(?![0-9a-z])")
@@ -81,7 +81,7 @@ class Lexicon:
                 # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
                 written = text[s:e]
                 typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
-                if ((typed or set(written) & set(name)) and not inside(negated, s, e)
+                if ((typed or set(written) & set(name) or same_tones(written, name)) and not inside(negated, s, e)
                         and not any(blocked[s:e]) and not slips_into_function_word(written, name)
                         and not any(a < e and s < b for a, b in taken)):
                     found.append((s, -(e - s), canonical))
