@@ -67,7 +67,8 @@ def eval_cmd(path, min_accuracy: float | None, today: str | None, pack: str | No
     """Per-intent P/R/F1, accuracy, macro-F1, slot P/R/F1, accuracy per noise kind and per style
     (a row's `style` field, else its `noise`), the confusion pairs."""
     rows = [json.loads(line) for line in path if line.strip()]
-    rep = evaluate(load_understanding(pack), rows, today=_today(today) or date.today())
+    # a row may name its own pack (a set over several counties); --pack is the default for the others
+    rep = evaluate(load_understanding(pack), rows, today=_today(today) or date.today(), nlu_for=load_understanding)
     if no_examples:
         rep.confusions = [(g, o, n, []) for g, o, n, _ in rep.confusions]
         rep.slot_errors = []

@@ -47,6 +47,7 @@ class Segment:
     hits: list[KeywordHit] = field(default_factory=list)
     decided_by: str | None = None   # the intent of a decisive word in this clause
     ask: tuple[str, float] = ("out_of_scope", 0.0)   # top(COURTESY) of the final scores, asked often
+    plan_question: bool = False     # "is it true / how many" about the plan: the message's ask
     decided_by_word: bool = False   # decided by a decisive word (not a pattern)
     asks: bool = False          # the clause asks (question, want, request) rather than tells a story
 
@@ -319,6 +320,7 @@ class IntentMatcher:
                 # "is it true / how many / the target" about the plan: policy, whatever the clause names
                 seg.scores["policy_faq"] = max([*seg.scores.values(), ACCEPT]) + 0.1
                 seg.decided_by = "policy_faq"
+                seg.plan_question = True
             other_topic = any(w in clause for w in self._oos_over_progress)
             if other_topic and seg.decided_by is None and kw.get("check_status", 0.0) >= 1.0:
                 # 工钱到现在都没给 / 快递一直没到: another topic's progress is not ours
@@ -376,10 +378,19 @@ class IntentMatcher:
         evidenced = any(h.intent == best_name for seg in segs for h in seg.hits)
         faint = ((best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN)
                  or (not evidenced and overall[courtesy] > best))
-        if any(seg.decided_by == "human_agent" and seg.ask[0] == "human_agent" for seg in segs) or any(
-                not seg.side and seg.ask[0] == "human_agent"
-                and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
+        main = [seg for seg in segs if not seg.side]
+        long = len(main) >= 3 or (len(main) >= 2 and main[-1].end - main[0].start >= LONG_MESSAGE)
+        if any(seg.decided_by == "human_agent" and seg.ask[0] == "human_agent" for seg in segs):
+            return "human_agent"    # 找你们负责人 / 我要投诉, wherever it stands
+        # a complaint word in a clause that tells the story of a long message ("去年玉米都没收完") is not the
+        # ask when a later clause asks for something else ("今年想全托给你们")
+        story_asks = long and any(seg.asks and seg.ask[0] not in ("human_agent", "out_of_scope")
+                                  and seg.ask[1] >= ACCEPT for seg in main)
+        if any(not seg.side and seg.ask[0] == "human_agent" and (seg.asks or not story_asks)
+               and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
             return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
+        if any(seg.plan_question for seg in main):
+            return "policy_faq"     # "听说……，是不是真的": the question about the plan is the ask
         if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
@@ -399,10 +410,12 @@ class IntentMatcher:
             # a story, then the ask: the clauses that ask outrank the ones that tell, whatever their words
             # (only in a long message, and an asking clause needs words of its own for its label:
             # "你们好多钱一棵" after "橘子树要剪了" asks the price of the pruning)
-            main = [seg for seg in segs if not seg.side]
-            long = len(main) >= 3 or (len(main) >= 2 and main[-1].end - main[0].start >= LONG_MESSAGE)
-            asking = [seg for seg in candidates if seg.asks and not seg.side and (
-                seg.decided_by is not None or sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 1.0)]
+            def own_words(seg: Segment) -> bool:
+                return seg.decided_by is not None or sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 0.8
+            asking = [seg for seg in candidates if seg.asks and not seg.side and own_words(seg)]
+            if not asking and not any(seg.asks for seg in main):
+                # "谢谢你们上次的飞防……对了，年底的账能不能也交给你们做": the only ask is the side one
+                asking = [seg for seg in candidates if seg.asks and own_words(seg)]
             if asking and long:
                 top = max(seg.ask[1] for seg in asking)
                 bar = max(ACCEPT, 0.6 * top)
