@@ -12,7 +12,9 @@ CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"          # 31 characters: no I, O, Z
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CANDIDATE = re.compile(r"[0-9A-Z](?:[ \-\u3000]?[0-9A-Z]){17}")
-_TEXT_HAS_CODE = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]")
+_ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+# a run long enough to hold a code (with the spaces and dashes farmers put inside): most messages have none
+_TEXT_HAS_CODE = re.compile(rf"[{_ALNUM}][{_ALNUM} \-\u3000]{{16,}}[{_ALNUM}]")
 
 
 def check_character(first17: str) -> str | None:

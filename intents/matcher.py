@@ -111,12 +111,15 @@ class IntentMatcher:
         contact = [*adverts.get("links", []), *adverts.get("handles", [])]
         self._contact_re = re.compile("|".join(f"(?:{m})" for m in contact)) if contact else None
         self._phone_re = re.compile(adverts["phone"]) if adverts.get("phone") else None
-        self._advert_words = [normalizer(w).text for w in adverts.get("words", [])]
-        self._advert_strong = [normalizer(w).text for w in adverts.get("strong_words", [])]
+        def union(words) -> re.Pattern | None:   # one search for a list of words (longest first)
+            forms = sorted({normalizer(w).text for w in words or []} - {""}, key=len, reverse=True)
+            return re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+        self._advert_words = union(adverts.get("words"))
+        self._advert_strong = union(adverts.get("strong_words"))
         plan = plan_questions or {}
-        self._plan_markers = [normalizer(w).text for w in plan.get("markers", [])]
-        self._plan_subjects = [normalizer(w).text for w in plan.get("subjects", [])]
-        self._oos_over_progress = [normalizer(w).text for w in out_of_scope_over_progress]
+        self._plan_markers = union(plan.get("markers"))
+        self._plan_subjects = union(plan.get("subjects"))
+        self._oos_over_progress = union(out_of_scope_over_progress)
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
         self._choice_text: list[str] = []
@@ -169,9 +172,10 @@ class IntentMatcher:
         """A link or messaging handle; a phone number beside an advert word; two strong advert words."""
         if self._contact_re is not None and self._contact_re.search(text):
             return True
-        if self._phone_re is not None and any(w in text for w in self._advert_words) and self._phone_re.search(text):
+        if (self._phone_re is not None and self._advert_words is not None and self._advert_words.search(text)
+                and self._phone_re.search(text)):
             return True
-        return sum(1 for w in self._advert_strong if w in text) >= 2
+        return self._advert_strong is not None and len(set(self._advert_strong.findall(text))) >= 2
 
     def _asks(self, norm: Normalized, seg: Segment) -> bool:
         clause = norm.text[seg.start:seg.end]
@@ -315,13 +319,13 @@ class IntentMatcher:
                 # INTENTS.md rules 5, 6: tax policy or "is it compulsory" is policy whatever it is about
                 seg.scores[decisive[0]] = max(seg.scores.values()) + 0.1
             clause = text[seg.start:seg.end]
-            if (self._plan_markers and any(m in clause for m in self._plan_markers)
-                    and any(sub in text for sub in self._plan_subjects) and seg.decided_by is None):
+            if (self._plan_markers is not None and seg.decided_by is None and self._plan_markers.search(clause)
+                    and self._plan_subjects is not None and self._plan_subjects.search(text)):
                 # "is it true / how many / the target" about the plan: policy, whatever the clause names
                 seg.scores["policy_faq"] = max([*seg.scores.values(), ACCEPT]) + 0.1
                 seg.decided_by = "policy_faq"
                 seg.plan_question = True
-            other_topic = any(w in clause for w in self._oos_over_progress)
+            other_topic = self._oos_over_progress is not None and self._oos_over_progress.search(clause) is not None
             if other_topic and seg.decided_by is None and kw.get("check_status", 0.0) >= 1.0:
                 # 工钱到现在都没给 / 快递一直没到: another topic's progress is not ours
                 seg.scores["out_of_scope"] = max([*seg.scores.values(), ACCEPT]) + 0.1
