@@ -116,9 +116,10 @@ class IntentMatcher:
             return re.compile("|".join(re.escape(f) for f in forms)) if forms else None
         self._advert_words = union(adverts.get("words"))
         self._advert_strong = union(adverts.get("strong_words"))
-        plan = plan_questions or {}
-        self._plan_markers = union(plan.get("markers"))
-        self._plan_subjects = union(plan.get("subjects"))
+        groups = [plan_questions] if isinstance(plan_questions, dict) else list(plan_questions or [])
+        # (markers, subjects) per group: a marker in the clause and a subject of the same group in the message
+        self._plan_groups = [(union(g.get("markers")), union(g.get("subjects"))) for g in groups]
+        self._plan_groups = [(m, sub) for m, sub in self._plan_groups if m is not None and sub is not None]
         self._oos_over_progress = union(out_of_scope_over_progress)
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
@@ -319,8 +320,7 @@ class IntentMatcher:
                 # INTENTS.md rules 5, 6: tax policy or "is it compulsory" is policy whatever it is about
                 seg.scores[decisive[0]] = max(seg.scores.values()) + 0.1
             clause = text[seg.start:seg.end]
-            if (self._plan_markers is not None and seg.decided_by is None and self._plan_markers.search(clause)
-                    and self._plan_subjects is not None and self._plan_subjects.search(text)):
+            if seg.decided_by is None and any(m.search(clause) and sub.search(text) for m, sub in self._plan_groups):
                 # "is it true / how many / the target" about the plan: policy, whatever the clause names
                 seg.scores["policy_faq"] = max([*seg.scores.values(), ACCEPT]) + 0.1
                 seg.decided_by = "policy_faq"

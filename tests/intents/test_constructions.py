@@ -108,3 +108,21 @@ def test_means_over_purpose_when_a_loan_buys_something(nlu):
     assert intent(nlu, "想贷款5千买化肥") == "loan_products"
     # but the first of two equal asks stays primary
     assert intent(nlu, "我们社今年想扩大，要加入农合联，还要贷点款买设备，先问入会的事") == "join_nonghelian"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("为农服务中心有好多个", "policy_faq"),        # the plan's figure
+    ("我们镇有几个服务站", "find_service_center"),  # a place to go
+])
+def test_how_many_of_the_plans_organisations(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text", ["帮我取个快递", "明天帮我去银行取钱", "帮我叫个滴滴"])
+def test_personal_errands_are_out_of_scope(nlu, text):
+    assert intent(nlu, text) == "out_of_scope"
+
+
+def test_only_the_side_ask_asks_when_the_main_clauses_tell(nlu):
+    # a long message whose main clauses tell a story: its side ask is the request
+    assert intent(nlu, "去年你们来打的药效果好得很，今年虫子又多起来了，邻居都在说，对了，柑橘修剪一亩好多钱") == "book_tuoguan"
