@@ -126,3 +126,13 @@ def test_personal_errands_are_out_of_scope(nlu, text):
 def test_only_the_side_ask_asks_when_the_main_clauses_tell(nlu):
     # a long message whose main clauses tell a story: its side ask is the request
     assert intent(nlu, "去年你们来打的药效果好得很，今年虫子又多起来了，邻居都在说，对了，柑橘修剪一亩好多钱") == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("前段时间问的贷款的事，有人管没有", "check_status"),       # the progress question in its own clause
+    ("丰都这边有没得收海椒的老板", "sell_produce"),             # a buyer named by what he buys
+    ("月底前能不能把化肥送过来", "supplies"),                   # a delivery asked for, not its progress
+    ("开会听人说入了农合联买农资便宜，我们合作社也想进去，要带些啥子材料", "join_nonghelian"),
+])
+def test_round_three_constructions(nlu, text, want):
+    assert intent(nlu, text) == want
