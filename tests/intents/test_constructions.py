@@ -136,3 +136,11 @@ def test_only_the_side_ask_asks_when_the_main_clauses_tell(nlu):
 ])
 def test_round_three_constructions(nlu, text, want):
     assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("上个月你们来帮我收了谷子，就是收得不干净，田里掉了好多，这个损失哪个来赔", "human_agent"),
+    ("明年开春我想把地都托出去", "book_tuoguan"),
+])
+def test_round_four_constructions(nlu, text, want):
+    assert intent(nlu, text) == want

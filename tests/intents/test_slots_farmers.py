@@ -121,3 +121,7 @@ def test_crop_implied_by_the_work(nlu, text):
 def test_implied_crops_are_written_only(nlu):
     # 买种子 sounds like 麦种 but names no wheat
     assert "crop" not in slots(nlu, "买种子可以赊账吗")
+
+
+def test_after_the_harvest_is_kept_as_said(nlu):
+    assert slots(nlu, "收完花椒以后再来帮我剪枝").get("date") == "收完花椒以后"
