@@ -144,3 +144,14 @@ def test_round_three_constructions(nlu, text, want):
 ])
 def test_round_four_constructions(nlu, text, want):
     assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    # voice input without punctuation: 想问下 / 所以想 start the ask
+    ("去年在你们那里买的复合肥效果还可以今年橘子又挂果了想问下贷款能贷好多", "loan_products"),
+    ("我们合作社去年托管了两百亩服务还是不错就是账一直没人管想问下代账一年好多钱", "bookkeeping"),
+    ("我家那二十亩田去年是请人收的今年人工太贵了所以想约你们的收割机", "book_tuoguan"),
+])
+def test_run_on_message_asks_where_the_ask_starts(nlu, text, want):
+    p = nlu.parse(text, today=TODAY)
+    assert p.intent == want and p.clause and p.clause != p.normalized.text
