@@ -155,3 +155,11 @@ def test_round_four_constructions(nlu, text, want):
 def test_run_on_message_asks_where_the_ask_starts(nlu, text, want):
     p = nlu.parse(text, today=TODAY)
     assert p.intent == want and p.clause and p.clause != p.normalized.text
+
+
+@pytest.mark.parametrize("text, want", [
+    ("去年入了农合联，说是会员买化肥有优惠，结果我去买的时候价钱跟外面一样，这个咋个说", "human_agent"),
+    ("我没得要托管的意思，只是想买几袋复合肥", "supplies"),
+])
+def test_round_five_constructions(nlu, text, want):
+    assert intent(nlu, text) == want
