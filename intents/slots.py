@@ -14,7 +14,7 @@ from intents.numbers import NumberToken, clean, digits_only, find_numbers
 from intents.pinyin import same_tones, slips_into_function_word, syllables
 from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
-_CODE_LIKE = re.compile(r"(?<![0-9a-z])(?=[0-9a-z]*[0-9])(?=[0-9a-z]*[a-z])[0-9a-z]{15,20}(?![0-9a-z])")
+_CODE_LIKE = re.compile(r"[0-9a-z]{15,20}(?![0-9a-z])")
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"(?:多|来|把|余)?(?:[斤吨株棵只头亩平米袋包人户个]|公斤)")
@@ -189,7 +189,9 @@ class SlotExtractor:
             inside_code = [code[1] <= s < code[2] for s, _ in norm.spans]
             text = "".join(BOUNDARY if hidden else c for c, hidden in zip(text, inside_code))
         if len(text) >= 15:   # a code that does not check out is still no amount or phone number
-            text = _CODE_LIKE.sub(lambda m: BOUNDARY * len(m.group()) if not m.group().isdigit() else m.group(), text)
+            text = _CODE_LIKE.sub(lambda m: m.group() if m.group().isdigit() or m.group().isalpha()
+                                  or (m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalnum())
+                                  else BOUNDARY * len(m.group()), text)
         breaks = frozenset(i for i in range(1, len(text)) if norm.spans[i][0] > norm.spans[i - 1][1])
         phone = find_phone(text, breaks)
         phone_span = (phone[1], phone[2]) if phone else (-1, -1)
