@@ -82,3 +82,10 @@ def test_weak_evidence_is_not_actionable(nlu):
     assert not faint.actionable
     clear = nlu.parse("我要托管五十亩水稻", today=TODAY)
     assert clear.actionable and clear.confidence >= ACT_THRESHOLD and clear.evidence
+
+
+def test_dialog_acts_in_the_shandong_dialect(shandong):
+    from intents import classify_act
+    assert classify_act(shandong.normalize("中")) == "affirm"
+    assert classify_act(shandong.normalize("不中")) == "deny"
+    assert classify_act(shandong.normalize("中不中")) is None     # a question back
