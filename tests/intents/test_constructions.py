@@ -163,3 +163,8 @@ def test_run_on_message_asks_where_the_ask_starts(nlu, text, want):
 ])
 def test_round_five_constructions(nlu, text, want):
     assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text", ["买化肥可以用惠农e贷吗", "买农机能办助农贷不"])
+def test_can_a_loan_pay_for_it_asks_about_the_loan(nlu, text):
+    assert intent(nlu, text) == "loan_products"
