@@ -25,7 +25,7 @@ _PATTERNS = [
     ("weekend", re.compile(r"(下下|下个|下|这个|这|本)?周末")),
     ("mid_month", re.compile(r"(这个|这|本|下个|下)?月(中|初)(?:旬)?")),
     ("relative", re.compile(r"大后天|后天|明天|明日|今天|今日")),
-    ("week", re.compile(r"(下下|下个|下|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日1-7]|天(?!气))")),
+    ("week", re.compile(r"(下下|下个|下|上上|上个|上|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日1-7]|天(?!气))")),
     ("month_end", re.compile(r"(这个|这|本|下个|下)?月底")),
     ("month_day", re.compile(rf"(下个月|下月|({_N})月)({_N})[号日]")),
     ("day", re.compile(rf"(?<![0-9月])({_N})[号]")),
@@ -84,6 +84,10 @@ def _resolve(kind: str, m: re.Match, today: date) -> date | None:
             return monday + timedelta(days=14 + wd)
         if prefix.startswith("下"):
             return monday + timedelta(days=7 + wd)
+        if prefix.startswith("上上"):
+            return monday - timedelta(days=14) + timedelta(days=wd)
+        if prefix.startswith("上"):   # 上周五: last week's, a day past (上周五约的施肥)
+            return monday - timedelta(days=7) + timedelta(days=wd)
         target = monday + timedelta(days=wd)
         # a bare 周三 already past this week means the coming one
         return target if prefix or target >= today else target + timedelta(days=7)

@@ -10,7 +10,7 @@ from intents.credit_code import find_credit_code
 from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
-from intents.numbers import NumberToken, clean, digits_only, find_numbers
+from intents.numbers import CN_NUM, NumberToken, clean, digits_only, find_numbers
 from intents.pinyin import same_tones, slips_into_function_word, syllables
 from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
@@ -165,9 +165,11 @@ class SlotExtractor:
             s, e = norm.original_span(start, end)
             out.append(Entity(slot, value, s, e))
 
+        township_span = None
         for name, s, e in self._townships(norm.original):
             # township matcher works on the original text; skip a name that is negated
             out.append(Entity("township", name, s, e))
+            township_span = (s, e)
             break
         taken: list[tuple[int, int]] = []
         lexicons = [("crop", self._crops), ("service", self._services), ("member_type", self._members)]
@@ -188,6 +190,10 @@ class SlotExtractor:
             out.append(Entity("credit_code", code[0], code[1], code[2]))
             inside_code = [code[1] <= s < code[2] for s, _ in norm.spans]
             text = "".join(BOUNDARY if hidden else c for c, hidden in zip(text, inside_code))
+        if township_span is not None and any(c in CN_NUM for c in norm.original[township_span[0]:township_span[1]]):
+            # 三元镇, 十五里园镇, 三汇: a place name's numerals are no amount, area or date
+            a, b = township_span
+            text = "".join(BOUNDARY if a <= s < b else c for c, (s, _) in zip(text, norm.spans))
         if len(text) >= 15:   # a code that does not check out is still no amount or phone number
             text = _CODE_LIKE.sub(lambda m: m.group() if m.group().isdigit() or m.group().isalpha()
                                   or (m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalnum())

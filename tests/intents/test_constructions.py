@@ -168,3 +168,16 @@ def test_round_five_constructions(nlu, text, want):
 @pytest.mark.parametrize("text", ["买化肥可以用惠农e贷吗", "买农机能办助农贷不"])
 def test_can_a_loan_pay_for_it_asks_about_the_loan(nlu, text):
     assert intent(nlu, text) == "loan_products"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("你们的收割机下周能排到我不", "book_tuoguan"),       # a day asked for: a booking
+    ("打谷机好久能排到我这里", "check_status"),            # when my turn comes: progress
+    ("有没有收花交的", "sell_produce"),                    # a buyer, the buyer left unsaid
+    ("周末你们上班不", "find_service_center"),
+    ("这个农业社会化服务是啥意思", "policy_faq"),          # a definition
+    ("订单质押是什么意思，能贷多少", "loan_products"),     # … with what it costs: the product
+    ("我想加入你们", "join_nonghelian"),
+])
+def test_round_six_constructions(nlu, text, want):
+    assert intent(nlu, text) == want

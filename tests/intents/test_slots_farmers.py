@@ -125,3 +125,12 @@ def test_implied_crops_are_written_only(nlu):
 
 def test_after_the_harvest_is_kept_as_said(nlu):
     assert slots(nlu, "收完花椒以后再来帮我剪枝").get("date") == "收完花椒以后"
+
+
+def test_last_weeks_day_is_in_the_past(nlu):
+    assert slots(nlu, "上周五约的施肥到现在都没得人来").get("date") == "2026-11-20"
+
+
+def test_a_place_names_numerals_are_no_amount(nlu):
+    got = slots(nlu, "三汇镇有人收橘子没得")
+    assert got.get("township") == "三汇镇" and "amount_yuan" not in got
