@@ -60,11 +60,19 @@ def parse_cmd(text: str | None, jsonl, explain: bool, today: str | None, pack: s
 @click.option("--today", help="YYYY-MM-DD the labelled dates are relative to (rows may carry their own 'today')")
 @click.option("--pack", help="knowledge pack name or path")
 @click.option("--slot-errors", is_flag=True, help="also list the slot mistakes")
-def eval_cmd(path, min_accuracy: float | None, today: str | None, pack: str | None, slot_errors: bool) -> None:
-    """Per-intent P/R/F1, accuracy, macro-F1, slot P/R/F1, accuracy per noise kind, confusions."""
+@click.option("--top", type=int, default=None, help="list only the N most frequent confusion pairs")
+@click.option("--no-examples", is_flag=True, help="confusion pairs without example messages (for a blind set)")
+def eval_cmd(path, min_accuracy: float | None, today: str | None, pack: str | None, slot_errors: bool,
+             top: int | None, no_examples: bool) -> None:
+    """Per-intent P/R/F1, accuracy, macro-F1, slot P/R/F1, accuracy per noise kind and per style
+    (a row's `style` field, else its `noise`), the confusion pairs."""
     rows = [json.loads(line) for line in path if line.strip()]
-    rep = evaluate(load_understanding(pack), rows, today=_today(today) or date.today())
-    click.echo(format_report(rep))
+    # a row may name its own pack (a set over several counties); --pack is the default for the others
+    rep = evaluate(load_understanding(pack), rows, today=_today(today) or date.today(), nlu_for=load_understanding)
+    if no_examples:
+        rep.confusions = [(g, o, n, []) for g, o, n, _ in rep.confusions]
+        rep.slot_errors = []
+    click.echo(format_report(rep, top=top))
     if slot_errors:
         click.echo("\nslot errors:\n" + "\n".join("  " + e for e in rep.slot_errors))
     if min_accuracy is not None and rep.accuracy < min_accuracy:

@@ -12,9 +12,20 @@ _N = r"[0-9零〇一二两三四五六七八九十]+"
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+_SEASON = (r"(?:(?:明年|今年|来年|年后)?(?:开春|春天|夏天|秋天|冬天|立春|春耕|春播|秋收|秋播|麦收|夏收|三夏|三秋|入冬|立冬|冬至)"
+           r"|腊月|正月|冬月|年前|年后|年底|年初|明年|来年|下半年|上半年)")
+_FESTIVAL = r"(?:国庆|中秋|端午|春节|清明|元旦|五一|过年|元宵)(?:节)?"
 _PATTERNS = [
+    # said as farmers say them, kept as the text (CONTRACT: else the text): no single day is meant
+    ("vague", re.compile(r"(?:下下|下个|下)(?:周|星期|礼拜)(?![一二三四五六日天1-7末])|过(?:两|几|一两|三五|两三)天|这(?:两|几)天"
+                         rf"|{_SEASON}(?:以后|之后|后|前|以前|之前|里|的时候)?"
+                         rf"|{_FESTIVAL}(?:以后|之后|后|前|以前|之前|期间|的时候)"
+                         r"|(?:收|割|打|挖|卖|栽|插)(?:了|完)[^|]{1,3}?(?:以后|之后|再说)"
+                         r"|下(?:个)?月(?![底初中0-9一二两三四五六七八九十])")),
+    ("weekend", re.compile(r"(下下|下个|下|这个|这|本)?周末")),
+    ("mid_month", re.compile(r"(这个|这|本|下个|下)?月(中|初)(?:旬)?")),
     ("relative", re.compile(r"大后天|后天|明天|明日|今天|今日")),
-    ("week", re.compile(r"(下下|下个|下|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")),
+    ("week", re.compile(r"(下下|下个|下|上上|上个|上|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日1-7]|天(?!气))")),
     ("month_end", re.compile(r"(这个|这|本|下个|下)?月底")),
     ("month_day", re.compile(rf"(下个月|下月|({_N})月)({_N})[号日]")),
     ("day", re.compile(rf"(?<![0-9月])({_N})[号]")),
@@ -48,6 +59,22 @@ def _next_month(d: date) -> tuple[int, int]:
 
 
 def _resolve(kind: str, m: re.Match, today: date) -> date | None:
+    if kind == "vague":
+        return None
+    if kind == "weekend":   # the coming Saturday (today on a weekend), or next week's
+        prefix = m.group(1) or ""
+        monday = today - timedelta(days=today.weekday())
+        saturday = monday + timedelta(days=5 + (14 if prefix.startswith("下下") else 7 if prefix.startswith("下") else 0))
+        return saturday if prefix or saturday >= today else saturday + timedelta(days=7)
+    if kind == "mid_month":   # 月中 the 15th, 月初 the 1st: this month's if still ahead, else the next
+        day = 15 if m.group(2) == "中" else 1
+        if (m.group(1) or "").startswith("下"):
+            y, mo = _next_month(today)
+        elif day >= today.day:
+            y, mo = today.year, today.month
+        else:
+            y, mo = _next_month(today)
+        return date(y, mo, day)
     if kind == "relative":
         return today + timedelta(days=_RELATIVE[m.group()])
     if kind == "week":
@@ -57,6 +84,10 @@ def _resolve(kind: str, m: re.Match, today: date) -> date | None:
             return monday + timedelta(days=14 + wd)
         if prefix.startswith("下"):
             return monday + timedelta(days=7 + wd)
+        if prefix.startswith("上上"):
+            return monday - timedelta(days=14) + timedelta(days=wd)
+        if prefix.startswith("上"):   # 上周五: last week's, a day past (上周五约的施肥)
+            return monday - timedelta(days=7) + timedelta(days=wd)
         target = monday + timedelta(days=wd)
         # a bare 周三 already past this week means the coming one
         return target if prefix or target >= today else target + timedelta(days=7)

@@ -8,7 +8,8 @@ from intents.normalize import BOUNDARY, Normalized, language_normalizer as _norm
 _EXACT = {
     "affirm": ["确认", "确定", "对", "对的", "对头", "是", "是的", "是滴", "可以", "好", "好的", "行", "嗯", "嗯嗯",
                "1", "ok", "okay", "yes", "y", "没问题", "没错", "提交", "就这样", "中", "要", "要的", "需要", "同意", "正确"],
-    "deny": ["不对", "不是", "不要", "不行", "不用", "错了", "不", "否", "2", "no", "n", "不正确", "不需要", "没有", "不同意"],
+    "deny": ["不对", "不是", "不要", "不行", "不用", "错了", "不", "否", "2", "no", "n", "不正确", "不需要", "没有", "不同意",
+             "不可以"],
     "cancel": ["取消", "算了", "不办了", "不弄了", "不搞了", "不要了", "不做了", "退出", "不约了", "不贷了", "不用了"],
     "back": ["上一步", "返回", "回去", "退回", "改一下", "重新填"],
     "restart": ["重新开始", "重来", "从头来", "从头开始", "重新来"],
@@ -17,7 +18,7 @@ _EXACT = {
 _CONTAINS = [("cancel", ["算了", "取消", "不办了", "不弄了", "不搞了", "不要了", "不约了"]),
              ("restart", ["重新开始", "从头开始", "重来"]),
              ("back", ["上一步", "返回上"]),
-             ("deny", ["不对", "不是", "错了"]),
+             ("deny", ["不对", "不是", "错了", "不可以"]),
              ("affirm", ["确认", "没问题", "对的", "是的", "可以", "好的"])]
 
 
@@ -42,6 +43,7 @@ def classify_act(text: str | Normalized) -> str | None:
         return exact[collapsed]
     if len(t) > 12:
         return None
+    t = t.replace("可不可以", "")   # a question back (中不中 → 可不可以), neither yes nor no
     for act, cues in _CONTAINS:
         if any(c in t for c in cues):
             return act

@@ -18,6 +18,7 @@ class Report:
     per_slot: dict[str, dict[str, float]] = field(default_factory=dict)
     slot_f1: float = 0.0
     per_noise: dict[str, tuple[int, int]] = field(default_factory=dict)     # kind -> (correct, total)
+    per_style: dict[str, tuple[int, int]] = field(default_factory=dict)     # row's style (else noise) -> (correct, total)
     confusions: list[tuple[str, str, int, list[str]]] = field(default_factory=list)
     slot_errors: list[str] = field(default_factory=list)
 
@@ -38,29 +39,42 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def evaluate(nlu, rows: Iterable[dict], today: date | None = None) -> Report:
+def evaluate(nlu, rows: Iterable[dict], today: date | None = None, nlu_for=None) -> Report:
+    """Slots are scored over the slot names the set labels somewhere: a set written before a slot existed
+    (product, credit_code, county) does not count that slot's answers as false alarms.
+    nlu_for(pack_name): the Understanding of a row that names its own `pack` (a five-county set)."""
+    rows = list(rows)
+    labelled = {slot for row in rows for slot in (row.get("slots") or {})}
     rep = Report()
     tp, fp, fn = Counter(), Counter(), Counter()
     stp, sfp, sfn = Counter(), Counter(), Counter()
     confusion: dict[tuple[str, str], list[str]] = defaultdict(list)
     noise: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    style: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         row_today = date.fromisoformat(row["today"]) if row.get("today") else today
-        parse = nlu.parse(row["text"], today=row_today)
+        parser = nlu_for(row["pack"]) if nlu_for is not None and row.get("pack") else nlu
+        parse = parser.parse(row["text"], today=row_today)
         gold, got = row["intent"], parse.intent
         rep.total += 1
         kind = row.get("noise", "clean")
         noise[kind][1] += 1
+        styles = row.get("style") or kind
+        styles = [styles] if isinstance(styles, str) else list(styles)
+        for st in styles:
+            style[st][1] += 1
         if gold == got:
             rep.correct += 1
             tp[gold] += 1
             noise[kind][0] += 1
+            for st in styles:
+                style[st][0] += 1
         else:
             fp[got] += 1
             fn[gold] += 1
             confusion[(gold, got)].append(row["text"])
         gold_slots = row.get("slots", {}) or {}
-        for slot in set(gold_slots) | set(parse.slots):
+        for slot in set(gold_slots) | (set(parse.slots) & labelled):
             if slot in gold_slots and slot in parse.slots and _same(gold_slots[slot], parse.slots[slot]):
                 stp[slot] += 1
                 continue
@@ -79,11 +93,13 @@ def evaluate(nlu, rows: Iterable[dict], today: date | None = None) -> Report:
         rep.per_slot[slot] = {"precision": p, "recall": r, "f1": f, "support": stp[slot] + sfn[slot]}
     rep.slot_f1 = _prf(sum(stp.values()), sum(sfp.values()), sum(sfn.values()))[2]
     rep.per_noise = {k: (v[0], v[1]) for k, v in sorted(noise.items())}
+    rep.per_style = {k: (v[0], v[1]) for k, v in sorted(style.items())}
     rep.confusions = sorted(((g, o, len(ex), ex[:3]) for (g, o), ex in confusion.items()), key=lambda c: -c[2])
     return rep
 
 
-def format_report(rep: Report) -> str:
+def format_report(rep: Report, top: int | None = None) -> str:
+    """top: how many confusion pairs to list (all when None)."""
     lines = [f"{'intent':22} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>5}"]
     for name, m in rep.per_intent.items():
         lines.append(f"{name:22} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {int(m['support']):5d}")
@@ -94,8 +110,13 @@ def format_report(rep: Report) -> str:
     lines += [f"slot micro-F1 {rep.slot_f1:.4f}", "", "accuracy by noise kind:"]
     for kind, (ok, n) in rep.per_noise.items():
         lines.append(f"  {kind:10} {ok / n:.4f} ({ok}/{n})")
+    if rep.per_style != rep.per_noise:
+        lines += ["", "accuracy by style (the row's `style`, else its `noise`):"]
+        for kind, (ok, n) in sorted(rep.per_style.items(), key=lambda kv: kv[1][0] / kv[1][1]):
+            lines.append(f"  {kind:14} {ok / n:.4f} ({ok}/{n})")
     if rep.confusions:
-        lines += ["", "confusions (gold -> predicted):"]
-        for gold, got, n, examples in rep.confusions:
-            lines.append(f"  {gold} -> {got}: {n}   e.g. {' | '.join(examples)}")
+        shown = rep.confusions if top is None else rep.confusions[:top]
+        lines += ["", f"confusion pairs (gold -> predicted){'' if top is None else f', top {top}'}:"]
+        for gold, got, n, examples in shown:
+            lines.append(f"  {gold} -> {got}: {n}" + (f"   e.g. {' | '.join(examples)}" if examples else ""))
     return "\n".join(lines)

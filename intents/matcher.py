@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from intents.catalogue import COURTESY, INTENTS, IntentEntry
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized, Normalizer
-from intents.pinyin import Syllables, slips_into_function_word, syllables
+from intents.pinyin import Syllables, same_tones, slips_into_function_word, syllables
 from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
 ACCEPT = 0.5            # raw score a label needs to be the answer; below it → out_of_scope
@@ -23,6 +23,7 @@ PRIORITY = {"check_status": 1.3, "human_agent": 1.1, "out_of_scope": 1.15}   # I
 PHRASE_LIMIT = 40
 _NOT_A_NEED = COURTESY | {"find_service_center", "out_of_scope", "check_status", "human_agent", "policy_faq"}
 COURTESY_MARGIN = 0.5   # a clear 你好/谢谢 beats a faint hint of a request
+LONG_MESSAGE = 30       # characters of a two-clause message told as a story before its ask
 COURTESY_CAP = 0.3      # other labels' score in a clause that asks what this account is
 
 
@@ -46,6 +47,9 @@ class Segment:
     hits: list[KeywordHit] = field(default_factory=list)
     decided_by: str | None = None   # the intent of a decisive word in this clause
     ask: tuple[str, float] = ("out_of_scope", 0.0)   # top(COURTESY) of the final scores, asked often
+    plan_question: bool = False     # "is it true / how many" about the plan: the message's ask
+    decided_by_word: bool = False   # decided by a decisive word (not a pattern)
+    asks: bool = False          # the clause asks (question, want, request) rather than tells a story
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -74,7 +78,9 @@ def _sound_weight(written: str, keyword: str, weight: float) -> float:
         return 0.0
     shared = sum(1 for a, b in zip(written, keyword) if a == b)
     if shared == 0:
-        return weight * 0.75 if len(keyword) >= 3 else 0.0
+        # three syllables rarely collide by chance; two do (带宽/贷款, 花费/化肥, 一包/医保), but those real-word
+        # collisions differ in tone: a two-syllable homophone counts when it agrees tone for tone (带丈 → 代账)
+        return weight * 0.75 if len(keyword) >= 3 or same_tones(written, keyword) else 0.0
     return weight * 0.5 if len(keyword) == 2 and shared < 2 else weight
 
 
@@ -93,9 +99,28 @@ def _inside_ascii_run(text: str, i: int) -> bool:
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
                  side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = (),
-                 words: SharedIndex | None = None, sounds: SharedIndex | None = None):
-        """words, sounds: indexes shared with the slot lexicons (one walk of a message for all)."""
+                 words: SharedIndex | None = None, sounds: SharedIndex | None = None,
+                 ask_markers: list[str] = (), adverts: dict | None = None, plan_questions: dict | None = None,
+                 out_of_scope_over_progress: list[str] = ()):
+        """words, sounds: indexes shared with the slot lexicons (one walk of a message for all).
+        ask_markers: regular expressions of a clause that asks; adverts: links/handles/phone/words of spam;
+        plan_questions: markers and subjects of "is it true / how many / what is" about the plan."""
         self._normalize = normalizer
+        self._ask_re = re.compile("|".join(f"(?:{m})" for m in ask_markers)) if ask_markers else None
+        adverts = adverts or {}
+        contact = [*adverts.get("links", []), *adverts.get("handles", [])]
+        self._contact_re = re.compile("|".join(f"(?:{m})" for m in contact)) if contact else None
+        self._phone_re = re.compile(adverts["phone"]) if adverts.get("phone") else None
+        def union(words) -> re.Pattern | None:   # one search for a list of words (longest first)
+            forms = sorted({normalizer(w).text for w in words or []} - {""}, key=len, reverse=True)
+            return re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+        self._advert_words = union(adverts.get("words"))
+        self._advert_strong = union(adverts.get("strong_words"))
+        groups = [plan_questions] if isinstance(plan_questions, dict) else list(plan_questions or [])
+        # (markers, subjects) per group: a marker in the clause and a subject of the same group in the message
+        self._plan_groups = [(union(g.get("markers")), union(g.get("subjects"))) for g in groups]
+        self._plan_groups = [(m, sub) for m, sub in self._plan_groups if m is not None and sub is not None]
+        self._oos_over_progress = union(out_of_scope_over_progress)
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
         self._choice_text: list[str] = []
@@ -143,6 +168,23 @@ class IntentMatcher:
                          key=lambda x: -len(x[0]))
         self._side = {m: side for m, side in markers}
         self._marker_re = re.compile("|".join(re.escape(m) for m, _ in markers)) if markers else None
+
+    def is_advert(self, text: str) -> bool:
+        """A link or messaging handle; a phone number beside an advert word; two strong advert words."""
+        if self._contact_re is not None and self._contact_re.search(text):
+            return True
+        if (self._phone_re is not None and self._advert_words is not None and self._advert_words.search(text)
+                and self._phone_re.search(text)):
+            return True
+        return self._advert_strong is not None and len(set(self._advert_strong.findall(text))) >= 2
+
+    def _asks(self, norm: Normalized, seg: Segment) -> bool:
+        clause = norm.text[seg.start:seg.end]
+        if self._ask_re is not None and self._ask_re.search(clause):
+            return True
+        # a question mark in the original right after the clause
+        end = norm.spans[seg.end - 1][1] if seg.end - 1 < len(norm.spans) else len(norm.original)
+        return norm.original[end:end + 1] in ("?", "？")
 
     @property
     def phrase_count(self) -> int:
@@ -265,8 +307,10 @@ class IntentMatcher:
                 # INTENTS.md rule 1: a named need beats "where" (石宝服务社有没有尿素卖 → supplies)
                 need = max(named, key=lambda n: seg.scores[n])
                 seg.scores[need] = max(seg.scores[need], seg.scores["find_service_center"] + 0.05)
-            decisive = [h.intent for h in seg.hits if (h.intent, h.keyword) in self._decisive]
+            decisive_hits = [h for h in seg.hits if (h.intent, h.keyword) in self._decisive]
+            decisive = [h.intent for h in decisive_hits]
             seg.decided_by = decisive[0] if decisive else None
+            seg.decided_by_word = bool(decisive_hits) and decisive_hits[0].via != "pattern"
             if decisive and decisive[0] in COURTESY:
                 # "你们是干什么的" asks what this account is: the clause is small talk, not a policy question
                 for name in seg.scores:
@@ -275,10 +319,22 @@ class IntentMatcher:
             elif decisive and seg.scores:
                 # INTENTS.md rules 5, 6: tax policy or "is it compulsory" is policy whatever it is about
                 seg.scores[decisive[0]] = max(seg.scores.values()) + 0.1
-            if kw.get("check_status", 0.0) >= 1.0 and seg.scores:
+            clause = text[seg.start:seg.end]
+            if seg.decided_by is None and any(m.search(clause) and sub.search(text) for m, sub in self._plan_groups):
+                # "is it true / how many / the target" about the plan: policy, whatever the clause names
+                seg.scores["policy_faq"] = max([*seg.scores.values(), ACCEPT]) + 0.1
+                seg.decided_by = "policy_faq"
+                seg.plan_question = True
+            other_topic = self._oos_over_progress is not None and self._oos_over_progress.search(clause) is not None
+            if other_topic and seg.decided_by is None and kw.get("check_status", 0.0) >= 1.0:
+                # 工钱到现在都没给 / 快递一直没到: another topic's progress is not ours
+                seg.scores["out_of_scope"] = max([*seg.scores.values(), ACCEPT]) + 0.1
+                seg.decided_by = "out_of_scope_topic"
+            elif kw.get("check_status", 0.0) >= 1.0 and seg.scores:
                 # INTENTS.md rule 2: progress of an existing request wins whatever its topic
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
             seg.ask = seg.top(COURTESY)
+            seg.asks = self._asks(norm, seg)
         if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
             for seg in segs:   # asks after 顺便/对了 rank below the main ask …
                 if seg.side:
@@ -292,7 +348,8 @@ class IntentMatcher:
             for name, s in seg.scores.items():
                 overall[name] = max(overall[name], s)
         overall["out_of_scope"] = max(overall["out_of_scope"], OUT_OF_SCOPE_FLOOR)
-        spam = any(h.intent == "out_of_scope" and (h.intent, h.keyword) in self._decisive for h in hits)
+        spam = (any(h.intent == "out_of_scope" and (h.intent, h.keyword) in self._decisive for h in hits)
+                or self.is_advert(text))
         # spam anywhere makes the whole message spam: "恭喜获得无息贷款资格，点击领取" offers no loan
         primary = "out_of_scope" if spam else self._primary(segs, overall)
         secondary: list[str] = []
@@ -325,23 +382,53 @@ class IntentMatcher:
         evidenced = any(h.intent == best_name for seg in segs for h in seg.hits)
         faint = ((best < 0.7 and overall[courtesy] >= best + COURTESY_MARGIN)
                  or (not evidenced and overall[courtesy] > best))
-        if any(not seg.side and seg.ask[0] == "human_agent"
+        main = [seg for seg in segs if not seg.side]
+        long = len(main) >= 3 or (len(main) >= 2 and main[-1].end - main[0].start >= LONG_MESSAGE)
+        if any(seg.decided_by == "human_agent" and seg.ask[0] == "human_agent" for seg in segs):
+            return "human_agent"    # 找你们负责人 / 我要投诉, wherever it stands
+        # a complaint word in a clause that tells the story of a long message ("去年玉米都没收完") is not the
+        # ask when a later clause asks for something else ("今年想全托给你们")
+        story_asks = long and any(seg.asks and seg.ask[0] not in ("human_agent", "out_of_scope")
+                                  and seg.ask[1] >= ACCEPT for seg in main)
+        if any(not seg.side and seg.ask[0] == "human_agent" and (seg.asks or not story_asks)
                and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
             return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
+        if any(seg.plan_question for seg in main):
+            return "policy_faq"     # "听说……，是不是真的": the question about the plan is the ask
         if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
-        if any(not seg.side and seg.decided_by == "loan_products" for seg in segs):
+        if any(not seg.side and seg.decided_by == "loan_products" and seg.decided_by_word for seg in segs):
             return "loan_products"  # the means over the purpose: "要买化肥农药，钱一时凑不齐" asks for money
         in_scope = max((s for n, s in substantive.items() if n != "out_of_scope"), default=0.0)
         if best >= ACCEPT and not faint:
-            bar = max(ACCEPT, 0.6 * best)
+            candidates = []
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
                 name, s = seg.ask
                 if (name == "out_of_scope" and in_scope >= ACCEPT
-                        and not any(h.intent == name and h.weight >= 2 for h in seg.hits)):
+                        and not any(h.intent == name and h.weight >= 2 for h in seg.hits)
+                        and seg.decided_by is None):
                     continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)
-                if s >= bar:
-                    return name
+                if s >= ACCEPT:
+                    candidates.append(seg)
+            # a story, then the ask: the clauses that ask outrank the ones that tell, whatever their words
+            # (only in a long message, and an asking clause needs words of its own for its label:
+            # "你们好多钱一棵" after "橘子树要剪了" asks the price of the pruning)
+            def own_words(seg: Segment) -> bool:
+                return seg.decided_by is not None or sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 0.8
+            asking = [seg for seg in candidates if seg.asks and not seg.side and own_words(seg)]
+            if not asking and not any(seg.asks for seg in main):
+                # "谢谢你们上次的飞防……对了，年底的账能不能也交给你们做": the only ask is the side one
+                asking = [seg for seg in candidates if seg.asks and own_words(seg)]
+            if asking and long:
+                top = max(seg.ask[1] for seg in asking)
+                bar = max(ACCEPT, 0.6 * top)
+                for seg in asking:
+                    if seg.ask[1] >= bar:
+                        return seg.ask[0]
+            bar = max(ACCEPT, 0.6 * best)
+            for seg in candidates:
+                if seg.ask[1] >= bar:
+                    return seg.ask[0]
             return best_name
         return courtesy if overall[courtesy] >= ACCEPT else "out_of_scope"

@@ -154,9 +154,34 @@ def _rewrite(mid: str, spans: list[tuple[int, int]], pattern: re.Pattern, replac
     return "".join(out_chars), out_spans
 
 
-@lru_cache(maxsize=1)
-def language_normalizer() -> Normalizer:
-    """The normalizer of intents/data/lexicon.yaml, shared by the parser and the dialog acts."""
+DEFAULT_REGION = "重庆市"    # the region of a pack that names none (and of no pack): the project's first county
+
+
+def region_of(pack) -> str:
+    """The dialect region of a pack: its PackInfo.province (重庆市, 山东省 …)."""
+    info = getattr(pack, "info", None)
+    return getattr(info, "province", None) or DEFAULT_REGION
+
+
+def region_tables(region: str | None) -> dict:
+    """intents/data/regions/<region>.yaml (replacements, constructions, crop_synonyms …), {} when absent."""
+    from intents.catalogue import DATA
+    import yaml
+    path = DATA / "regions" / f"{region}.yaml"
+    if not region or not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@lru_cache(maxsize=8)
+def language_normalizer(region: str | None = DEFAULT_REGION) -> Normalizer:
+    """The normalizer of intents/data/lexicon.yaml with the region's dialect laid over it
+    (regions/<region>.yaml: its words replace the base's), shared by the parser and the dialog acts."""
     from intents.catalogue import load_yaml
     lex = load_yaml("lexicon.yaml")
-    return Normalizer(lex["replacements"], lex["fillers"], lex.get("constructions"))
+    regional = region_tables(region)
+    replacements = {**lex["replacements"], **(regional.get("replacements") or {})}
+    fillers = [*lex["fillers"], *(regional.get("fillers") or [])]
+    constructions = {**(lex.get("constructions") or {}), **(regional.get("constructions") or {})}
+    return Normalizer(replacements, fillers, constructions)

@@ -10,9 +10,12 @@ import cn2an
 CN_DIGITS = "零〇一二两三四五六七八九幺"
 CN_NUM = CN_DIGITS + "十百千万亿点"
 _DIGIT_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2, "幺": 1}
-# 3万5 and 3万5千 are 35000 (a digit after 万 is the next order, as in 三万五); 5万3亩 is not
-NUMBER = re.compile(rf"[0-9]+(?:\.[0-9]+)?万(?:[0-9一二两三四五六七八九]千|[0-9一二两三四五六七八九](?![0-9{CN_NUM}亩斤元块]))?"
+# 3万5 and 3万5千 are 35000 (a digit after 万 is the next order, as in 三万五); 5万3亩 is not.
+# w and k as farmers type them: 5w = 5万, 8k = 8千 (not the w of typed pinyin: 5wan, 5wo)
+NUMBER = re.compile(rf"[0-9]+(?:\.[0-9]+)?(?:万|w(?![a-z]))(?:[0-9一二两三四五六七八九]千|[0-9一二两三四五六七八九](?![0-9{CN_NUM}亩斤元块]))?"
+                    rf"|[0-9]+(?:\.[0-9]+)?(?:千|k(?![a-z]))(?:[0-9一二两三四五六七八九](?![0-9{CN_NUM}亩斤元块]))?"
                     rf"|[0-9]+(?:\.[0-9]+)?|[{CN_NUM}]+|半")
+_THOUSAND_DIGIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)[千k]([0-9一二两三四五六七八九])?$")
 _WAN_DIGIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)万([0-9一二两三四五六七八九])千?$")
 # two adjacent digits a, a+1 before an optional order: 两三 / 五六十 / 三四百 — a range, not 23
 _RANGE = re.compile(r"^([一二两三四五六七八九])([二三四五六七八九])([十百千万]?)$")
@@ -36,6 +39,11 @@ def cn_to_number(token: str) -> float | None:
 def _parse(token: str) -> float | None:
     if token == "半":
         return 0.5
+    token = token.replace("w", "万")
+    m = _THOUSAND_DIGIT.match(token)
+    if m:
+        d = m.group(2)
+        return float(m.group(1)) * 1_000 + ((int(d) if d.isdigit() else _DIGIT_VALUE[d]) * 100 if d else 0)
     m = _WAN_DIGIT.match(token)
     if m:
         d = m.group(2)

@@ -123,3 +123,14 @@ def syllables(text: str) -> Syllables:
 def pinyin_key(text: str) -> str:
     """The joined folded pinyin string used for fuzzy comparison."""
     return syllables(text).joined
+
+
+@lru_cache(maxsize=4096)
+def _toned(text: str) -> tuple[str, ...]:
+    return tuple(fold(s.rstrip("12345")) + s[-1] if s[-1:].isdigit() else fold(s) + "5"
+                 for s in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
+
+
+def same_tones(written: str, word: str) -> bool:
+    """The written characters sound like the word tone for tone (红杆 is not 烘干: hóng/hōng; 带丈 is 代账)."""
+    return _toned(written) == _toned(word)

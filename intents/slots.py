@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
+from intents.credit_code import find_credit_code
 from intents.dates import find_date
 from intents.negation import inside
 from intents.normalize import BOUNDARY, Normalized
-from intents.numbers import NumberToken, clean, digits_only, find_numbers
-from intents.pinyin import slips_into_function_word, syllables
+from intents.numbers import CN_NUM, NumberToken, clean, digits_only, find_numbers
+from intents.pinyin import same_tones, slips_into_function_word, syllables
 from intents.prefix_tree import SharedIndex, syllable_index, text_index
 
+_CODE_LIKE = re.compile(r"[0-9a-z]{15,20}(?![0-9a-z])")
 _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
-_OTHER_UNIT = re.compile(r"[斤吨株棵只头亩平米袋包人户个]|公斤")
+_OTHER_UNIT = re.compile(r"(?:多|来|把|余)?(?:[斤吨株棵只头亩平米袋包人户个]|公斤)")
 _PER_UNIT = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶])")
 _MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
 
@@ -79,7 +81,7 @@ class Lexicon:
                 # one written character must agree, else 组织 would be 竹子 and 兼职 剪枝
                 written = text[s:e]
                 typed = any(c.isascii() and c.isalpha() for c in written)   # typed pinyin: feifang
-                if ((typed or set(written) & set(name)) and not inside(negated, s, e)
+                if ((typed or set(written) & set(name) or same_tones(written, name)) and not inside(negated, s, e)
                         and not any(blocked[s:e]) and not slips_into_function_word(written, name)
                         and not any(a < e and s < b for a, b in taken)):
                     found.append((s, -(e - s), canonical))
@@ -117,8 +119,11 @@ def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, 
         if m and _PER_UNIT.match(text, m.end()):
             continue    # 六块钱一斤 is a unit price, not the sum asked for
         if m:
-            value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not raw.endswith("万") else 1)
+            magnified = any(c in raw for c in "万w")
+            value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not magnified else 1)
             return clean(value), tok.start, m.end()
+        if any(c in raw for c in "万wk千") and not _OTHER_UNIT.match(text, tok.end):
+            return clean(tok.value), tok.start, tok.end   # 5w / 8k / 5千 with no unit after it
         if "万" in raw and not _OTHER_UNIT.match(text, tok.end):
             return clean(tok.value), tok.start, tok.end
     return None
@@ -139,8 +144,14 @@ class SlotExtractor:
                  member_types: dict[str, list[str]], member_stoplist: list[str],
                  find_townships: Callable[[str], list[tuple[str, int, int]]],
                  service_stoplist: list[str] = (), crop_stoplist: list[str] = (),
-                 words: SharedIndex | None = None, sounds: SharedIndex | None = None):
+                 words: SharedIndex | None = None, sounds: SharedIndex | None = None,
+                 products: dict[str, list[str]] | None = None, counties: dict[str, list[str]] | None = None,
+                 implied_crops: dict[str, list[str]] | None = None):
+        """products: the pack's loan products (name -> aliases); counties: a multi-county pack's counties."""
         words, sounds = words or text_index(), sounds or syllable_index()
+        self._products = Lexicon(products, normalize, words=words, sounds=sounds) if products else None
+        self._counties = Lexicon(counties, normalize, by_sound=False, words=words) if counties else None
+        self._implied = Lexicon(implied_crops, normalize, crop_stoplist, by_sound=False, words=words) if implied_crops else None
         self._crops = Lexicon(crops, normalize, crop_stoplist, words=words, sounds=sounds)
         self._services = Lexicon(services, normalize, service_stoplist, words=words, sounds=sounds)
         self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False, words=words)
@@ -154,16 +165,39 @@ class SlotExtractor:
             s, e = norm.original_span(start, end)
             out.append(Entity(slot, value, s, e))
 
+        township_span = None
         for name, s, e in self._townships(norm.original):
             # township matcher works on the original text; skip a name that is negated
             out.append(Entity("township", name, s, e))
+            township_span = (s, e)
             break
         taken: list[tuple[int, int]] = []
-        for slot, lex in (("crop", self._crops), ("service", self._services), ("member_type", self._members)):
+        lexicons = [("crop", self._crops), ("service", self._services), ("member_type", self._members)]
+        if self._products is not None:
+            lexicons.insert(0, ("product", self._products))   # 订单质押贷款 before 质押 could be anything else
+        if self._counties is not None:
+            lexicons.append(("county", self._counties))
+        for slot, lex in lexicons:
             hit = lex.find(norm, negated, tuple(taken))
+            if hit is None and slot == "crop" and self._implied is not None:
+                hit = self._implied.find(norm, negated, tuple(taken))
             if hit:
                 add(slot, *hit)
                 taken.append((hit[1], hit[2]))
+        code = find_credit_code(norm.original)
+        if code:
+            # its digits are no phone number, amount or area: masked in the normalized text
+            out.append(Entity("credit_code", code[0], code[1], code[2]))
+            inside_code = [code[1] <= s < code[2] for s, _ in norm.spans]
+            text = "".join(BOUNDARY if hidden else c for c, hidden in zip(text, inside_code))
+        if township_span is not None and any(c in CN_NUM for c in norm.original[township_span[0]:township_span[1]]):
+            # 三元镇, 十五里园镇, 三汇: a place name's numerals are no amount, area or date
+            a, b = township_span
+            text = "".join(BOUNDARY if a <= s < b else c for c, (s, _) in zip(text, norm.spans))
+        if len(text) >= 15:   # a code that does not check out is still no amount or phone number
+            text = _CODE_LIKE.sub(lambda m: m.group() if m.group().isdigit() or m.group().isalpha()
+                                  or (m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalnum())
+                                  else BOUNDARY * len(m.group()), text)
         breaks = frozenset(i for i in range(1, len(text)) if norm.spans[i][0] > norm.spans[i - 1][1])
         phone = find_phone(text, breaks)
         phone_span = (phone[1], phone[2]) if phone else (-1, -1)

@@ -1,0 +1,183 @@
+"""Constructions that decide by their form, not by having seen the sentence: the asking clause of a long
+message, negation and contrast, complaints and 找负责人 anywhere, a named request's progress, "is it true"
+about the plan, adverts and other topics."""
+from __future__ import annotations
+
+import pytest
+
+from tests.intents.conftest import TODAY
+
+
+def intent(nlu, text: str) -> str:
+    return nlu.parse(text, today=TODAY).intent
+
+
+@pytest.mark.parametrize("text, want", [
+    # the story names one topic, the last clause asks for another
+    ("去年在你们那里买的复合肥效果还可以，今年橘子又挂果了，我想贷点款扩大规模，能贷好多", "loan_products"),
+    ("我们合作社去年托管了两百亩，服务还是不错，就是账一直没人管，现在想找人代账，一年好多钱", "bookkeeping"),
+    ("前年买过你们的种子，去年也托管过，今年橘子多，想问下有没有人收购", "sell_produce"),
+])
+def test_long_message_is_classified_by_the_clause_that_asks(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+def test_a_short_price_question_after_its_job_keeps_the_job(nlu):
+    # two short clauses: the second asks the price of the first, it names nothing of its own
+    assert intent(nlu, "我屋头橘子树要剪了，你们好多钱一棵") == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("没说要贷款，我是问入农合联要交会费不", "join_nonghelian"),
+    ("我又没说要入会，我是想问你们收不收柑橘", "sell_produce"),
+    ("我没说要托管，我是想把谷子卖了", "sell_produce"),
+    ("不找人工，你直接告诉我服务中心在哪里", "find_service_center"),
+    ("我不要贷款要托管", "book_tuoguan"),
+])
+def test_negated_intent_is_dropped(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+def test_negated_slot_value_is_dropped(nlu):
+    p = nlu.parse("不是要机收，是要烘干", today=TODAY)
+    assert p.slots.get("service") == "烘干"
+
+
+@pytest.mark.parametrize("text", [
+    "飞防的师傅上周来打药，打完第二天就下雨了，药都白打了，我找你们负责人",
+    "托管的价格我晓得了，另外叫你们领导给我回个电话",
+    "种了五十亩水稻，想约机收，顺便找一下你们管事的",
+])
+def test_asking_for_the_person_in_charge_anywhere_is_human_agent(nlu, text):
+    assert intent(nlu, text) == "human_agent"
+
+
+def test_a_complaints_progress_stays_progress(nlu):
+    assert intent(nlu, "问下我那个投诉处理得怎么样了") == "check_status"
+
+
+@pytest.mark.parametrize("text", [
+    "上个月报的托管，我这个事有人管没有",
+    "贷款的申请交上去了，到底还管不管",
+    "我那个预约咋还没人管",
+])
+def test_progress_of_a_named_request_is_check_status(nlu, text):
+    assert intent(nlu, text) == "check_status"
+
+
+@pytest.mark.parametrize("text", [
+    "听说县里搞三位一体改革，每个乡镇都要建为农服务中心，是不是真的",
+    "听别个说农合联的目标是三年内覆盖全部乡镇，有好多个服务中心，是不是哦",
+])
+def test_is_it_true_about_the_plan_is_policy(nlu, text):
+    assert intent(nlu, text) == "policy_faq"
+
+
+@pytest.mark.parametrize("text", [
+    "低息贷款，无抵押，当天放款，详情加微信dk8888",
+    "代开各类发票，增值税专票，联系电话13912345678",
+    "急招刷单兼职，日结200，有意私聊",
+    "化肥特价清仓，加vx：nz666 www.nzhf.com",
+    "正规公司放款，额度5-50万，手续简单，QQ 2233445566",
+])
+def test_adverts_are_out_of_scope(nlu, text):
+    assert intent(nlu, text) == "out_of_scope"
+
+
+@pytest.mark.parametrize("text, want", [
+    # a farmer who gives his number is no advert
+    ("我想贷款5万，电话13912345678", "loan_products"),
+    ("有没有无抵押低息的贷款", "loan_products"),
+    ("废旧农膜哪里回收，我电话13800138000", "sell_produce"),
+])
+def test_a_farmers_own_number_or_loan_wish_is_no_advert(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "我老汉儿在工地上干了半年，老板到现在都没给工钱，你们农合联能不能帮忙要一下",
+    "工地老板欠了我三个月工资不给，咋个办",
+    "帮我订一张明天去重庆的车票",
+    "网上买的衣服尺码不对，怎么退货",
+])
+def test_other_topics_are_out_of_scope(nlu, text):
+    assert intent(nlu, text) == "out_of_scope"
+
+
+def test_means_over_purpose_when_a_loan_buys_something(nlu):
+    assert intent(nlu, "想贷款5千买化肥") == "loan_products"
+    # but the first of two equal asks stays primary
+    assert intent(nlu, "我们社今年想扩大，要加入农合联，还要贷点款买设备，先问入会的事") == "join_nonghelian"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("为农服务中心有好多个", "policy_faq"),        # the plan's figure
+    ("我们镇有几个服务站", "find_service_center"),  # a place to go
+])
+def test_how_many_of_the_plans_organisations(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text", ["帮我取个快递", "明天帮我去银行取钱", "帮我叫个滴滴"])
+def test_personal_errands_are_out_of_scope(nlu, text):
+    assert intent(nlu, text) == "out_of_scope"
+
+
+def test_only_the_side_ask_asks_when_the_main_clauses_tell(nlu):
+    # a long message whose main clauses tell a story: its side ask is the request
+    assert intent(nlu, "去年你们来打的药效果好得很，今年虫子又多起来了，邻居都在说，对了，柑橘修剪一亩好多钱") == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("前段时间问的贷款的事，有人管没有", "check_status"),       # the progress question in its own clause
+    ("丰都这边有没得收海椒的老板", "sell_produce"),             # a buyer named by what he buys
+    ("月底前能不能把化肥送过来", "supplies"),                   # a delivery asked for, not its progress
+    ("开会听人说入了农合联买农资便宜，我们合作社也想进去，要带些啥子材料", "join_nonghelian"),
+])
+def test_round_three_constructions(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("上个月你们来帮我收了谷子，就是收得不干净，田里掉了好多，这个损失哪个来赔", "human_agent"),
+    ("明年开春我想把地都托出去", "book_tuoguan"),
+])
+def test_round_four_constructions(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    # voice input without punctuation: 想问下 / 所以想 start the ask
+    ("去年在你们那里买的复合肥效果还可以今年橘子又挂果了想问下贷款能贷好多", "loan_products"),
+    ("我们合作社去年托管了两百亩服务还是不错就是账一直没人管想问下代账一年好多钱", "bookkeeping"),
+    ("我家那二十亩田去年是请人收的今年人工太贵了所以想约你们的收割机", "book_tuoguan"),
+])
+def test_run_on_message_asks_where_the_ask_starts(nlu, text, want):
+    p = nlu.parse(text, today=TODAY)
+    assert p.intent == want and p.clause and p.clause != p.normalized.text
+
+
+@pytest.mark.parametrize("text, want", [
+    ("去年入了农合联，说是会员买化肥有优惠，结果我去买的时候价钱跟外面一样，这个咋个说", "human_agent"),
+    ("我没得要托管的意思，只是想买几袋复合肥", "supplies"),
+])
+def test_round_five_constructions(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text", ["买化肥可以用惠农e贷吗", "买农机能办助农贷不"])
+def test_can_a_loan_pay_for_it_asks_about_the_loan(nlu, text):
+    assert intent(nlu, text) == "loan_products"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("你们的收割机下周能排到我不", "book_tuoguan"),       # a day asked for: a booking
+    ("打谷机好久能排到我这里", "check_status"),            # when my turn comes: progress
+    ("有没有收花交的", "sell_produce"),                    # a buyer, the buyer left unsaid
+    ("周末你们上班不", "find_service_center"),
+    ("这个农业社会化服务是啥意思", "policy_faq"),          # a definition
+    ("订单质押是什么意思，能贷多少", "loan_products"),     # … with what it costs: the product
+    ("我想加入你们", "join_nonghelian"),
+])
+def test_round_six_constructions(nlu, text, want):
+    assert intent(nlu, text) == want
