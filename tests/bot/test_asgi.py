@@ -5,14 +5,18 @@ import gc
 import importlib
 import sys
 
+from types import SimpleNamespace
+
 import bot.app
+import bot.logs
 import bot.settings
 
 
 def test_the_served_apps_startup_objects_are_frozen_out_of_the_collector(monkeypatch):
     built = object()
     monkeypatch.setattr(bot.app, "create_app", lambda settings: built)
-    monkeypatch.setattr(bot.settings, "Settings", lambda: None)
+    monkeypatch.setattr(bot.settings, "Settings", lambda: SimpleNamespace(log_format="text"))
+    monkeypatch.setattr(bot.logs, "configure", lambda fmt: None)  # the test run keeps its own logging
     monkeypatch.delitem(sys.modules, "bot.asgi", raising=False)
     gc.unfreeze()
     try:
