@@ -27,6 +27,7 @@ from admin.policy import Denied, NotLoggedIn, Staff, request_for, require_admin
 from bot.context import AppContext
 from bot.db import transaction
 from bot.models import AuditLog, ServiceCenter, StaffUser
+from bot.schedule import spoken_schedule
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class TicketStatusBody(BaseModel):
 class RequestStatusBody(BaseModel):
     status: str
     reason: str | None = Field(None, max_length=500)
+    scheduled_for: str | None = Field(None, max_length=50)
+    price_yuan: float | None = None
+    note: str | None = Field(None, max_length=500)
 
 
 def page_environment(tz: str) -> Environment:
@@ -61,6 +65,7 @@ def page_environment(tz: str) -> Environment:
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "—"
     env.filters["ago"] = ago
     env.filters["shown"] = shown
+    env.filters["when"] = lambda value: spoken_schedule(value) or "—"
     env.filters["said_at"] = lambda value: (lambda t: f"{t.month}月{t.day}日 {t:%H:%M}")(value.astimezone(zone))
     env.globals["zone_label"] = ZONE_LABELS.get(tz, tz)
     env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
@@ -263,6 +268,7 @@ def api_routes(console: Console) -> APIRouter:
             row = request_for(session, staff, kind, request_id)
             data = requests.request_json(kind, row, requests.centers_by_id(session))
             data["events"] = [{"from": e.from_status, "to": e.to_status, "reason": e.reason,
+                               "scheduled_for": e.scheduled_for, "price_yuan": e.agreed_price_yuan, "note": e.note,
                                "at": e.created_at.isoformat()} for e in requests.events_of(session, kind, row.id)]
             return data
 
@@ -270,7 +276,8 @@ def api_routes(console: Console) -> APIRouter:
     def api_request_status(kind: str, request_id: int, body: RequestStatusBody, staff: Changer) -> dict[str, Any]:
         with console.tx() as session:
             delivery = requests.change_status(session, ctx.settings, staff, kind, request_id, body.status,
-                                              body.reason, ctx.clock())
+                                              body.reason, ctx.clock(),
+                                              requests.Schedule.parse(body.scheduled_for, body.price_yuan, body.note))
         return {"ok": True, "id": request_id, "status": body.status, "delivery": delivery.kind,
                 "message": delivery.label}
 
@@ -402,10 +409,12 @@ def page_routes(console: Console) -> APIRouter:
 
     @router.post("/requests/{kind}/{request_id}/status")
     def request_status(kind: str, request_id: int, staff: Changer, status: Annotated[str, Form()],
-                       reason: Annotated[str, Form()] = "") -> Response:
+                       reason: Annotated[str, Form()] = "", scheduled_for: Annotated[str, Form()] = "",
+                       price_yuan: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+        schedule = requests.Schedule.parse(scheduled_for, price_yuan.strip(), note)
         with console.tx() as session:
             delivery = requests.change_status(session, ctx.settings, staff, kind, request_id, status, reason,
-                                              ctx.clock())
+                                              ctx.clock(), schedule)
         return back(f"/admin/requests/{kind}/{request_id}", sent=delivery.kind)
 
     @router.get("/dashboard", response_class=HTMLResponse)
