@@ -231,14 +231,15 @@ def api_routes(console: Console) -> APIRouter:
     @router.get("/tickets")
     def api_tickets(staff: Reader, status: str | None = None) -> dict[str, Any]:
         with console.tx() as session:
-            rows = inbox.list_tickets(session, staff, ctx.clock(), status=status)
-            return {"items": [inbox.ticket_json(row.ticket) | {"window_remaining": row.window.remaining}
-                              for row in rows]}
+            rows = inbox.list_tickets(session, staff, ctx.clock(), status=status, settings=ctx.settings)
+            return {"items": [inbox.ticket_json(row.ticket, row.waiting) | {
+                "window_remaining": row.window.remaining, "phone": row.phone, "township": row.township,
+                "title": row.title} for row in rows]}
 
     @router.get("/tickets/{ticket_id}")
     def api_ticket(ticket_id: int, staff: Reader) -> dict[str, Any]:
         with console.tx() as session:
-            return inbox.ticket_detail_json(inbox.ticket_detail(session, staff, ticket_id, ctx.clock()))
+            return inbox.ticket_detail_json(inbox.ticket_detail(session, staff, ticket_id, ctx.clock(), ctx.settings))
 
     @router.post("/tickets/{ticket_id}/reply")
     def api_reply(ticket_id: int, body: ReplyBody, staff: Changer,
@@ -335,14 +336,17 @@ def page_routes(console: Console) -> APIRouter:
     def tickets_page(request: Request, staff: Reader, status: str = "", mine: str = "") -> HTMLResponse:
         now = ctx.clock()
         with console.tx() as session:
-            rows = inbox.list_tickets(session, staff, now, status=status or None, mine=bool(mine))
-            return console.render(request, "tickets.html", staff=staff, rows=rows, status=status, mine=mine)
+            rows = inbox.list_tickets(session, staff, now, status=status or None, mine=bool(mine),
+                                      settings=ctx.settings)
+            names = inbox.staff_names(session, {r.ticket.assignee_id for r in rows if r.ticket.assignee_id})
+            return console.render(request, "tickets.html", staff=staff, rows=rows, status=status, mine=mine,
+                                  assignee_names=names)
 
     @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
     def ticket_page(request: Request, ticket_id: int, staff: Reader, sent: str = "") -> HTMLResponse:
         now = ctx.clock()
         with console.tx() as session:
-            detail = inbox.ticket_detail(session, staff, ticket_id, now)
+            detail = inbox.ticket_detail(session, staff, ticket_id, now, ctx.settings)
             # One-time token of this rendering of the reply form: submitting it twice sends the reply once.
             return console.render(request, "ticket.html", staff=staff, d=detail, canned=canned_replies(ctx.pack),
                                   reply_token=secrets.token_urlsafe(16),

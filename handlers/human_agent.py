@@ -10,7 +10,7 @@ from knowledge.routing import nearest_centers
 _messages_insert = insert(TicketMessage.__table__)
 _tickets = Ticket.__table__
 _ticket_touched = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"))
-                   .values(last_user_message_at=bindparam("now")))  # updated_at too: the column's onupdate
+                   .values(last_user_message_at=bindparam("now"), status="open"))  # the farmer spoke last: staff's turn
 
 
 def _center_code(turn: Turn) -> str | None:
