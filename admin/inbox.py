@@ -15,7 +15,7 @@ from admin.farmer import Farmer, farmer_of, ticket_title
 from admin.notify import DELIVERY_LABELS, Delivery, send_to_farmer
 from admin.policy import Denied, Staff, scoped, ticket_for
 from bot.kf_window import WindowState, window_state
-from bot.models import AuditLog, MessageLog, StaffUser, Ticket, TicketMessage, WechatUser
+from bot.models import AuditLog, MessageLog, ServiceCenter, StaffUser, Ticket, TicketMessage, WechatUser
 from bot.settings import Settings
 
 # Who the ticket waits for, set by who spoke last: a farmer's message → staff, a staff reply → the farmer.
@@ -317,3 +317,59 @@ def ticket_detail_json(detail: TicketDetail) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class Updates:
+    """What the live console polls: a version that changes with anything new for the caller, and counts."""
+
+    version: str
+    waiting: int        # tickets waiting for staff
+    overdue: int        # of which past the reply-time target
+    new_requests: int   # requests not yet handled (已受理)
+
+    def json(self) -> dict[str, Any]:
+        return {"version": self.version, "waiting": self.waiting, "overdue": self.overdue,
+                "new_requests": self.new_requests}
+
+
+def updates(session: Session, staff: Staff, settings: Settings, now: datetime) -> Updates:
+    """A few aggregate reads, so every open console can poll every few seconds: new tickets, new farmer
+    messages on open tickets, staff replies and status changes, new or changed requests."""
+    from bot.models import REQUEST_KINDS
+
+    tickets = session.execute(scoped(staff, Ticket, select(
+        Ticket.id, Ticket.openid, Ticket.status, Ticket.created_at, Ticket.last_user_message_at,
+        Ticket.updated_at, Ticket.center_id)).where(Ticket.status != "resolved")).all()
+    openids = {t.openid for t in tickets}
+    farmer_at: dict[str, datetime] = {}
+    last_log = 0
+    if openids:
+        for openid, at, top in session.execute(select(MessageLog.openid, func.max(MessageLog.created_at),
+                                                      func.max(MessageLog.id))
+                                               .where(MessageLog.openid.in_(openids), MessageLog.direction == "in")
+                                               .group_by(MessageLog.openid)):
+            farmer_at[openid], last_log = at, max(last_log, top or 0)
+    replied = last_staff_replies(session, [t.id for t in tickets])
+    last_message = session.scalar(select(func.max(TicketMessage.id)).where(
+        TicketMessage.ticket_id.in_([t.id for t in tickets]))) if tickets else None
+    targets = {c.id: c for c in session.scalars(select(ServiceCenter))}
+    waiting = overdue = 0
+    for t in tickets:
+        times = [x for x in (farmer_at.get(t.openid), t.last_user_message_at) if x is not None]
+        state = waiting_of(t, max(times) if times else None, replied.get(t.id),
+                           reply_target_hours(settings, targets.get(t.center_id)), now)
+        waiting += state.state == "open"
+        overdue += state.overdue
+    top_ticket = session.scalar(scoped(staff, Ticket, select(func.max(Ticket.id))))
+    changed = max((t.updated_at for t in tickets), default=None)
+    parts = [top_ticket or 0, last_message or 0, last_log, changed.isoformat() if changed else "", len(tickets)]
+    new_requests = 0
+    for model in REQUEST_KINDS.values():
+        top, touched, fresh = session.execute(scoped(staff, model, select(
+            func.max(model.id), func.max(model.updated_at),
+            func.count(model.id).filter(model.status == "received")))).one()
+        parts += [top or 0, touched.isoformat() if touched else ""]
+        new_requests += fresh or 0
+    version = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
+    return Updates(version, waiting, overdue, new_requests)

@@ -236,6 +236,13 @@ def api_routes(console: Console) -> APIRouter:
                 "window_remaining": row.window.remaining, "phone": row.phone, "township": row.township,
                 "title": row.title} for row in rows]}
 
+    @router.get("/updates")
+    def api_updates(staff: Reader) -> JSONResponse:
+        """Polled by open console pages every few seconds (plain HTTP: works behind any reverse proxy)."""
+        with console.tx() as session:
+            found = inbox.updates(session, staff, ctx.settings, ctx.clock())
+        return JSONResponse(found.json(), headers={"Cache-Control": "no-store"})
+
     @router.get("/tickets/{ticket_id}")
     def api_ticket(ticket_id: int, staff: Reader) -> dict[str, Any]:
         with console.tx() as session:

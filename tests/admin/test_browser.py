@@ -252,3 +252,47 @@ def enrich(ctx, now) -> None:
                          created_at=opened, first_response_at=opened + timedelta(minutes=5 + 7 * i),
                          resolved_at=opened + timedelta(hours=1 + i) if i % 2 == 0 else None,
                          status="resolved" if i % 2 == 0 else "pending"))
+
+
+def test_new_tickets_and_farmer_messages_appear_without_reload(live, browser):
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    assert page.locator("#ticket-list li").count() == 0
+    first, second = live.farmer(FARMER_A), live.farmer("oFarmerShibao0009")
+    one = number_in(first.text("石宝镇这边，我要转人工").text, "工单号")
+    page.wait_for_selector(f"#ticket-list li[data-ticket='{one}']", timeout=15000)
+    page.wait_for_function("document.title.startsWith('(1) ')", timeout=15000)
+    two = number_in(second.text("我是石宝镇的，转人工，电话13911112222").text, "工单号")
+    page.wait_for_selector(f"#ticket-list li[data-ticket='{two}']", timeout=15000)
+    page.wait_for_function("document.title.startsWith('(2) ')", timeout=15000)
+    assert page.inner_text("#waiting-count") == "2"
+
+    # On the open ticket: the farmer's new message shows up, and whose turn it is follows who spoke last.
+    page.goto(f"{live.base}/admin/tickets/{one}")
+    assert page.inner_text("#waiting-state") == "等待工作人员"
+    page.fill("#reply-text", "您好，请问是哪块田？")
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_selector("#delivery-notice")
+    assert page.inner_text("#waiting-state") == "等待农户"
+    page.evaluate("window.notReloaded = true")
+    first.text("屋后头那块田，稻子生虫了")
+    page.wait_for_function("document.querySelector('#history').innerText.includes('稻子生虫了')", timeout=15000)
+    page.wait_for_function("document.querySelector('#waiting-state').innerText === '等待工作人员'", timeout=15000)
+    assert page.evaluate("window.notReloaded === true")  # the same page, not reloaded
+
+
+def test_ticket_shows_phone_and_township_said_earlier(live, browser):
+    farmer = live.farmer(FARMER_A)
+    farmer.text("我要给石宝镇30亩柑橘打药")
+    farmer.text("电话13800138000")
+    ticket_id = number_in(farmer.text("转人工").text, "工单号")
+    page = _page(browser, phone=True)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/tickets/{ticket_id}")
+    assert page.get_attribute("#call-farmer", "href") == "tel:13800138000"
+    assert page.inner_text("#farmer-township") == "石宝镇"
+    assert page.inner_text("#ticket-title").startswith("石宝镇 · 托管预约 · 柑橘30亩")
+    # Phone-first: the reply box is on screen without scrolling through the history.
+    box = page.locator("#reply-text").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844 * 1.6
+    assert page.locator("#canned .canned-reply").first.is_visible()

@@ -106,3 +106,26 @@ def test_ticket_titles_come_from_intent_and_slots_not_raw_text():
     assert titled(intent="human_agent", slots={}, summary="转人工客服：我家稻子叶子发黄了咋个办") == \
         "人工咨询 · 我家稻子叶子发黄了咋个办"
     assert titled(intent="human_agent", slots={"township": "新立镇"}, summary="转人工客服：转人工") == "新立镇 · 人工咨询"
+
+
+def test_live_updates_change_with_new_work_and_count_only_the_callers(console):
+    http, ctx, world = console
+    mine, everyone = api_token(http, "staff_a"), api_token(http, "county")
+
+    def poll(headers):
+        answer = http.get("/admin/api/updates", headers=headers)
+        assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+        return answer.json()
+
+    first = poll(mine)
+    assert (first["waiting"], first["new_requests"]) == (1, 1)
+    assert (poll(everyone)["waiting"], poll(everyone)["new_requests"]) == (2, 2)
+    with transaction(ctx.sessions) as s:  # another center's farmer writes: nothing new for staff_a
+        s.add(MessageLog(openid="oFarmerCenterB0001", direction="in", msg_type="text", content="在吗"))
+    assert poll(mine)["version"] == first["version"]
+    with transaction(ctx.sessions) as s:
+        s.add(MessageLog(openid=FARMER_A, direction="in", msg_type="text", content="在吗"))
+    assert poll(mine)["version"] != first["version"]
+    http.post(f"/admin/api/tickets/{world.ticket_a}/reply", headers=mine, json={"text": "在的"})
+    assert poll(mine)["waiting"] == 0
+    assert http.get("/admin/api/updates").status_code == 401
