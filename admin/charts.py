@@ -46,14 +46,20 @@ def horizontal_bars(items: list[tuple[str, float]], unit: str = "") -> Chart:
     return Chart(bars, WIDTH, max(1, len(items)) * (BAR_HEIGHT + BAR_GAP), [])
 
 
+# Room right of the last column for its centred label.
+RIGHT_PAD = 30
+
+
 def columns(items: list[tuple[str, float]], height: int = 180, every: int = 5) -> Chart:
-    """A column per item (e.g. per day), labelling every `every`-th column under the axis."""
+    """A column per item (e.g. per day), labelling every `every`-th column counted back from the last, so
+    the last (today) always has its label; ticks are the columns' centres."""
     top = max((v for _, v in items), default=0) or 1
     plot = height - 24
-    step = (WIDTH - 40) / max(1, len(items))
+    step = (WIDTH - 40 - RIGHT_PAD) / max(1, len(items))
     bars = [Bar(label, value, 40 + i * step + 1, plot - plot * value / top, max(1.0, step - 2), plot * value / top,
                 _fmt(value)) for i, (label, value) in enumerate(items)]
-    ticks = [(bar.x, bar.label) for i, bar in enumerate(bars) if i % every == 0]
+    last = len(bars) - 1
+    ticks = [(bar.x + bar.width / 2, bar.label) for i, bar in enumerate(bars) if (last - i) % every == 0]
     return Chart(bars, WIDTH, height, ticks + [(0.0, _fmt(top))])
 
 

@@ -429,10 +429,14 @@ def page_routes(console: Console) -> APIRouter:
         return back(f"/admin/requests/{kind}/{request_id}", sent=delivery.kind)
 
     @router.get("/dashboard", response_class=HTMLResponse)
-    def dashboard_page(request: Request, staff: Reader) -> HTMLResponse:
+    def dashboard_page(request: Request, staff: Reader, center: str = "") -> HTMLResponse:
+        if center and not center.isdigit():
+            raise Denied(400, "无效的服务中心")
         with console.tx() as session:
-            board = build_dashboard(session, staff, ctx.pack, ctx.clock(), ctx.settings.timezone)
+            board = build_dashboard(session, staff, ctx.pack, ctx.clock(), ctx.settings.timezone,
+                                    center_id=int(center) if center else None)
             return console.render(request, "dashboard.html", staff=staff, b=board,
+                                  centers=visible_centers(session, staff), center_id=int(center) if center else None,
                                   county=getattr(getattr(ctx.pack, "info", None), "county", ""))
 
     @router.get("/outbox", response_class=HTMLResponse)
@@ -453,7 +457,10 @@ def page_routes(console: Console) -> APIRouter:
         with console.tx() as session:
             rows = session.execute(select(AuditLog, StaffUser.username).outerjoin(
                 StaffUser, StaffUser.id == AuditLog.staff_id).order_by(AuditLog.id.desc()).limit(300)).all()
-            return console.render(request, "audit.html", staff=staff, rows=rows)
+            names = inbox.staff_names(session, {a.staff_id for a, _ in rows if a.staff_id}
+                                      | {a.detail.get("to") for a, _ in rows
+                                         if a.action == "ticket_assign" and isinstance(a.detail.get("to"), int)})
+            return console.render(request, "audit.html", staff=staff, rows=rows, names=names)
 
     return router
 

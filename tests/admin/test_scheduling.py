@@ -114,3 +114,16 @@ def test_a_farmer_withdrawal_without_an_event_is_still_shown(console):
         s.get(Booking, world.booking_a).status = "withdrawn"
     page_login(http, "staff_a")
     assert "农户已撤回此托管预约" in http.get(f"/admin/requests/bookings/{world.booking_a}").text
+
+
+def test_audit_log_reads_as_chinese_sentences(console):
+    http, ctx, world = console
+    headers = api_token(http, "staff_a")
+    http.post(f"/admin/api/requests/bookings/{world.booking_a}/status", headers=headers,
+              json={"status": "scheduled", "scheduled_for": "12月10日上午", "price_yuan": 1500})
+    http.post(f"/admin/api/tickets/{world.ticket_a}/reply", headers=headers, json={"text": "好的"})
+    page_login(http, "county")
+    audit = http.get("/admin/audit").text
+    assert f"staff_a 把预约 {world.booking_a} 从 已受理 改为 已排期（12月10日上午，1500 元）" in audit
+    assert f"staff_a 回复了工单 {world.ticket_a}（客服消息）" in audit
+    assert "county 登录" in audit
