@@ -77,6 +77,8 @@ def ticket_title(ticket: Ticket, township: str | None = None) -> str:
     slots = ticket.slots or {}
     parts = [township or slots.get("township"), INTENT_TITLES.get(ticket.intent or "", None) or "人工咨询"]
     detail = _slot_detail(slots)
+    if not detail and "语音，未识别" in (ticket.summary or ""):
+        detail = "语音留言，请听后回电"
     if not detail:
         words = (ticket.summary or "").split("：", 1)[-1].split("（", 1)[0].strip()
         if words and not ASKING_FOR_A_PERSON.match(words) and not words.startswith("（菜单"):

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from admin.farmer import Farmer, farmer_of, ticket_title
+from admin.media import media_ref
 from admin.notify import DELIVERY_LABELS, Delivery, send_to_farmer
 from admin.policy import Denied, Staff, scoped, ticket_for
 from bot.kf_window import WindowState, window_state
@@ -22,6 +23,7 @@ from bot.settings import Settings
 TICKET_STATUSES = {"open": "等待工作人员", "pending": "等待农户", "resolved": "已解决"}
 STATUS_ORDER = {status: rank for rank, status in enumerate(TICKET_STATUSES)}
 HISTORY_LIMIT = 100
+MEDIA_WORDS = {"voice": "（语音）", "image": "（图片）", "video": "（视频）", "shortvideo": "（小视频）"}
 MAX_REPLY_CHARS = 600
 # A reply's idempotency key (form token or Idempotency-Key header) is remembered this long.
 REPLY_KEY_SECONDS = 24 * 3600
@@ -172,7 +174,8 @@ def history(session: Session, ticket: Ticket) -> list[HistoryItem]:
     logs = session.scalars(select(MessageLog).where(MessageLog.openid == ticket.openid)
                            .order_by(MessageLog.created_at.desc(), MessageLog.id.desc()).limit(HISTORY_LIMIT)).all()
     said = [((m.created_at, 0, m.id), HistoryItem(m.created_at, "farmer" if m.direction == "in" else "bot",
-                                                   m.content or f"[{m.msg_type}]"))
+                                                   m.content or MEDIA_WORDS.get(m.msg_type, f"[{m.msg_type}]"),
+                                                   media=media_ref(m) if m.direction == "in" else None))
             for m in logs if not (m.extra or {}).get("ticket_message_id")]
     messages = ticket.messages
     if logs:  # the log already holds what the farmer and the bot said

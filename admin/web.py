@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from admin import deadletters, inbox, requests
+from admin import media as admin_media
 from admin.accounts import ROLE_LABELS, SESSION_MAX_AGE, Tokens, TooManyAttempts, authenticate
 from admin.canned import canned_replies
 from admin.dashboard import INTENT_LABELS
@@ -387,6 +388,15 @@ def page_routes(console: Console) -> APIRouter:
         with console.tx() as session:
             inbox.assign(session, staff, ticket_id, int(assignee) if assignee else None)
         return back(f"/admin/tickets/{ticket_id}")
+
+    @router.get("/media/{log_id}")
+    def media(log_id: int, staff: Reader) -> Response:
+        """A farmer's voice (MP3 when it could be transcoded, else WeChat's AMR) or picture."""
+        with console.tx() as session:
+            found = admin_media.media_file(session, staff, ctx.store, ctx.wechat_api, log_id, ctx.clock())
+        return Response(found.data, media_type=found.content_type,
+                        headers={"Cache-Control": "private, max-age=86400",
+                                 "Content-Disposition": f'inline; filename="{found.filename}"'})
 
     @router.get("/requests/{kind}", response_class=HTMLResponse)
     def requests_page(request: Request, kind: str, staff: Reader) -> HTMLResponse:

@@ -35,7 +35,7 @@ def _center_code(turn: Turn) -> str | None:
 
 def human_agent(turn: Turn) -> list[str]:
     inbound, session, now = turn.inbound, turn.session, utcnow()
-    text = inbound.text or "（菜单：转人工）"
+    text = inbound.text or ("（语音，未识别出文字）" if inbound.kind == "voice" else "（菜单：转人工）")
     ticket = turn.open_ticket()
     if ticket is not None:
         # Two Core statements, not the ORM's unit of work over a loaded ticket (~0.5 ms of CPU, not ~1.3 ms).

@@ -296,3 +296,31 @@ def test_ticket_shows_phone_and_township_said_earlier(live, browser):
     box = page.locator("#reply-text").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 844 * 1.6
     assert page.locator("#canned .canned-reply").first.is_visible()
+
+
+def test_a_voice_message_plays_and_a_picture_shows_from_the_fake_media_api(live, browser, fake_wechat):
+    from tests.admin.media_samples import amr_voice, png_picture
+
+    fake_wechat.add_media("voice-said", amr_voice(2.0), "audio/amr")
+    fake_wechat.add_media("voice-mumbled", amr_voice(1.0, seed=3), "audio/amr")
+    fake_wechat.add_media("pic-leaf", png_picture(), "image/png")
+    farmer = live.farmer(FARMER_A)
+    opened = number_in(farmer.text("石宝镇这边，我要转人工").text, "工单号")
+    farmer.voice(None, media_id="voice-mumbled")
+    ticket_id = number_in(farmer.voice(None, media_id="voice-said").text, "工单号")  # the call-back offer
+    assert ticket_id == opened
+    farmer.post(farmer.fields("image", MediaId="pic-leaf", PicUrl="http://example.invalid/leaf.png"))
+    farmer.voice("叶子上全是黄斑，你们看下图片", media_id="voice-said")
+
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/tickets/{ticket_id}")
+    assert "识别文字：叶子上全是黄斑" in page.inner_text("#history")
+    audio = page.locator("#history audio").last
+    audio.evaluate("a => a.load()")
+    page.wait_for_function("() => { const a = [...document.querySelectorAll('#history audio')].pop();"
+                           " return a.readyState >= 1 && a.duration > 1.5; }", timeout=15000)
+    page.wait_for_function("() => { const i = document.querySelector('#history img');"
+                           " return i && i.complete && i.naturalWidth === 48; }", timeout=15000)
+    assert sorted(set(fake_wechat.media_fetches)) == ["pic-leaf", "voice-said"]
+    assert fake_wechat.media_fetches.count("voice-said") == 1  # two messages of the same media: fetched once

@@ -129,3 +129,4 @@ def test_live_updates_change_with_new_work_and_count_only_the_callers(console):
     http.post(f"/admin/api/tickets/{world.ticket_a}/reply", headers=mine, json={"text": "在的"})
     assert poll(mine)["waiting"] == 0
     assert http.get("/admin/api/updates").status_code == 401
+    assert titled(intent="human_agent", slots={}, summary="人工咨询：（语音，未识别出文字）") == "人工咨询 · 语音留言，请听后回电"
