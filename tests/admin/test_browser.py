@@ -174,33 +174,63 @@ def more_tickets(ctx, center_id, now) -> None:
                          idempotency_key=f"shot-{openid}", created_at=at, last_user_message_at=at))
 
 
-def test_booking_made_on_wechat_changes_status_and_the_farmer_is_told(live, browser, fake_wechat):
+def test_booking_is_scheduled_and_the_farmer_is_told_the_date_price_and_center(live, browser, fake_wechat):
     farmer = live.farmer(FARMER_A)
     farmer.text("我要给石宝镇30亩柑橘打药")
     farmer.text("下周三，电话13800138000")
     done = farmer.text("确认").text
     assert "预约已提交" in done and CENTER_A in done
     booking_id = number_in(done, "预约号")
+    with transaction(live.ctx.sessions) as s:  # the county office filled in the center's phone
+        s.scalar(select(ServiceCenter).where(ServiceCenter.name == CENTER_A)).phone = "023-54000000"
 
     page = _page(browser)
     _login(page, live.base, "staff_a")
-    page.click("text=托管预约")
+    page.click("header >> text=托管预约")
     page.click(f"a[href='/admin/requests/bookings/{booking_id}']")
-    page.select_option("#status-select", "confirmed")
-    page.fill("input[name=reason]", "下周三上午作业，飞防队 张师傅")
+    page.select_option("#status-select", "scheduled")
+    page.fill("#scheduled-for", "12月20日上午")
+    page.fill("#price-yuan", "1200")
+    page.fill("#schedule-note", "飞防队张师傅上门")
     page.click("#status-form button[type=submit]")
     page.wait_for_selector("#delivery-notice")
-    assert page.inner_text("#request-status") == "已确认"
+    assert page.inner_text("#request-status") == "已排期"
+    assert "12月20日上午" in page.inner_text("#schedule") and "1200" in page.inner_text("#schedule")
     assert "30.0" not in page.inner_text("main")  # 面积 30 亩, as the farmer said it
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "booking.png"), full_page=True)
+    phone = _page(browser, phone=True)
+    _login(phone, live.base, "staff_a")
+    phone.goto(f"{live.base}/admin/requests/bookings/{booking_id}")
+    phone.screenshot(path=str(SHOTS / "booking-phone.png"), full_page=True)
 
     assert deliver(live.ctx) == 1
     [notice] = fake_wechat.texts_to(FARMER_A)
-    assert "托管预约" in notice and "已确认" in notice and "下周三上午作业" in notice
+    assert "已排期" in notice and "时间：12月20日上午" in notice and "价格：1200元" in notice
+    assert "说明：飞防队张师傅上门" in notice and "原因" not in notice
+    progress = farmer.text("查进度").text
+    assert f"托管预约（{booking_id}号）：已排期，12月20日上午，1200元" in progress
+    assert f"{CENTER_A} 电话 023-54000000" in progress
     with transaction(live.ctx.sessions) as s:
         booking = s.get(Booking, booking_id)
-        assert (booking.status, booking.openid, booking.crop, booking.area_mu) == ("confirmed", FARMER_A, "柑橘", 30)
+        assert (booking.status, booking.openid, booking.crop, booking.area_mu) == ("scheduled", FARMER_A, "柑橘", 30)
+
+
+def test_a_withdrawn_booking_shows_as_withdrawn(live, browser):
+    farmer = live.farmer(FARMER_A)
+    farmer.text("我要给石宝镇30亩柑橘打药")
+    farmer.text("下周三，电话13800138000")
+    booking_id = number_in(farmer.text("确认").text, "预约号")
+    with transaction(live.ctx.sessions) as s:  # the farmer withdrew it in the chat
+        s.get(Booking, booking_id).status = "withdrawn"
+    page = _page(browser, phone=True)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/requests/bookings")
+    row = page.locator("#request-table tbody tr").first
+    assert "changed" in row.get_attribute("class") and "已撤回" in row.inner_text()
+    page.click(f"a[href='/admin/requests/bookings/{booking_id}']")
+    assert "农户已撤回" in page.inner_text("#withdrawn-notice")
+    assert page.locator("#status-form").count() == 0  # nothing left to do
 
 
 def test_center_staff_cannot_open_another_centers_ticket_by_url(live, browser, fake_wechat):
@@ -219,14 +249,49 @@ def test_center_staff_cannot_open_another_centers_ticket_by_url(live, browser, f
     assert deliver(live.ctx) == 0 and fake_wechat.received == []
 
 
-def test_dashboard_screenshot(live, browser):
+def test_center_clerk_dashboard_shows_only_their_center(live, browser):
+    live.farmer(FARMER_A).text("石宝镇这边，我要转人工")
+    live.farmer(FARMER_B).text("新立镇的，我要转人工")
+    live.farmer("oFarmerXinli0002").text("新立镇的，转人工")
+    enrich(live.ctx, live.ctx.clock())  # county-wide history with no center
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/dashboard")
+    assert page.inner_text("#board-scope") == CENTER_A
+    assert page.inner_text("#users-total") == "1" and page.inner_text("#conversations-total") == "1"
+    assert page.locator("#center-filter").count() == 0 and page.locator("#targets").count() == 0
+    county = _page(browser)
+    _login(county, live.base, "county")
+    county.goto(f"{live.base}/admin/dashboard")
+    assert int(county.inner_text("#users-total")) > 3
+    county.select_option("#center-filter select", label=CENTER_B)
+    county.click("#center-filter button")
+    county.wait_for_url(re.compile(r"center=\d+"))
+    assert county.inner_text("#board-scope") == CENTER_B and county.inner_text("#users-total") == "2"
+
+
+def test_dashboard_and_inbox_screenshots(live, browser):
     enrich(live.ctx, live.ctx.clock())
     page = _page(browser)
     _login(page, live.base, "county")
     page.goto(f"{live.base}/admin/dashboard")
     assert page.locator("svg.chart").count() >= 4
+    card = page.locator("#targets").bounding_box()
+    chart = page.locator("#targets svg.chart").bounding_box()
+    assert chart["width"] >= card["width"] - 40  # the chart fills its card
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+    phone = _page(browser, phone=True)
+    _login(phone, live.base, "county")
+    phone.goto(f"{live.base}/admin/dashboard")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=str(SHOTS / "dashboard-phone.png"), full_page=True)
+    more_tickets(live.ctx, live.center_id(CENTER_A), live.ctx.clock())
+    for where in ("tickets", "requests/bookings", "audit", "outbox"):
+        phone.goto(f"{live.base}/admin/{where}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, where  # usable at 390 px
+    phone.goto(f"{live.base}/admin/tickets")
+    phone.screenshot(path=str(SHOTS / "inbox-phone.png"), full_page=True)
 
 
 def enrich(ctx, now) -> None:
