@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from admin.charts import Chart, Progress, columns, horizontal_bars, progress
+from admin.charts import CARD_WIDTH, WIDE_WIDTH, Chart, Progress, columns, horizontal_bars, progress
 from admin.policy import Staff, scoped
 from admin.requests import KIND_LABELS
 from bot.models import REQUEST_KINDS, Booking, MembershipApplication, MessageLog, ServiceCenter, Ticket, WechatUser
@@ -65,6 +65,7 @@ class Minutes:
 class Dashboard:
     days: int
     conversations: Chart
+    conversations_narrow: Chart
     conversations_total: int  # a farmer's messages on one day are one conversation
     users_total: int
     center_name: str | None   # the center the figures are limited to, None for the whole county
@@ -120,7 +121,9 @@ def build(session: Session, staff: Staff, pack: Any, now: datetime, tz: str,
         per_day.setdefault(day, set()).add(openid)
         if intent:
             asked.add((openid, day, intent_label(intent)))  # one conversation asking twice counts once
-    conversations = columns([(f"{d.month}月{d.day}日", len(users)) for d, users in sorted(per_day.items())])
+    days = [(f"{d.month}月{d.day}日", len(users)) for d, users in sorted(per_day.items())]
+    conversations = columns(days, width=WIDE_WIDTH)
+    conversations_narrow = columns(days, every=7, width=CARD_WIDTH)  # the same days, drawn for a phone
     intent_counts = Counter(label for _, _, label in asked)
     intent_chart = horizontal_bars(sorted(intent_counts.items(), key=lambda p: -p[1]))
 
@@ -141,7 +144,7 @@ def build(session: Session, staff: Staff, pack: Any, now: datetime, tz: str,
     center_name = session.scalar(select(ServiceCenter.name).where(ServiceCenter.id == center)) if center else None
 
     return Dashboard(
-        days=DAYS, conversations=conversations, conversations_total=sum(len(u) for u in per_day.values()),
+        days=DAYS, conversations=conversations, conversations_narrow=conversations_narrow, conversations_total=sum(len(u) for u in per_day.values()),
         users_total=len({openid for openid, _, _ in inbound}), center_name=center_name, intents=intent_chart,
         tickets_by_status={s: by_status.get(s, 0) for s in ("open", "pending", "resolved")},
         first_response=_minutes([(t.created_at, t.first_response_at) for t in tickets]),

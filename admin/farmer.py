@@ -16,8 +16,10 @@ INTENT_TITLES = {"join_nonghelian": "入会申请", "book_tuoguan": "托管预�
                  "check_status": "查进度", "policy_faq": "政策咨询", "supplies": "农资", "sell_produce": "农产品销售",
                  "out_of_scope": "人工咨询"}
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-# Words that only ask for a person: they say nothing about what the farmer needs.
-ASKING_FOR_A_PERSON = re.compile(r"^[\s，。,.!！?？]*(我要|我想|帮我)?(转)?(人工|客服|真人)(客服|服务)?[\s，。,.!！?？]*$|^\d+$")
+# Words that only ask for a person or say where the farmer is: they say nothing about what the farmer needs.
+ASKING_FOR_A_PERSON = re.compile(r"(我要|我想|帮我|请)?(转|找)?(人工|客服|真人)(客服|服务)?|这边|那边|这里|我是|的")
+PUNCTUATION = "，。,.!！?？、 \t"
+MIN_WORDS = 3
 OTHERS_SHOWN = 10
 TITLE_WORDS = 16
 
@@ -81,7 +83,10 @@ def ticket_title(ticket: Ticket, township: str | None = None) -> str:
         detail = "语音留言，请听后回电"
     if not detail:
         words = (ticket.summary or "").split("：", 1)[-1].split("（", 1)[0].strip()
-        if words and not ASKING_FOR_A_PERSON.match(words) and not words.startswith("（菜单"):
+        town = parts[0] or ""
+        left = ASKING_FOR_A_PERSON.sub("", words.replace(town, "") if town else words).strip(PUNCTUATION)
+        if len(left) >= MIN_WORDS and not left.isdigit():
+            words = words.strip(PUNCTUATION)
             detail = words if len(words) <= TITLE_WORDS else words[:TITLE_WORDS - 1] + "…"
     parts.append(detail)
     return " · ".join(p for p in parts if p)

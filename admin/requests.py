@@ -27,7 +27,7 @@ STATUS_LABELS = {"received": "已受理", "confirmed": "已确认", "scheduled":
 # request may be scheduled again (a new date). The farmer withdraws in the chat, or staff record it for them.
 TRANSITIONS = {"received": ("confirmed", "scheduled", "rejected", "withdrawn"),
                "confirmed": ("scheduled", "done", "rejected", "withdrawn"),
-               "scheduled": ("scheduled", "done", "rejected", "withdrawn"), "done": (), "rejected": (),
+               "scheduled": ("done", "scheduled", "rejected", "withdrawn"), "done": (), "rejected": (),
                "withdrawn": ()}
 # The reason of these statuses explains a refusal ("原因"); on the others it is a note ("说明").
 REFUSALS = ("rejected", "withdrawn")

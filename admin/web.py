@@ -65,6 +65,7 @@ def page_environment(tz: str) -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "—"
     env.filters["ago"] = ago
+    env.filters["ago_before"] = lambda delta: (lambda said: said if said == "刚刚" else f"{said}前")(ago(delta))
     env.filters["shown"] = shown
     env.filters["when"] = lambda value: spoken_schedule(value) or "—"
     env.filters["said_at"] = lambda value: (lambda t: f"{t.month}月{t.day}日 {t:%H:%M}")(value.astimezone(zone))

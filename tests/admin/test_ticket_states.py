@@ -106,6 +106,9 @@ def test_ticket_titles_come_from_intent_and_slots_not_raw_text():
     assert titled(intent="human_agent", slots={}, summary="转人工客服：我家稻子叶子发黄了咋个办") == \
         "人工咨询 · 我家稻子叶子发黄了咋个办"
     assert titled(intent="human_agent", slots={"township": "新立镇"}, summary="转人工客服：转人工") == "新立镇 · 人工咨询"
+    assert titled(intent="human_agent", slots={"township": "石宝镇"}, summary="人工咨询：石宝镇这边，我要转人工") == \
+        "石宝镇 · 人工咨询"
+    assert titled(intent="human_agent", slots={}, summary="人工咨询：（语音，未识别出文字）") == "人工咨询 · 语音留言，请听后回电"
 
 
 def test_live_updates_change_with_new_work_and_count_only_the_callers(console):
@@ -129,4 +132,3 @@ def test_live_updates_change_with_new_work_and_count_only_the_callers(console):
     http.post(f"/admin/api/tickets/{world.ticket_a}/reply", headers=mine, json={"text": "在的"})
     assert poll(mine)["waiting"] == 0
     assert http.get("/admin/api/updates").status_code == 401
-    assert titled(intent="human_agent", slots={}, summary="人工咨询：（语音，未识别出文字）") == "人工咨询 · 语音留言，请听后回电"
