@@ -127,3 +127,13 @@ def test_audit_log_reads_as_chinese_sentences(console):
     assert f"staff_a 把预约 {world.booking_a} 从 已受理 改为 已排期（12月10日上午，1500 元）" in audit
     assert f"staff_a 回复了工单 {world.ticket_a}（客服消息）" in audit
     assert "county 登录" in audit
+
+
+def test_a_change_the_farmer_made_is_highlighted_in_the_history(console):
+    http, ctx, world = console
+    with transaction(ctx.sessions) as s:  # an event without staff: the farmer changed the booking in the chat
+        s.add(RequestEvent(kind="bookings", request_id=world.booking_a, from_status="received", to_status="received",
+                           reason="农户把日期改为12月12日"))
+    page_login(http, "staff_a")
+    page = http.get(f"/admin/requests/bookings/{world.booking_a}").text
+    assert '<li class="changed">' in page and "<b>农户</b>" in page and "农户把日期改为12月12日" in page
