@@ -32,7 +32,7 @@ document.addEventListener("submit", function (event) {
   if (!url || !window.fetch) return;
   var POLL_MS = 4000;
   var baseTitle = document.title.replace(/^\(\d+\) /, "");
-  var version = null, waiting = null, busy = false;
+  var version = null, waiting = null, busy = false, stale = false;
   var sound = localStorage.getItem("nongbot-sound") === "on";
   var toggle = document.getElementById("sound-toggle");
 
@@ -74,6 +74,9 @@ document.addEventListener("submit", function (event) {
         document.querySelectorAll("[data-live]").forEach(function (old) {
           var next = fresh.querySelector('[data-live="' + old.getAttribute("data-live") + '"]');
           if (!next) return;
+          // A voice message being listened to is not cut off: this part is swapped on a later poll.
+          var playing = Array.prototype.some.call(old.querySelectorAll("audio"), function (a) { return !a.paused; });
+          if (playing) { stale = true; return; }
           var atEnd = old.scrollHeight - old.scrollTop - old.clientHeight < 40;
           old.innerHTML = next.innerHTML;
           if (old.id === "history" && atEnd) old.scrollTop = old.scrollHeight;
@@ -91,7 +94,8 @@ document.addEventListener("submit", function (event) {
       .then(function (u) {
         if (!u) return;
         showCount(u.waiting);
-        var changed = version !== null && u.version !== version;
+        var changed = (version !== null && u.version !== version) || stale;
+        stale = false;
         if (sound && waiting !== null && u.waiting > waiting) beep();
         version = u.version; waiting = u.waiting;
         document.body.setAttribute("data-version", u.version);
