@@ -131,4 +131,9 @@ def test_live_updates_change_with_new_work_and_count_only_the_callers(console):
     assert poll(mine)["version"] != first["version"]
     http.post(f"/admin/api/tickets/{world.ticket_a}/reply", headers=mine, json={"text": "在的"})
     assert poll(mine)["waiting"] == 0
+    before = poll(mine)["version"]
+    with transaction(ctx.sessions) as s:  # a new booking for 石宝
+        s.add(Booking(openid="oNewFarmer0001", center_id=world.center_a, township="石宝镇", idempotency_key="new-b"))
+    after = poll(mine)
+    assert after["version"] != before and after["new_requests"] == 2
     assert http.get("/admin/api/updates").status_code == 401
