@@ -6,7 +6,7 @@ from dataclasses import dataclass
 WIDTH = 640
 BAR_HEIGHT = 22
 BAR_GAP = 8
-LABEL_WIDTH = 150
+LABEL_WIDTH = 110
 
 
 @dataclass(frozen=True)
@@ -37,24 +37,36 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
 
 
-def horizontal_bars(items: list[tuple[str, float]], unit: str = "") -> Chart:
+# Drawn widths near the width a chart gets on screen, so its 12 px text stays about 12 px when it is
+# scaled to fill its card: a half-width card on a laptop or a phone, a full-width card on a laptop.
+CARD_WIDTH = 460
+WIDE_WIDTH = 1100
+
+
+def horizontal_bars(items: list[tuple[str, float]], unit: str = "", width: int = CARD_WIDTH) -> Chart:
     """One bar per item, longest first is the caller's choice; labels on the left."""
     top = max((v for _, v in items), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - 70
+    span = width - LABEL_WIDTH - 50
     bars = [Bar(label, value, LABEL_WIDTH, i * (BAR_HEIGHT + BAR_GAP), span * value / top, BAR_HEIGHT,
                 _fmt(value) + unit) for i, (label, value) in enumerate(items)]
-    return Chart(bars, WIDTH, max(1, len(items)) * (BAR_HEIGHT + BAR_GAP), [])
+    return Chart(bars, width, max(1, len(items)) * (BAR_HEIGHT + BAR_GAP), [])
 
 
-def columns(items: list[tuple[str, float]], height: int = 180, every: int = 5) -> Chart:
-    """A column per item (e.g. per day), labelling every `every`-th column under the axis."""
+# Room right of the last column for its centred label.
+RIGHT_PAD = 30
+
+
+def columns(items: list[tuple[str, float]], height: int = 180, every: int = 5, width: int = WIDTH) -> Chart:
+    """A column per item (e.g. per day), labelling every `every`-th column counted back from the last, so
+    the last (today) always has its label; ticks are the columns' centres."""
     top = max((v for _, v in items), default=0) or 1
     plot = height - 24
-    step = (WIDTH - 40) / max(1, len(items))
+    step = (width - 40 - RIGHT_PAD) / max(1, len(items))
     bars = [Bar(label, value, 40 + i * step + 1, plot - plot * value / top, max(1.0, step - 2), plot * value / top,
                 _fmt(value)) for i, (label, value) in enumerate(items)]
-    ticks = [(bar.x, bar.label) for i, bar in enumerate(bars) if i % every == 0]
-    return Chart(bars, WIDTH, height, ticks + [(0.0, _fmt(top))])
+    last = len(bars) - 1
+    ticks = [(bar.x + bar.width / 2, bar.label) for i, bar in enumerate(bars) if (last - i) % every == 0]
+    return Chart(bars, width, height, ticks + [(0.0, _fmt(top))])
 
 
 @dataclass(frozen=True)
@@ -66,10 +78,6 @@ class Progress:
     target_text: str
     actual: float | None
     percent: float | None  # 0..100, capped for drawing
-
-    @property
-    def width(self) -> float:
-        return (WIDTH - LABEL_WIDTH - 70) * min(100.0, self.percent or 0.0) / 100
 
 
 def progress(indicator: str, unit: str, year: str, target: float | str | None, actual: float | None) -> Progress:

@@ -8,19 +8,29 @@ from statistics import median
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from admin.charts import Chart, Progress, columns, horizontal_bars, progress
+from admin.charts import CARD_WIDTH, WIDE_WIDTH, Chart, Progress, columns, horizontal_bars, progress
 from admin.policy import Staff, scoped
 from admin.requests import KIND_LABELS
-from bot.models import REQUEST_KINDS, Booking, MembershipApplication, MessageLog, ServiceCenter, Ticket
+from bot.models import REQUEST_KINDS, Booking, MembershipApplication, MessageLog, ServiceCenter, Ticket, WechatUser
 
 DAYS = 30
 INTENT_LABELS = {"join_nonghelian": "加入农合联", "book_tuoguan": "托管预约", "loan_products": "贷款",
                  "bookkeeping": "财务代账", "find_service_center": "找服务中心", "human_agent": "转人工",
                  "check_status": "查进度", "policy_faq": "政策问答", "supplies": "农资", "sell_produce": "销售",
-                 "greeting": "问候", "thanks_bye": "感谢/再见", "out_of_scope": "其他"}
+                 "greeting": "问候", "thanks_bye": "感谢/再见", "out_of_scope": "其他问题",
+                 # what the dialog logs besides intents
+                 "welcome": "关注/扫码欢迎", "menu": "菜单", "cancel": "取消办理", "clarify": "追问澄清",
+                 "offer_person": "建议转人工", "voice_unrecognized": "语音未识别", "media": "图片/语音",
+                 "withdraw": "撤回申请"}
+OTHER = "其他"
+
+
+def intent_label(intent: str | None) -> str:
+    """Every label Chinese: an intent or dialog step the console has no name for counts as 其他."""
+    return INTENT_LABELS.get(intent or "", OTHER)
 
 
 def _count(session: Session, stmt: Any) -> float:
@@ -55,8 +65,10 @@ class Minutes:
 class Dashboard:
     days: int
     conversations: Chart
-    messages_total: int
+    conversations_narrow: Chart
+    conversations_total: int  # a farmer's messages on one day are one conversation
     users_total: int
+    center_name: str | None   # the center the figures are limited to, None for the whole county
     intents: Chart
     tickets_by_status: dict[str, int]
     first_response: Minutes
@@ -74,48 +86,74 @@ def _minutes(pairs: list[tuple[datetime, datetime | None]]) -> Minutes:
     return Minutes(len(spans), round(sum(spans) / len(spans), 1), round(median(spans), 1))
 
 
-def build(session: Session, staff: Staff, pack: Any, now: datetime, tz: str) -> Dashboard:
+def center_openids(center_id: int) -> Any:
+    """The farmers of a center: bound to it, or with a ticket or request routed to it."""
+    parts = [select(WechatUser.openid).where(WechatUser.center_id == center_id),
+             select(Ticket.openid).where(Ticket.center_id == center_id)]
+    parts += [select(model.openid).where(model.center_id == center_id) for model in REQUEST_KINDS.values()]
+    return union(*parts).subquery()
+
+
+def build(session: Session, staff: Staff, pack: Any, now: datetime, tz: str,
+          center_id: int | None = None) -> Dashboard:
+    """The figures the caller may see: center staff their own center's only; the county admin and viewers
+    the county's, or one center's when `center_id` is chosen."""
     zone = ZoneInfo(tz)
     today = now.astimezone(zone).date()
     first_day = today - timedelta(days=DAYS - 1)
     since = datetime.combine(first_day, datetime.min.time(), zone)
-    inbound = session.execute(select(MessageLog.openid, MessageLog.created_at).where(
-        MessageLog.direction == "in", MessageLog.created_at >= since)).all()
+    center = center_id if staff.sees_all_centers else staff.center_id
+    limited = center is not None or not staff.sees_all_centers
+
+    def within(model: Any, stmt: Any) -> Any:
+        stmt = scoped(staff, model, stmt)
+        return stmt.where(model.center_id == center) if center is not None else stmt
+
+    inbound_stmt = select(MessageLog.openid, MessageLog.created_at, MessageLog.intent).where(
+        MessageLog.direction == "in", MessageLog.created_at >= since)
+    if limited:
+        inbound_stmt = inbound_stmt.where(MessageLog.openid.in_(select(center_openids(center or -1).c.openid)))
+    inbound = session.execute(inbound_stmt).all()
     per_day: dict[date, set[str]] = {first_day + timedelta(days=i): set() for i in range(DAYS)}
-    for openid, at in inbound:
-        per_day.setdefault(at.astimezone(zone).date(), set()).add(openid)
-    conversations = columns([(d.strftime("%m-%d"), len(users)) for d, users in sorted(per_day.items())])
+    asked: set[tuple[str, date, str]] = set()
+    for openid, at, intent in inbound:
+        day = at.astimezone(zone).date()
+        per_day.setdefault(day, set()).add(openid)
+        if intent:
+            asked.add((openid, day, intent_label(intent)))  # one conversation asking twice counts once
+    days = [(f"{d.month}月{d.day}日", len(users)) for d, users in sorted(per_day.items())]
+    conversations = columns(days, width=WIDE_WIDTH)
+    conversations_narrow = columns(days, every=7, width=CARD_WIDTH)  # the same days, drawn for a phone
+    intent_counts = Counter(label for _, _, label in asked)
+    intent_chart = horizontal_bars(sorted(intent_counts.items(), key=lambda p: -p[1]))
 
-    intents = session.execute(select(MessageLog.intent, func.count(MessageLog.id)).where(
-        MessageLog.direction == "in", MessageLog.intent.is_not(None), MessageLog.created_at >= since)
-        .group_by(MessageLog.intent)).all()
-    intent_chart = horizontal_bars(sorted(((INTENT_LABELS.get(i, i), n) for i, n in intents), key=lambda p: -p[1]))
-
-    tickets = session.execute(scoped(staff, Ticket, select(Ticket.status, Ticket.created_at,
-                                                             Ticket.first_response_at, Ticket.resolved_at))).all()
+    tickets = session.execute(within(Ticket, select(Ticket.status, Ticket.created_at, Ticket.first_response_at,
+                                                    Ticket.resolved_at))).all()
     by_status = Counter(t.status for t in tickets)
 
     kinds: dict[str, int] = {}
     townships: Counter[str] = Counter()
     for kind, model in REQUEST_KINDS.items():
-        rows = session.execute(scoped(staff, model, select(model.township, func.count(model.id)))
+        rows = session.execute(within(model, select(model.township, func.count(model.id)))
                                .group_by(model.township)).all()
         kinds[kind] = sum(n for _, n in rows)
         for township, n in rows:
             townships[township or "未填乡镇"] += n
-    services = session.execute(scoped(staff, Booking, select(Booking.service, func.count(Booking.id)))
+    services = session.execute(within(Booking, select(Booking.service, func.count(Booking.id)))
                                .group_by(Booking.service)).all()
+    center_name = session.scalar(select(ServiceCenter.name).where(ServiceCenter.id == center)) if center else None
 
     return Dashboard(
-        days=DAYS, conversations=conversations, messages_total=len(inbound),
-        users_total=len({openid for openid, _ in inbound}), intents=intent_chart,
+        days=DAYS, conversations=conversations, conversations_narrow=conversations_narrow, conversations_total=sum(len(u) for u in per_day.values()),
+        users_total=len({openid for openid, _, _ in inbound}), center_name=center_name, intents=intent_chart,
         tickets_by_status={s: by_status.get(s, 0) for s in ("open", "pending", "resolved")},
         first_response=_minutes([(t.created_at, t.first_response_at) for t in tickets]),
         resolution=_minutes([(t.created_at, t.resolved_at) for t in tickets]),
         requests_by_kind={KIND_LABELS[k]: n for k, n in kinds.items()},
         by_township=horizontal_bars(townships.most_common(15)),
         by_service=horizontal_bars(sorted(((s or "未填服务", n) for s, n in services), key=lambda p: -p[1])[:15]),
-        targets=target_progress(session, pack, today.year))
+        # The plan's targets are the county's: beside county-wide figures only.
+        targets=[] if limited else target_progress(session, pack, today.year))
 
 
 def target_progress(session: Session, pack: Any, year: int) -> list[Progress]:

@@ -5,21 +5,25 @@ import hashlib
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from admin.farmer import Farmer, farmer_of, ticket_title
+from admin.media import media_ref
 from admin.notify import DELIVERY_LABELS, Delivery, send_to_farmer
 from admin.policy import Denied, Staff, scoped, ticket_for
 from bot.kf_window import WindowState, window_state
-from bot.models import AuditLog, MessageLog, StaffUser, Ticket, TicketMessage, WechatUser
+from bot.models import AuditLog, MessageLog, ServiceCenter, StaffUser, Ticket, TicketMessage, WechatUser
 from bot.settings import Settings
 
-TICKET_STATUSES = {"open": "待处理", "pending": "等待农户", "resolved": "已解决"}
+# Who the ticket waits for, set by who spoke last: a farmer's message → staff, a staff reply → the farmer.
+TICKET_STATUSES = {"open": "等待工作人员", "pending": "等待农户", "resolved": "已解决"}
 STATUS_ORDER = {status: rank for rank, status in enumerate(TICKET_STATUSES)}
 HISTORY_LIMIT = 100
+MEDIA_WORDS = {"voice": "（语音）", "image": "（图片）", "video": "（视频）", "shortvideo": "（小视频）"}
 MAX_REPLY_CHARS = 600
 # A reply's idempotency key (form token or Idempotency-Key header) is remembered this long.
 REPLY_KEY_SECONDS = 24 * 3600
@@ -34,6 +38,21 @@ class HistoryItem:
     text: str
     delivery: str | None = None
     by: str | None = None  # the staff member who wrote a reply or note
+    media: Any = None      # admin.media.MediaRef of a voice message or picture
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Whose turn it is on a ticket, since when, and whether staff are past the center's reply-time target."""
+
+    state: str                      # open (staff's turn) | pending (the farmer's) | resolved
+    since: datetime | None          # when the farmer's unanswered message came (state open)
+    target_hours: float
+    overdue_by: timedelta | None    # how far past the target, when it is
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_by is not None
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,10 @@ class TicketSummary:
     center: str | None
     last_farmer_at: datetime | None
     window: WindowState
+    waiting: Waiting | None = None
+    title: str = ""
+    phone: str | None = None
+    township: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,9 +74,14 @@ class TicketDetail:
     last_farmer_at: datetime | None
     window: WindowState
     history: list[HistoryItem]
-    farmer: WechatUser | None
+    farmer: Farmer
     assignees: list[StaffUser]
     assignee: StaffUser | None
+    waiting: Waiting | None = None
+
+    @property
+    def title(self) -> str:
+        return ticket_title(self.ticket, self.farmer.township)
 
 
 def audit(session: Session, staff: Staff, action: str, kind: str, target_id: int | None, **detail: Any) -> None:
@@ -67,25 +95,75 @@ def last_farmer_message_at(session: Session, ticket: Ticket) -> datetime | None:
     return max(times) if times else None
 
 
+def reply_target_hours(settings: Settings, center: Any) -> float:
+    """The center's own reply-time target (by name or code) or the deployment's."""
+    by_center = settings.reply_target_hours_by_center or {}
+    for key in (getattr(center, "name", None), getattr(center, "code", None)):
+        if key and key in by_center:
+            return float(by_center[key])
+    return settings.reply_target_hours
+
+
+def last_staff_replies(session: Session, ticket_ids: list[int]) -> dict[int, datetime]:
+    if not ticket_ids:
+        return {}
+    return dict(session.execute(select(TicketMessage.ticket_id, func.max(TicketMessage.created_at)).where(
+        TicketMessage.ticket_id.in_(ticket_ids), TicketMessage.author == "staff").group_by(TicketMessage.ticket_id)).all())
+
+
+def waiting_of(ticket: Ticket, last_farmer_at: datetime | None, last_staff_at: datetime | None,
+               target_hours: float, now: datetime) -> Waiting:
+    """Who spoke last decides. A staff reply sets the ticket to the farmer's turn (stored); any message of the
+    farmer's after the last staff reply — added to the ticket or answered by the bot — makes it staff's turn
+    again, whatever the stored status says, until it is resolved."""
+    state = ticket.status if ticket.status in TICKET_STATUSES else "open"
+    if state == "pending" and last_staff_at is not None and last_farmer_at and last_farmer_at > last_staff_at:
+        state = "open"
+    if state != "open":
+        return Waiting(state, None, target_hours, None)
+    # Waiting since the ticket opened, or since the farmer answered the last reply.
+    since = ticket.created_at if last_staff_at is None else max(last_farmer_at or last_staff_at, last_staff_at)
+    late = now - since - timedelta(hours=target_hours)
+    return Waiting(state, since, target_hours, late if late > timedelta(0) else None)
+
+
 def list_tickets(session: Session, staff: Staff, now: datetime, status: str | None = None,
-                 mine: bool = False, limit: int = 200) -> list[TicketSummary]:
+                 mine: bool = False, limit: int = 200, settings: Settings | None = None) -> list[TicketSummary]:
     stmt = scoped(staff, Ticket)
-    if status in TICKET_STATUSES:
-        stmt = stmt.where(Ticket.status == status)
     if mine:
         stmt = stmt.where(Ticket.assignee_id == staff.id)
-    tickets = sorted(session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all(),
-                     key=lambda t: STATUS_ORDER.get(t.status, 9))  # open first, newest first within a status
-    return [TicketSummary(t, t.center.name if t.center else None, last_farmer_message_at(session, t),
-                          window_state(session, t.openid, now)) for t in tickets]
+    tickets = session.scalars(stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
+    replied = last_staff_replies(session, [t.id for t in tickets])
+    users = {u.openid: u for u in session.scalars(select(WechatUser).where(
+        WechatUser.openid.in_({t.openid for t in tickets})))} if tickets else {}
+    rows = []
+    for t in tickets:
+        user, slots = users.get(t.openid), t.slots or {}
+        phone = getattr(t, "phone", None) or slots.get("phone") or (user.phone if user else None)
+        township = getattr(t, "township", None) or slots.get("township") or (user.township if user else None)
+        target = reply_target_hours(settings, t.center) if settings is not None else 2.0
+        farmer_at = last_farmer_message_at(session, t)
+        waiting = waiting_of(t, farmer_at, replied.get(t.id), target, now)
+        if status in TICKET_STATUSES and waiting.state != status:
+            continue
+        rows.append(TicketSummary(t, t.center.name if t.center else None, farmer_at,
+                                  window_state(session, t.openid, now), waiting, ticket_title(t, township),
+                                  phone, township))
+    # Past the target first (longest waiting first), then staff's turn, the farmer's, resolved; newest first within.
+    return sorted(rows, key=lambda r: (not r.waiting.overdue, STATUS_ORDER.get(r.waiting.state, 9),
+                                       r.waiting.since or now if r.waiting.overdue else now))
 
 
-def ticket_detail(session: Session, staff: Staff, ticket_id: int, now: datetime) -> TicketDetail:
+def ticket_detail(session: Session, staff: Staff, ticket_id: int, now: datetime,
+                  settings: Settings | None = None) -> TicketDetail:
     ticket = ticket_for(session, staff, ticket_id)
+    target = reply_target_hours(settings, ticket.center) if settings is not None else 2.0
+    farmer_at = last_farmer_message_at(session, ticket)
     return TicketDetail(
+        waiting=waiting_of(ticket, farmer_at, last_staff_replies(session, [ticket.id]).get(ticket.id), target, now),
         ticket=ticket, center=ticket.center.name if ticket.center else None,
-        last_farmer_at=last_farmer_message_at(session, ticket), window=window_state(session, ticket.openid, now),
-        history=history(session, ticket), farmer=session.scalar(select(WechatUser).where(WechatUser.openid == ticket.openid)),
+        last_farmer_at=farmer_at, window=window_state(session, ticket.openid, now),
+        history=history(session, ticket), farmer=farmer_of(session, staff, ticket),
         assignees=assignable_staff(session, ticket),
         assignee=session.get(StaffUser, ticket.assignee_id) if ticket.assignee_id else None)
 
@@ -96,7 +174,8 @@ def history(session: Session, ticket: Ticket) -> list[HistoryItem]:
     logs = session.scalars(select(MessageLog).where(MessageLog.openid == ticket.openid)
                            .order_by(MessageLog.created_at.desc(), MessageLog.id.desc()).limit(HISTORY_LIMIT)).all()
     said = [((m.created_at, 0, m.id), HistoryItem(m.created_at, "farmer" if m.direction == "in" else "bot",
-                                                   m.content or f"[{m.msg_type}]"))
+                                                   m.content or MEDIA_WORDS.get(m.msg_type, f"[{m.msg_type}]"),
+                                                   media=media_ref(m) if m.direction == "in" else None))
             for m in logs if not (m.extra or {}).get("ticket_message_id")]
     messages = ticket.messages
     if logs:  # the log already holds what the farmer and the bot said
@@ -134,6 +213,8 @@ def reply(session: Session, settings: Settings, staff: Staff, ticket_id: int, te
     message.delivery, message.outbox_id = delivery.kind, delivery.outbox_id
     if ticket.first_response_at is None:
         ticket.first_response_at = now
+    if ticket.status != "resolved":
+        ticket.status = "pending"  # staff spoke last: the farmer's turn
     if ticket.assignee_id is None and staff.role == "center_staff":
         ticket.assignee_id = staff.id
     audit(session, staff, "ticket_reply", "ticket", ticket.id, delivery=delivery.kind, message_id=message.id)
@@ -216,8 +297,9 @@ def clean_text(text: str, limit: int) -> str:
     return text
 
 
-def ticket_json(ticket: Ticket) -> dict[str, Any]:
-    return {"id": ticket.id, "openid": ticket.openid, "status": ticket.status,
+def ticket_json(ticket: Ticket, waiting: Waiting | None = None) -> dict[str, Any]:
+    return {"id": ticket.id, "openid": ticket.openid, "status": waiting.state if waiting else ticket.status,
+            "overdue": waiting.overdue if waiting else False,
             "center": ticket.center.name if ticket.center else None, "center_id": ticket.center_id,
             "created_at": ticket.created_at.isoformat(), "assignee_id": ticket.assignee_id,
             "reason": ticket.reason, "summary": ticket.summary, "intent": ticket.intent, "slots": ticket.slots,
@@ -225,7 +307,9 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
 
 
 def ticket_detail_json(detail: TicketDetail) -> dict[str, Any]:
-    data = ticket_json(detail.ticket)
+    data = ticket_json(detail.ticket, detail.waiting) | {"phone": detail.farmer.phone,
+                                                         "township": detail.farmer.township,
+                                                         "name": detail.farmer.name, "title": detail.title}
     data["messages"] = [{"at": h.at.isoformat(), "author": h.who, "text": h.text, "delivery": h.delivery,
                          "by": h.by}
                         for h in detail.history]
@@ -236,3 +320,59 @@ def ticket_detail_json(detail: TicketDetail) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class Updates:
+    """What the live console polls: a version that changes with anything new for the caller, and counts."""
+
+    version: str
+    waiting: int        # tickets waiting for staff
+    overdue: int        # of which past the reply-time target
+    new_requests: int   # requests not yet handled (已受理)
+
+    def json(self) -> dict[str, Any]:
+        return {"version": self.version, "waiting": self.waiting, "overdue": self.overdue,
+                "new_requests": self.new_requests}
+
+
+def updates(session: Session, staff: Staff, settings: Settings, now: datetime) -> Updates:
+    """A few aggregate reads, so every open console can poll every few seconds: new tickets, new farmer
+    messages on open tickets, staff replies and status changes, new or changed requests."""
+    from bot.models import REQUEST_KINDS
+
+    tickets = session.execute(scoped(staff, Ticket, select(
+        Ticket.id, Ticket.openid, Ticket.status, Ticket.created_at, Ticket.last_user_message_at,
+        Ticket.updated_at, Ticket.center_id)).where(Ticket.status != "resolved")).all()
+    openids = {t.openid for t in tickets}
+    farmer_at: dict[str, datetime] = {}
+    last_log = 0
+    if openids:
+        for openid, at, top in session.execute(select(MessageLog.openid, func.max(MessageLog.created_at),
+                                                      func.max(MessageLog.id))
+                                               .where(MessageLog.openid.in_(openids), MessageLog.direction == "in")
+                                               .group_by(MessageLog.openid)):
+            farmer_at[openid], last_log = at, max(last_log, top or 0)
+    replied = last_staff_replies(session, [t.id for t in tickets])
+    last_message = session.scalar(select(func.max(TicketMessage.id)).where(
+        TicketMessage.ticket_id.in_([t.id for t in tickets]))) if tickets else None
+    targets = {c.id: c for c in session.scalars(select(ServiceCenter))}
+    waiting = overdue = 0
+    for t in tickets:
+        times = [x for x in (farmer_at.get(t.openid), t.last_user_message_at) if x is not None]
+        state = waiting_of(t, max(times) if times else None, replied.get(t.id),
+                           reply_target_hours(settings, targets.get(t.center_id)), now)
+        waiting += state.state == "open"
+        overdue += state.overdue
+    top_ticket = session.scalar(scoped(staff, Ticket, select(func.max(Ticket.id))))
+    changed = max((t.updated_at for t in tickets), default=None)
+    parts = [top_ticket or 0, last_message or 0, last_log, changed.isoformat() if changed else "", len(tickets)]
+    new_requests = 0
+    for model in REQUEST_KINDS.values():
+        top, touched, fresh = session.execute(scoped(staff, model, select(
+            func.max(model.id), func.max(model.updated_at),
+            func.count(model.id).filter(model.status == "received")))).one()
+        parts += [top or 0, touched.isoformat() if touched else ""]
+        new_requests += fresh or 0
+    version = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
+    return Updates(version, waiting, overdue, new_requests)

@@ -46,8 +46,9 @@ def template_payload(template_id: str, fields: dict[str, str], title: str, text:
 
 
 def send_to_farmer(session: Session, settings: Settings, openid: str, text: str, *, title: str, source: str,
-                   dedup_key: str, now: datetime) -> Delivery:
-    """Queue `text` for the farmer in the caller's transaction, by the best path WeChat allows now."""
+                   dedup_key: str, now: datetime, short_text: str | None = None) -> Delivery:
+    """Queue `text` for the farmer in the caller's transaction, by the best path WeChat allows now; a template
+    message carries `short_text` when given (its fields are cut at 20 characters)."""
     from bot.outbox import enqueue, enqueue_text
 
     window = window_state(session, openid, now)
@@ -57,7 +58,7 @@ def send_to_farmer(session: Session, settings: Settings, openid: str, text: str,
     if settings.notice_template_id:
         row = enqueue(session, openid=openid, kind="template", source=source, dedup_key=dedup_key,
                       payload=template_payload(settings.notice_template_id, settings.notice_template_fields, title,
-                                               text, now, settings.timezone))
+                                               short_text or text, now, settings.timezone))
         return Delivery("template", _id(row), window)
     return Delivery("none", None, window)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from admin import deadletters, inbox, requests
+from admin import media as admin_media
 from admin.accounts import ROLE_LABELS, SESSION_MAX_AGE, Tokens, TooManyAttempts, authenticate, revoke_sessions
 from admin.canned import canned_replies
 from admin.dashboard import INTENT_LABELS
@@ -27,6 +28,7 @@ from admin.policy import Denied, NotLoggedIn, Staff, request_for, require_admin
 from bot.context import AppContext
 from bot.db import transaction
 from bot.models import AuditLog, ServiceCenter, StaffUser
+from bot.schedule import spoken_schedule
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ class TicketStatusBody(BaseModel):
 class RequestStatusBody(BaseModel):
     status: str
     reason: str | None = Field(None, max_length=500)
+    scheduled_for: str | None = Field(None, max_length=50)
+    price_yuan: float | None = None
+    note: str | None = Field(None, max_length=500)
 
 
 def page_environment(tz: str) -> Environment:
@@ -60,7 +65,9 @@ def page_environment(tz: str) -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": value.astimezone(zone).strftime(fmt) if value else "—"
     env.filters["ago"] = ago
+    env.filters["ago_before"] = lambda delta: (lambda said: said if said == "刚刚" else f"{said}前")(ago(delta))
     env.filters["shown"] = shown
+    env.filters["when"] = lambda value: spoken_schedule(value) or "—"
     env.filters["said_at"] = lambda value: (lambda t: f"{t.month}月{t.day}日 {t:%H:%M}")(value.astimezone(zone))
     env.globals["zone_label"] = ZONE_LABELS.get(tz, tz)
     env.globals.update(ticket_statuses=inbox.TICKET_STATUSES, kind_labels=requests.KIND_LABELS,
@@ -238,14 +245,22 @@ def api_routes(console: Console) -> APIRouter:
     @router.get("/tickets")
     def api_tickets(staff: Reader, status: str | None = None) -> dict[str, Any]:
         with console.tx() as session:
-            rows = inbox.list_tickets(session, staff, ctx.clock(), status=status)
-            return {"items": [inbox.ticket_json(row.ticket) | {"window_remaining": row.window.remaining}
-                              for row in rows]}
+            rows = inbox.list_tickets(session, staff, ctx.clock(), status=status, settings=ctx.settings)
+            return {"items": [inbox.ticket_json(row.ticket, row.waiting) | {
+                "window_remaining": row.window.remaining, "phone": row.phone, "township": row.township,
+                "title": row.title} for row in rows]}
+
+    @router.get("/updates")
+    def api_updates(staff: Reader) -> JSONResponse:
+        """Polled by open console pages every few seconds (plain HTTP: works behind any reverse proxy)."""
+        with console.tx() as session:
+            found = inbox.updates(session, staff, ctx.settings, ctx.clock())
+        return JSONResponse(found.json(), headers={"Cache-Control": "no-store"})
 
     @router.get("/tickets/{ticket_id}")
     def api_ticket(ticket_id: int, staff: Reader) -> dict[str, Any]:
         with console.tx() as session:
-            return inbox.ticket_detail_json(inbox.ticket_detail(session, staff, ticket_id, ctx.clock()))
+            return inbox.ticket_detail_json(inbox.ticket_detail(session, staff, ticket_id, ctx.clock(), ctx.settings))
 
     @router.post("/tickets/{ticket_id}/reply")
     def api_reply(ticket_id: int, body: ReplyBody, staff: Changer,
@@ -275,6 +290,7 @@ def api_routes(console: Console) -> APIRouter:
             row = request_for(session, staff, kind, request_id)
             data = requests.request_json(kind, row, requests.centers_by_id(session))
             data["events"] = [{"from": e.from_status, "to": e.to_status, "reason": e.reason,
+                               "scheduled_for": e.scheduled_for, "price_yuan": e.agreed_price_yuan, "note": e.note,
                                "at": e.created_at.isoformat()} for e in requests.events_of(session, kind, row.id)]
             return data
 
@@ -282,7 +298,8 @@ def api_routes(console: Console) -> APIRouter:
     def api_request_status(kind: str, request_id: int, body: RequestStatusBody, staff: Changer) -> dict[str, Any]:
         with console.tx() as session:
             delivery = requests.change_status(session, ctx.settings, staff, kind, request_id, body.status,
-                                              body.reason, ctx.clock())
+                                              body.reason, ctx.clock(),
+                                              requests.Schedule.parse(body.scheduled_for, body.price_yuan, body.note))
         return {"ok": True, "id": request_id, "status": body.status, "delivery": delivery.kind,
                 "message": delivery.label}
 
@@ -346,14 +363,17 @@ def page_routes(console: Console) -> APIRouter:
     def tickets_page(request: Request, staff: Reader, status: str = "", mine: str = "") -> HTMLResponse:
         now = ctx.clock()
         with console.tx() as session:
-            rows = inbox.list_tickets(session, staff, now, status=status or None, mine=bool(mine))
-            return console.render(request, "tickets.html", staff=staff, rows=rows, status=status, mine=mine)
+            rows = inbox.list_tickets(session, staff, now, status=status or None, mine=bool(mine),
+                                      settings=ctx.settings)
+            names = inbox.staff_names(session, {r.ticket.assignee_id for r in rows if r.ticket.assignee_id})
+            return console.render(request, "tickets.html", staff=staff, rows=rows, status=status, mine=mine,
+                                  assignee_names=names)
 
     @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
     def ticket_page(request: Request, ticket_id: int, staff: Reader, sent: str = "") -> HTMLResponse:
         now = ctx.clock()
         with console.tx() as session:
-            detail = inbox.ticket_detail(session, staff, ticket_id, now)
+            detail = inbox.ticket_detail(session, staff, ticket_id, now, ctx.settings)
             # One-time token of this rendering of the reply form: submitting it twice sends the reply once.
             return console.render(request, "ticket.html", staff=staff, d=detail, canned=canned_replies(ctx.pack),
                                   reply_token=secrets.token_urlsafe(16),
@@ -389,6 +409,15 @@ def page_routes(console: Console) -> APIRouter:
             inbox.assign(session, staff, ticket_id, int(assignee) if assignee else None)
         return back(f"/admin/tickets/{ticket_id}")
 
+    @router.get("/media/{log_id}")
+    def media(log_id: int, staff: Reader) -> Response:
+        """A farmer's voice (MP3 when it could be transcoded, else WeChat's AMR) or picture."""
+        with console.tx() as session:
+            found = admin_media.media_file(session, staff, ctx.store, ctx.wechat_api, log_id, ctx.clock())
+        return Response(found.data, media_type=found.content_type,
+                        headers={"Cache-Control": "private, max-age=86400",
+                                 "Content-Disposition": f'inline; filename="{found.filename}"'})
+
     @router.get("/requests/{kind}", response_class=HTMLResponse)
     def requests_page(request: Request, kind: str, staff: Reader) -> HTMLResponse:
         filters = requests.RequestFilters.parse(dict(request.query_params))
@@ -421,17 +450,23 @@ def page_routes(console: Console) -> APIRouter:
 
     @router.post("/requests/{kind}/{request_id}/status")
     def request_status(kind: str, request_id: int, staff: Changer, status: Annotated[str, Form()],
-                       reason: Annotated[str, Form()] = "") -> Response:
+                       reason: Annotated[str, Form()] = "", scheduled_for: Annotated[str, Form()] = "",
+                       price_yuan: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+        schedule = requests.Schedule.parse(scheduled_for, price_yuan.strip(), note)
         with console.tx() as session:
             delivery = requests.change_status(session, ctx.settings, staff, kind, request_id, status, reason,
-                                              ctx.clock())
+                                              ctx.clock(), schedule)
         return back(f"/admin/requests/{kind}/{request_id}", sent=delivery.kind)
 
     @router.get("/dashboard", response_class=HTMLResponse)
-    def dashboard_page(request: Request, staff: Reader) -> HTMLResponse:
+    def dashboard_page(request: Request, staff: Reader, center: str = "") -> HTMLResponse:
+        if center and not center.isdigit():
+            raise Denied(400, "无效的服务中心")
         with console.tx() as session:
-            board = build_dashboard(session, staff, ctx.pack, ctx.clock(), ctx.settings.timezone)
+            board = build_dashboard(session, staff, ctx.pack, ctx.clock(), ctx.settings.timezone,
+                                    center_id=int(center) if center else None)
             return console.render(request, "dashboard.html", staff=staff, b=board,
+                                  centers=visible_centers(session, staff), center_id=int(center) if center else None,
                                   county=getattr(getattr(ctx.pack, "info", None), "county", ""))
 
     @router.get("/outbox", response_class=HTMLResponse)
@@ -452,7 +487,10 @@ def page_routes(console: Console) -> APIRouter:
         with console.tx() as session:
             rows = session.execute(select(AuditLog, StaffUser.username).outerjoin(
                 StaffUser, StaffUser.id == AuditLog.staff_id).order_by(AuditLog.id.desc()).limit(300)).all()
-            return console.render(request, "audit.html", staff=staff, rows=rows)
+            names = inbox.staff_names(session, {a.staff_id for a, _ in rows if a.staff_id}
+                                      | {a.detail.get("to") for a, _ in rows
+                                         if a.action == "ticket_assign" and isinstance(a.detail.get("to"), int)})
+            return console.render(request, "audit.html", staff=staff, rows=rows, names=names)
 
     return router
 

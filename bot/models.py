@@ -89,6 +89,10 @@ class RequestRecord:
     township: Mapped[str | None] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str | None] = mapped_column(String(100))
+    # What staff agreed with the farmer when scheduling: an ISO date/date-time or a short text ("12月20日上午").
+    scheduled_for: Mapped[str | None] = mapped_column(String(50))
+    agreed_price_yuan: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
     # Everything the form collected, under the CONTRACT's slot names.
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Unique per user action (openid + MsgId of the confirming message): a retry finds the first record.
@@ -155,6 +159,9 @@ class RequestEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    scheduled_for: Mapped[str | None] = mapped_column(String(50))
+    agreed_price_yuan: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (Index("ix_request_events_target", "kind", "request_id"),)

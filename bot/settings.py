@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # decides the names): title (who writes), text (the message), time (when, in `timezone`). Omit a part
     # the template has no keyword for. Env: JSON, e.g. {"title": "thing1", "text": "thing2", "time": "time3"}.
     notice_template_fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_NOTICE_TEMPLATE_FIELDS))
+    # How soon staff should answer a farmer waiting on a ticket; a center may have its own (JSON of center
+    # name or code → hours). Tickets waiting longer are highlighted in the console.
+    reply_target_hours: float = Field(2.0, gt=0, description="reply-time target for tickets, hours")
+    reply_target_hours_by_center: dict[str, float] = Field(default_factory=dict)
     cookie_secure: bool | None = Field(None, description="staff session cookie Secure: true | false | auto (unset): "
                                                          "when the request came over https, directly or as the "
                                                          "reverse proxy's X-Forwarded-Proto / Forwarded says")

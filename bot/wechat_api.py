@@ -100,6 +100,28 @@ class WechatApi(WeChatClient):
         """A template message (outside the 客服 window); answers WeChat's result with `msgid`."""
         return self._call(lambda: self.message.send_template(openid, template_id, data, url=url))
 
+    def get_media(self, media_id: str) -> tuple[bytes, str]:
+        """A temporary media file (a farmer's voice or picture, kept by WeChat 3 days): bytes and type."""
+        token = self.access_token
+        for attempt in (1, 2):
+            try:
+                res = self._http.get(self.API_BASE_URL + "media/get", timeout=self.timeout,
+                                     params={"access_token": token, "media_id": media_id})
+            except requests.RequestException as exc:
+                raise TransientError(f"network: {exc.__class__.__name__}: {exc}") from exc
+            kind = res.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+            if res.status_code >= 400:
+                raise (TransientError if res.status_code >= 500 else PermanentError)(f"HTTP {res.status_code}")
+            if kind not in ("application/json", "text/plain"):
+                return res.content, kind
+            answer = res.json()
+            errcode = int(answer.get("errcode") or 0)
+            if errcode in TOKEN_ERRORS and attempt == 1:
+                token = self.refresh_token(stale=token)
+                continue
+            raise ERRCODE_ERRORS.get(errcode, PermanentError)(f"{errcode} {answer.get('errmsg')}", errcode)
+        raise PermanentError("media/get: the access token was refused twice")
+
     # ---- the access token ----------------------------------------------------------------------
     @property
     def access_token(self) -> str:

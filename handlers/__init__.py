@@ -17,6 +17,7 @@ from handlers.referrals import sell_produce, supplies
 from handlers.small_talk import menu, template_reply
 from handlers.check_status import check_status
 from handlers.human_agent import human_agent
+from handlers.voice import voice_unrecognized
 
 FORMS: dict[str, Form] = {module.FORM.intent: module.FORM
                           for module in (join_nonghelian, book_tuoguan, loan_products, bookkeeping)}
@@ -30,7 +31,7 @@ HANDLERS: dict[str, Callable[[Turn], list[str]]] = {
     "sell_produce": sell_produce,
     "greeting": menu,
     "menu": menu,
-    "voice_unrecognized": template_reply("gateway/voice_unrecognized"),
+    "voice_unrecognized": voice_unrecognized,
     "media": template_reply("dialog/media"),
     "thanks_bye": template_reply("dialog/thanks_bye"),
     "out_of_scope": out_of_scope,

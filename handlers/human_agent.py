@@ -10,7 +10,7 @@ from knowledge.routing import route
 _messages_insert = insert(TicketMessage.__table__)
 _tickets = Ticket.__table__
 _ticket_touched = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"))
-                   .values(last_user_message_at=bindparam("now")))  # updated_at too: the column's onupdate
+                   .values(last_user_message_at=bindparam("now"), status="open"))  # the farmer spoke last: staff's turn
 
 
 def _center_code(turn: Turn) -> str | None:
@@ -30,7 +30,7 @@ def _center_code(turn: Turn) -> str | None:
 
 def human_agent(turn: Turn) -> list[str]:
     inbound, session, now = turn.inbound, turn.session, utcnow()
-    text = inbound.text or "（菜单：转人工）"
+    text = inbound.text or ("（语音，未识别出文字）" if inbound.kind == "voice" else "（菜单：转人工）")
     ticket = turn.open_ticket()
     if ticket is not None:
         # Two Core statements, not the ORM's unit of work over a loaded ticket (~0.5 ms of CPU, not ~1.3 ms).

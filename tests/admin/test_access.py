@@ -187,7 +187,10 @@ def test_changes_are_audited_with_who_did_them(console):
         assert ticket.detail["to"] == "pending" and booking.detail["reason"] == "本季已排满"
         assert ("login", None, None) in rows
     page_login(http, "county")
-    assert "request_status" in http.get("/admin/audit").text
+    audit = http.get("/admin/audit").text
+    assert "staff_a 把预约 %d 从 已受理 改为 未通过，原因：本季已排满" % world.booking_a in audit
+    assert "staff_a 把工单 %d 从 等待工作人员 改为 等待农户" % world.ticket_a in audit
+    assert "request_status" not in audit and "{'" not in audit and "&#39;" not in audit
     assert api_token(http, "staff_a") and http.get("/admin/audit", headers=headers).status_code == 403
 
 

@@ -131,14 +131,14 @@ def test_center_staff_replies_to_a_ticket_the_farmer_opened_on_wechat(live, brow
     page.wait_for_selector("#history")
     history = page.inner_text("#history")
     assert "石宝镇这边，我要转人工" in history and "想找人来打药" in history and "工单号" in history
-    page.click("summary")
-    page.click("text=请留电话")
+    page.click("#canned >> text=请留电话")  # one tap, no menu to open
     assert "联系电话" in page.input_value("#reply-text")
     reply = "您好，石宝镇为农服务中心明天上午安排飞防队上门看虫情，打药按亩收费，到时现场报价。"
     page.fill("#reply-text", reply)
     page.click("#reply-form button[type=submit]")
     page.wait_for_selector("#delivery-notice")
     assert "客服消息" in page.inner_text("#delivery-notice")
+    page.click(".note-box summary")
     page.fill("#note-text", "农户说是稻飞虱，已约飞防队 张师傅")
     page.click("#note-form button[type=submit]")
     page.wait_for_selector("#history .msg.note")
@@ -176,33 +176,63 @@ def more_tickets(ctx, center_id, now) -> None:
                          idempotency_key=f"shot-{openid}", created_at=at, last_user_message_at=at))
 
 
-def test_booking_made_on_wechat_changes_status_and_the_farmer_is_told(live, browser, fake_wechat):
+def test_booking_is_scheduled_and_the_farmer_is_told_the_date_price_and_center(live, browser, fake_wechat):
     farmer = live.farmer(FARMER_A)
     farmer.text("我要给石宝镇30亩柑橘打药")
     farmer.text("下周三，电话13800138000")
     done = farmer.text("确认").text
     assert "预约已提交" in done and CENTER_A in done
     booking_id = number_in(done, "预约号")
+    with transaction(live.ctx.sessions) as s:  # the county office filled in the center's phone
+        s.scalar(select(ServiceCenter).where(ServiceCenter.name == CENTER_A)).phone = "023-54000000"
 
     page = _page(browser)
     _login(page, live.base, "staff_a")
-    page.click("text=托管预约")
+    page.click("header >> text=托管预约")
     page.click(f"a[href='/admin/requests/bookings/{booking_id}']")
-    page.select_option("#status-select", "confirmed")
-    page.fill("input[name=reason]", "下周三上午作业，飞防队 张师傅")
+    page.select_option("#status-select", "scheduled")
+    page.fill("#scheduled-for", "12月20日上午")
+    page.fill("#price-yuan", "1200")
+    page.fill("#schedule-note", "飞防队张师傅上门")
     page.click("#status-form button[type=submit]")
     page.wait_for_selector("#delivery-notice")
-    assert page.inner_text("#request-status") == "已确认"
+    assert page.inner_text("#request-status") == "已排期"
+    assert "12月20日上午" in page.inner_text("#schedule") and "1200" in page.inner_text("#schedule")
     assert "30.0" not in page.inner_text("main")  # 面积 30 亩, as the farmer said it
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "booking.png"), full_page=True)
+    phone = _page(browser, phone=True)
+    _login(phone, live.base, "staff_a")
+    phone.goto(f"{live.base}/admin/requests/bookings/{booking_id}")
+    phone.screenshot(path=str(SHOTS / "booking-phone.png"), full_page=True)
 
     assert deliver(live.ctx) == 1
     [notice] = fake_wechat.texts_to(FARMER_A)
-    assert "托管预约" in notice and "已确认" in notice and "下周三上午作业" in notice
+    assert "已排期" in notice and "时间：12月20日上午" in notice and "价格：1200元" in notice
+    assert "说明：飞防队张师傅上门" in notice and "原因" not in notice
+    progress = farmer.text("查进度").text
+    assert f"托管预约（{booking_id}号）：已排期，12月20日上午，1200元" in progress
+    assert f"{CENTER_A} 电话 023-54000000" in progress
     with transaction(live.ctx.sessions) as s:
         booking = s.get(Booking, booking_id)
-        assert (booking.status, booking.openid, booking.crop, booking.area_mu) == ("confirmed", FARMER_A, "柑橘", 30)
+        assert (booking.status, booking.openid, booking.crop, booking.area_mu) == ("scheduled", FARMER_A, "柑橘", 30)
+
+
+def test_a_withdrawn_booking_shows_as_withdrawn(live, browser):
+    farmer = live.farmer(FARMER_A)
+    farmer.text("我要给石宝镇30亩柑橘打药")
+    farmer.text("下周三，电话13800138000")
+    booking_id = number_in(farmer.text("确认").text, "预约号")
+    with transaction(live.ctx.sessions) as s:  # the farmer withdrew it in the chat
+        s.get(Booking, booking_id).status = "withdrawn"
+    page = _page(browser, phone=True)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/requests/bookings")
+    row = page.locator("#request-table tbody tr").first
+    assert "changed" in row.get_attribute("class") and "已撤回" in row.inner_text()
+    page.click(f"a[href='/admin/requests/bookings/{booking_id}']")
+    assert "农户已撤回" in page.inner_text("#withdrawn-notice")
+    assert page.locator("#status-form").count() == 0  # nothing left to do
 
 
 def test_center_staff_cannot_open_another_centers_ticket_by_url(live, browser, fake_wechat):
@@ -221,14 +251,51 @@ def test_center_staff_cannot_open_another_centers_ticket_by_url(live, browser, f
     assert deliver(live.ctx) == 0 and fake_wechat.received == []
 
 
-def test_dashboard_screenshot(live, browser):
+def test_center_clerk_dashboard_shows_only_their_center(live, browser):
+    live.farmer(FARMER_A).text("石宝镇这边，我要转人工")
+    live.farmer(FARMER_B).text("新立镇的，我要转人工")
+    live.farmer("oFarmerXinli0002").text("新立镇的，转人工")
+    enrich(live.ctx, live.ctx.clock())  # county-wide history with no center
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/dashboard")
+    assert page.inner_text("#board-scope") == CENTER_A
+    assert page.inner_text("#users-total") == "1" and page.inner_text("#conversations-total") == "1"
+    assert page.locator("#center-filter").count() == 0 and page.locator("#targets").count() == 0
+    county = _page(browser)
+    _login(county, live.base, "county")
+    county.goto(f"{live.base}/admin/dashboard")
+    assert int(county.inner_text("#users-total")) > 3
+    county.select_option("#center-filter select", label=CENTER_B)
+    county.click("#center-filter button")
+    county.wait_for_url(re.compile(r"center=\d+"))
+    assert county.inner_text("#board-scope") == CENTER_B and county.inner_text("#users-total") == "2"
+
+
+def test_dashboard_and_inbox_screenshots(live, browser):
     enrich(live.ctx, live.ctx.clock())
     page = _page(browser)
     _login(page, live.base, "county")
     page.goto(f"{live.base}/admin/dashboard")
     assert page.locator("svg.chart").count() >= 4
+    for chart in page.locator("svg.chart").all():
+        if chart.is_visible():  # each chart fills its card
+            card = chart.locator("xpath=ancestor::section[1]").bounding_box()
+            assert chart.bounding_box()["width"] >= card["width"] - 40
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+    phone = _page(browser, phone=True)
+    _login(phone, live.base, "county")
+    phone.goto(f"{live.base}/admin/dashboard")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone.locator(".narrow-only svg.chart").is_visible() and not phone.locator(".wide-only svg").is_visible()
+    phone.screenshot(path=str(SHOTS / "dashboard-phone.png"), full_page=True)
+    more_tickets(live.ctx, live.center_id(CENTER_A), live.ctx.clock())
+    for where in ("tickets", "requests/bookings", "audit", "outbox"):
+        phone.goto(f"{live.base}/admin/{where}")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, where  # usable at 390 px
+    phone.goto(f"{live.base}/admin/tickets")
+    phone.screenshot(path=str(SHOTS / "inbox-phone.png"), full_page=True)
 
 
 def enrich(ctx, now) -> None:
@@ -254,3 +321,75 @@ def enrich(ctx, now) -> None:
                          created_at=opened, first_response_at=opened + timedelta(minutes=5 + 7 * i),
                          resolved_at=opened + timedelta(hours=1 + i) if i % 2 == 0 else None,
                          status="resolved" if i % 2 == 0 else "pending"))
+
+
+def test_new_tickets_and_farmer_messages_appear_without_reload(live, browser):
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    assert page.locator("#ticket-list li").count() == 0
+    first, second = live.farmer(FARMER_A), live.farmer("oFarmerShibao0009")
+    one = number_in(first.text("石宝镇这边，我要转人工").text, "工单号")
+    page.wait_for_selector(f"#ticket-list li[data-ticket='{one}']", timeout=15000)
+    page.wait_for_function("document.title.startsWith('(1) ')", timeout=15000)
+    two = number_in(second.text("我是石宝镇的，转人工，电话13911112222").text, "工单号")
+    page.wait_for_selector(f"#ticket-list li[data-ticket='{two}']", timeout=15000)
+    page.wait_for_function("document.title.startsWith('(2) ')", timeout=15000)
+    assert page.inner_text("#waiting-count") == "2"
+
+    # On the open ticket: the farmer's new message shows up, and whose turn it is follows who spoke last.
+    page.goto(f"{live.base}/admin/tickets/{one}")
+    assert page.inner_text("#waiting-state") == "等待工作人员"
+    page.fill("#reply-text", "您好，请问是哪块田？")
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_selector("#delivery-notice")
+    assert page.inner_text("#waiting-state") == "等待农户"
+    page.evaluate("window.notReloaded = true")
+    first.text("屋后头那块田，稻子生虫了")
+    page.wait_for_function("document.querySelector('#history').innerText.includes('稻子生虫了')", timeout=15000)
+    page.wait_for_function("document.querySelector('#waiting-state').innerText === '等待工作人员'", timeout=15000)
+    assert page.evaluate("window.notReloaded === true")  # the same page, not reloaded
+
+
+def test_ticket_shows_phone_and_township_said_earlier(live, browser):
+    farmer = live.farmer(FARMER_A)
+    farmer.text("我要给石宝镇30亩柑橘打药")
+    farmer.text("电话13800138000")
+    ticket_id = number_in(farmer.text("转人工").text, "工单号")
+    page = _page(browser, phone=True)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/tickets/{ticket_id}")
+    assert page.get_attribute("#call-farmer", "href") == "tel:13800138000"
+    assert page.inner_text("#farmer-township") == "石宝镇"
+    assert page.inner_text("#ticket-title").startswith("石宝镇 · 托管预约 · 柑橘30亩")
+    # Phone-first: the reply box is on screen without scrolling through the history.
+    box = page.locator("#reply-text").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844 * 1.6
+    assert page.locator("#canned .canned-reply").first.is_visible()
+
+
+def test_a_voice_message_plays_and_a_picture_shows_from_the_fake_media_api(live, browser, fake_wechat):
+    from tests.admin.media_samples import amr_voice, png_picture
+
+    fake_wechat.add_media("voice-said", amr_voice(2.0), "audio/amr")
+    fake_wechat.add_media("voice-mumbled", amr_voice(1.0, seed=3), "audio/amr")
+    fake_wechat.add_media("pic-leaf", png_picture(), "image/png")
+    farmer = live.farmer(FARMER_A)
+    opened = number_in(farmer.text("石宝镇这边，我要转人工").text, "工单号")
+    farmer.voice(None, media_id="voice-mumbled")
+    ticket_id = number_in(farmer.voice(None, media_id="voice-said").text, "工单号")  # the call-back offer
+    assert ticket_id == opened
+    farmer.post(farmer.fields("image", MediaId="pic-leaf", PicUrl="http://example.invalid/leaf.png"))
+    farmer.voice("叶子上全是黄斑，你们看下图片", media_id="voice-said")
+
+    page = _page(browser)
+    _login(page, live.base, "staff_a")
+    page.goto(f"{live.base}/admin/tickets/{ticket_id}")
+    assert "识别文字：叶子上全是黄斑" in page.inner_text("#history")
+    audio = page.locator("#history audio").last
+    audio.evaluate("a => a.load()")
+    page.wait_for_function("() => { const a = [...document.querySelectorAll('#history audio')].pop();"
+                           " return a.readyState >= 1 && a.duration > 1.5; }", timeout=15000)
+    page.wait_for_function("() => { const i = document.querySelector('#history img');"
+                           " return i && i.complete && i.naturalWidth === 48; }", timeout=15000)
+    assert sorted(set(fake_wechat.media_fetches)) == ["pic-leaf", "voice-said"]
+    assert fake_wechat.media_fetches.count("voice-said") == 1  # two messages of the same media: fetched once

@@ -127,3 +127,50 @@ def test_center_targets_count_only_their_own_kind_of_service_point(console):
     assert (centers.actual, centers.percent) == (3.0, 30.0)
     assert cooperatives.actual == 2.0
 
+
+
+def _stat(page: str, element_id: str) -> int:
+    import re
+
+    return int(re.search(rf'id="{element_id}">(\d+)<', page).group(1))
+
+
+def test_dashboard_counts_conversations_not_messages_and_center_staff_see_their_center_only(console):
+    http, ctx, world = console
+    now = ctx.clock()
+    with transaction(ctx.sessions) as s:
+        for minutes in (1, 2, 3):  # one application, three messages: one conversation
+            s.add(MessageLog(openid=FARMER_A, direction="in", msg_type="text", content="加入农合联",
+                             intent="join_nonghelian", created_at=now - timedelta(minutes=minutes)))
+        s.add(MessageLog(openid="oNobodysFarmer01", direction="in", msg_type="text", content="你好",
+                         intent="greeting", created_at=now - timedelta(minutes=5)))
+    page_login(http, "staff_a")
+    mine = http.get("/admin/dashboard").text
+    # Center A's farmer only (the seed's hour-old message and today's three: one conversation).
+    assert (_stat(mine, "users-total"), _stat(mine, "conversations-total")) == (1, 1)
+    assert "加入农合联：1<" in mine and "问候" not in mine
+    assert 'class="stat request-count"><b>1</b><span>托管预约' in mine
+    assert 'id="targets"' not in mine and 'id="center-filter"' not in mine and "石宝镇为农服务中心" in mine
+    page_login(http, "county")
+    county = http.get("/admin/dashboard").text
+    assert (_stat(county, "users-total"), _stat(county, "conversations-total")) == (3, 3)
+    assert 'class="stat request-count"><b>2</b><span>托管预约' in county
+    only_b = http.get(f"/admin/dashboard?center={world.center_b}").text
+    assert _stat(only_b, "users-total") == 1 and "新立镇为农服务中心" in only_b
+    assert http.get("/admin/dashboard?center=x").status_code == 400
+
+
+def test_dashboard_labels_are_chinese_and_the_last_day_is_labelled(console):
+    http, ctx, world = console
+    now = ctx.clock()
+    with transaction(ctx.sessions) as s:
+        for intent in ("cancel", "welcome", "something_new"):
+            s.add(MessageLog(openid=FARMER_A, direction="in", msg_type="text", content="x", intent=intent,
+                             created_at=now))
+    page_login(http, "county")
+    page = http.get("/admin/dashboard").text
+    charts = "".join(part.split("</svg>")[0] for part in page.split("<svg")[1:])
+    assert "取消办理" in charts and "关注/扫码欢迎" in charts and "其他：1" in charts
+    assert "cancel" not in charts and "welcome" not in charts and "something_new" not in charts
+    today = ctx.clock().astimezone(__import__("zoneinfo").ZoneInfo(ctx.settings.timezone)).date()
+    assert f'class="lbl">{today.month}月{today.day}日</text>' in charts

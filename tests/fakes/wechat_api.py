@@ -4,6 +4,7 @@ Serves on a random port of 127.0.0.1 from a daemon thread:
 - GET  /cgi-bin/token?grant_type=client_credential&appid=..&secret=..  → {"access_token", "expires_in"}
 - POST /cgi-bin/message/custom/send?access_token=..    (客服 message)  → {"errcode": 0, "errmsg": "ok"}
 - POST /cgi-bin/message/template/send?access_token=..  (template)      → {"errcode": 0, "errmsg": "ok", "msgid": N}
+- GET  /cgi-bin/media/get?access_token=..&media_id=..  (temporary media) → the file's bytes, or {"errcode": 40007}
 
 A send with a token the fake never issued (or has invalidated) answers 40001, as WeChat does.
 Failures are programmed per call with `fail_next(kind, n)`; see `FAILURES`.
@@ -50,6 +51,7 @@ class FakeWechatApi:
                       openid, msgtype, text (custom text), template_id, data, url, msgid, access_token
       token_fetches   how many access tokens were issued
       attempts        every send request, accepted or not: {"path", "openid", "errcode"}
+      media_fetches   media ids asked of /cgi-bin/media/get with a valid token, in order
     Knobs:
       expires_in      seconds announced with each new token (default 7200)
       slow_seconds    how long a "slow" fault stalls (default 1.0)
@@ -58,6 +60,7 @@ class FakeWechatApi:
                       expired_token 42001 (same), window_closed 45015, quota 45047, busy -1,
                       invalid_openid 40003, http500, slow (answers normally, after slow_seconds)
       invalidate_tokens()  every issued token answers 40001 from now on
+      add_media(media_id, data, content_type)  a temporary media file the farmer "uploaded"
       texts_to(openid)     the 客服 texts accepted for one user
       settings_overrides() keyword arguments for `make_settings(...)` that turn outbound on against the fake
       reset()
@@ -69,6 +72,8 @@ class FakeWechatApi:
     received: list[dict[str, Any]] = field(default_factory=list)
     attempts: list[dict[str, Any]] = field(default_factory=list)
     token_fetches: int = 0
+    media_fetches: list[str] = field(default_factory=list)
+    _media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     _tokens: set[str] = field(default_factory=set)
     _faults: list[_Fault] = field(default_factory=list)
     _next_msgid: int = 1000
@@ -88,11 +93,17 @@ class FakeWechatApi:
         with self._lock:
             self._tokens.clear()
 
+    def add_media(self, media_id: str, data: bytes, content_type: str) -> None:
+        with self._lock:
+            self._media[media_id] = (data, content_type)
+
     def reset(self) -> None:
         with self._lock:
             self._epoch += 1
             self.received.clear()
             self.attempts.clear()
+            self.media_fetches.clear()
+            self._media.clear()
             self._tokens.clear()
             self._faults.clear()
             self.token_fetches = 0
@@ -172,6 +183,17 @@ class FakeWechatApi:
             answer["msgid"] = msgid
         return 200, answer
 
+    def media(self, query: dict[str, str]) -> tuple[int, dict[str, Any] | tuple[bytes, str]]:
+        """WeChat's temporary media: the bytes (with the upload's Content-Type), or errcode JSON."""
+        with self._lock:
+            if query.get("access_token", "") not in self._tokens:
+                return 200, {"errcode": 40001, "errmsg": ERRORS["invalid_credential"][1]}
+            found = self._media.get(query.get("media_id", ""))
+            if found is None:
+                return 200, {"errcode": 40007, "errmsg": "invalid media_id"}
+            self.media_fetches.append(query["media_id"])
+            return 200, found
+
     def _attempt(self, path: str, openid: str | None, errcode: int) -> None:
         with self._lock:
             self.attempts.append({"path": path, "openid": openid, "errcode": errcode})
@@ -210,6 +232,18 @@ def _handler_for(fake: FakeWechatApi) -> type[BaseHTTPRequestHandler]:
             path, query = self._query()
             if path == "/cgi-bin/token":
                 self._answer(*fake.token(query))
+            elif path == "/cgi-bin/media/get":
+                status, answer = fake.media(query)
+                if isinstance(answer, dict):
+                    self._answer(status, answer)
+                    return
+                data, content_type = answer
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Disposition", 'attachment; filename="media"')
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
             else:
                 self._answer(404, {"errcode": 404, "errmsg": "not found"})
 

@@ -1,0 +1,23 @@
+"""voice_unrecognized: a voice message WeChat did not transcribe; from the second one, a person calls back."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import Ticket
+from handlers.base import Turn
+from handlers.human_agent import human_agent
+
+# Untranscribed voice messages are counted this long: a farmer who only sends voice is not sent round the
+# menu again and again.
+COUNT_SECONDS = 24 * 3600
+CALL_BACK_FROM = 2
+
+
+def voice_unrecognized(turn: Turn) -> list[str]:
+    openid = turn.inbound.openid
+    if turn.ctx.store.incr(f"voice-unrecognized:{openid}", COUNT_SECONDS) < CALL_BACK_FROM:
+        return [turn.render("gateway/voice_unrecognized")]
+    human_agent(turn)  # a ticket (or the open one) carries the voice messages: staff play them
+    ticket = turn.session.scalar(select(Ticket).where(Ticket.openid == openid).order_by(Ticket.id.desc()).limit(1))
+    user = turn.user()
+    return [turn.render("dialog/voice_callback", ticket=ticket, phone=user.phone if user else None)]
