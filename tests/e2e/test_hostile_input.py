@@ -30,8 +30,13 @@ def site(make_settings, database_url, request):
 
         ctx.store = RedisStore.from_url(request.getfixturevalue("redis_url"), prefix=f"hostile:{uuid.uuid4().hex[:8]}:")
     world = seed(ctx, ctx.clock())
-    with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as http:
-        yield http, world
+    try:
+        with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as http:
+            yield http, world
+    finally:
+        if hasattr(ctx.store, "clear_prefix"):
+            ctx.store.clear_prefix()
+        ctx.engine.dispose()  # each test's app has its own pool: give its connections back
 
 
 def fresh(mode: str = "plain") -> dict[str, str]:
