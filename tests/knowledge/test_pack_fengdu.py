@@ -6,7 +6,8 @@ import pytest
 from knowledge import load_pack
 from knowledge.faq import answer
 from tests.knowledge.pack_truth import (
-    FORM_ROLES, foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
+    FORM_ROLES, GROUP_WORDS, ambiguous_service_words, crop_of, foreign_applicant_types, invented_figures,
+    misrouted_variants, seed_text, unknown_sections, unmarked_services,
 )
 
 PACK = load_pack("fengdu")
@@ -53,25 +54,20 @@ def test_farmers_words_reach_the_operation(word, service):
     assert PACK.service(word).name == service
 
 
-def test_every_service_is_marked_with_the_documents_stage():
+def test_services_are_operations_marked_with_the_documents_stage():
     # the document names only 产前、产中、产后全程 (二（五）): each operation says which stage it falls in
-    for s in PACK.services:
-        assert s.source.doc == "001" and s.source.section.startswith("二（五）"), s.name
-        assert any(stage in s.source.section for stage in ("产前", "产中", "产后", "全程")), s.name
-
-
-def test_no_farmer_word_names_two_services():
-    words = [w for s in PACK.services for w in [s.name, *s.aliases]]
-    assert len(words) == len(set(words))
-    stages = {"产前服务", "产中服务", "产后服务"}
-    assert all(not s.aliases for s in PACK.services if s.name in stages)   # only the literal stage word
+    assert unmarked_services(PACK, "001", "二（五）") == []
+    assert ambiguous_service_words(PACK) == []
+    centers = {n for c in PACK.centers if "tuoguan" in c.roles for n in c.services}
+    assert {s.name for s in PACK.services} <= centers
 
 
 def test_crops_are_crops_not_industry_groups():
-    names = {c.name for c in PACK.crops}
-    assert {"水稻", "玉米", "油菜"} <= names and not names & {"粮油", "粮食", "水果"}
-    for word, crop in [("谷子", "水稻"), ("苞谷", "玉米"), ("菜籽", "油菜"), ("青菜头", "榨菜"), ("海椒", "辣椒")]:
-        assert next(c.name for c in PACK.crops if word in c.aliases) == crop
+    names = [c.name for c in PACK.crops]
+    assert {"水稻", "玉米", "油菜"} <= set(names) and not set(names) & GROUP_WORDS
+    for word, crop in [("谷子", "水稻"), ("苞谷", "玉米"), ("菜籽", "油菜"), ("青菜头", "榨菜"), ("海椒", "辣椒"),
+                       ("栽秧", "水稻")]:
+        assert crop_of(PACK, word) == crop, word
 
 
 def test_no_figure_absent_from_the_document():
