@@ -90,3 +90,33 @@ def foreign_applicant_types(pack: Pack) -> list[str]:
     """Loan `who` values the loan form cannot match (it asks for one of its member types)."""
     from handlers.join_nonghelian import MEMBER_TYPES
     return [f"{p.name}: {w}" for p in pack.loan_products for w in p.who if w not in MEMBER_TYPES]
+
+
+STAGES = ("产前服务", "产中服务", "产后服务")
+GROUP_WORDS = {"粮油", "粮食", "粮食作物", "水果", "经济作物", "特色产业"}
+
+
+def ambiguous_service_words(pack: Pack) -> list[str]:
+    """Words (names and aliases) that name two bookable services, and stage umbrellas that carry farmers' words."""
+    seen: dict[str, str] = {}
+    out = []
+    for s in pack.services:
+        for w in [s.name, *s.aliases]:
+            if w in seen and seen[w] != s.name:
+                out.append(f"{w}: {seen[w]} / {s.name}")
+            seen.setdefault(w, s.name)
+        if s.name in STAGES and s.aliases:
+            out.append(f"{s.name} carries farmers' words {s.aliases}")
+    return out
+
+
+def unmarked_services(pack: Pack, doc: str, clause: str) -> list[str]:
+    """Services whose source is not the document's clause with the stage (产前/产中/产后/全程) it puts them in."""
+    return [s.name for s in pack.services
+            if s.source is None or s.source.doc != doc or not s.source.section.startswith(clause)
+            or not any(stage in s.source.section for stage in ("产前", "产中", "产后", "全程"))]
+
+
+def crop_of(pack: Pack, word: str) -> str | None:
+    """The canonical crop a farmer's word (name, alias or work word) names."""
+    return next((c.name for c in pack.crops if word == c.name or word in c.aliases or word in c.activities), None)

@@ -6,7 +6,8 @@ import pytest
 from knowledge import load_pack
 from knowledge.faq import answer
 from tests.knowledge.pack_truth import (
-    FORM_ROLES, foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
+    FORM_ROLES, GROUP_WORDS, ambiguous_service_words, crop_of, foreign_applicant_types, invented_figures,
+    misrouted_variants, seed_text, unknown_sections, unmarked_services,
 )
 
 PACK = load_pack("fengdu")
@@ -39,9 +40,34 @@ def test_planned_networks_are_not_places():
 
 def test_tuoguan_is_servable():
     assert PACK.services and PACK.crops
-    for word, service in [("打药", "产中服务"), ("收割", "产后服务"), ("全托", "全程农业生产社会化服务")]:
-        assert PACK.service(word).name == service
     assert all(s.price_yuan == "待补充" for s in PACK.services)   # the document gives no price
+    assert all(not s.crops for s in PACK.services)                 # nor ties a service to a crop
+
+
+@pytest.mark.parametrize("word,service", [
+    ("打药", "统防统治"), ("飞防", "统防统治"), ("无人机打药", "统防统治"), ("病虫害防治", "统防统治"),
+    ("施肥", "施肥"), ("犁田", "机耕"), ("打田", "机耕"), ("栽秧", "机插秧"), ("育秧", "育秧"),
+    ("收割", "机收"), ("割谷子", "机收"), ("烘干", "烘干"), ("全托", "全程托管"), ("全程服务", "全程托管"),
+    ("全程农业生产社会化服务", "全程托管"), ("产中服务", "产中服务"),
+])
+def test_farmers_words_reach_the_operation(word, service):
+    assert PACK.service(word).name == service
+
+
+def test_services_are_operations_marked_with_the_documents_stage():
+    # the document names only 产前、产中、产后全程 (二（五）): each operation says which stage it falls in
+    assert unmarked_services(PACK, "001", "二（五）") == []
+    assert ambiguous_service_words(PACK) == []
+    centers = {n for c in PACK.centers if "tuoguan" in c.roles for n in c.services}
+    assert {s.name for s in PACK.services} <= centers
+
+
+def test_crops_are_crops_not_industry_groups():
+    names = [c.name for c in PACK.crops]
+    assert {"水稻", "玉米", "油菜"} <= set(names) and not set(names) & GROUP_WORDS
+    for word, crop in [("谷子", "水稻"), ("苞谷", "玉米"), ("菜籽", "油菜"), ("青菜头", "榨菜"), ("海椒", "辣椒"),
+                       ("栽秧", "水稻")]:
+        assert crop_of(PACK, word) == crop, word
 
 
 def test_no_figure_absent_from_the_document():

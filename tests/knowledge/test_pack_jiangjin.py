@@ -6,7 +6,8 @@ import pytest
 from knowledge import load_pack
 from knowledge.faq import answer
 from tests.knowledge.pack_truth import (
-    FORM_ROLES, foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
+    FORM_ROLES, GROUP_WORDS, ambiguous_service_words, crop_of, foreign_applicant_types, invented_figures,
+    misrouted_variants, seed_text, unknown_sections, unmarked_services,
 )
 
 PACK = load_pack("jiangjin")
@@ -29,11 +30,35 @@ def test_every_role_has_a_center(role):
     assert any(role in c.roles for c in PACK.centers), role
 
 
-def test_crops_are_the_documents_key_industries():
-    assert [c.name for c in PACK.crops] == ["粮油", "蔬菜", "花椒", "柑橘", "茶叶"]
-    for s in PACK.services:
-        assert set(s.crops) == {"粮油", "蔬菜", "花椒", "柑橘", "茶叶"}
-    assert PACK.service("打药").name == "产中服务"
+def test_crops_are_the_documents_key_industries_crop_by_crop():
+    names = [c.name for c in PACK.crops]
+    # 二（五）: 粮油、蔬菜、花椒、柑橘、茶叶; 粮油 is written out as its crops, the group word is no crop
+    assert {"水稻", "玉米", "油菜", "蔬菜", "花椒", "柑橘", "茶叶"} <= set(names)
+    assert not set(names) & GROUP_WORDS and len(names) == len(set(names))
+    for word, crop in [("谷子", "水稻"), ("稻谷", "水稻"), ("苞谷", "玉米"), ("菜籽", "油菜"), ("九叶青", "花椒"),
+                       ("橘子", "柑橘"), ("茶", "茶叶"), ("栽秧", "水稻"), ("打谷子", "水稻"), ("摘花椒", "花椒")]:
+        assert crop_of(PACK, word) == crop, word
+
+
+@pytest.mark.parametrize("word,service", [
+    ("打药", "统防统治"), ("飞防", "统防统治"), ("无人机打药", "统防统治"), ("喷药", "统防统治"),
+    ("病虫害防治", "统防统治"), ("施肥", "施肥"), ("犁田", "机耕"), ("翻地", "机耕"), ("旋耕", "机耕"),
+    ("打田", "机耕"), ("栽秧", "机插秧"), ("插秧", "机插秧"), ("育秧", "育秧"), ("播种", "机播"), ("收割", "机收"),
+    ("割谷子", "机收"), ("收谷子", "机收"), ("烘干", "烘干"), ("花椒树修剪", "花椒修剪"), ("全托", "全程托管"),
+    ("全程服务", "全程托管"), ("全程农业社会化服务", "全程托管"), ("产中服务", "产中服务"),
+])
+def test_farmers_words_reach_the_operation(word, service):
+    assert PACK.service(word).name == service
+
+
+def test_services_are_operations_marked_with_the_documents_stage():
+    assert unmarked_services(PACK, "002", "二（五）") == []
+    assert ambiguous_service_words(PACK) == []
+    assert all(s.price_yuan == "待补充" for s in PACK.services)   # the document gives no price
+    # “等重点产业” is no restriction: only a crop's own work is tied to it
+    assert {s.name: s.crops for s in PACK.services if s.crops} == {"柑橘修剪": ["柑橘"], "花椒修剪": ["花椒"]}
+    centers = {n for c in PACK.centers if "tuoguan" in c.roles for n in c.services}
+    assert {s.name for s in PACK.services} <= centers
 
 
 def test_recycling_and_auction_are_their_own_functions():

@@ -12,6 +12,7 @@ from knowledge.check import check_pack
 from knowledge.faq import answer
 from knowledge.routing import find_townships
 from knowledge.schema import PLACEHOLDER
+from tests.knowledge.pack_truth import GROUP_WORDS, ambiguous_service_words
 
 # The seed documents live beside the checkout (../shared/seeds), as the project README says.
 SEEDS = Path(os.environ.get("NONGBOT_SEEDS", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
@@ -57,8 +58,13 @@ def _section_parts(section: str) -> list[str]:
     parts = []
     for part in section.split("；"):
         part = re.sub(r"^([一二三四])、\S+$", r"\1", part.strip())   # 一、指导思想 → 一
-        parts.append(part)
+        parts.append(part.split(" ", 1)[0])             # "三（一）6 机种机收": the clause, then its own words
     return parts
+
+
+def _quoted_words(section: str) -> list[str]:
+    """The document's words a section names after its clause ("三（一）6 机种机收" → 机种机收)."""
+    return [part.strip().split(" ", 1)[1] for part in section.split("；") if " " in part.strip()]
 
 
 def _all_sources(pack):
@@ -98,6 +104,8 @@ def test_every_source_cites_a_clause_the_document_has(pack, doc_text):
         assert source is not None and source.doc == "003", obj
         for part in _section_parts(source.section):
             assert part in clauses, (getattr(obj, "name", None) or getattr(obj, "id", None), part)
+        for words in _quoted_words(source.section):
+            assert words in _squeeze(doc_text), (getattr(obj, "name", None), words)
 
 
 def test_no_figure_that_the_document_does_not_state(pack, doc_text):
@@ -151,10 +159,16 @@ def test_ordinary_words_are_not_townships_without_a_place_cue(pack, text):
 def test_tuoguan_catalogue_is_the_documents_ten_services_and_packages(pack, doc_text):
     names = {s.name for s in pack.services}
     ten = ["种肥供应", "深耕深松", "机种机收", "划片管理", "统防统治", "节水灌溉", "秸秆利用", "粮食烘干", "产销对接", "技术培训"]
-    assert set(ten) <= names and {"全程托管", "菜单式托管"} <= names
+    assert {"全程托管", "菜单式托管"} <= names
     squeezed = _squeeze(doc_text)
     for name in ten:
         assert name in squeezed
+        found = pack.service(name)               # each item is bookable, by its name or as an operation's alias
+        assert found is not None and found.name in names, name
+        assert name == found.name or name in found.source.section, name
+    # 机种机收 is two operations: a farmer books one of them; the item's name alone is its own literal entry
+    assert {"机播", "机收", "烘干"} <= names
+    assert not pack.service("机种机收").aliases
     assert {s.scope for s in pack.services} == {"全程", "多环节", "单环节"}
     assert all(s.role_name == "tuoguan" and s.category == "托管" for s in pack.services)
     assert all(s.price_yuan == PLACEHOLDER for s in pack.services)          # the document states no price
@@ -162,7 +176,8 @@ def test_tuoguan_catalogue_is_the_documents_ten_services_and_packages(pack, doc_
 
 @pytest.mark.parametrize("word,service", [
     ("深松", "深耕深松"), ("浇越冬水", "节水灌溉"), ("秸秆打捆", "秸秆利用"), ("打药", "统防统治"), ("飞防", "统防统治"),
-    ("烘棒子", "粮食烘干"), ("全托", "全程托管"), ("半托", "菜单式托管"), ("田间管理", "划片管理"),
+    ("烘棒子", "烘干"), ("粮食烘干", "烘干"), ("全托", "全程托管"), ("半托", "菜单式托管"), ("田间管理", "划片管理"),
+    ("割麦", "机收"), ("收割", "机收"), ("掰棒子", "机收"), ("种麦", "机播"), ("播种", "机播"),
 ])
 def test_farmers_words_name_a_service(pack, word, service):
     assert pack.service(word).name == service
@@ -171,6 +186,9 @@ def test_farmers_words_name_a_service(pack, word, service):
 def test_crops_have_luxi_words_and_services_are_not_crops(pack):
     crop_of = {w: c.name for c in pack.crops for w in [c.name, *c.aliases]}
     assert crop_of["棒子"] == "玉米" and crop_of["苞米"] == "玉米" and crop_of["麦子"] == "小麦"
+    assert crop_of["地瓜"] == "红薯" and crop_of["黄豆"] == "大豆" and crop_of["谷子"] == "谷子"   # 谷子: millet here
+    assert not {c.name for c in pack.crops} & GROUP_WORDS and not {"庄稼", "粮食"} & set(crop_of)
+    assert ambiguous_service_words(pack) == []
     service_words = {w for s in [*pack.services, *pack.functions] for w in [s.name, *s.aliases]}
     for crop in pack.crops:
         assert not ({crop.name, *crop.aliases} & service_words), crop.name

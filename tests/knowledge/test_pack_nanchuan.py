@@ -6,7 +6,7 @@ import pytest
 from knowledge import load_pack
 from knowledge.faq import answer
 from tests.knowledge.pack_truth import (
-    foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
+    crop_of, foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
 )
 
 PACK = load_pack("nanchuan")
@@ -32,7 +32,15 @@ def test_every_offered_form_role_has_a_center(role):
 
 
 def test_crops_are_the_documents_special_industries():
-    assert [c.name for c in PACK.crops] == ["中药材", "古树茶", "方竹笋", "南川米", "蓝莓"]
+    # 中药材、古树茶、方竹笋和南川米“3+1”以及蓝莓 (三（一）2), each as the crop a message carries
+    assert [c.name for c in PACK.crops] == ["中药材", "茶叶", "笋竹", "水稻", "蓝莓"]
+    for word, crop in [("古树茶", "茶叶"), ("黄金芽", "茶叶"), ("方竹笋", "笋竹"), ("笋子", "笋竹"),
+                       ("南川米", "水稻"), ("谷子", "水稻"), ("栽秧", "水稻"), ("黄精", "中药材"), ("玄参", "中药材")]:
+        assert crop_of(PACK, word) == crop, word
+
+
+def test_no_tuoguan_catalogue_where_none_is_offered():
+    assert "book_tuoguan" not in PACK.info.offers and not PACK.services
 
 
 def test_finance_partners_are_the_documents():

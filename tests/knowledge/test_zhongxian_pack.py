@@ -84,6 +84,7 @@ def test_crops_and_services_know_colloquial_names(pack):
     for alias in ["打药", "飞防", "植保"]:
         assert pack.service(alias).name == "统防统治"
     assert pack.service("收割").name == "机收"
+    assert pack.service("全程服务").name == "全程托管"
     assert pack.service("代账").name == "财务代账"
 
 
