@@ -330,10 +330,10 @@ def test_new_tickets_and_farmer_messages_appear_without_reload(live, browser):
     first, second = live.farmer(FARMER_A), live.farmer("oFarmerShibao0009")
     one = number_in(first.text("石宝镇这边，我要转人工").text, "工单号")
     page.wait_for_selector(f"#ticket-list li[data-ticket='{one}']", timeout=15000)
-    page.wait_for_function("document.title.startsWith('(1) ')", timeout=15000)
+    page.wait_for_function("() => document.title.startsWith('(1) ')", timeout=15000)
     two = number_in(second.text("我是石宝镇的，转人工，电话13911112222").text, "工单号")
     page.wait_for_selector(f"#ticket-list li[data-ticket='{two}']", timeout=15000)
-    page.wait_for_function("document.title.startsWith('(2) ')", timeout=15000)
+    page.wait_for_function("() => document.title.startsWith('(2) ')", timeout=15000)
     assert page.inner_text("#waiting-count") == "2"
 
     # On the open ticket: the farmer's new message shows up, and whose turn it is follows who spoke last.
@@ -345,8 +345,8 @@ def test_new_tickets_and_farmer_messages_appear_without_reload(live, browser):
     assert page.inner_text("#waiting-state") == "等待农户"
     page.evaluate("window.notReloaded = true")
     first.text("屋后头那块田，稻子生虫了")
-    page.wait_for_function("document.querySelector('#history').innerText.includes('稻子生虫了')", timeout=15000)
-    page.wait_for_function("document.querySelector('#waiting-state').innerText === '等待工作人员'", timeout=15000)
+    page.wait_for_function("() => document.querySelector('#history').innerText.includes('稻子生虫了')", timeout=15000)
+    page.wait_for_function("() => document.querySelector('#waiting-state').innerText === '等待工作人员'", timeout=15000)
     assert page.evaluate("window.notReloaded === true")  # the same page, not reloaded
 
 
