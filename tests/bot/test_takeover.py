@@ -20,7 +20,7 @@ from bot.models import Booking
 from bot.simclient import WechatSim, render_callback
 from bot.store import OWNER_MARK, MessageKeys, alive_key, owner_gone, process_owner
 from tests.bot.conftest import AES_KEY, APPID, TOKEN
-from tests.bot.test_serve_workers import CLI, _free_port, _healthy, _wait
+from tests.bot.test_serve_workers import CLI, _free_port, _healthy, _wait, _workers
 from tests.conftest import fresh_pg_database
 
 
@@ -76,6 +76,7 @@ def test_kill_9_of_a_serve_worker_mid_message_then_wechats_retry_gets_the_answer
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         marks = redis.Redis.from_url(redis_url, decode_responses=True)
         try:
+            _wait(lambda: len(_workers(server.pid, port)) == 2, 120, "two listening workers")
             _wait(lambda: _healthy(port), 120, "/healthz")
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
                 phone = WechatSim(http, TOKEN, AES_KEY, APPID, openid="oKilled01", mode="aes")
