@@ -16,10 +16,11 @@ from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
 KINDS = [*REQUEST_KINDS, "tickets"]
 # Record columns exported under the CONTRACT's slot names, per kind (besides the shared ones).
 COLUMNS: dict[str, list[str]] = {
-    "members": ["member_type", "name", "nonghelian", "industry_nonghelian"],
-    "bookings": ["crop", "service", "area_mu", "date", "unit_price_yuan", "price_quote_yuan"],
-    "loan_requests": ["member_type", "purpose", "amount_yuan", "collateral", "products"],
-    "bookkeeping_requests": ["org_name", "credit_code", "monthly_vouchers", "needs", "package", "price_yuan"],
+    "members": ["member_type", "name", "industry", "nonghelian", "industry_nonghelian"],
+    "bookings": ["crop", "service", "area_mu", "date", "member_type", "name", "unit_price_yuan", "price_quote_yuan"],
+    "loan_requests": ["product", "member_type", "purpose", "amount_yuan", "collateral", "products"],
+    "bookkeeping_requests": ["org_name", "credit_code", "service", "member_type", "monthly_vouchers", "needs",
+                             "package", "price_yuan"],
     "tickets": ["reason", "intent", "summary"],
 }
 SHARED = ["id", "openid", "status", "created_at", "center", "township", "phone"]
@@ -37,7 +38,9 @@ def export_rows(session: Any, kind: str) -> list[dict[str, Any]]:
         row = dict(record.slots or {})
         row.update({name: _plain(getattr(record, name, None)) for name in SHARED if name != "center"})
         row["center"] = centers.get(record.center_id)
-        row.update({name: _plain(getattr(record, name)) for name in COLUMNS[kind]})
+        row.update({name: _plain(getattr(record, name, None)) for name in COLUMNS[kind] if hasattr(record, name)})
+        for name in COLUMNS[kind]:
+            row.setdefault(name, None)
         rows.append(row)
     return rows
 

@@ -9,7 +9,7 @@ from handlers.base import Turn
 KIND_NAMES = {"members": "入会申请", "bookings": "托管预约", "loan_requests": "贷款咨询",
               "bookkeeping_requests": "代账申请"}
 STATUS_NAMES = {"received": "已受理", "confirmed": "已确认", "scheduled": "已排期", "done": "已完成",
-                "rejected": "未通过", "open": "待处理", "pending": "处理中", "resolved": "已解决"}
+                "rejected": "未通过", "withdrawn": "已取消", "open": "待处理", "pending": "处理中", "resolved": "已解决"}
 SHOWN, PER_KIND = 8, 5
 
 

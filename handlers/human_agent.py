@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, insert, select, update
 
 from bot.models import ServiceCenter, Ticket, TicketMessage, utcnow
+from bot.dialog_cues import is_complaint
 from handlers.base import Turn
 from knowledge.routing import nearest_centers
 
@@ -14,15 +15,17 @@ _ticket_touched = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"
 
 
 def _center_code(turn: Turn) -> str | None:
-    """The user's bound center, else the nearest to their township or location, else the county's."""
+    """The center of the township the farmer named in this conversation, else their bound center, else the
+    nearest to their township on record or location, else the county's."""
     user = turn.user()
-    if user is not None and user.center_id is not None:
+    convo = turn.convo
+    said = {**((convo.facts or {}) if convo is not None else {}),
+            **(convo.slots if convo is not None and convo.form else {}), **turn.slots}
+    if not said.get("township") and user is not None and user.center_id is not None:
         return turn.session.get(ServiceCenter, user.center_id).code
     pack = turn.ctx.pack
-    # A township given earlier in an unfinished form counts: "转人工" halfway through a booking.
-    convo = turn.convo
-    in_form = convo.slots if convo is not None and convo.form else {}
-    township = turn.slots.get("township") or in_form.get("township") or (user.township if user else None)
+    # A township said earlier counts: "转人工" halfway through a booking, or after naming it at the start.
+    township = said.get("township") or known_facts(turn).get("township")
     where = None if township else turn.location()  # read only when the township does not decide
     if township:
         found = nearest_centers(pack, township=township, limit=1)
@@ -31,6 +34,29 @@ def _center_code(turn: Turn) -> str | None:
     else:
         found = []
     return found[0].center.code if found else pack.info.default_center
+
+
+def known_facts(turn: Turn) -> dict:
+    """Everything the farmer told us: earlier conversations (the user's row and profile), this one's facts,
+    the form in progress, this message."""
+    user, convo = turn.user(), turn.convo
+    known: dict = {}
+    if user is not None:
+        known.update({k: v for k, v in (getattr(user, "profile", None) or {}).items() if v})
+        known.update({k: getattr(user, k) for k in ("township", "phone") if getattr(user, k, None)})
+    if convo is not None:
+        known.update({k: v for k, v in (getattr(convo, "facts", None) or {}).items() if v})
+        if convo.form:
+            known.update({k: v for k, v in convo.slots.items() if v not in (None, "", [])})
+    known.update(turn.slots)
+    return known
+
+
+def tell_ticket(turn: Turn, ticket_id: int, text: str) -> None:
+    """A line on the ticket from the bot (e.g. the farmer started another request meanwhile)."""
+    now = utcnow()
+    turn.session.execute(_messages_insert, {"ticket_id": ticket_id, "author": "bot", "text": text, "created_at": now})
+    turn.session.execute(_ticket_touched, {"ticket_id": ticket_id, "now": now})
 
 
 def human_agent(turn: Turn) -> list[str]:
@@ -46,16 +72,19 @@ def human_agent(turn: Turn) -> list[str]:
     convo = turn.convo
     if turn.slots.get("township"):
         turn.ensure_user().township = turn.slots["township"]  # "石宝这边，转人工": the next form need not ask again
-    slots = {**(convo.slots if convo is not None and convo.form else {}), **turn.slots}
+    slots = {k: v for k, v in known_facts(turn).items() if k not in ("lat", "lon")}
     intent = (convo.form if convo is not None and convo.form else None) or (turn.parse.intent if turn.parse else
                                                                             "human_agent")
     summary = turn.render("dialog/ticket_summary", text=text, intent=intent, slots=slots)
     key = f"ticket:{inbound.dedup_key}"
     values = dict(openid=inbound.openid, status="open", center_id=center.id if center else None, assignee_id=None,
-                  reason="human_agent", summary=summary[:500], intent=intent, slots=slots, idempotency_key=key,
+                  reason="complaint" if is_complaint(text) else "human_agent", summary=summary[:500], intent=intent,
+                  slots=slots, township=slots.get("township"), phone=slots.get("phone"), idempotency_key=key,
                   created_at=now, updated_at=now, last_user_message_at=now, first_response_at=None,
                   resolved_at=None)
     ticket = turn.insert_once(Ticket, values)
+    if ticket is not None:
+        turn._ticket = ticket  # the open ticket from now on (the dialog remembers it)
     if ticket is None:  # the same message handled before: answer as the first time did
         ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
         return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]
