@@ -8,6 +8,7 @@ record under an idempotency key made from the confirming message. The session li
 """
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator
@@ -20,13 +21,15 @@ from bot.context import AppContext
 from bot.db import transaction
 from bot.inbound import UNREAD, Inbound, Memory, Outcome, memory_key, remember_location
 from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
-                             has_any, is_question, is_remark, starts_request, phone_in, read_amount, read_number, reads_as_answer, skips,
+                             has_any, is_question, is_remark, starts_request, phone_in, read_amount, read_number, reads_as_answer, skips, strip_fillers,
                              wants_person)
 from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
-from handlers.forms import Form, Invalid, Slot, is_org_name, read_date, read_org_name, township_from_location
+from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
+                            township_from_location)
+from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
 WELCOME_EVENTS = {"subscribe", "scan"}
@@ -467,6 +470,7 @@ class DialogResponder:
         given.update(self._extra_readings(turn, form, turn.inbound.text or "", given))
         lead = self._apply(turn, form, given)
         self._prefill(turn, form)
+        self._implied(turn, form)
         known = {k: v for k, v in convo.slots.items() if k not in ("lat", "lon")}
         lead.insert(0, self._opening(turn, form, known))
         if note:
@@ -559,11 +563,10 @@ class DialogResponder:
                 self._apply(turn, form, convo.remembered)
             convo.remembered = {}
             return self._next(turn, form, [])
-        if choice is not None and choice in MENU_CHOICES and (convo.listed == "menu" or (
-                choice not in convo.options and convo.asked != CONFIRM)):
+        if choice is not None and choice in MENU_CHOICES and convo.listed == "menu":
             pick = MENU_CHOICES[choice]
             if pick not in FORMS:
-                return self._interrupted(turn, form, pick, None)  # "6" (进度) listed nowhere else: answer, resume
+                return self._interrupted(turn, form, pick, None)  # "6" (进度) after the menu: answer, resume
         if choice is not None and convo.options and choice not in convo.options and convo.asked != FIX:
             again = self._resume_question(turn, form)  # a number the question did not list
             return Said(["\n".join([turn.render("forms/pick_listed", count=len(convo.options)), again.texts[0]])],
@@ -625,6 +628,8 @@ class DialogResponder:
             return self._next(turn, form, lead)
         if side:
             return self._interrupted(turn, form, parse.intent, parse.confidence)
+        if is_question(text) and "policy_faq" in HANDLERS:
+            return self._interrupted(turn, form, "policy_faq", parse.confidence)  # answered, never stored
         if remark:
             again = self._resume_question(turn, form)
             return Said(["\n".join([turn.render("forms/remark"), again.texts[0]])], form.intent,
@@ -651,6 +656,7 @@ class DialogResponder:
         slot, the NLU's reading, a bare number, or the slot's own reader (free text only when it reads as
         an answer: never a question, a phone number, a place, a date or a request of its own)."""
         convo = turn.convo
+        text = strip_fillers(text)
         if choice is not None:
             if convo.listed in ("slot", None) and choice in convo.options:
                 return convo.options[choice]
@@ -671,16 +677,38 @@ class DialogResponder:
             if value is not None:
                 return value
         if slot.number:
-            value = read_amount(text) if slot.hint == "amount_yuan" else read_number(text)
-            if value is not None:
-                return value
+            reader = read_amount if slot.hint == "amount_yuan" else read_number
+            for part in [text, *re.split(r"[，,。；;\s]+", text)]:
+                value = reader(part) if part else None
+                if value is not None:
+                    return value
         if slot.read:
-            if slot.free and not reads_as_answer(text, parse):
-                return None
-            if slot.free and side:
-                return None
+            if slot.free:
+                text = self._free_clause(turn, slot, text)
+                if text is None or side or not reads_as_answer(text, parse if text == turn.inbound.text else None):
+                    return None
             return slot.read(text, self.ctx.pack)
         return None
+
+    def _free_clause(self, turn: Turn, slot: Slot, text: str) -> str | None:
+        """The clause of a message with several answers that is the free-text one ("复兴镇，某某专业合作社"
+        → the name): not a number, a phone, a place alone or another slot's words."""
+        parts = [p for p in re.split(r"[，,。；;！!\s]+", text) if p]
+        if len(parts) <= 1:
+            return text
+        form = FORMS.get(turn.convo.form or "")
+        kept = []
+        for part in parts:
+            if any(ch.isdigit() for ch in part) or skips(part) or classify_act(part):
+                continue
+            if not is_org_name(part) and read_township(part, self.ctx.pack):
+                continue
+            if form is not None and any(s.scan is not None and s.name != slot.name and s.scan(part, self.ctx.pack)
+                                        for s in form.slots):
+                continue
+            kept.append(part)
+        named = [p for p in kept if is_org_name(p)]
+        return (named or kept or [None])[0]
 
     def _apply(self, turn: Turn, form: Form, updates: dict[str, Any]) -> list[str]:
         """Validate and store values; returns what to tell the user (a correction, a value refused)."""

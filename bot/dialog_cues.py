@@ -42,6 +42,23 @@ _CODE = re.compile(r"[0-9A-Z]{18}")
 _CODE_LABELS = ("统一社会信用代码", "社会信用代码", "信用代码", "代码是", "代码", "信用码", "税号", "执照号", "号码是", "是")
 
 
+FILLERS = ("嗯", "啊", "呃", "额", "喂", "那个", "就是说", "就是", "这个", "我说", "哦", "噢", "诶", "欸")
+
+
+def strip_fillers(text: str) -> str:
+    """Voice-input noise at the start of an answer ("嗯，那个，30亩" → "30亩")."""
+    t = text.strip()
+    changed = True
+    while changed:
+        changed = False
+        for filler in FILLERS:
+            if t.startswith(filler) and len(t) > len(filler):
+                rest = t[len(filler):].lstrip("，,。 ~")
+                if rest != t:
+                    t, changed = rest, True
+    return t
+
+
 def has_any(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
@@ -62,7 +79,8 @@ def is_complaint(text: str) -> bool:
 
 def is_question(text: str) -> bool:
     t = text.strip().rstrip("。.!！~")
-    return has_any(t, QUESTION) or t.endswith(("不", "没", "没有", "不嘛"))
+    return has_any(t, QUESTION) or (len(t) >= 4 and t.endswith(("不", "没", "没有", "不嘛"))
+                                     and not t.endswith(("都没有", "还没有", "也没有", "都不")))
 
 
 def starts_request(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.forms import (Form, Invalid, Plan, Slot, center_offering, price_text, read_date, read_township,
-                            show_date, validate_date, validate_phone, validate_positive, validate_township)
+                            scan_date, show_date, validate_date, validate_phone, validate_positive, validate_township)
 
 
 def _crops(values: dict[str, Any], pack: Any) -> list[tuple[str, Any]]:
@@ -76,7 +76,7 @@ FORM = Form(
              number=True, example="30", shown=lambda v: f"{v:g}亩"),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
              location=True, label="地点", required=True, example="石宝"),
-        Slot("date", hint="date", read=read_date, validate=validate_date, label="时间", example="下周三",
+        Slot("date", hint="date", read=read_date, validate=validate_date, label="时间", example="下周三", scan=scan_date,
              shown=show_date),
         Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
              example="13800138000"),

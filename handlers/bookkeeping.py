@@ -1,6 +1,7 @@
 """bookkeeping: the 财务代账 form — name, 统一社会信用代码 (checksum), vouchers, needs → request to the 合作社服务中心."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.dialog_cues import find_credit_code, read_number
@@ -56,6 +57,13 @@ def _read_needs(text: str, pack: Any) -> list[str] | None:
     return found or None
 
 
+def _scan_vouchers(text: str, pack: Any) -> int | None:
+    """"30张", "每月五十来张" anywhere in a message."""
+    found = re.search(r"([0-9]+|[一二两三四五六七八九十百]+)[来多]?张", text)
+    value = read_number(found.group(1)) if found else None
+    return int(value) if value else None
+
+
 def _scan_needs(text: str, pack: Any) -> list[str] | None:
     """The 代账 work named anywhere in a message ("要记账和报税"): named words only, never "都"."""
     found = [n for n in NEEDS if n in text or (n == "年报公示" and "年报" in text)]
@@ -93,7 +101,7 @@ FORM = Form(
         Slot("member_type", hint="member_type", asked=False, profile="member_type", label="身份",
              implied=member_type_of_name),
         Slot("monthly_vouchers", read=_read_vouchers, validate=validate_positive(100000, "forms/invalid_vouchers"),
-             label="每月凭证", number=True, example="30", shown=lambda v: f"约{v}张"),
+             label="每月凭证", number=True, scan=_scan_vouchers, example="30", shown=lambda v: f"约{v}张"),
         Slot("needs", options=_needs, read=_read_needs, scan=_scan_needs, label="代账内容", column=None, shown="、".join),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
              location=True, label="地点", example="石宝"),

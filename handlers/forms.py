@@ -204,6 +204,16 @@ def read_date(text: str, pack: Any) -> str | None:
         else None
 
 
+def scan_date(text: str, pack: Any) -> str | None:
+    """A vague date said beside other answers ("石宝，下个礼拜，138…"): the clause that reads as one."""
+    for clause in re.split(r"[，,。；;\s]+", text):
+        if clause and any(word in clause for word in VAGUE_DATES) and not re.search(r"\d{5,}", clause):
+            found = read_date(clause, pack)
+            if found:
+                return found
+    return None
+
+
 def show_date(value: Any) -> str:
     text = str(value)
     if len(text) == 10 and text[4] == "-" and text[:4].isdigit():
