@@ -548,6 +548,9 @@ class DialogResponder:
             return self._next(turn, form, [self._opening(turn, form, {})])
         if act == "back":
             return self._back(turn, form)
+        if convo.asked in (CONFIRM, FIX) and act == "affirm" and choice is None and (
+                convo.asked == CONFIRM or has_any(text, STRONG_CONFIRM)):
+            return self._submit(turn, form)  # "确认" while choosing what to change: nothing to change
         if convo.asked == CONFIRM and act == "affirm":
             return self._submit(turn, form)
         if (asked is not None and not asked.required and act == "affirm" and choice is None

@@ -53,6 +53,7 @@ class Slot:
     implied: Callable[[dict[str, Any], Any], Any] | None = None  # (values, pack) -> value implied by others
     shown: Callable[[Any], str] | None = None   # how a value reads (default: str)
     scan: Callable[[str, Any], Any] | None = None  # finds the value anywhere in any message of the form
+    export: Callable[[Any], Any] | None = None  # the value as exported (default: as stored)
 
     @property
     def ask(self) -> str:

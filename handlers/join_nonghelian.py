@@ -47,6 +47,7 @@ FORM = Form(
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
              location=True, label="地点", required=True, example="石宝"),
         Slot("industry", options=_industries, read=_read_industry, skip=NO_INDUSTRY, label="产业分会", column=None,
-             shown=lambda v: "不加入" if v == NO_INDUSTRY else f"{v}产业分会"),
+             shown=lambda v: "不加入" if v == NO_INDUSTRY else f"{v}产业分会",
+             export=lambda v: None if v == NO_INDUSTRY else v),
     ),
 )
