@@ -525,8 +525,9 @@ class DialogResponder:
             code = find_credit_code(text)
             if code is not None:
                 found["credit_code"] = code[0]
-                if form.slot("org_name") and is_org_name(code[1]) and "org_name" not in turn.convo.slots:
-                    found["org_name"] = read_org_name(code[1], self.ctx.pack) or code[1]
+                named = [part for part in re.split(r"[，,。；;！!\s]+", code[1]) if is_org_name(part)]
+                if form.slot("org_name") and named and "org_name" not in turn.convo.slots:
+                    found["org_name"] = read_org_name(named[0], self.ctx.pack) or named[0]
         for slot in form.slots:
             if slot.scan is not None and slot.name not in given:
                 value = slot.scan(text, self.ctx.pack)
@@ -687,8 +688,10 @@ class DialogResponder:
                     return value
         if slot.read:
             if slot.free:
-                text = self._free_clause(turn, slot, text)
-                if text is None or side or not reads_as_answer(text, parse if text == turn.inbound.text else None):
+                code = find_credit_code(text)
+                text = self._free_clause(turn, slot, code[1] if code else text)
+                if not text or (side and is_question(text)) or not reads_as_answer(
+                        text, parse if text == turn.inbound.text else None):
                     return None
             return slot.read(text, self.ctx.pack)
         return None

@@ -172,6 +172,21 @@ def find_credit_code(text: str) -> tuple[str, str] | None:
     return found.group(0), rest
 
 
+_INTRODUCED = re.compile(r"(?:我叫|我的名字叫|名字叫|名字是|我姓名是|姓名是|姓名)[：:\s]*([\u4e00-\u9fff]{2,4})")
+
+
+def introduced_name(text: str, pack: object = None) -> str | None:
+    """A person introducing themselves anywhere in a message ("我叫王大明，种水稻的")."""
+    found = _INTRODUCED.search(text)
+    if not found:
+        return None
+    name = found.group(1)
+    for tail in ("的", "是", "我", "在", "种", "要", "想"):
+        if tail in name[2:]:
+            name = name[: 2 + name[2:].index(tail)]
+    return name if 2 <= len(name) <= 4 else None
+
+
 def reads_as_answer(text: str, parse: object) -> bool:
     """Free text (a name, a purpose, an organisation) is taken only when it reads as that answer: not a
     question, not a phone number, not a place or a date, not a request or a person asked for."""
@@ -183,7 +198,8 @@ def reads_as_answer(text: str, parse: object) -> bool:
     if has_any(t, REQUEST):
         return False
     slots = getattr(parse, "slots", {}) or {}
-    if any(name in slots for name in ("township", "date", "phone", "amount_yuan", "area_mu")):
+    if any(name in slots for name in ("township", "date", "phone", "amount_yuan", "area_mu", "member_type", "crop",
+                                      "service")):
         return False
     intent, confidence = getattr(parse, "intent", None), getattr(parse, "confidence", 0.0)
     return not (intent in ("human_agent", "check_status", "find_service_center", "policy_faq", "greeting",
