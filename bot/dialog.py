@@ -5,6 +5,17 @@ collects its slots over several turns — from slots given ahead, bare answers t
 numbered options, corrections, a WeChat location — then shows a summary and, on a yes, writes the
 record under an idempotency key made from the confirming message. The session lives in the store
 (Redis or the embedded table) with the deployment's session TTL, so it outlives a restart.
+
+Repair (issue 13; the cues live in bot/dialog_cues.py): only the slots a center needs to act are required
+(`Slot.required`); the others are asked once and can be skipped ("不晓得/随便/跳过"). A slot's question climbs
+a ladder (as declared → again with an example and ≤ 5 options → admitted, 跳过 / a person offered) and is
+never asked a fourth time; the same reply is never sent three times in a row (`_unstick`). A filled slot
+changes only with a correction cue or when its question is answered again. Numbered replies mean what the
+last reply listed (`Conversation.listed`). 转人工 and complaints win in any state; while a ticket is open,
+what the farmer writes goes to it unless it clearly starts a new request. Facts said in the conversation
+(`Conversation.facts`) fill later forms and tickets; facts from earlier conversations (the user's row and
+`profile`) are offered for confirmation. A submitted request is withdrawn or moved on request, with a
+RequestEvent.
 """
 from __future__ import annotations
 
@@ -19,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
-from bot.inbound import UNREAD, Inbound, Memory, Outcome, memory_key, remember_location
 from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
-                             has_any, is_question, is_remark, starts_request, phone_in, read_amount, read_number, reads_as_answer, skips, strip_fillers,
-                             wants_person)
+                             has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
+                             skips, starts_request, strip_fillers, wants_person)
+from bot.inbound import UNREAD, Inbound, Memory, Outcome, memory_key, remember_location
 from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
@@ -555,8 +566,8 @@ class DialogResponder:
         if convo.asked == CONFIRM and act == "affirm":
             return self._submit(turn, form)
         if (asked is not None and not asked.required and act == "affirm" and choice is None
-                and not form.missing_required(convo.slots) and has_any(text, STRONG_CONFIRM)):
-            return self._submit(turn, form)  # "确认" to an optional question: the farmer is done
+                and not form.missing_required(convo.slots)):
+            return self._submit(turn, form)  # "确认"/"好的" to an optional question: the farmer is done
         if convo.asked == REMEMBER and choice is None and act in ("affirm", "deny"):
             if act == "affirm":
                 self._apply(turn, form, convo.remembered)
