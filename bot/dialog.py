@@ -478,7 +478,7 @@ class DialogResponder:
         convo = turn.convo
         convo.begin(intent)
         given = {name: value for name, value in slots.items() if form.slot(name)}
-        given.update(self._extra_readings(turn, form, turn.inbound.text or "", given))
+        given.update(self._extra_readings(turn, form, turn.inbound.text or "", given, first=True))
         lead = self._apply(turn, form, given)
         self._prefill(turn, form)
         self._implied(turn, form)
@@ -526,7 +526,8 @@ class DialogResponder:
                 if township:
                     convo.slots.update({slot.name: township, "lat": lat, "lon": lon})
 
-    def _extra_readings(self, turn: Turn, form: Form, text: str, given: dict[str, Any]) -> dict[str, Any]:
+    def _extra_readings(self, turn: Turn, form: Form, text: str, given: dict[str, Any],
+                        first: bool = False) -> dict[str, Any]:
         """Slots the NLU does not read but the form's own readers find anywhere in the message: a credit
         code (with its label, beside the name), a loan product the pack names."""
         found: dict[str, Any] = {}
@@ -540,7 +541,7 @@ class DialogResponder:
                 if form.slot("org_name") and named and "org_name" not in turn.convo.slots:
                     found["org_name"] = read_org_name(named[0], self.ctx.pack) or named[0]
         for slot in form.slots:
-            if slot.scan is not None and slot.name not in given:
+            if slot.scan is not None and slot.name not in given and (first or not slot.scan_first):
                 value = slot.scan(text, self.ctx.pack)
                 if value:
                     found[slot.name] = value

@@ -18,7 +18,7 @@ CORRECTION = ("不对", "改成", "改为", "改到", "换成", "错了", "说�
               "不是", "更正", "改一下")
 # A person, in any state.
 HUMAN = ("人工", "真人", "叫个人", "找个人", "派个人", "来个人", "有没有人", "打给我", "打电话给我", "给我打电话", "回电话",
-         "负责人", "领导", "客服", "你们的人", "转人", "跟人说", "和人说", "人来", "打过来")
+         "负责人", "领导", "客服", "你们的人", "转人", "恁们的人", "能说话的人", "管事的", "跟人说", "和人说", "人来", "打过来")
 COMPLAINT = ("投诉", "举报", "太差", "差劲", "骗人", "骗子", "坑人", "乱收费", "不负责", "态度差", "没人管", "没人理",
              "等了好久", "一直没人", "太慢", "搞什么", "什么破")
 # A request already submitted: withdraw it or move it.
@@ -85,7 +85,9 @@ def is_question(text: str) -> bool:
 
 def starts_request(text: str) -> bool:
     """Clearly asks for something new ("我还想预约机收"), not a question about what is under way."""
-    return not is_question(text) and has_any(text, ("我要", "我想", "想要", "想", "要", "预约", "申请", "帮我", "办"))
+    if is_question(text) or has_any(text, ("问问", "问一下", "咨询", "了解", "请教", "打听")):
+        return False
+    return has_any(text, ("我要", "我想", "想要", "想", "要", "预约", "申请", "帮我", "办"))
 
 
 def skips(text: str) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.dialog_cues import find_credit_code, read_number
 from handlers.forms import (Form, Invalid, Plan, Slot, center_offering, member_type_of_name, price_text, read_org_name,
+                            scan_org_name,
                             read_township, validate_phone, validate_positive, validate_township)
 
 # GB 32100-2015: 18 characters over this alphabet; the last is a check character (mod 31).
@@ -48,13 +49,25 @@ def _needs(values: dict[str, Any], pack: Any) -> list[tuple[str, Any]]:
     return [*((n, [n]) for n in NEEDS), ("记账+报税", ["记账", "报税"]), (ALL_NEEDS, list(NEEDS))]
 
 
+# The 代账 work in the farmer's words (CONTRACT `service`: 记账, 报税, 年报公示, 财务规范 …).
+NEED_WORDS = {"记账": ("记账", "做账", "账务", "建账", "代账"), "报税": ("报税", "纳税申报", "申报纳税", "交税", "税务申报", "报个税"),
+              "年报公示": ("年报", "年检", "公示"), "财务规范": ("财务规范", "规范财务", "财务制度", "规范")}
+
+
+def _named_needs(text: str, generic: bool) -> list[str]:
+    """Needs named in `text`, canonical order; 代账 alone counts as 记账 only when `generic` (a bare answer)."""
+    found = []
+    for need, words in NEED_WORDS.items():
+        words = words if generic or need != "记账" else tuple(w for w in words if w != "代账")
+        if any(w in text for w in words):
+            found.append(need)
+    return found
+
+
 def _read_needs(text: str, pack: Any) -> list[str] | None:
     if any(word in text for word in (ALL_NEEDS, "全部", "都", "全套")):
         return list(NEEDS)
-    found = [n for n in NEEDS if n in text or (n == "年报公示" and "年报" in text) or (n == "报税" and "纳税申报" in text)]
-    if "财务规范" in text or "规范" in text:
-        found.append("财务规范")
-    return found or None
+    return _named_needs(text, generic=True) or None
 
 
 def _scan_vouchers(text: str, pack: Any) -> int | None:
@@ -66,8 +79,7 @@ def _scan_vouchers(text: str, pack: Any) -> int | None:
 
 def _scan_needs(text: str, pack: Any) -> list[str] | None:
     """The 代账 work named anywhere in a message ("要记账和报税"): named words only, never "都"."""
-    found = [n for n in NEEDS if n in text or (n == "年报公示" and "年报" in text)]
-    return found or None
+    return _named_needs(text, generic=False) or None
 
 
 def package_for(pack: Any, values: dict[str, Any]) -> Any:
@@ -95,7 +107,7 @@ FORM = Form(
     intent="bookkeeping", kind="bookkeeping_requests", title="代账申请", plan=plan,
     slots=(
         Slot("org_name", read=read_org_name, free=True, profile="org_name", label="主体名称", required=True,
-             example="忠县某某柑橘专业合作社"),
+             example="忠县某某柑橘专业合作社", scan=scan_org_name),
         Slot("credit_code", read=_read_credit_code, validate=_validate_credit_code, profile="credit_code",
              label="统一社会信用代码", example="营业执照上的18位代码"),
         Slot("member_type", hint="member_type", asked=False, profile="member_type", label="身份",

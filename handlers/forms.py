@@ -54,6 +54,7 @@ class Slot:
     shown: Callable[[Any], str] | None = None   # how a value reads (default: str)
     scan: Callable[[str, Any], Any] | None = None  # finds the value anywhere in any message of the form
     export: Callable[[Any], Any] | None = None  # the value as exported (default: as stored)
+    scan_first: bool = False                    # `scan` reads the form's first message only
 
     @property
     def ask(self) -> str:
@@ -149,6 +150,24 @@ def member_type_of_name(values: dict[str, Any], pack: Any) -> str | None:
         return "企业"
     if name.endswith(("村委会", "集体经济组织", "股份经济合作社")):
         return "村集体"
+    return None
+
+
+_ORG = re.compile(r"([\u4e00-\u9fffA-Za-z0-9（）()]{2,30}?(?:专业合作社|股份经济合作社|联合社|合作社|家庭农场|农场|有限公司|公司|协会|基地))")
+_ORG_LEADS = ("我们是", "我是", "我们", "这里是", "俺们是", "俺是", "俺们", "是", "我在", "在")
+_GENERIC_ORGS = {"合作社", "家庭农场", "农场", "公司", "协会", "基地", "专业合作社", "联合社", "我们合作社", "社里"}
+
+
+def scan_org_name(text: str, pack: Any) -> str | None:
+    """An organisation named anywhere in a message ("我是石宝柑橘专业合作社的，要代账")."""
+    for found in _ORG.finditer(text):
+        name = found.group(1)
+        for lead in _ORG_LEADS:
+            if name.startswith(lead):
+                name = name[len(lead):]
+                break
+        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in ("我们", "我要", "想")):
+            return name
     return None
 
 

@@ -39,6 +39,18 @@ def scan_amount(text: str, pack: Any) -> float | None:
     return read_amount(found.group(0)) if found else None
 
 
+_PURPOSE = re.compile(r"(?:用来|用于|拿来|想|要)?((?:买|购买|建|修|扩大|扩建|周转|发展|种|养|盖|搞|租|流转)[\u4e00-\u9fff]{1,8})")
+
+
+def scan_purpose(text: str, pack: Any) -> str | None:
+    """What the loan is for, said with the request ("贷款5万买农机"): read in the form's first message only."""
+    if "贷" not in text:
+        return None
+    tail = text[text.index("贷"):]
+    found = _PURPOSE.search(tail)
+    return found.group(1) if found and "贷" not in found.group(1) else None
+
+
 def read_product(text: str, pack: Any) -> str | None:
     """A loan product the farmer named, as the pack names it (its name or an alias)."""
     for product in pack.loan_products:
@@ -93,7 +105,8 @@ FORM = Form(
         Slot("product", hint="product", read=read_product, scan=read_product, validate=_validate_product, asked=False, label="产品"),
         Slot("member_type", hint="member_type", options=fixed(*MEMBER_TYPES[:3], "企业"),
              read=read_choice(MEMBER_TYPES), profile="member_type", label="身份"),
-        Slot("purpose", options=fixed(*PURPOSES), read=_read_purpose, free=True, label="用途", example="买农机"),
+        Slot("purpose", options=fixed(*PURPOSES), read=_read_purpose, free=True, label="用途", example="买农机",
+             scan=scan_purpose, scan_first=True),
         Slot("amount_yuan", hint="amount_yuan", validate=validate_positive(100_000_000, "forms/invalid_amount_yuan"),
              label="金额", number=True, example="5万", shown=show_yuan, scan=scan_amount),
         Slot("collateral", options=_collaterals, read=_read_collateral, label="抵押物"),

@@ -145,6 +145,8 @@ def test_a_township_said_before_a_person_routes_the_ticket_there(farmer):
 def test_follow_ups_reach_the_open_ticket_unless_they_start_a_new_request(farmer):
     farmer.say("转人工")
     assert "补充到您的工单" in farmer.say("我家水稻托管的事，什么时候能来")
+    assert "补充到您的工单" in farmer.say("我想问问托管的事，我是石宝镇的，电话13912345678")
+    assert (farmer.tickets()[0].township, farmer.tickets()[0].phone) == ("石宝镇", "13912345678")
     started = farmer.say("我还想预约机收，20亩")
     assert "托管预约" in started
     (ticket,) = farmer.tickets()
