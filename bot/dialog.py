@@ -781,7 +781,7 @@ class DialogResponder:
         example and at most five options → admitted, with 跳过 / a person offered. Never a fourth time."""
         convo = turn.convo
         tries = convo.tries.get(slot.name, 0) + 1
-        if tries > MAX_ASKS:
+        if tries + convo.held.count(slot.name) > MAX_ASKS:  # asked three times already, whatever the step
             self._settle(convo, slot.name)
             return self._next(turn, form, [*lead, turn.render("forms/skipped", label=slot.label)])
         convo.tries[slot.name] = tries
