@@ -216,6 +216,8 @@ def validate_positive(limit: float, template: str) -> Callable[[Any, Any], float
 def read_date(text: str, pack: Any) -> str | None:
     """A date the NLU could not place, kept as the farmer said it (下个礼拜, 月中, 收了谷子再说)."""
     cleaned = text.strip().strip("。.!！，,")
+    if re.search(r"[，,。；;\s]", cleaned):
+        return scan_date(cleaned, pack)  # "施肥，收了谷子再说": the clause that is a date
     for lead in ("大概", "估计", "可能", "应该", "就", "要"):
         cleaned = cleaned.removeprefix(lead)
     if not cleaned or len(cleaned) > 14 or any(mark in cleaned for mark in ("?", "？", "吗")):
