@@ -87,7 +87,9 @@ def starts_request(text: str) -> bool:
     """Clearly asks for something new ("我还想预约机收"), not a question about what is under way."""
     if is_question(text) or has_any(text, ("问问", "问一下", "咨询", "了解", "请教", "打听")):
         return False
-    return has_any(text, ("我要", "我想", "想要", "想", "要", "预约", "申请", "帮我", "办"))
+    # After 转人工 the farmer is asked to say what the matter is: that goes to the person. Only something
+    # said as another request ("我还想…", "另外…") starts a form.
+    return has_any(text, ("还想", "还要", "另外", "再办", "再约", "再申请", "顺便", "也想", "也要", "重新办", "另一个"))
 
 
 def skips(text: str) -> bool:
