@@ -5,9 +5,21 @@ collects its slots over several turns — from slots given ahead, bare answers t
 numbered options, corrections, a WeChat location — then shows a summary and, on a yes, writes the
 record under an idempotency key made from the confirming message. The session lives in the store
 (Redis or the embedded table) with the deployment's session TTL, so it outlives a restart.
+
+Repair (issue 13; the cues live in bot/dialog_cues.py): only the slots a center needs to act are required
+(`Slot.required`); the others are asked once and can be skipped ("不晓得/随便/跳过"). A slot's question climbs
+a ladder (as declared → again with an example and ≤ 5 options → admitted, 跳过 / a person offered) and is
+never asked a fourth time; the same reply is never sent three times in a row (`_unstick`). A filled slot
+changes only with a correction cue or when its question is answered again. Numbered replies mean what the
+last reply listed (`Conversation.listed`). 转人工 and complaints win in any state; while a ticket is open,
+what the farmer writes goes to it unless it clearly starts a new request. Facts said in the conversation
+(`Conversation.facts`) fill later forms and tickets; facts from earlier conversations (the user's row and
+`profile`) are offered for confirmation. A submitted request is withdrawn or moved on request, with a
+RequestEvent.
 """
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator
@@ -19,16 +31,21 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.db import transaction
 from bot import dialog_state
+from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
+                             has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
+                             skips, starts_request, strip_fillers, wants_person)
 from bot.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
-from bot.models import REQUEST_KINDS, ServiceCenter, utcnow
+from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
-from handlers.forms import Form, Invalid, Slot, township_from_location
+from handlers.human_agent import tell_ticket
+from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
+                            township_from_location)
+from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
 WELCOME_EVENTS = {"subscribe", "scan"}
 CENTER_SCENE = "center:"
-FOLLOW_UP_INTENTS = {"out_of_scope", "human_agent"}
 # Below this the NLU's first guess is not acted on: ask between the top two instead.
 LOW_CONFIDENCE = 0.5
 CLARIFY_SECOND = 0.12
@@ -36,10 +53,20 @@ NECK_AND_NECK = 0.1
 NOT_CHOICES = {"out_of_scope", "greeting", "thanks_bye"}  # never offered as "您是想…" options
 # A different intent this sure, mid-form, is a side question to answer before resuming.
 INTERRUPTION = 0.6
+# A form intent this sure, while a ticket is open, clearly starts a new request (else it goes to the ticket).
+NEW_REQUEST = 0.6
+ANSWERED_HERE = {"check_status", "thanks_bye", "greeting"}  # answered even while a ticket is open
 MAX_FAILURES = 3
+STUCK_INTENTS = {"out_of_scope", "clarify", "offer_person", "voice_unrecognized", "media"}
+MAX_ASKS = 3          # never the same question more than this
 HISTORY_ENTRIES = 12
-CONFIRM, FIX = "__confirm__", "__fix__"
+CONFIRM, FIX, REMEMBER = "__confirm__", "__fix__", "__remember__"
 STRONG_CANCEL = ("取消", "算了", "不办了", "不弄了", "不搞了", "退出")
+OPEN_RECORD_STATES = ("received", "confirmed", "scheduled")
+KIND_WORDS = {"bookings": ("托管", "预约", "机收", "打药", "机耕", "飞防"), "loan_requests": ("贷款", "贷"),
+              "bookkeeping_requests": ("代账", "记账"), "members": ("入会", "会员", "农合联")}
+FACTS = ("township", "phone", "name", "member_type", "org_name", "credit_code")  # remembered across conversations
+USER_COLUMNS_REMEMBERED = ("township", "phone")                                  # the others live in profile
 
 
 def record_key(inbound: Inbound) -> str:
@@ -54,7 +81,7 @@ class Conversation:
     form: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)      # slot names in the order filled, for 上一步
-    asked: str | None = None                             # slot asked last, CONFIRM, or FIX
+    asked: str | None = None                             # slot asked last, CONFIRM, FIX or REMEMBER
     options: dict[str, Any] = field(default_factory=dict)  # "1" -> value offered with the last question
     submitting: str | None = None                        # record key being written (found again after a crash)
     failures: int = 0
@@ -62,6 +89,14 @@ class Conversation:
     offer: str | None = None                             # "human" after repeated misunderstanding
     history: list[dict[str, str]] = field(default_factory=list)
     parked: dict[str, Any] | None = None                 # a form set aside for another one, resumed after it
+    tries: dict[str, int] = field(default_factory=dict)  # how often each slot was asked in this form
+    settled: list[str] = field(default_factory=list)     # slots not to ask again (optional ones asked once)
+    listed: str | None = None                            # what the last reply numbered: menu|slot|confirm|fix|...
+    facts: dict[str, Any] = field(default_factory=dict)  # what the farmer said in this conversation
+    remembered: dict[str, Any] = field(default_factory=dict)  # earlier conversations' values, offered to confirm
+    last_record: list[Any] | None = None                 # [kind, id] of the request submitted last
+    ticket: int | None = None                            # the ticket opened in this conversation, while open
+    held: list[str] = field(default_factory=list)        # optional questions kept open once for other answers
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
@@ -75,14 +110,17 @@ class Conversation:
 
     def begin(self, intent: str) -> None:
         self.form, self.slots, self.order, self.asked, self.options = intent, {}, [], None, {}
-        self.failures, self.submitting = 0, None
+        self.failures, self.submitting, self.tries, self.settled, self.remembered = 0, None, {}, [], {}
+        self.held = []
 
     def end_form(self) -> None:
         self.form, self.slots, self.order, self.asked, self.options, self.submitting = None, {}, [], None, {}, None
-        self.failures = 0
+        self.failures, self.tries, self.settled, self.remembered, self.held = 0, {}, [], {}, []
 
     def park(self) -> None:
-        self.parked = {"form": self.form, "slots": self.slots, "order": self.order}
+        """Set the form aside; its pending question is asked again when it resumes."""
+        settled = [n for n in self.settled if n != self.asked]
+        self.parked = {"form": self.form, "slots": self.slots, "order": self.order, "settled": settled}
 
     def unpark(self) -> bool:
         """Back to the form set aside, if any (its answers kept, the next question asked afresh)."""
@@ -91,6 +129,7 @@ class Conversation:
         parked, self.parked = self.parked, None
         self.begin(parked["form"])
         self.slots, self.order = dict(parked["slots"]), list(parked["order"])
+        self.settled = list(parked.get("settled") or [])
         return True
 
     def note(self, who: str, text: str) -> None:
@@ -105,6 +144,7 @@ class Said:
     texts: list[str]
     intent: str | None = None
     confidence: float | None = None
+    listed: str | None = None  # what this reply numbered (menu, slot, confirm, fix, clarify, human, remember)
 
 
 class DialogResponder:
@@ -126,12 +166,14 @@ class DialogResponder:
         with self._transaction(connection) as open_session:
             turn = Turn(ctx=self.ctx, open_session=open_session, inbound=inbound, convo=convo, user_row=user,
                         pushed_location=memory.location if memory is not None else UNREAD, connection=connection)
-            if convo.form and convo.asked == CONFIRM and turn.act() == "affirm":
+            if convo.form and convo.asked == CONFIRM and self._confirm_act(turn) == "affirm":
                 # Saved before the record is written: if we crash after the write, the next yes finds it.
                 convo.submitting = convo.submitting or record_key(inbound)
                 if memory is None:  # the gateway's memory commits with the record: nothing to save apart
                     self._save(inbound.openid, convo)
             said = self._dispatch(turn)
+            said = self._unstick(turn, said)
+        convo.listed = said.listed
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))
         if memory is not None:
@@ -167,6 +209,25 @@ class DialogResponder:
         with self.ctx.engine.begin() as conn:
             dialog_state.save(conn, openid, convo.to_dict(), self.ctx.settings.session_ttl_seconds)
 
+    def _unstick(self, turn: Turn, said: Said) -> Said:
+        """Never the same reply three times in a row: the third time, the question is set aside (a form
+        moves on) or a person is offered."""
+        if not turn.convo.form and said.intent not in STUCK_INTENTS:
+            return said  # the same answer to the same request (a status, a ticket) is not a loop
+        text = "\n".join(said.texts)
+        bot = [e["text"] for e in turn.convo.history if e["who"] == "bot"][-2:]
+        if len(bot) < 2 or any(b != text for b in bot):
+            return said
+        convo = turn.convo
+        form = FORMS.get(convo.form or "")
+        slot = form.slot(convo.asked or "") if form else None
+        if form is not None and slot is not None:
+            self._settle(convo, slot.name)
+            moved = self._next(turn, form, [turn.render("forms/skipped", label=slot.label)])
+            if "\n".join(moved.texts) != text:
+                return moved
+        return self._offer_person(turn)
+
     def _dispatch(self, turn: Turn) -> Said:
         inbound = turn.inbound
         if inbound.kind == "event":
@@ -174,10 +235,32 @@ class DialogResponder:
         if inbound.kind == "location":
             return self._location(turn)
         if inbound.kind == "voice" and not inbound.text:
-            return self._single(turn, "voice_unrecognized")
+            return self._unheard(turn, "voice_unrecognized")
         if not inbound.text or not inbound.text.strip():
-            return self._single(turn, "media")
+            return self._unheard(turn, "media")
         return self._text(turn, inbound.text.strip())
+
+    def _unheard(self, turn: Turn, intent: str) -> Said:
+        """A voice message WeChat could not read, an image: mid-form the question is asked again (its
+        options stay what numbers mean); otherwise the menu."""
+        convo = turn.convo
+        form = FORMS.get(convo.form or "")
+        if form is not None:
+            again = self._resume_question(turn, form)
+            lead = turn.render("forms/unheard", voice=intent == "voice_unrecognized")
+            return Said(["\n".join([lead, again.texts[0]])], intent, listed=again.listed)
+        return Said(HANDLERS[intent](turn), intent, listed="menu")
+
+    def _resume_question(self, turn: Turn, form: Form) -> Said:
+        """The question pending, asked again without counting it as another try."""
+        convo = turn.convo
+        if convo.asked == CONFIRM:
+            return self._summary(turn, form, [])
+        slot = form.slot(convo.asked or "")
+        if slot is not None:
+            convo.tries[slot.name] = max(0, convo.tries.get(slot.name, 1) - 1)
+            return self._ask(turn, form, slot, [])
+        return self._next(turn, form, [])
 
     # ---- events and locations ------------------------------------------------------------
     def _event(self, turn: Turn) -> Said:
@@ -186,8 +269,8 @@ class DialogResponder:
             return self._start(turn, MENU_KEYS[inbound.event_key], {})
         if inbound.event in WELCOME_EVENTS:
             center = self._bind_center(turn, inbound.event_key or "")
-            return Said([turn.render("dialog/welcome", center=center)], "welcome")
-        return self._single(turn, "menu")
+            return Said([turn.render("dialog/welcome", center=center)], "welcome", listed="menu")
+        return Said(HANDLERS["menu"](turn), "menu", listed="menu")
 
     def _bind_center(self, turn: Turn, scene: str) -> ServiceCenter | None:
         """A center's QR code binds the farmer to it: tickets and staff follow-ups go there."""
@@ -201,42 +284,94 @@ class DialogResponder:
     def _location(self, turn: Turn) -> Said:
         inbound, convo = turn.inbound, turn.convo
         remember_location(self.ctx.store, inbound)
+        township = township_from_location(self.ctx.pack, inbound.lat, inbound.lon)
+        if township:
+            convo.facts["township"] = township
         form = FORMS.get(convo.form or "")
         place = next((s for s in form.slots if s.location), None) if form else None
         if form is None or place is None or (place.name in convo.slots and convo.asked != place.name):
-            return self._single(turn, "find_service_center")
-        township = township_from_location(self.ctx.pack, inbound.lat, inbound.lon)
+            said = self._single(turn, "find_service_center")
+            if form is not None:  # the form goes on: the centers, then the question pending
+                again = self._resume_question(turn, form)
+                return Said(["\n\n".join([*said.texts, turn.render("forms/resume", question=again.texts[0],
+                                                                   title=form.title)])],
+                            said.intent, listed=again.listed)
+            if convo.clarify:  # a clarifying question is still open: ask it again after the centers
+                choices = list(convo.clarify["options"].values())
+                said.texts = ["\n\n".join([*said.texts, turn.render("dialog/clarify", choices=choices)])]
+                said.listed = "clarify"
+            return said
         convo.slots.update(lat=inbound.lat, lon=inbound.lon)
         lead = self._apply(turn, form, {place.name: township}) if township else []
         return self._next(turn, form, lead)
 
     # ---- text ----------------------------------------------------------------------------
+    def _confirm_act(self, turn: Turn) -> str | None:
+        """The message's act, where a bare digit is an act only when the last reply listed it as one
+        (1 confirm, 2 change at a summary): "1" after the menu is 加入农合联, not a yes."""
+        text = (turn.inbound.text or "").strip()
+        choice = digit_choice(text) if text else None
+        if choice is not None:
+            if turn.convo.listed == "confirm" or (turn.convo.asked == CONFIRM and turn.convo.listed is None):
+                return {"1": "affirm", "2": "deny"}.get(choice)
+            return None
+        return turn.act()
+
+    def _parse(self, turn: Turn) -> Any:
+        if turn.parse is None:
+            turn.parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
+            for name in FACTS:
+                if name in turn.parse.slots:
+                    turn.convo.facts[name] = turn.parse.slots[name]
+        return turn.parse
+
     def _text(self, turn: Turn, text: str) -> Said:
-        convo, act = turn.convo, turn.act()
+        convo = turn.convo
+        act = self._confirm_act(turn)
+        choice = digit_choice(text)
         if act == "affirm":
             for key in dict.fromkeys(k for k in (record_key(turn.inbound), convo.submitting) if k):
                 found = self._record_by_key(turn, key)
                 if found is not None:  # a retry, or a yes after a crash: the record exists already
                     convo.end_form()
                     return Said([self._done_text(turn, *found)], FORMS_BY_KIND[found[0]].intent)
+        phone = phone_in(text)
+        if phone:
+            convo.facts["phone"] = phone
         if convo.offer == "human":
             convo.offer = None
-            if act == "affirm" and text not in convo.options:
-                said = self._single(turn, "human_agent")  # the ticket carries the form's slots and the turns
-                convo.end_form()
-                return said
+            if (choice == "1" and convo.listed == "human") or (act == "affirm" and choice is None):
+                return self._to_person(turn)
+            if choice == "2" and convo.listed == "human" and convo.form:
+                form = FORMS[convo.form]
+                slot = form.slot(convo.asked or "")
+                if slot is not None:
+                    self._settle(convo, slot.name)
+                return self._next(turn, form, [turn.render("forms/skipped", label=slot.label if slot else "")])
+        if wants_person(text):
+            return self._to_person(turn)
         if convo.clarify:
             pending, convo.clarify = convo.clarify, None
-            if text in pending["options"]:
-                return self._start(turn, pending["options"][text], pending["slots"])
+            if choice is not None and choice in pending["options"] and convo.listed == "clarify":
+                return self._start(turn, pending["options"][choice], pending["slots"])
         if convo.form:
-            return self._in_form(turn, FORMS[convo.form], text, act)
-        if text in MENU_CHOICES:
-            return self._start(turn, MENU_CHOICES[text], {})
-        parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
-        turn.parse = parse
-        if parse.intent in FOLLOW_UP_INTENTS and self._has_open_ticket(turn):
-            return self._single(turn, "human_agent")  # a person is on it: what the bot can't place goes to them
+            return self._in_form(turn, FORMS[convo.form], text, act, choice)
+        changed = self._change_submitted(turn, text, act)
+        if changed is not None:
+            return changed
+        if choice is not None and choice in MENU_CHOICES and convo.listed in (None, "menu"):
+            return self._start(turn, MENU_CHOICES[choice], {})
+        code = find_credit_code(text)
+        if code is not None and "bookkeeping" in FORMS:
+            return self._start(turn, "bookkeeping", {})
+        parse = self._parse(turn)
+        if convo.ticket and parse.intent not in ANSWERED_HERE:
+            if not self._has_open_ticket(turn):
+                convo.ticket = None  # resolved meanwhile
+            elif parse.intent in FORMS and parse.confidence >= NEW_REQUEST and starts_request(text):
+                tell_ticket(turn, turn.open_ticket().id, turn.render("dialog/ticket_new_request", text=text))
+            else:
+                return self._single(turn, "human_agent")  # a person is on it: what the farmer writes goes to them
         choices = _clarification(parse)
         if choices:
             return self._clarify(turn, choices, parse)
@@ -248,21 +383,95 @@ class DialogResponder:
             convo.failures = 0
         return self._start(turn, parse.intent, parse.slots, confidence=parse.confidence)
 
+    def _to_person(self, turn: Turn) -> Said:
+        """转人工 or a complaint, in any state: a ticket with everything the form had; the form ends."""
+        convo = turn.convo
+        if turn.inbound.text:
+            self._parse(turn)
+        said = self._single(turn, "human_agent")  # the ticket carries the form's slots, the facts and the turns
+        ticket = turn.open_ticket()
+        convo.ticket = ticket.id if ticket is not None else convo.ticket
+        convo.end_form()
+        convo.parked, convo.clarify = None, None
+        return said
+
     def _clarify(self, turn: Turn, choices: list[str], parse: Any) -> Said:
         turn.convo.clarify = {"options": {str(i): name for i, name in enumerate(choices, 1)}, "slots": parse.slots}
         turn.convo.failures += 1
-        return Said([turn.render("dialog/clarify", choices=choices)], "clarify", parse.confidence)
+        return Said([turn.render("dialog/clarify", choices=choices)], "clarify", parse.confidence, listed="clarify")
 
     def _offer_person(self, turn: Turn, question: str | None = None) -> Said:
         """After repeated misunderstanding: a person on 1; anything else carries on where we were."""
         turn.convo.offer, turn.convo.failures = "human", 0
-        return Said([turn.render("dialog/offer_person", question=question)], "offer_person")
+        return Said([turn.render("dialog/offer_person", question=question)], "offer_person", listed="human")
 
     def _single(self, turn: Turn, intent: str, confidence: float | None = None) -> Said:
-        return Said(HANDLERS[intent](turn), intent, confidence)
+        return Said(HANDLERS[intent](turn), intent, confidence, listed="menu" if intent in ("menu", "greeting")
+                    else None)
 
     def _has_open_ticket(self, turn: Turn) -> bool:
         return turn.open_ticket() is not None  # read once: human_agent adds to the same ticket
+
+    # ---- a request already submitted: withdraw or move it -------------------------------------
+    def _change_submitted(self, turn: Turn, text: str, act: str | None) -> Said | None:
+        convo = turn.convo
+        withdraw = has_any(text, WITHDRAW) and (has_any(text, EARLIER) or convo.last_record is not None)
+        move = has_any(text, RESCHEDULE) and not withdraw
+        if not (withdraw or move):
+            return None
+        found = self._latest_record(turn, text)
+        if found is None:
+            return Said([turn.render("forms/nothing_to_change")], "check_status") if withdraw else None
+        kind, record = found
+        form = FORMS_BY_KIND[kind]
+        if withdraw:
+            self._record_event(turn, kind, record, "withdrawn", "农户在微信上取消")
+            record.status, record.status_reason = "withdrawn", "农户取消"
+            convo.last_record = None
+            return Said([turn.render("forms/withdrawn", title=form.title, record=record)], "cancel")
+        parse = self._parse(turn)
+        changes = {name: value for name, value in parse.slots.items() if form.slot(name) and form.slot(name).asked}
+        if not changes:
+            return None
+        changed = []
+        for name, value in changes.items():
+            slot = form.slot(name)
+            try:
+                clean = slot.validate(value, turn) if slot.validate else value
+            except Invalid as refused:
+                return Said([turn.render(refused.template, **refused.data)], form.intent)
+            column = slot.record_column
+            if column and hasattr(record, column):
+                setattr(record, column, clean)
+            record.slots = {**(record.slots or {}), name: clean}
+            changed.append((slot.label, slot.show(clean)))
+        self._record_event(turn, kind, record, record.status,
+                           "农户改了：" + "，".join(f"{label}{value}" for label, value in changed))
+        return Said([turn.render("forms/rescheduled", title=form.title, record=record, changed=changed)],
+                    form.intent)
+
+    def _latest_record(self, turn: Turn, text: str) -> tuple[str, Any] | None:
+        session, convo = turn.session, turn.convo
+        named = [kind for kind, words in KIND_WORDS.items() if has_any(text, words)]
+        if convo.last_record and (not named or convo.last_record[0] in named):
+            kind, id_ = convo.last_record
+            record = session.get(REQUEST_KINDS[kind], id_)
+            if record is not None and record.status in OPEN_RECORD_STATES:
+                return kind, record
+        best = None
+        for kind in named or list(REQUEST_KINDS):
+            model = REQUEST_KINDS[kind]
+            record = session.scalar(select(model).where(model.openid == turn.inbound.openid,
+                                                        model.status.in_(OPEN_RECORD_STATES))
+                                    .order_by(model.id.desc()).limit(1))
+            if record is not None and (best is None or record.created_at > best[1].created_at):
+                best = (kind, record)
+        return best
+
+    def _record_event(self, turn: Turn, kind: str, record: Any, to_status: str, reason: str) -> None:
+        turn.session.add(RequestEvent(kind=kind, request_id=record.id, from_status=record.status,
+                                      to_status=to_status, reason=reason, staff_id=None, created_at=utcnow()))
+        record.updated_at = utcnow()
 
     # ---- forms ---------------------------------------------------------------------------
     def _start(self, turn: Turn, intent: str, slots: dict[str, Any], confidence: float | None = None,
@@ -273,9 +482,12 @@ class DialogResponder:
         convo = turn.convo
         convo.begin(intent)
         given = {name: value for name, value in slots.items() if form.slot(name)}
+        given.update(self._extra_readings(turn, form, turn.inbound.text or "", given, first=True))
         lead = self._apply(turn, form, given)
         self._prefill(turn, form)
-        lead.insert(0, self._opening(turn, form, given and convo.slots))
+        self._implied(turn, form)
+        known = {k: v for k, v in convo.slots.items() if k not in ("lat", "lon")}
+        lead.insert(0, self._opening(turn, form, known))
         if note:
             lead.insert(1, note)
         said = self._next(turn, form, lead)
@@ -284,10 +496,10 @@ class DialogResponder:
 
     def _opening(self, turn: Turn, form: Form, given: dict[str, Any]) -> str:
         """The form's first line. Without slots given it is the same for every farmer (the title and the
-        pack's intro): rendered once per form, not on every start (~100 µs: the intro's filters over the
-        catalogue, or a lookup on disk for an intro the form has none of)."""
+        pack's intro): rendered once per form, not on every start."""
         if given:
-            return turn.render("forms/start", title=form.title, intent=form.intent, given=given, pack=self.ctx.pack)
+            return turn.render("forms/start", title=form.title, intent=form.intent, given=_shown(form, given),
+                               pack=self.ctx.pack)
         opening = self._openings.get(form.intent)
         if opening is None:
             opening = self._openings[form.intent] = turn.render("forms/start", title=form.title, intent=form.intent,
@@ -295,95 +507,238 @@ class DialogResponder:
         return opening
 
     def _prefill(self, turn: Turn, form: Form) -> None:
-        """What we already know: the user's phone and township from earlier requests, a pushed location."""
+        """What we know already: facts said in this conversation (kept), the user's from earlier ones
+        (offered for confirmation: "还是石宝镇吗？"), a pushed location."""
         convo, user = turn.convo, turn.user()
+        profile = (getattr(user, "profile", None) or {}) if user is not None else {}
         for slot in form.slots:
             if slot.name in convo.slots:
                 continue
-            remembered = getattr(user, slot.profile, None) if user is not None and slot.profile else None
+            said = convo.facts.get(slot.name) if slot.name in FACTS else None
+            if said:
+                self._apply(turn, form, {slot.name: said})
+                continue
+            key = slot.profile
+            remembered = None
+            if key and user is not None:
+                remembered = getattr(user, key, None) if key in USER_COLUMNS_REMEMBERED else profile.get(key)
             if remembered:
-                convo.slots[slot.name] = remembered
+                convo.remembered[slot.name] = remembered
             elif slot.location and turn.location():
                 lat, lon = turn.location()
                 township = township_from_location(self.ctx.pack, lat, lon)
                 if township:
                     convo.slots.update({slot.name: township, "lat": lat, "lon": lon})
 
-    def _in_form(self, turn: Turn, form: Form, text: str, act: str | None) -> Said:
+    def _extra_readings(self, turn: Turn, form: Form, text: str, given: dict[str, Any],
+                        first: bool = False) -> dict[str, Any]:
+        """Slots the NLU does not read but the form's own readers find anywhere in the message: a credit
+        code (with its label, beside the name), a loan product the pack names."""
+        found: dict[str, Any] = {}
+        if not text:
+            return found
+        if form.slot("credit_code") and "credit_code" not in given:
+            code = find_credit_code(text)
+            if code is not None:
+                found["credit_code"] = code[0]
+                named = [part for part in re.split(r"[，,。；;！!\s]+", code[1]) if is_org_name(part)]
+                if form.slot("org_name") and named and "org_name" not in turn.convo.slots:
+                    found["org_name"] = read_org_name(named[0], self.ctx.pack) or named[0]
+        for slot in form.slots:
+            if slot.scan is not None and slot.name not in given and (first or not slot.scan_first):
+                value = slot.scan(text, self.ctx.pack)
+                if value:
+                    found[slot.name] = value
+        return found
+
+    def _in_form(self, turn: Turn, form: Form, text: str, act: str | None, choice: str | None) -> Said:
         convo = turn.convo
         asked = form.slot(convo.asked or "")
-        if act == "cancel" and asked is not None and asked.skip is not None and not any(w in text for w in STRONG_CANCEL):
+        if act == "cancel" and asked is not None and not asked.required and not any(w in text for w in STRONG_CANCEL):
             act = "deny"  # "不用了" to an optional question skips it; only 取消/算了 drop the whole form
         if act == "cancel":
             convo.end_form()
             cancelled = turn.render("forms/cancelled", title=form.title, resuming=bool(convo.parked))
-            return self._resume_parked(turn, Said([cancelled], "cancel"))
+            return self._resume_parked(turn, Said([cancelled], "cancel", listed="menu"))
         if act == "restart":
             convo.begin(form.intent)
             return self._next(turn, form, [self._opening(turn, form, {})])
         if act == "back":
             return self._back(turn, form)
+        if convo.asked in (CONFIRM, FIX) and act == "affirm" and choice is None and (
+                convo.asked == CONFIRM or has_any(text, STRONG_CONFIRM)):
+            return self._submit(turn, form)  # "确认" while choosing what to change: nothing to change
         if convo.asked == CONFIRM and act == "affirm":
             return self._submit(turn, form)
-        menu_pick = MENU_CHOICES.get(text) if (convo.options or convo.asked == CONFIRM) else None
-        if menu_pick and text not in convo.options and menu_pick not in FORMS:
-            return self._interrupted(turn, form, menu_pick, None)  # "6" (进度) mid-form: answer, then resume
-        parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
-        turn.parse = parse
+        if (asked is not None and not asked.required and act == "affirm" and choice is None
+                and not form.missing_required(convo.slots)):
+            return self._submit(turn, form)  # "确认"/"好的" to an optional question: the farmer is done
+        if convo.asked == REMEMBER and choice is None and act in ("affirm", "deny"):
+            if act == "affirm":
+                self._apply(turn, form, convo.remembered)
+            convo.remembered = {}
+            return self._next(turn, form, [])
+        if choice is not None and convo.asked == REMEMBER and convo.listed == "remember":
+            if choice == "1":
+                self._apply(turn, form, convo.remembered)
+            convo.remembered = {}
+            return self._next(turn, form, [])
+        if choice is not None and choice in MENU_CHOICES and convo.listed == "menu":
+            pick = MENU_CHOICES[choice]
+            if pick not in FORMS:
+                return self._interrupted(turn, form, pick, None)  # "6" (进度) after the menu: answer, resume
+        if choice is not None and convo.options and choice not in convo.options and convo.asked != FIX:
+            again = self._resume_question(turn, form)  # a number the question did not list
+            return Said(["\n".join([turn.render("forms/pick_listed", count=len(convo.options)), again.texts[0]])],
+                        form.intent, listed=again.listed)
+        if convo.asked == FIX and choice is not None and choice in convo.options:
+            name = convo.options[choice]
+            convo.slots.pop(name, None)
+            convo.tries.pop(name, None)
+            return self._ask(turn, form, form.slot(name), [])
+        parse = self._parse(turn)
         side = (parse.intent not in (form.intent, "out_of_scope") and parse.confidence >= INTERRUPTION)
         updates: dict[str, Any] = {}
-        if convo.asked == FIX and text in convo.options:
-            name = convo.options[text]
-            convo.slots.pop(name, None)
-            return self._ask(turn, form, form.slot(name), [])
+        lead: list[str] = []
         if asked is not None:
-            value = self._read_answer(turn, asked, text, act, parse, free=not side)
+            if choice is None and skips(text) and not (asked.hint == "date" and read_date(text, self.ctx.pack)):
+                self._settle(convo, asked.name)
+                return self._next(turn, form, [turn.render("forms/skipped", label=asked.label)])
+            value = self._read_answer(turn, asked, text, act, parse, choice, side)
             if value is not None:
                 updates[asked.name] = value
+        remark = is_remark(text)
         if updates or not side:
-            # Slots the message carries besides the answer: given ahead, or a correction ("不对，是40亩").
-            updates.update({name: value for name, value in parse.slots.items()
-                            if form.slot(name) and name not in updates and convo.slots.get(name) != value})
+            # Slots the message carries besides the answer: new ones, or a correction ("不对，是40亩").
+            correcting = corrects(text) or convo.asked in (CONFIRM, FIX)
+            for name, value in parse.slots.items():
+                slot = form.slot(name)
+                if slot is None or name in updates or convo.slots.get(name) == value:
+                    continue
+                if name in convo.slots and not correcting:
+                    continue
+                updates[name] = value
+            for name, value in self._extra_readings(turn, form, text, updates).items():
+                if convo.slots.get(name) != value and (name not in convo.slots or correcting or name == "credit_code"):
+                    updates.setdefault(name, value)
+        if remark and set(updates) <= {"date"} and (asked is None or asked.name != "date" or "date" not in updates
+                                                      or not read_date(text, self.ctx.pack)):
+            updates = {}  # "今天好热": a remark, not a date
+        if convo.asked == REMEMBER:
+            for name, value in convo.remembered.items():  # not contradicted: taken as confirmed
+                if name not in updates and name not in convo.slots:
+                    self._apply(turn, form, {name: value})
+            convo.remembered = {}
+            if not updates:
+                return self._next(turn, form, [])
         if updates:
             convo.failures = 0
             ahead = [name for name in updates if name not in convo.slots and (asked is None or name != asked.name)]
             lead = self._apply(turn, form, updates)
             noted = {name: convo.slots[name] for name in ahead if name in convo.slots}
-            if noted and (asked is None or asked.name not in updates):
-                # The question asked is still open: say the other answers were kept, not ignored.
-                lead.insert(0, turn.render("forms/noted", given=noted))
+            if asked is not None and asked.name not in updates and asked.name not in convo.slots:
+                # The question asked is still open: say the other answers were kept, not ignored, and ask
+                # it again once as it was first asked.
+                if noted:
+                    lead.insert(0, turn.render("forms/noted", given=_shown(form, noted)))
+                if asked.required or asked.name not in convo.held:
+                    convo.held = [*convo.held, asked.name]
+                    convo.tries[asked.name] = 0
+                    convo.settled = [n for n in convo.settled if n != asked.name]
             return self._next(turn, form, lead)
         if side:
             return self._interrupted(turn, form, parse.intent, parse.confidence)
+        if is_question(text) and "policy_faq" in HANDLERS:
+            return self._interrupted(turn, form, "policy_faq", parse.confidence)  # answered, never stored
+        if remark:
+            again = self._resume_question(turn, form)
+            return Said(["\n".join([turn.render("forms/remark"), again.texts[0]])], form.intent,
+                        listed=again.listed)
         if convo.asked == CONFIRM and act == "deny":
             return self._which_fix(turn, form)
+        if convo.asked == REMEMBER:
+            convo.remembered = {}
+            return self._next(turn, form, [])
+        if asked is not None and not asked.required and asked.name not in convo.slots:
+            self._settle(convo, asked.name)  # an optional question is asked once
+            return self._next(turn, form, [turn.render("forms/skipped", label=asked.label)])
+        if asked is not None:
+            return self._ask(turn, form, asked, [])  # the next step of the ladder
         convo.failures += 1
         if convo.failures >= MAX_FAILURES:
             said = self._next(turn, form, [])
             return self._offer_person(turn, question=said.texts[0])
         return self._next(turn, form, [turn.render("forms/not_understood")])
 
-    def _read_answer(self, turn: Turn, slot: Slot, text: str, act: str | None, parse: Any, free: bool) -> Any:
-        """The asked slot's value from a bare answer: a numbered option, 'no' to an optional slot,
-        the NLU's reading, or the slot's own reader (names and free text only when not a side question)."""
+    def _read_answer(self, turn: Turn, slot: Slot, text: str, act: str | None, parse: Any, choice: str | None,
+                     side: bool) -> Any:
+        """The asked slot's value from a bare answer: a numbered option of this question, 'no' to an optional
+        slot, the NLU's reading, a bare number, or the slot's own reader (free text only when it reads as
+        an answer: never a question, a phone number, a place, a date or a request of its own)."""
         convo = turn.convo
-        if text in convo.options:
-            return convo.options[text]
+        text = strip_fillers(text)
+        if choice is not None:
+            if convo.listed in ("slot", None) and choice in convo.options:
+                return convo.options[choice]
+            if convo.listed == "stuck":
+                if choice == "1":
+                    self._settle(convo, slot.name)
+                return None
         if slot.skip is not None and act in ("deny", "cancel"):
             return slot.skip
+        if slot.options and choice is None:
+            label = _option_named(slot.options(convo.slots, self.ctx.pack), text)
+            if label is not None:
+                return label
+        if slot.free and act in ("deny", "cancel", "affirm"):
+            return None
         if slot.hint:
             value = self.ctx.nlu.parse_slot_answer(text, slot.hint, today=self.ctx.today(), parsed=parse)
             if value is not None:
                 return value
-        if slot.read and (free or not slot.free):
+        if slot.number:
+            reader = read_amount if slot.hint == "amount_yuan" else read_number
+            for part in [text, *re.split(r"[，,。；;\s]+", text)]:
+                value = reader(part) if part else None
+                if value is not None:
+                    return value
+        if slot.read:
+            if slot.free:
+                code = find_credit_code(text)
+                text = self._free_clause(turn, slot, code[1] if code else text)
+                if not text or (side and is_question(text)) or not reads_as_answer(
+                        text, parse if text == turn.inbound.text else None):
+                    return None
             return slot.read(text, self.ctx.pack)
         return None
+
+    def _free_clause(self, turn: Turn, slot: Slot, text: str) -> str | None:
+        """The clause of a message with several answers that is the free-text one ("复兴镇，某某专业合作社"
+        → the name): not a number, a phone, a place alone or another slot's words."""
+        parts = [p for p in re.split(r"[，,。；;！!\s]+", text) if p]
+        if len(parts) <= 1:
+            return text
+        form = FORMS.get(turn.convo.form or "")
+        kept = []
+        for part in parts:
+            if any(ch.isdigit() for ch in part) or skips(part) or classify_act(part):
+                continue
+            if not is_org_name(part) and read_township(part, self.ctx.pack):
+                continue
+            if form is not None and any(s.scan is not None and s.name != slot.name and s.scan(part, self.ctx.pack)
+                                        for s in form.slots):
+                continue
+            kept.append(part)
+        named = [p for p in kept if is_org_name(p)]
+        return (named or kept or [None])[0]
 
     def _apply(self, turn: Turn, form: Form, updates: dict[str, Any]) -> list[str]:
         """Validate and store values; returns what to tell the user (a correction, a value refused)."""
         convo, notes = turn.convo, []
         for name, value in updates.items():
             slot = form.slot(name)
+            if slot is None:
+                continue
             try:
                 clean = slot.validate(value, turn) if slot.validate else value
             except Invalid as refused:
@@ -391,39 +746,81 @@ class DialogResponder:
                 continue
             before = convo.slots.get(name)
             convo.slots[name] = clean
+            if name in FACTS:
+                convo.facts[name] = clean
             convo.order = [*(n for n in convo.order if n != name), name]
             if before is not None and before != clean:
-                notes.append(turn.render("forms/changed", slot=name, value=clean))
+                notes.append(turn.render("forms/changed", label=slot.label, value=slot.show(clean)))
         return notes
 
+    def _implied(self, turn: Turn, form: Form) -> None:
+        convo = turn.convo
+        for slot in form.slots:
+            if slot.implied is not None and slot.name not in convo.slots:
+                value = slot.implied(convo.slots, self.ctx.pack)
+                if value is not None:
+                    convo.slots[slot.name] = value
+
+    def _settle(self, convo: Conversation, name: str) -> None:
+        if name not in convo.settled:
+            convo.settled = [*convo.settled, name]
+
     def _next(self, turn: Turn, form: Form, lead: list[str]) -> Said:
-        missing = form.missing(turn.convo.slots)
+        convo = turn.convo
+        self._implied(turn, form)
+        offered = {k: v for k, v in convo.remembered.items() if k not in convo.slots}
+        if offered:
+            convo.remembered = offered
+            convo.asked, convo.options = REMEMBER, {"1": True, "2": False}
+            question = turn.render("forms/ask_remembered", given=_shown(form, offered))
+            return Said(["\n".join([*lead, question])], form.intent, listed="remember")
+        convo.remembered = {}
+        missing = form.missing(convo.slots, convo.settled)
         if missing is not None:
             return self._ask(turn, form, missing, lead)
         return self._summary(turn, form, lead)
 
     def _ask(self, turn: Turn, form: Form, slot: Slot, lead: list[str]) -> Said:
+        """The question for a slot, one step further on its ladder each time: as declared → again with an
+        example and at most five options → admitted, with 跳过 / a person offered. Never a fourth time."""
         convo = turn.convo
+        tries = convo.tries.get(slot.name, 0) + 1
+        if tries + convo.held.count(slot.name) > MAX_ASKS:  # asked three times already, whatever the step
+            self._settle(convo, slot.name)
+            return self._next(turn, form, [*lead, turn.render("forms/skipped", label=slot.label)])
+        convo.tries[slot.name] = tries
+        if not slot.required:
+            self._settle(convo, slot.name)  # optional: asked once
         options = slot.options(convo.slots, self.ctx.pack) if slot.options else []
+        if tries == 3:
+            convo.asked, convo.options = slot.name, {}
+            question = turn.render("forms/ask_stuck", label=slot.label, example=slot.example)
+            return Said(["\n".join([*lead, question])], form.intent, listed="stuck")
+        if tries == 2:
+            options = options[:5]
         convo.asked = slot.name
         convo.options = {str(i): value for i, (_, value) in enumerate(options, 1)}
         question = turn.render(slot.ask, options=[label for label, _ in options], slots=convo.slots,
                                title=form.title)
-        return Said(["\n".join([*lead, question])], form.intent)
+        if tries == 2:
+            question = turn.render("forms/ask_again", question=question, example=slot.example,
+                                   has_options=bool(options))
+        return Said(["\n".join([*lead, question])], form.intent, listed="slot" if options else None)
 
     def _summary(self, turn: Turn, form: Form, lead: list[str]) -> Said:
         convo = turn.convo
         plan = form.plan(turn, convo.slots)
         convo.asked, convo.options = CONFIRM, {}
-        summary = turn.render(f"forms/summary_{form.intent}", slots=convo.slots, center=self._center(plan.center_code),
-                              **plan.view)
-        return Said(["\n".join([*lead, summary])], form.intent)
+        summary = turn.render(f"forms/summary_{form.intent}", slots=convo.slots, lines=form.lines(convo.slots),
+                              title=form.title, center=self._center(plan.center_code), **plan.view)
+        return Said(["\n".join([*lead, summary])], form.intent, listed="confirm")
 
     def _which_fix(self, turn: Turn, form: Form) -> Said:
         convo = turn.convo
-        names = [s.name for s in form.slots if s.name in convo.slots]
+        names = [s.name for s in form.slots if convo.slots.get(s.name) not in (None, "", [])]
         convo.asked, convo.options = FIX, {str(i): name for i, name in enumerate(names, 1)}
-        return Said([turn.render("forms/which_fix", names=names, slots=convo.slots)], form.intent)
+        lines = [(form.slot(n).label, form.slot(n).show(convo.slots[n])) for n in names]
+        return Said([turn.render("forms/which_fix", lines=lines)], form.intent, listed="slot")
 
     def _back(self, turn: Turn, form: Form) -> Said:
         convo = turn.convo
@@ -432,11 +829,16 @@ class DialogResponder:
         name = convo.order[-1]
         convo.order = convo.order[:-1]
         convo.slots.pop(name, None)
+        convo.tries.pop(name, None)
+        convo.settled = [n for n in convo.settled if n not in (name, convo.asked)]
+        convo.tries.pop(convo.asked or "", None)
         return self._ask(turn, form, form.slot(name), [])
 
     def _interrupted(self, turn: Turn, form: Form, intent: str, confidence: float | None) -> Said:
-        """Answer the side question, then re-ask where we were ("我们继续：…"). Another form is started
-        at once with this one set aside, and this one resumes when that one ends (one set aside at a time)."""
+        """Answer the side question, then "继续刚才的…吗？" with the question pending. Another form is
+        started at once with this one set aside, and this one resumes when that one ends."""
+        if intent in FORMS and is_question(turn.inbound.text or "") and "policy_faq" in HANDLERS:
+            intent = "policy_faq"  # "入会要交会费不": a question about another request, answered, not started
         if intent in FORMS and not turn.convo.parked:
             turn.convo.park()
             note = turn.render("forms/parked", title=form.title, other=FORMS[intent].title)
@@ -445,28 +847,46 @@ class DialogResponder:
             answer = [turn.render("forms/one_at_a_time", title=form.title, other=FORMS[intent].title)]
         else:
             answer = HANDLERS[intent](turn)
-        resume = self._next(turn, form, [])
-        joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0])])
-        return Said([joined], intent, confidence)
+        resume = self._resume_question(turn, form)
+        joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0], title=form.title)])
+        return Said([joined], intent, confidence, listed=resume.listed)
 
     # ---- records -------------------------------------------------------------------------
     def _submit(self, turn: Turn, form: Form) -> Said:
         convo, session = turn.convo, turn.session
         key = convo.submitting or record_key(turn.inbound)
+        self._implied(turn, form)
+        user = turn.user()
+        profile = dict((getattr(user, "profile", None) or {}) if user is not None else {})
+        # What the farmer told us in this conversation (or earlier ones) fills what the form left open.
+        known = {**{k: v for k, v in profile.items() if k in FACTS}, **convo.facts}
+        for slot in form.slots:
+            if slot.name not in convo.slots and slot.name in known and (not slot.asked or slot.name in FACTS):
+                if slot.name in ("township", "phone") or not slot.asked:
+                    convo.slots[slot.name] = known[slot.name]
         plan = form.plan(turn, convo.slots)
         model = REQUEST_KINDS[form.kind]
         center = turn.center_row(plan.center_code)
         now = utcnow()
+        values = {name: value for name, value in plan.fields.items() if name in model.__table__.c}
         record = turn.insert_once(model, dict(openid=turn.inbound.openid, idempotency_key=key, status="received",
                                               status_reason=None, center_id=center.id if center else None,
-                                              slots=dict(convo.slots), created_at=now, updated_at=now, **plan.fields))
+                                              slots=dict(convo.slots), created_at=now, updated_at=now, **values))
         if record is None:  # written by an earlier attempt of the same confirmation
             record = session.scalar(select(model).where(model.idempotency_key == key))
-        user = turn.ensure_user()
-        user.phone = convo.slots.get("phone") or user.phone
-        user.township = convo.slots.get("township") or user.township
+        self._remember(turn, convo.slots)
+        convo.last_record = [form.kind, record.id]
         convo.end_form()
         return self._resume_parked(turn, Said([self._done_text(turn, form.kind, record)], form.intent))
+
+    def _remember(self, turn: Turn, values: dict[str, Any]) -> None:
+        """Keep the farmer's facts for their next conversations (offered for confirmation then)."""
+        user = turn.ensure_user()
+        user.phone = values.get("phone") or user.phone
+        user.township = values.get("township") or user.township
+        extra = {name: values[name] for name in FACTS if name not in USER_COLUMNS_REMEMBERED and values.get(name)}
+        if extra:
+            user.profile = {**(user.profile or {}), **extra}
 
     def _resume_parked(self, turn: Turn, said: Said) -> Said:
         """After a form ends (done or cancelled): carry on with the one set aside for it, if any."""
@@ -474,9 +894,10 @@ class DialogResponder:
             return said
         parked = FORMS[turn.convo.form]
         self._prefill(turn, parked)  # e.g. the phone the other form just asked for
-        question = self._next(turn, parked, []).texts[0]
+        question = self._next(turn, parked, [])
         said.texts = ["\n\n".join([*said.texts, turn.render("forms/unparked", title=parked.title,
-                                                             question=question)])]
+                                                             question=question.texts[0])])]
+        said.listed = question.listed
         return said
 
     def _record_by_key(self, turn: Turn, key: str) -> tuple[str, Any] | None:
@@ -492,6 +913,18 @@ class DialogResponder:
     def _center(self, code: str | None) -> Any:
         return self.ctx.pack.center(code) if code else None
 
+
+def _option_named(options: list[tuple[str, Any]], text: str) -> Any:
+    """The value of the one option the text names ("买农资" to a purpose question listing it)."""
+    t = text.strip().strip("。.!！")
+    found = [value for label, value in options if label == t or (len(label) >= 2 and label in t)]
+    return found[0] if len(found) == 1 else None
+
+
+def _shown(form: Form, values: dict[str, Any]) -> dict[str, str]:
+    """{label: value as read} for the slots given, in the form's order."""
+    return {(form.slot(n).label or n): form.slot(n).show(v) for n, v in values.items()
+            if form.slot(n) is not None and v not in (None, "", [])}
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}

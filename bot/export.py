@@ -14,15 +14,35 @@ from sqlalchemy import select
 from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
 
 KINDS = [*REQUEST_KINDS, "tickets"]
-# Record columns exported under the CONTRACT's slot names, per kind (besides the shared ones).
-COLUMNS: dict[str, list[str]] = {
-    "members": ["member_type", "name", "nonghelian", "industry_nonghelian"],
-    "bookings": ["crop", "service", "area_mu", "date", "unit_price_yuan", "price_quote_yuan"],
-    "loan_requests": ["member_type", "purpose", "amount_yuan", "collateral", "products"],
-    "bookkeeping_requests": ["org_name", "credit_code", "monthly_vouchers", "needs", "package", "price_yuan"],
+SHARED = ["id", "openid", "status", "created_at", "center", "township", "phone"]
+# What each kind's plan adds to the record besides its form's slots (routing, products, prices).
+PLANNED: dict[str, list[str]] = {
+    "members": ["nonghelian", "industry_nonghelian"],
+    "bookings": ["unit_price_yuan", "price_quote_yuan"],
+    "loan_requests": ["products"],
+    "bookkeeping_requests": ["service", "package", "price_yuan"],
     "tickets": ["reason", "intent", "summary"],
 }
-SHARED = ["id", "openid", "status", "created_at", "center", "township", "phone"]
+
+
+def _forms_by_kind() -> dict[str, Any]:
+    from handlers import FORMS
+
+    return {form.kind: form for form in FORMS.values()}
+
+
+def _columns() -> dict[str, list[str]]:
+    """Exported fields per kind: the form's declared slots (its single source), then what its plan adds."""
+    forms = _forms_by_kind()
+    columns = {}
+    for kind in KINDS:
+        form = forms.get(kind)
+        declared = [s.name for s in form.slots if s.name not in SHARED] if form else []
+        columns[kind] = list(dict.fromkeys([*declared, *PLANNED[kind]]))
+    return columns
+
+
+COLUMNS: dict[str, list[str]] = _columns()
 
 
 def _plain(value: Any) -> Any:
@@ -33,11 +53,18 @@ def export_rows(session: Any, kind: str) -> list[dict[str, Any]]:
     model = Ticket if kind == "tickets" else REQUEST_KINDS[kind]
     centers = dict(session.execute(select(ServiceCenter.id, ServiceCenter.name)).all())
     rows = []
+    form = _forms_by_kind().get(kind)
     for record in session.scalars(select(model).order_by(model.id)):
         row = dict(record.slots or {})
+        if form is not None:
+            for slot in form.slots:
+                if slot.export is not None and row.get(slot.name) is not None:
+                    row[slot.name] = slot.export(row[slot.name])
         row.update({name: _plain(getattr(record, name, None)) for name in SHARED if name != "center"})
         row["center"] = centers.get(record.center_id)
-        row.update({name: _plain(getattr(record, name)) for name in COLUMNS[kind]})
+        row.update({name: _plain(getattr(record, name, None)) for name in COLUMNS[kind] if hasattr(record, name)})
+        for name in COLUMNS[kind]:
+            row.setdefault(name, None)
         rows.append(row)
     return rows
 

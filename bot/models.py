@@ -111,6 +111,7 @@ class MembershipApplication(RequestRecord, Base):
 
 class Booking(RequestRecord, Base):
     __tablename__ = "bookings"
+    member_type: Mapped[str | None] = mapped_column(String(20))
     crop: Mapped[str | None] = mapped_column(String(50))
     service: Mapped[str | None] = mapped_column(String(100))
     area_mu: Mapped[float | None] = mapped_column(Float)
@@ -126,6 +127,7 @@ class LoanRequest(RequestRecord, Base):
     purpose: Mapped[str | None] = mapped_column(String(200))
     amount_yuan: Mapped[float | None] = mapped_column(Float)
     collateral: Mapped[str | None] = mapped_column(String(100))
+    product: Mapped[str | None] = mapped_column(String(100))  # the product the farmer named, as the pack names it
     products: Mapped[list[Any]] = mapped_column(default=list)
     center: Mapped[ServiceCenter | None] = relationship()
 
@@ -134,6 +136,8 @@ class BookkeepingRequest(RequestRecord, Base):
     __tablename__ = "bookkeeping_requests"
     org_name: Mapped[str | None] = mapped_column(String(200))
     credit_code: Mapped[str | None] = mapped_column(String(18))
+    member_type: Mapped[str | None] = mapped_column(String(20))
+    service: Mapped[str | None] = mapped_column(String(200))  # the 代账 work asked for, several joined by 、
     monthly_vouchers: Mapped[int | None] = mapped_column(Integer)
     needs: Mapped[list[Any]] = mapped_column(default=list)
     package: Mapped[str | None] = mapped_column(String(100))
@@ -180,6 +184,9 @@ class Ticket(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(50))
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The farmer's township and phone when known (said in this or an earlier conversation).
+    township: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -18,7 +18,7 @@ OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on:
 _users = WechatUser.__table__
 # Built once: building a select costs more CPU per call than its cached compilation saves.
 # What a turn reads of the user (its routing and profile); the gateway's upsert returns the same columns.
-USER_COLUMNS = tuple(_users.c[name] for name in ("id", "openid", "center_id", "township", "phone"))
+USER_COLUMNS = tuple(_users.c[name] for name in ("id", "openid", "center_id", "township", "phone", "profile"))
 _USER = select(*USER_COLUMNS).where(_users.c.openid == bindparam("openid"))
 _CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
 _tickets = Ticket.__table__

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.forms import (Form, Invalid, Plan, Slot, center_offering, price_text, read_date, read_township,
-                            validate_date, validate_phone, validate_positive, validate_township)
+                            scan_date, show_date, validate_date, validate_phone, validate_positive, validate_township)
 
 
 def _crops(values: dict[str, Any], pack: Any) -> list[tuple[str, Any]]:
@@ -42,28 +42,45 @@ def _validate_service(value: Any, turn: Any) -> str:
     return known.name
 
 
+def _implied_crop(values: dict[str, Any], pack: Any) -> str | None:
+    """The crop a service implies in the pack's catalogue (机插秧 → 水稻): only when it names exactly one."""
+    service = pack.service(values["service"]) if values.get("service") else None
+    return service.crops[0] if service is not None and len(service.crops) == 1 else None
+
+
 def plan(turn: Any, values: dict[str, Any]) -> Plan:
     """Indicative price from the catalogue (or 以服务中心报价为准) and the nearest center offering the service."""
-    service = turn.ctx.pack.service(values["service"])
-    unit_price = service.price_yuan if price_text(service.price_yuan) else None
-    quote = round(unit_price * float(values["area_mu"]), 2) if unit_price is not None and service.unit == "亩" else None
+    pack = turn.ctx.pack
+    service = pack.service(values["service"]) if values.get("service") else None
+    unit_price = service.price_yuan if service is not None and price_text(service.price_yuan) else None
+    area = values.get("area_mu")
+    quote = (round(unit_price * float(area), 2) if unit_price is not None and area and service.unit == "亩"
+             else None)
     where = (values["lat"], values["lon"]) if "lat" in values else None
-    code = center_offering(turn, "tuoguan", township=values["township"], where=where)
-    fields = {name: values[name] for name in ("crop", "service", "area_mu", "township", "date", "phone")}
+    code = center_offering(turn, "tuoguan", township=values.get("township"), where=where)
+    fields = FORM.record_fields(values)
     fields.update(unit_price_yuan=unit_price, price_quote_yuan=quote)
     return Plan(fields=fields, center_code=code,
-                view={"unit_price": price_text(unit_price), "quote": price_text(quote), "unit": service.unit})
+                view={"unit_price": price_text(unit_price), "quote": price_text(quote),
+                      "unit": service.unit if service else "亩"})
 
 
 FORM = Form(
     intent="book_tuoguan", kind="bookings", title="托管预约", plan=plan,
     slots=(
-        Slot("crop", hint="crop", options=_crops, read=_read_crop, validate=_validate_crop),
-        Slot("service", hint="service", options=_services, read=_read_service, validate=_validate_service),
-        Slot("area_mu", hint="area_mu", validate=validate_positive(100000, "forms/invalid_area_mu")),
+        Slot("crop", hint="crop", options=_crops, read=_read_crop, validate=_validate_crop, label="作物",
+             implied=_implied_crop, example="水稻"),
+        Slot("service", hint="service", options=_services, read=_read_service, validate=_validate_service,
+             label="服务", example="机收"),
+        Slot("area_mu", hint="area_mu", validate=validate_positive(100000, "forms/invalid_area_mu"), label="面积",
+             number=True, example="30", shown=lambda v: f"{v:g}亩"),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
-             location=True),
-        Slot("date", hint="date", read=read_date, validate=validate_date),
-        Slot("phone", hint="phone", validate=validate_phone, profile="phone"),
+             location=True, label="地点", required=True, example="石宝"),
+        Slot("date", hint="date", read=read_date, validate=validate_date, label="时间", example="下周三", scan=scan_date,
+             shown=show_date),
+        Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
+             example="13800138000"),
+        Slot("member_type", hint="member_type", asked=False, profile="member_type", label="身份"),
+        Slot("name", asked=False, profile="name", label="姓名"),
     ),
 )

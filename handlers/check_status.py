@@ -7,10 +7,9 @@ from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
 from bot.schedule import spoken_price, spoken_schedule
 from handlers.base import Turn
 
-KIND_NAMES = {"members": "入会申请", "bookings": "托管预约", "loan_requests": "贷款咨询",
-              "bookkeeping_requests": "代账申请"}
+TICKETS = "人工咨询"
 STATUS_NAMES = {"received": "已受理", "confirmed": "已确认", "scheduled": "已排期", "done": "已完成",
-                "rejected": "未通过", "withdrawn": "已撤回", "open": "待处理", "pending": "处理中", "resolved": "已解决"}
+                "rejected": "未通过", "withdrawn": "已取消", "open": "待处理", "pending": "处理中", "resolved": "已解决"}
 SHOWN, PER_KIND = 8, 5
 
 
@@ -27,10 +26,10 @@ def _latest(rank: int, table, reason, scheduled):  # noqa: ANN001, ANN202
 # tables: nothing of the turn is pending when a status is asked, so the ORM's autoflush has nothing to do.
 # A request's schedule (date, agreed price) and its center's name and phone come along: "已排期" alone
 # does not tell the farmer when, for how much, or whom to call.
-_SOURCES = [(KIND_NAMES[kind], model.__table__, model.__table__.c.status_reason,
+_SOURCES = [(kind, model.__table__, model.__table__.c.status_reason,
              (model.__table__.c.scheduled_for, model.__table__.c.agreed_price_yuan))
             for kind, model in REQUEST_KINDS.items()]
-_SOURCES.append(("人工咨询", Ticket.__table__, cast(null(), Text), None))
+_SOURCES.append((TICKETS, Ticket.__table__, cast(null(), Text), None))
 _LATEST = union_all(*(_latest(rank, table, reason, scheduled)
                       for rank, (_, table, reason, scheduled) in enumerate(_SOURCES))).subquery()
 _centers = ServiceCenter.__table__
@@ -41,8 +40,11 @@ STATUS_QUERY = (select(_LATEST.c.rank, _LATEST.c.id, _LATEST.c.status, _LATEST.c
 
 
 def check_status(turn: Turn) -> list[str]:
+    from handlers import FORMS
+
+    titles = {form.kind: form.title for form in FORMS.values()}  # a status line names the request as its form does
     rows = turn.read(STATUS_QUERY, {"openid": turn.inbound.openid})
-    items = [{"kind": _SOURCES[rank][0], "id": id_, "status": STATUS_NAMES.get(status, status), "reason": reason,
-              "when": spoken_schedule(when), "price": spoken_price(price), "center": center, "center_phone": phone}
+    items = [{"kind": titles.get(_SOURCES[rank][0], _SOURCES[rank][0]), "id": id_,
+              "status": STATUS_NAMES.get(status, status), "reason": reason, "when": spoken_schedule(when), "price": spoken_price(price), "center": center, "center_phone": phone}
              for rank, id_, status, reason, when, price, center, phone in rows]
     return [turn.render("dialog/status", items=items)]

@@ -14,7 +14,10 @@ from knowledge.routing import township_at, township_of
 
 PLACEHOLDER = "待补充"
 # Vague but useful answers to "when": kept as the farmer said them, staff arrange the day.
-VAGUE_DATES = ("越快越好", "尽快", "随时", "都可以", "都行", "这几天", "最近", "过几天", "下个月", "月底", "月初")
+VAGUE_DATES = ("越快越好", "尽快", "随时", "都可以", "都行", "这几天", "最近", "过几天", "下个月", "月底", "月初",
+               "月中", "下个礼拜", "下礼拜", "下个星期", "下星期", "下周", "过两天", "过段时间", "开春", "春节", "过年",
+               "腊月", "正月", "收了", "以后", "之前", "前后", "左右", "再说", "上旬", "中旬", "下旬", "月份", "季",
+               "农闲", "忙完", "赶早", "早点", "尽早", "马上", "立刻", "明后天", "周末", "礼拜")
 NAME_PREFIXES = ("我叫", "我是", "名字叫", "名字是", "叫", "是")
 ORG_SUFFIXES = ("合作社", "农场", "公司", "协会", "联合社", "家庭农场", "基地", "厂")
 
@@ -41,10 +44,32 @@ class Slot:
     skip: Any = None                            # stored when the user says "不用"/"没有" (optional slots)
     free: bool = False                          # `read` takes any short text (names): not for side questions
     location: bool = False                      # a WeChat location message answers it
+    label: str = ""                             # what the farmer reads ("面积"); summary, status, console
+    required: bool = False                      # the center cannot act without it (who, where, what, call back)
+    asked: bool = True                          # False: filled only when the farmer says it (never asked)
+    example: str = ""                           # shown when the question is asked again ("比如“30”")
+    number: bool = False                        # a bare number ("二十", "四十来") answers it
+    column: str | None = ""                     # record column it goes to ("" = its name; None = slots only)
+    implied: Callable[[dict[str, Any], Any], Any] | None = None  # (values, pack) -> value implied by others
+    shown: Callable[[Any], str] | None = None   # how a value reads (default: str)
+    scan: Callable[[str, Any], Any] | None = None  # finds the value anywhere in any message of the form
+    export: Callable[[Any], Any] | None = None  # the value as exported (default: as stored)
+    scan_first: bool = False                    # `scan` reads the form's first message only
 
     @property
     def ask(self) -> str:
         return f"forms/ask_{self.name}"
+
+    @property
+    def record_column(self) -> str | None:
+        return self.name if self.column == "" else self.column
+
+    def show(self, value: Any) -> str:
+        if self.shown is not None:
+            return self.shown(value)
+        if isinstance(value, float) and value == int(value):
+            value = int(value)
+        return str(value)
 
 
 @dataclass(frozen=True)
@@ -67,8 +92,21 @@ class Form:
     def slot(self, name: str) -> Slot | None:
         return next((s for s in self.slots if s.name == name), None)
 
-    def missing(self, values: dict[str, Any]) -> Slot | None:
-        return next((s for s in self.slots if s.name not in values), None)
+    def missing(self, values: dict[str, Any], settled: Any = ()) -> Slot | None:
+        """The next slot to ask: not filled, asked at all, and (when optional) not asked before."""
+        return next((s for s in self.slots if s.name not in values and s.asked and s.name not in settled), None)
+
+    def missing_required(self, values: dict[str, Any]) -> list[Slot]:
+        return [s for s in self.slots if s.required and s.name not in values]
+
+    def lines(self, values: dict[str, Any]) -> list[tuple[str, str]]:
+        """(label, value as read) of every slot filled, in declaration order: summaries and status lines."""
+        return [(s.label or s.name, s.show(values[s.name])) for s in self.slots
+                if values.get(s.name) not in (None, "", [])]
+
+    def record_fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The record columns the declaration maps its slots to (None for a slot not filled)."""
+        return {s.record_column: values.get(s.name) for s in self.slots if s.record_column}
 
 
 # ---- readers and validators shared by several forms ----------------------------------------
@@ -99,6 +137,38 @@ def read_name(text: str, pack: Any) -> str | None:
 def read_org_name(text: str, pack: Any) -> str | None:
     name = read_name(text, pack)
     return name if name and len(name) >= 4 else None
+
+
+def member_type_of_name(values: dict[str, Any], pack: Any) -> str | None:
+    """An organisation's name says what it is: 某某家庭农场 → 家庭农场, 某某专业合作社 → 农民合作社."""
+    name = str(values.get("name") or values.get("org_name") or "")
+    if name.endswith("家庭农场"):
+        return "家庭农场"
+    if name.endswith(("合作社", "联合社")):
+        return "农民合作社"
+    if name.endswith(("公司", "厂")):
+        return "企业"
+    if name.endswith(("村委会", "集体经济组织", "股份经济合作社")):
+        return "村集体"
+    return None
+
+
+_ORG = re.compile(r"([\u4e00-\u9fffA-Za-z0-9（）()]{2,30}?(?:专业合作社|股份经济合作社|联合社|合作社|家庭农场|农场|有限公司|公司|协会|基地))")
+_ORG_LEADS = ("我们是", "我是", "我们", "这里是", "俺们是", "俺是", "俺们", "是", "我在", "在")
+_GENERIC_ORGS = {"合作社", "家庭农场", "农场", "公司", "协会", "基地", "专业合作社", "联合社", "我们合作社", "社里"}
+
+
+def scan_org_name(text: str, pack: Any) -> str | None:
+    """An organisation named anywhere in a message ("我是石宝柑橘专业合作社的，要代账")."""
+    for found in _ORG.finditer(text):
+        name = found.group(1)
+        for lead in _ORG_LEADS:
+            if name.startswith(lead):
+                name = name[len(lead):]
+                break
+        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in ("我们", "我要", "想")):
+            return name
+    return None
 
 
 def is_org_name(text: str) -> bool:
@@ -144,8 +214,38 @@ def validate_positive(limit: float, template: str) -> Callable[[Any, Any], float
 
 
 def read_date(text: str, pack: Any) -> str | None:
-    cleaned = text.strip().strip("。.!！")
-    return cleaned if any(word in cleaned for word in VAGUE_DATES) and len(cleaned) <= 12 else None
+    """A date the NLU could not place, kept as the farmer said it (下个礼拜, 月中, 收了谷子再说)."""
+    cleaned = text.strip().strip("。.!！，,")
+    if re.search(r"[，,。；;\s]", cleaned):
+        return scan_date(cleaned, pack)  # "施肥，收了谷子再说": the clause that is a date
+    for lead in ("大概", "估计", "可能", "应该", "就", "要"):
+        cleaned = cleaned.removeprefix(lead)
+    if not cleaned or len(cleaned) > 14 or any(mark in cleaned for mark in ("?", "？", "吗")):
+        return None
+    return cleaned if any(word in cleaned for word in VAGUE_DATES) or re.search(r"[0-9一二三四五六七八九十]+月", cleaned) \
+        else None
+
+
+def scan_date(text: str, pack: Any) -> str | None:
+    """A vague date said beside other answers ("石宝，下个礼拜，138…"): the clause that reads as one."""
+    for clause in re.split(r"[，,。；;\s]+", text):
+        if clause and any(word in clause for word in VAGUE_DATES) and not re.search(r"\d{5,}", clause):
+            found = read_date(clause, pack)
+            if found:
+                return found
+    return None
+
+
+def show_date(value: Any) -> str:
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[:4].isdigit():
+        return f"{int(text[5:7])}月{int(text[8:10])}日"
+    return text
+
+
+def show_yuan(value: Any) -> str:
+    number = float(value)
+    return f"{number / 10000:g}万元" if number >= 10000 else f"{number:g}元"
 
 
 def validate_date(value: Any, turn: Any) -> str:

@@ -1,9 +1,10 @@
 """human_agent: open a ticket for a person (or add to the open one) and route it to a center."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from bot.models import ServiceCenter, Ticket, TicketMessage, utcnow
+from bot.dialog_cues import is_complaint
 from handlers.base import Turn
 from knowledge.routing import route
 
@@ -13,19 +14,49 @@ _ticket_touched = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"
                    .values(last_user_message_at=bindparam("now"), status="open"))  # the farmer spoke last: staff's turn
 
 
+_ticket_known = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"))
+                 .values(township=func.coalesce(bindparam("township"), _tickets.c.township),
+                         phone=func.coalesce(bindparam("phone"), _tickets.c.phone)))
+
+
 def _center_code(turn: Turn) -> str | None:
-    """The one routing decision (knowledge.routing.route): the bound QR center, the township, the location."""
+    """The one routing decision (knowledge.routing.route) over what the farmer said in this conversation (a
+    township named before 转人工 counts), their bound QR center, their township on record, their location."""
     user = turn.user()
     bound = turn.session.get(ServiceCenter, user.center_id).code if user is not None and user.center_id else None
     pack = turn.ctx.pack
-    # A township given earlier in an unfinished form counts: "转人工" halfway through a booking.
     convo = turn.convo
-    in_form = convo.slots if convo is not None and convo.form else {}
-    said = turn.slots.get("township") or in_form.get("township")  # the profile's township yields to the QR center
-    township = said or (user.township if user and not bound else None)
+    said = {**((convo.facts or {}) if convo is not None else {}),
+            **(convo.slots if convo is not None and convo.form else {}), **turn.slots}
+    township = said.get("township")
+    if not township and not bound:
+        township = known_facts(turn).get("township")
     where = None if township or bound else turn.location()  # read only when nothing else decides
     found = route(pack, None, township=township, location=where, bound_center=bound)
     return found.center.code if found.center else pack.info.default_center
+
+
+def known_facts(turn: Turn) -> dict:
+    """Everything the farmer told us: earlier conversations (the user's row and profile), this one's facts,
+    the form in progress, this message."""
+    user, convo = turn.user(), turn.convo
+    known: dict = {}
+    if user is not None:
+        known.update({k: v for k, v in (getattr(user, "profile", None) or {}).items() if v})
+        known.update({k: getattr(user, k) for k in ("township", "phone") if getattr(user, k, None)})
+    if convo is not None:
+        known.update({k: v for k, v in (getattr(convo, "facts", None) or {}).items() if v})
+        if convo.form:
+            known.update({k: v for k, v in convo.slots.items() if v not in (None, "", [])})
+    known.update(turn.slots)
+    return known
+
+
+def tell_ticket(turn: Turn, ticket_id: int, text: str) -> None:
+    """A line on the ticket from the bot (e.g. the farmer started another request meanwhile)."""
+    now = utcnow()
+    turn.session.execute(_messages_insert, {"ticket_id": ticket_id, "author": "bot", "text": text, "created_at": now})
+    turn.session.execute(_ticket_touched, {"ticket_id": ticket_id, "now": now})
 
 
 def human_agent(turn: Turn) -> list[str]:
@@ -36,21 +67,28 @@ def human_agent(turn: Turn) -> list[str]:
         # Two Core statements, not the ORM's unit of work over a loaded ticket (~0.5 ms of CPU, not ~1.3 ms).
         session.execute(_messages_insert, {"ticket_id": ticket.id, "author": "farmer", "text": text, "created_at": now})
         session.execute(_ticket_touched, {"ticket_id": ticket.id, "now": now})
+        said = {k: turn.slots[k] for k in ("township", "phone") if turn.slots.get(k)}
+        if said:  # "我是石宝镇的，电话…" after 转人工: the ticket now knows where and how to call back
+            session.execute(_ticket_known, {"ticket_id": ticket.id, "township": said.get("township"),
+                                            "phone": said.get("phone")})
         return [turn.render("dialog/ticket_added", ticket=ticket)]
     center = turn.center_row(_center_code(turn))
     convo = turn.convo
     if turn.slots.get("township"):
         turn.ensure_user().township = turn.slots["township"]  # "石宝这边，转人工": the next form need not ask again
-    slots = {**(convo.slots if convo is not None and convo.form else {}), **turn.slots}
+    slots = {k: v for k, v in known_facts(turn).items() if k not in ("lat", "lon")}
     intent = (convo.form if convo is not None and convo.form else None) or (turn.parse.intent if turn.parse else
                                                                             "human_agent")
     summary = turn.render("dialog/ticket_summary", text=text, intent=intent, slots=slots)
     key = f"ticket:{inbound.dedup_key}"
     values = dict(openid=inbound.openid, status="open", center_id=center.id if center else None, assignee_id=None,
-                  reason="human_agent", summary=summary[:500], intent=intent, slots=slots, idempotency_key=key,
+                  reason="complaint" if is_complaint(text) else "human_agent", summary=summary[:500], intent=intent,
+                  slots=slots, township=slots.get("township"), phone=slots.get("phone"), idempotency_key=key,
                   created_at=now, updated_at=now, last_user_message_at=now, first_response_at=None,
                   resolved_at=None)
     ticket = turn.insert_once(Ticket, values)
+    if ticket is not None:
+        turn._ticket = ticket  # the open ticket from now on (the dialog remembers it)
     if ticket is None:  # the same message handled before: answer as the first time did
         ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
         return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_name, read_township,
-                            validate_phone, validate_township)
+from handlers.forms import (Form, Plan, Slot, center_offering, fixed, member_type_of_name, read_choice, read_name,
+                            read_township, validate_phone, validate_township)
+from bot.dialog_cues import introduced_name
 from knowledge.routing import industry_nonghelian, nonghelian_for
 
 MEMBER_TYPES = ("农户", "家庭农场", "农民合作社", "村集体", "企业")
@@ -24,14 +25,14 @@ def _read_industry(text: str, pack: Any) -> str | None:
 def plan(turn: Any, values: dict[str, Any]) -> Plan:
     """The township 农合联 covering the township takes the application (and the industry 分会 when chosen)."""
     pack = turn.ctx.pack
-    covering = nonghelian_for(pack, values["township"])
+    covering = nonghelian_for(pack, values["township"]) if values.get("township") else None
     industry = values.get("industry")
+    industry = None if industry == NO_INDUSTRY else industry
     branch = industry_nonghelian(pack, industry) if industry and industry != NO_INDUSTRY else None
     where = (values["lat"], values["lon"]) if "lat" in values else None
-    code = center_offering(turn, "membership", township=values["township"], where=where)
-    fields = {"member_type": values["member_type"], "name": values["name"], "phone": values["phone"],
-              "township": values["township"], "nonghelian": covering.name if covering else None,
-              "industry_nonghelian": branch.name if branch else None}
+    code = center_offering(turn, "membership", township=values.get("township"), where=where)
+    fields = FORM.record_fields(values)
+    fields.update(nonghelian=covering.name if covering else None, industry_nonghelian=branch.name if branch else None)
     return Plan(fields=fields, center_code=code,
                 view={"nonghelian": fields["nonghelian"], "industry_nonghelian": fields["industry_nonghelian"]})
 
@@ -39,11 +40,16 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
 FORM = Form(
     intent="join_nonghelian", kind="members", title="入会申请", plan=plan,
     slots=(
-        Slot("member_type", hint="member_type", options=fixed(*MEMBER_TYPES), read=read_choice(MEMBER_TYPES)),
-        Slot("name", read=read_name, free=True),
-        Slot("phone", hint="phone", validate=validate_phone, profile="phone"),
+        Slot("member_type", hint="member_type", options=fixed(*MEMBER_TYPES), read=read_choice(MEMBER_TYPES),
+             profile="member_type", label="身份", implied=member_type_of_name),
+        Slot("name", read=read_name, free=True, profile="name", label="姓名/名称", required=True, example="王大明",
+             scan=introduced_name),
+        Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
+             example="13800138000"),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
-             location=True),
-        Slot("industry", options=_industries, read=_read_industry, skip=NO_INDUSTRY),
+             location=True, label="地点", required=True, example="石宝"),
+        Slot("industry", options=_industries, read=_read_industry, skip=NO_INDUSTRY, label="产业分会", column=None,
+             shown=lambda v: "不加入" if v == NO_INDUSTRY else f"{v}产业分会",
+             export=lambda v: None if v == NO_INDUSTRY else v),
     ),
 )

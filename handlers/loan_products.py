@@ -1,10 +1,12 @@
 """loan_products: a few profile questions → the pack's fitting loan products, and a request to the bank desk."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_township, validate_phone,
-                            validate_positive, validate_township)
+from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_township, show_yuan,
+                            validate_phone, validate_positive, validate_township)
+from bot.dialog_cues import read_amount
 from handlers.join_nonghelian import MEMBER_TYPES
 
 PURPOSES = ("买农资", "买农机", "扩大种养", "建圈舍大棚", "流动资金")
@@ -25,7 +27,40 @@ def _read_collateral(text: str, pack: Any) -> str | None:
 
 def _read_purpose(text: str, pack: Any) -> str | None:
     cleaned = text.strip().strip("。.!！")
-    return cleaned if 2 <= len(cleaned) <= 30 else None
+    for lead in ("主要是", "主要", "用来", "拿来", "用于", "想", "是"):
+        cleaned = cleaned.removeprefix(lead)
+    return cleaned if 2 <= len(cleaned) <= 20 else None
+
+
+def scan_amount(text: str, pack: Any) -> float | None:
+    """An amount written the short way anywhere in a message: 5w, 10W, 三万五, 十来万."""
+    found = re.search(r"[0-9.]+\s*[wW万](?:[0-9一二两三四五六七八九](?![0-9亩]))?|[一二两三四五六七八九十百]+来?万[一二两三四五六七八九]?",
+                      text)
+    return read_amount(found.group(0)) if found else None
+
+
+_PURPOSE = re.compile(r"(?:用来|用于|拿来|想|要)?((?:买|购买|建|修|扩大|扩建|周转|发展|种|养|盖|搞|租|流转)[\u4e00-\u9fff]{1,8})")
+
+
+def scan_purpose(text: str, pack: Any) -> str | None:
+    """What the loan is for, said with the request ("贷款5万买农机"): read in the form's first message only."""
+    if "贷" not in text:
+        return None
+    tail = text[text.index("贷"):]
+    found = _PURPOSE.search(tail)
+    return found.group(1) if found and "贷" not in found.group(1) else None
+
+
+def read_product(text: str, pack: Any) -> str | None:
+    """A loan product the farmer named, as the pack names it (its name or an alias)."""
+    for product in pack.loan_products:
+        if product.name in text or any(alias and alias in text for alias in product.aliases):
+            return product.name
+    return None
+
+
+def _validate_product(value: Any, turn: Any) -> str:
+    return read_product(str(value), turn.ctx.pack) or str(value)
 
 
 def fitting_products(pack: Any, values: dict[str, Any]) -> list[tuple[Any, list[str]]]:
@@ -58,9 +93,8 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
     pack = turn.ctx.pack
     products = fitting_products(pack, values)
     where = (values["lat"], values["lon"]) if "lat" in values else None
-    code = center_offering(turn, "finance", township=values["township"], where=where)
-    fields = {name: values[name] for name in ("member_type", "purpose", "amount_yuan", "collateral", "township",
-                                              "phone")}
+    code = center_offering(turn, "finance", township=values.get("township"), where=where)
+    fields = FORM.record_fields(values)
     fields["products"] = [p.name for p, _ in products]
     return Plan(fields=fields, center_code=code, view={"products": products})
 
@@ -68,13 +102,17 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
 FORM = Form(
     intent="loan_products", kind="loan_requests", title="贷款咨询", plan=plan,
     slots=(
+        Slot("product", hint="product", read=read_product, scan=read_product, validate=_validate_product, asked=False, label="产品"),
         Slot("member_type", hint="member_type", options=fixed(*MEMBER_TYPES[:3], "企业"),
-             read=read_choice(MEMBER_TYPES)),
-        Slot("purpose", options=fixed(*PURPOSES), read=_read_purpose, free=True),
-        Slot("amount_yuan", hint="amount_yuan", validate=validate_positive(100_000_000, "forms/invalid_amount_yuan")),
-        Slot("collateral", options=_collaterals, read=_read_collateral),
+             read=read_choice(MEMBER_TYPES), profile="member_type", label="身份"),
+        Slot("purpose", options=fixed(*PURPOSES), read=_read_purpose, free=True, label="用途", example="买农机",
+             scan=scan_purpose, scan_first=True),
+        Slot("amount_yuan", hint="amount_yuan", validate=validate_positive(100_000_000, "forms/invalid_amount_yuan"),
+             label="金额", number=True, example="5万", shown=show_yuan, scan=scan_amount),
+        Slot("collateral", options=_collaterals, read=_read_collateral, label="抵押物"),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
-             location=True),
-        Slot("phone", hint="phone", validate=validate_phone, profile="phone"),
+             location=True, label="地点", required=True, example="石宝"),
+        Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
+             example="13800138000"),
     ),
 )

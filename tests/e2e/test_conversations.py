@@ -43,7 +43,7 @@ def test_cancel_leaves_no_record(phone, deployment):
 
 def test_side_question_then_resume(phone, deployment):
     replies = _talk(phone, "我要给石宝镇30亩柑橘打药", "农合联是啥子", "下周三，13800138000", "对")
-    assert "出自《" in replies[1] and "我们继续：" in replies[1]
+    assert "出自《" in replies[1] and "继续刚才的" in replies[1]
     assert len(deployment.export("bookings")) == 1
 
 

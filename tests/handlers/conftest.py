@@ -57,12 +57,17 @@ def dialog_settings(make_settings, database_url):
 
 @pytest.fixture
 def make_farmer(dialog_settings):
+    built = []
+
     def build(openid: str = "oFarmerDialog01", settings=None) -> Farmer:
         ctx = build_context(settings or dialog_settings)
         ctx.clock = lambda: NOW
+        built.append(ctx)
         return Farmer(DialogResponder(ctx), openid)
 
-    return build
+    yield build
+    for ctx in built:  # the pools' connections back now, not at garbage collection (PostgreSQL's limit is shared)
+        ctx.engine.dispose()
 
 
 @pytest.fixture

@@ -94,6 +94,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_store_entries_expires_at'), ['expires_at'], unique=False)
 
     op.create_table('bookings',
+    sa.Column('member_type', sa.String(length=20), nullable=True),
     sa.Column('crop', sa.String(length=50), nullable=True),
     sa.Column('service', sa.String(length=100), nullable=True),
     sa.Column('area_mu', sa.Float(), nullable=True),
@@ -128,6 +129,8 @@ def upgrade() -> None:
     op.create_table('bookkeeping_requests',
     sa.Column('org_name', sa.String(length=200), nullable=True),
     sa.Column('credit_code', sa.String(length=18), nullable=True),
+    sa.Column('member_type', sa.String(length=20), nullable=True),
+    sa.Column('service', sa.String(length=200), nullable=True),
     sa.Column('monthly_vouchers', sa.Integer(), nullable=True),
     sa.Column('needs', sa.JSON(), nullable=False),
     sa.Column('package', sa.String(length=100), nullable=True),
@@ -162,6 +165,7 @@ def upgrade() -> None:
     sa.Column('purpose', sa.String(length=200), nullable=True),
     sa.Column('amount_yuan', sa.Float(), nullable=True),
     sa.Column('collateral', sa.String(length=100), nullable=True),
+    sa.Column('product', sa.String(length=100), nullable=True),
     sa.Column('products', sa.JSON(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=False),
@@ -288,6 +292,8 @@ def upgrade() -> None:
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('intent', sa.String(length=50), nullable=True),
     sa.Column('slots', sa.JSON(), nullable=False),
+    sa.Column('township', sa.String(length=50), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
     sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', bot.models.UTCDateTime(timezone=True), nullable=False),

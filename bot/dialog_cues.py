@@ -1,0 +1,210 @@
+"""Dialog-act cues the engine needs beyond intents/ (repair: skip, correct, ask for a person, withdraw,
+reschedule, remarks) and readers for bare answers (numbers in words, amounts, credit codes).
+
+Plain word lists and small functions, no state: `bot.dialog` asks them about one message's text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from intents.numbers import cn_to_number
+
+# "I don't know / you decide": an optional question is skipped, never re-asked.
+SKIP = ("不晓得", "不知道", "不清楚", "随便", "你们看着办", "看着办", "跳过", "不确定", "说不好", "说不准", "无所谓",
+        "没想好", "还没想好", "都可以", "都行", "不好说", "先空着", "不填", "不说", "下一个", "下一步", "略过", "莫得", "没得")
+# A filled slot changes only with one of these (or when its question is answered again).
+CORRECTION = ("不对", "改成", "改为", "改到", "换成", "错了", "说错", "搞错", "弄错", "写错", "应该是", "其实是", "重新改",
+              "不是", "更正", "改一下")
+# A person, in any state.
+HUMAN = ("人工", "真人", "叫个人", "找个人", "派个人", "来个人", "有没有人", "打给我", "打电话给我", "给我打电话", "回电话",
+         "负责人", "领导", "客服", "你们的人", "转人", "恁们的人", "能说话的人", "管事的", "跟人说", "和人说", "人来", "打过来")
+COMPLAINT = ("投诉", "举报", "太差", "差劲", "骗人", "骗子", "坑人", "乱收费", "不负责", "态度差", "没人管", "没人理",
+             "等了好久", "一直没人", "太慢", "搞什么", "什么破")
+# A request already submitted: withdraw it or move it.
+WITHDRAW = ("取消", "不要了", "不做了", "不约了", "撤销", "撤回", "不办了", "算了", "退掉", "作废", "不贷了", "不弄了")
+RESCHEDULE = ("改到", "改成", "改为", "换到", "推迟", "推到", "提前到", "延后", "延期", "改时间", "改期", "换个时间",
+              "换一天", "挪到")
+EARLIER = ("刚才", "刚刚", "之前", "上次", "前面", "已经", "那个", "那笔", "那单", "预约", "申请", "订单", "提交")
+# Remarks that answer nothing: acknowledged, not stored.
+REMARK = ("天气", "下雨", "落雨", "好热", "太热", "热得很", "好冷", "太冷", "冷得很", "出太阳", "太阳大", "太贵", "好贵",
+          "贵得很", "涨价", "价格高", "不便宜", "累死", "好累", "辛苦", "忙得很", "忙死", "今年收成", "年成不好", "行情")
+QUESTION = ("?", "？", "吗", "么", "呢", "啥", "什么", "怎么", "咋", "哪", "多少", "几时", "能不能", "可不可以", "要不要",
+            "是不是", "有没有", "会不会", "如何", "为什么", "为啥")
+# Words that make a message a request of its own, not a name or a purpose.
+REQUEST = ("我要", "我想", "想要", "帮我", "给我", "申请", "预约", "办理", "入会", "加入", "贷款", "托管", "代账", "记账",
+           "查一下", "查询", "进度", "转人工", "会费", "多少钱", "收费")
+ORG_SUFFIXES = ("合作社", "农场", "公司", "协会", "联合社", "基地", "厂", "村委会")
+STRONG_CONFIRM = ("确认", "确定", "提交", "确认提交", "就这样", "就这些", "没有了", "没了", "可以提交", "没问题")
+
+_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_CODE = re.compile(r"[0-9A-Z]{18}")
+_CODE_LABELS = ("统一社会信用代码", "社会信用代码", "信用代码", "代码是", "代码", "信用码", "税号", "执照号", "号码是", "是")
+
+
+FILLERS = ("嗯", "啊", "呃", "额", "喂", "那个", "就是说", "就是", "这个", "我说", "哦", "噢", "诶", "欸")
+
+
+def strip_fillers(text: str) -> str:
+    """Voice-input noise at the start of an answer ("嗯，那个，30亩" → "30亩")."""
+    t = text.strip()
+    changed = True
+    while changed:
+        changed = False
+        for filler in FILLERS:
+            if t.startswith(filler) and len(t) > len(filler):
+                rest = t[len(filler):].lstrip("，,。 ~")
+                if rest != t:
+                    t, changed = rest, True
+    return t
+
+
+def has_any(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
+def wants_person(text: str) -> bool:
+    """Asks for a person or complains (then a person answers): wins in any state."""
+    if has_any(text, COMPLAINT):
+        return True
+    if not has_any(text, HUMAN):
+        return False
+    # "工作人员会打给我吗" asks about the process; "叫工作人员打给我" asks for a call.
+    return not (text.endswith(("吗", "吗？", "吗?")) and not has_any(text, ("人工", "叫", "找", "派", "转")))
+
+
+def is_complaint(text: str) -> bool:
+    return has_any(text, COMPLAINT)
+
+
+def is_question(text: str) -> bool:
+    t = text.strip().rstrip("。.!！~")
+    return has_any(t, QUESTION) or (len(t) >= 4 and t.endswith(("不", "没", "没有", "不嘛"))
+                                     and not t.endswith(("都没有", "还没有", "也没有", "都不")))
+
+
+def starts_request(text: str) -> bool:
+    """Clearly asks for something new ("我还想预约机收"), not a question about what is under way."""
+    if is_question(text) or has_any(text, ("问问", "问一下", "咨询", "了解", "请教", "打听")):
+        return False
+    # After 转人工 the farmer is asked to say what the matter is: that goes to the person. Only something
+    # said as another request ("我还想…", "另外…") starts a form.
+    return has_any(text, ("还想", "还要", "另外", "再办", "再约", "再申请", "顺便", "也想", "也要", "重新办", "另一个"))
+
+
+def skips(text: str) -> bool:
+    t = text.strip("。.!！，, ")
+    return bool(t) and len(t) <= 10 and has_any(t, SKIP)
+
+
+def corrects(text: str) -> bool:
+    return has_any(text, CORRECTION)
+
+
+def is_remark(text: str) -> bool:
+    return has_any(text, REMARK)
+
+
+def phone_in(text: str) -> str | None:
+    found = _PHONE.search(re.sub(r"[\s-]", "", text))
+    return found.group(0) if found else None
+
+
+def digit_choice(text: str) -> str | None:
+    """"1", "２", "选2", "第3个" → the digit; None when the message is not a bare choice."""
+    t = unicodedata.normalize("NFKC", text).strip(" 。.!！，,")
+    for lead in ("选", "第", "回复", "要"):
+        t = t.removeprefix(lead)
+    t = t.removesuffix("个").removesuffix("号")
+    return t if t.isdigit() and len(t) <= 2 else None
+
+
+def read_number(text: str) -> float | None:
+    """A bare number in digits or words ("二十", "四十来亩", "三十多张", "50亩左右") or None."""
+    t = unicodedata.normalize("NFKC", text).strip(" 。.!！，,")
+    for lead in ("大概", "大约", "差不多", "估计", "有", "约", "就", "是", "一共", "总共"):
+        t = t.removeprefix(lead)
+    changed = True
+    while changed and t:
+        changed = False
+        for tail in ("左右", "上下", "的样子", "多点", "多", "来", "把", "个", "亩地", "亩", "张", "块钱", "块", "元", "笔",
+                     "田", "土", "地", "吧", "哈", "嘛", "的", "呢"):
+            if t.endswith(tail) and len(t) > len(tail):
+                t, changed = t[: -len(tail)], True
+    if not t or len(t) > 8:
+        return None
+    value = cn_to_number(t)
+    if value is None or value <= 0:
+        return None
+    return int(value) if value == int(value) else value
+
+
+def read_amount(text: str) -> float | None:
+    """An amount of money: 5w, 10W, 三万五, 十来万, 5万块, 两千 (None when there is no number)."""
+    t = unicodedata.normalize("NFKC", text).strip(" 。.!！，,").lower().replace("块钱", "").replace("元", "")
+    t = t.replace("w", "万")
+    for lead in ("大概", "大约", "差不多", "想贷", "贷", "要", "借", "估计", "有"):
+        t = t.removeprefix(lead)
+    t = re.sub(r"(来|多|把|左右|上下)万", "万", t)
+    t = re.sub(r"万(左右|上下|多|来|的样子)$", "万", t)
+    m = re.fullmatch(r"([0-9.]+|[零一二两三四五六七八九十百千]+)万([0-9一二两三四五六七八九])?千?", t)
+    if m:
+        head = cn_to_number(m.group(1))
+        if head is None:
+            return None
+        tail = cn_to_number(m.group(2)) if m.group(2) else 0
+        value = head * 10_000 + (tail or 0) * 1_000
+    else:
+        value = read_number(t)
+    if value is None or value <= 0:
+        return None
+    return int(value) if value == int(value) else value
+
+
+def find_credit_code(text: str) -> tuple[str, str] | None:
+    """A 统一社会信用代码 anywhere in the text (labels, spaces, full-width, lower case), with the text left
+    around it (e.g. the organisation's name beside it); None when there is none."""
+    t = unicodedata.normalize("NFKC", text).upper()
+    squeezed = re.sub(r"[\s\-]", "", t)
+    found = _CODE.search(squeezed)
+    if found is None:
+        return None
+    rest = squeezed[: found.start()] + " " + squeezed[found.end():]
+    for label in _CODE_LABELS:
+        rest = rest.replace(label, " ")
+    rest = re.sub(r"[：:，,。；;、]", " ", rest).strip()
+    return found.group(0), rest
+
+
+_INTRODUCED = re.compile(r"(?:我叫|我的名字叫|名字叫|名字是|我姓名是|姓名是|姓名)[：:\s]*([\u4e00-\u9fff]{2,4})")
+
+
+def introduced_name(text: str, pack: object = None) -> str | None:
+    """A person introducing themselves anywhere in a message ("我叫王大明，种水稻的")."""
+    found = _INTRODUCED.search(text)
+    if not found:
+        return None
+    name = found.group(1)
+    for tail in ("的", "是", "我", "在", "种", "要", "想"):
+        if tail in name[2:]:
+            name = name[: 2 + name[2:].index(tail)]
+    return name if 2 <= len(name) <= 4 else None
+
+
+def reads_as_answer(text: str, parse: object) -> bool:
+    """Free text (a name, a purpose, an organisation) is taken only when it reads as that answer: not a
+    question, not a phone number, not a place or a date, not a request or a person asked for."""
+    t = text.strip().strip("。.!！")
+    if not t or len(t) > 30 or is_question(t) or phone_in(t) or wants_person(t):
+        return False
+    if t.endswith(ORG_SUFFIXES):  # 忠县石宝柑橘专业合作社: a place inside an organisation's name is its name
+        return True
+    if has_any(t, REQUEST):
+        return False
+    slots = getattr(parse, "slots", {}) or {}
+    if any(name in slots for name in ("township", "date", "phone", "amount_yuan", "area_mu", "member_type", "crop",
+                                      "service")):
+        return False
+    intent, confidence = getattr(parse, "intent", None), getattr(parse, "confidence", 0.0)
+    return not (intent in ("human_agent", "check_status", "find_service_center", "policy_faq", "greeting",
+                           "thanks_bye") and confidence >= 0.6)

@@ -1,0 +1,438 @@
+"""A seeded farmer simulator: personas × quirks talking to the dialog engine over any knowledge pack.
+
+Each simulated farmer has a task (a booking, joining, a loan, 代账, or a person) and a table of facts drawn
+from the pack's own townships, crops, services and loan products. The farmer reads every bot reply,
+answers what it recognises from the table (the way a farmer would: by the question's words, sometimes by
+the number of an option), and has quirks: facts in any order or several at once, corrections, vague dates,
+silence on optional questions, side questions, asking for a person, cancelling, voice noise, a location
+instead of a township. A conversation succeeds when the expected record exists with the facts the farmer
+gave; it is stuck when the bot sends the same reply three times in a row or it runs past MAX_TURNS.
+
+    python -m tests.farmer_sim --n 500 [--pack zhongxian] [--seed 7] [--show-failures 3]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.inbound import Inbound
+
+PACKS = ("zhongxian", "fengdu", "jiangjin", "liaocheng", "nanchuan")
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in China
+TODAY = date(2026, 11, 23)
+MAX_TURNS = 24
+QUIRKS = ("plain", "front", "several", "order", "correction", "vague_date", "silence", "side", "person", "cancel",
+          "voice_noise", "location", "digits")
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何罗高林"
+GIVEN = ("大明", "建国", "秀英", "桂兰", "国华", "志强", "春花", "德福", "小红", "永福")
+WEEKDAYS = "一二三四五六日"
+SIDE_QUESTIONS = ("农合联是啥子", "你们这个收费不", "服务中心几点上班")
+FILLERS = ("嗯，", "那个，", "喂，", "就是说，")
+CN_NUM = {20: "二十", 30: "三十", 40: "四十", 50: "五十", 60: "六十", 80: "八十", 100: "一百", 120: "一百二"}
+
+
+class DictStore:
+    """The store's get/set/delete in a dict: the simulator's sessions need no database round trips."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        self.data[key] = value
+
+    def delete(self, key: str) -> None:
+        self.data.pop(key, None)
+
+
+def credit_code(rng: random.Random) -> str:
+    from handlers.bookkeeping import CREDIT_CODE_CHARS, credit_code_check_char
+
+    body = "93" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(
+        rng.choice(CREDIT_CODE_CHARS) for _ in range(9))
+    return body + credit_code_check_char(body)
+
+
+@dataclass
+class Farmer:
+    """One simulated farmer: a task, the facts it knows (CONTRACT names), how it says each, its quirk."""
+
+    pack: str
+    task: str                     # bookings | members | loan_requests | bookkeeping_requests | tickets
+    quirk: str
+    facts: dict[str, Any]         # what the record should carry
+    said: dict[str, str]          # how the farmer says each fact
+    opening: str
+    rng: random.Random
+    expect_status: str = "received"
+    given: set[str] = field(default_factory=set)
+    corrected: bool = False
+    side_done: bool = False
+    person_done: bool = False
+    turns: int = 0
+    wrong_phone_given: bool = False
+
+    def answer(self, reply: str) -> Any:
+        """The next message after reading the bot's reply: text, ("location", lat, lon) or ("voice", None)."""
+        rng = self.rng
+        self.turns += 1
+        if self.quirk == "voice_noise" and rng.random() < 0.15 and "已提交" not in reply and "工单号" not in reply:
+            return ("voice", None)
+        if self.quirk == "side" and not self.side_done and "请核对" not in reply:
+            self.side_done = True
+            return rng.choice(SIDE_QUESTIONS)
+        if self.quirk == "person" and not self.person_done and self.turns >= 3:
+            self.person_done = True
+            phone = self.facts.get("phone")
+            return f"太麻烦了，叫个人打给我，{phone}" if phone else "转人工"
+        if "工单号" in reply or "补充到您的工单" in reply:
+            return None
+        if "已提交" in reply:
+            if self.quirk == "cancel" and self.expect_status == "withdrawn" and not self.corrected:
+                self.corrected = True
+                return "把刚才的申请取消掉"
+            return None
+        if "已取消" in reply and self.expect_status == "withdrawn":
+            return None
+        if "请核对" in reply:
+            wrong = self._summary_mismatch(reply)
+            if wrong:
+                return f"不对，{self.said[wrong]}"
+            if self.quirk == "correction" and not self.corrected and self._correction():
+                self.corrected = True
+                return self._correction()
+            return "确认" if rng.random() < 0.7 else "1"
+        if "还是" in reply and "吗" in reply:
+            return "是"
+        slot = self._asked(reply)
+        if slot is None:
+            if "跳过" in reply:
+                return "1"
+            return self._decorate(self.opening)
+        if slot not in self.facts or self.facts[slot] is None:
+            return rng.choice(("不晓得", "跳过", "没有", "随便")) if slot != "collateral" else "没有"
+        self.given.add(slot)
+        if slot == "phone" and self.quirk == "correction" and not self.wrong_phone_given:
+            self.wrong_phone_given = True
+            return "13" + str(self.facts["phone"])[2:][::-1]  # a slip, put right at the summary
+        if slot == "township" and self.quirk == "location" and self.pack_township_point:
+            return ("location",) + self.pack_township_point
+        if self.quirk == "digits":
+            number = _option_number(reply, self.facts[slot])
+            if number:
+                return number
+        if self.quirk == "order" and rng.random() < 0.5:
+            others = [k for k in self.said if k not in self.given and k != slot]
+            if others:
+                other = rng.choice(others)
+                self.given.add(other)
+                return self._decorate(f"{self.said[other]}，{self.said[slot]}")
+        return self._decorate(self.said[slot])
+
+    pack_township_point: tuple[float, float] | None = None
+
+    def _decorate(self, text: str) -> str:
+        if self.quirk == "voice_noise" and self.rng.random() < 0.5:
+            return self.rng.choice(FILLERS) + text
+        return text
+
+    def _correction(self) -> str | None:
+        for name in ("area_mu", "amount_yuan", "monthly_vouchers"):
+            if name in self.facts and self.facts[name]:
+                return f"不对，{self.said[name]}"
+        return None
+
+    def _summary_mismatch(self, reply: str) -> str | None:
+        for name in ("township", "phone"):
+            value = self.facts.get(name)
+            if value and str(value) not in reply and name in self.said:
+                return name
+        return None
+
+    def _asked(self, reply: str) -> str | None:
+        for line in reversed(reply.strip().splitlines()):
+            for words, slot in ASKS:
+                if any(w in line for w in words):
+                    return slot
+        return None
+
+
+ASKS = [
+    (("还是",), None),
+    (("种的是什么",), "crop"), (("哪项服务",), "service"), (("多少亩",), "area_mu"),
+    (("哪个乡镇",), "township"), (("哪天",), "date"), (("手机号",), "phone"),
+    (("什么身份",), "member_type"), (("贵姓", "姓名", "的名称"), "name"), (("全称",), "org_name"),
+    (("信用代码",), "credit_code"), (("凭证",), "monthly_vouchers"), (("代办哪些",), "service"),
+    (("做什么用",), "purpose"), (("贷多少",), "amount_yuan"), (("抵押",), "collateral"),
+    (("产业分会",), "industry"),
+]
+
+
+def _option_number(reply: str, value: Any) -> str | None:
+    for line in reply.splitlines():
+        for number, label in re.findall(r"(\d+) (\S+)", line):
+            if label == str(value):
+                return number
+    return None
+
+
+def _weekday_date(rng: random.Random) -> tuple[str, str]:
+    wd = rng.randrange(7)
+    monday_next = TODAY + timedelta(days=7 - TODAY.weekday())
+    return f"下周{WEEKDAYS[wd]}", (monday_next + timedelta(days=wd)).isoformat()
+
+
+def make_farmer(pack: Any, pack_name: str, rng: random.Random, task: str | None = None,
+                quirk: str | None = None) -> Farmer | None:
+    """A farmer for `pack` (None when the pack lacks what the task needs)."""
+    townships = [t for t in pack.townships if t.name]
+    if not townships:
+        return None
+    tasks = ["bookings", "members", "loan_requests", "bookkeeping_requests"]
+    task = task or rng.choice(tasks)
+    quirk = quirk or rng.choice(QUIRKS)
+    town = rng.choice(townships)
+    phone = "13" + "".join(rng.choice("0123456789") for _ in range(9))
+    facts: dict[str, Any] = {"township": town.name, "phone": phone}
+    said: dict[str, str] = {"township": town.name, "phone": phone}
+    if task == "bookings":
+        services = [s for s in pack.services if s.category == "托管"]
+        if services:
+            service = rng.choice(services)
+            facts["service"], said["service"] = service.name, service.name
+            if len(service.crops) == 1:
+                facts["crop"] = service.crops[0]
+            elif pack.crops:
+                crop = rng.choice([c for c in pack.crops if not service.crops or c.name in service.crops] or
+                                  list(pack.crops))
+                facts["crop"], said["crop"] = crop.name, crop.name
+        area = rng.choice((20, 30, 40, 50, 60, 80, 100, 120))
+        facts["area_mu"] = area
+        said["area_mu"] = CN_NUM[area] + "亩" if rng.random() < 0.3 else f"{area}亩"
+        if quirk == "vague_date" or rng.random() < 0.2:
+            said["date"] = facts["date"] = rng.choice(("下个礼拜", "月中", "越快越好", "过两天", "收了谷子再说"))
+        else:
+            said["date"], facts["date"] = _weekday_date(rng)
+        head = facts.get("service") or "托管"
+        opening = f"我要预约{head}" if facts.get("service") else "我想托管"
+    elif task == "members":
+        kind = rng.choice(("农户", "家庭农场", "农民合作社"))
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if kind != "农户":
+            name = f"{town.name[:2]}{rng.choice(GIVEN)}{'家庭农场' if kind == '家庭农场' else '专业合作社'}"
+        facts.update(member_type=kind, name=name)
+        said.update(member_type=kind, name=name)
+        opening = "我想加入农合联"
+    elif task == "loan_requests":
+        amount = rng.choice((30000, 50000, 100000, 35000))
+        facts.update(member_type="农户", amount_yuan=amount, purpose="买农机")
+        said.update(member_type="农户", purpose="买农机",
+                    amount_yuan={30000: "3万", 50000: "5w", 100000: "十万", 35000: "三万五"}[amount])
+        if pack.loan_products and rng.random() < 0.5:
+            product = rng.choice(pack.loan_products)
+            facts["product"] = product.name
+            opening = f"我想办{product.name}"
+        else:
+            opening = "我想贷款"
+    else:
+        org = f"{town.name[:2]}{rng.choice(GIVEN)}专业合作社"
+        code = credit_code(rng)
+        needs = rng.choice((["记账"], ["记账", "报税"], ["记账", "报税", "年报公示"]))
+        facts.update(org_name=org, credit_code=code, monthly_vouchers=rng.choice((20, 30, 50)),
+                     service="、".join(needs), member_type="农民合作社")
+        said.update(org_name=org, credit_code=code if rng.random() < 0.6 else f"信用代码{code.lower()}",
+                    monthly_vouchers=f"{facts['monthly_vouchers']}张", service="和".join(needs))
+        opening = "我们合作社要代账"
+    farmer = Farmer(pack_name, task, quirk, facts, said, opening, rng)
+    if quirk == "front" or quirk == "several":
+        extra = [k for k in said if k not in ("credit_code",)]
+        rng.shuffle(extra)
+        picked = extra[: rng.randint(1, 3)]
+        farmer.opening = opening + "，" + "，".join(said[k] for k in picked)
+        farmer.given.update(picked)
+    if quirk == "person":
+        farmer.task = "tickets"
+        farmer.facts = {"township": town.name, "phone": phone}
+        farmer.opening = f"我是{town.name}的，" + opening
+    if quirk == "cancel":
+        farmer.expect_status = "withdrawn"
+    if quirk == "location" and town.lat is not None and town.lon is not None:
+        farmer.pack_township_point = (town.lat + 0.001, town.lon)
+    return farmer
+
+
+@dataclass
+class Result:
+    pack: str
+    task: str
+    quirk: str
+    ok: bool
+    turns: int
+    stuck: bool
+    transcript: list[tuple[str, str]]
+    why: str = ""
+
+
+class Bench:
+    """One pack's engine on a throwaway SQLite database with a dict store."""
+
+    def __init__(self, pack_name: str, workdir: str) -> None:
+        from bot.app import build_context
+        from bot.db import make_engine
+        from bot.dialog import DialogResponder
+        from bot.models import Base
+        from bot.settings import Settings
+
+        url = f"sqlite:///{workdir}/{pack_name}.db"
+        Base.metadata.create_all(make_engine(url))
+        settings = Settings(database_url=url, wechat_token="t", wechat_appid="wxsim", secret_key="k",
+                            knowledge=pack_name, deliver_in_process=False)
+        self.ctx = build_context(settings)
+        self.ctx.clock = lambda: NOW
+        self.ctx.store = DictStore()
+        self.responder = DialogResponder(self.ctx)
+        self.pack = self.ctx.pack
+        self.ids = itertools.count(1)
+
+    def run(self, farmer: Farmer, openid: str) -> Result:
+        transcript: list[tuple[str, str]] = []
+        message: Any = farmer.opening
+        replies: list[str] = []
+        stuck = False
+        for _ in range(MAX_TURNS):
+            if message is None:
+                break
+            n = next(self.ids)
+            if isinstance(message, tuple) and message[0] == "location":
+                inbound = Inbound(openid=openid, kind="location", create_time=n, msg_id=str(n), lat=message[1],
+                                  lon=message[2])
+                shown = "（位置）"
+            elif isinstance(message, tuple):
+                inbound = Inbound(openid=openid, kind="voice", create_time=n, msg_id=str(n), media_id="m")
+                shown = "（语音）"
+            else:
+                inbound = Inbound(openid=openid, kind="text", create_time=n, msg_id=str(n), text=message)
+                shown = message
+            reply = "\n".join(self.responder.respond(inbound).replies)
+            transcript.append((shown, reply))
+            replies.append(reply)
+            if len(replies) >= 3 and replies[-1] == replies[-2] == replies[-3]:
+                stuck = True
+                break
+            message = farmer.answer(reply)
+        else:
+            stuck = True
+        ok, why = self.check(farmer, openid)
+        return Result(farmer.pack, farmer.task, farmer.quirk, ok and not stuck, len(transcript), stuck, transcript,
+                      why if not stuck else "stuck")
+
+    def check(self, farmer: Farmer, openid: str) -> tuple[bool, str]:
+        from bot.export import export_rows
+        from bot.models import REQUEST_KINDS, Ticket
+
+        model = Ticket if farmer.task == "tickets" else REQUEST_KINDS[farmer.task]
+        with self.ctx.sessions() as session:
+            ids = set(session.scalars(select(model.id).where(model.openid == openid)))
+            rows = [r for r in export_rows(session, farmer.task) if r["id"] in ids]
+        if len(rows) != 1:
+            return False, f"{len(rows)} {farmer.task} records"
+        row = rows[0]
+        status = "open" if farmer.task == "tickets" else farmer.expect_status
+        if row["status"] != status:
+            return False, f"status {row['status']}"
+        for name, value in farmer.facts.items():
+            got = row.get(name)
+            same = (isinstance(value, (int, float)) and isinstance(got, (int, float)) and float(got) == float(value)) \
+                or got == value
+            if not same:
+                return False, f"{name}: {got!r} != {value!r}"
+        return True, ""
+
+
+def simulate(n: int, packs: tuple[str, ...] = PACKS, seed: int = 7) -> tuple[list[Result], list[str]]:
+    """`n` conversations spread over `packs`; returns the results and the packs that could not be tested."""
+    rng = random.Random(seed)
+    results: list[Result] = []
+    untested: list[str] = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for pack_name in packs:
+            try:
+                bench = Bench(pack_name, workdir)
+            except Exception as exc:  # noqa: BLE001 - a pack that does not load is reported, not fatal
+                untested.append(f"{pack_name} ({exc.__class__.__name__})")
+                continue
+            per_pack = n // len(packs)
+            made = 0
+            for i in range(per_pack * 3):
+                if made >= per_pack:
+                    break
+                farmer = make_farmer(bench.pack, pack_name, random.Random(rng.random()))
+                if farmer is None:
+                    break
+                results.append(bench.run(farmer, f"oSim{pack_name[:3]}{i}"))
+                made += 1
+            if made == 0:
+                untested.append(f"{pack_name} (no townships)")
+    return results, untested
+
+
+def report(results: list[Result]) -> dict[str, dict[str, float]]:
+    by_pack: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        by_pack[r.pack].append(r)
+    table = {}
+    for pack, rs in by_pack.items():
+        table[pack] = {"n": len(rs), "success": sum(r.ok for r in rs) / len(rs),
+                       "turns": sum(r.turns for r in rs) / len(rs), "stuck": sum(r.stuck for r in rs)}
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=500)
+    parser.add_argument("--pack", action="append")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--show-failures", type=int, default=0)
+    args = parser.parse_args(argv)
+    import logging
+
+    logging.disable(logging.WARNING)
+    started = time.perf_counter()
+    results, untested = simulate(args.n, tuple(args.pack or PACKS), args.seed)
+    elapsed = time.perf_counter() - started
+    for pack, row in report(results).items():
+        print(f"{pack:10} n={row['n']:4}  success {row['success']:.1%}  turns {row['turns']:.1f}  stuck {row['stuck']}")
+    by: dict[tuple[str, str], list[Result]] = defaultdict(list)
+    for r in results:
+        by[(r.task, r.quirk)].append(r)
+    worst = sorted(((sum(x.ok for x in rs) / len(rs), k, len(rs)) for k, rs in by.items()))[:8]
+    print("weakest task×quirk:", ", ".join(f"{t}/{q} {s:.0%} ({n})" for s, (t, q), n in worst))
+    if untested:
+        print("untested packs:", ", ".join(untested))
+    print(f"{len(results)} conversations in {elapsed:.1f} s")
+    shown = 0
+    for r in results:
+        if not r.ok and shown < args.show_failures:
+            shown += 1
+            print(f"\n--- {r.pack} {r.task} {r.quirk}: {r.why}")
+            for said, reply in r.transcript:
+                print("  我：", said)
+                print("  助手：", reply.replace("\n", "\n        "))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
