@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot import dialog_state
 from bot.dialog_cues import find_credit_code, read_amount, read_number
 from bot.models import RequestEvent, ServiceCenter, TicketMessage
 from handlers.bookkeeping import credit_code_check_char
@@ -104,7 +105,7 @@ def test_a_question_is_never_stored_as_a_name_or_a_purpose(farmer):
 
 
 def farmer_slots(farmer):
-    return farmer.ctx.store.get(f"dialog:{farmer.openid}")["slots"]
+    return dialog_state.read(farmer.ctx.engine, farmer.openid)["slots"]
 
 
 def test_a_side_question_is_answered_then_the_form_offered_again(farmer):
@@ -167,7 +168,7 @@ def test_remembered_facts_are_offered_for_confirmation(farmer):
     farmer.say("我要给石宝镇30亩柑橘打药")
     farmer.say("下周三，电话13800138000")
     farmer.say("确认")
-    farmer.ctx.store.delete(f"dialog:{farmer.openid}")  # another day: a new conversation
+    dialog_state.forget(farmer.ctx.engine, farmer.openid)  # another day: a new conversation
     reply = farmer.say("我想贷款")
     assert "还是" in reply and "石宝镇" in reply and "13800138000" in reply
     farmer.say("是")
