@@ -23,8 +23,8 @@ from admin.inbox import audit
 from admin.policy import Denied, Staff, require_admin
 from bot.live_pack import LivePack, attach, pack_version
 from bot.models import KnowledgeEdit, StaffUser
-from knowledge.overlay import (EDITABLE, FIELD_LABELS, LONG_TEXT, Editable, check_messages, entities,
-                               entity_problems, from_fields, is_list, overlay, problems, shown_value)
+from knowledge.overlay import (CHOICE_LABELS, EDITABLE, FIELD_LABELS, LONG_TEXT, Editable, check_messages, choices,
+                               entities, entity_problems, from_fields, is_list, overlay, problems, shown_value)
 from knowledge.schema import PLACEHOLDER
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -439,6 +439,7 @@ def routes(console: Any) -> APIRouter:
         return console.render(request, "knowledge/edit.html", status_code=status_code, staff=staff, spec=spec,
                               key=key, values=values, columns=columns(spec), labels=FIELD_LABELS, long=LONG_TEXT,
                               lists={f for f in spec.fields if is_list(spec.model, f)}, version=version,
+                              choices={f: choices(spec.model, f) for f in spec.fields}, choice_labels=CHOICE_LABELS,
                               history=history, reasons=reasons or [], saved=saved, edit_url=edit_url,
                               placeholders=placeholders(data), removed=data is None and key is not None)
 
@@ -461,7 +462,12 @@ def routes(console: Any) -> APIRouter:
     @router.post("/admin/knowledge/{kind}/{key}")
     async def save_page(request: Request, kind: str, key: str, staff: Changer) -> Response:
         spec, _ = editable(kind), admin(staff)
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        sent = await request.form()
+        # Checkbox lists (roles) come as one value per box; everything else as one field.
+        boxes = {f for f in spec.fields if is_list(spec.model, f) and choices(spec.model, f)}
+        form = {k: "、".join(v for v in sent.getlist(k) if isinstance(v, str)) if k in boxes else sent.get(k)
+                for k in sent.keys()}
+        form = {k: v for k, v in form.items() if isinstance(v, str)}
         return await run_in_threadpool(save_form, request, staff, spec, key, form)
 
     def save_form(request: Request, staff: Staff, spec: Editable, key: str, form: dict[str, str]) -> Response:
@@ -477,7 +483,7 @@ def routes(console: Any) -> APIRouter:
             expect = {(spec.kind, key): base_version} if base_version is not None and not new else None
             try:
                 editor.save(staff, [Edit(spec.kind, key, from_fields(spec, current, form))], expect_versions=expect,
-                            note=form.get("note") or None)
+                            note=form.get("edit_note") or None)
                 return back(edit_url(spec.kind, key, saved="1"))
             except Refused as exc:
                 reasons = exc.reasons

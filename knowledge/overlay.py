@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, get_args, get_origin
 
 import yaml
 from pydantic import ValidationError
@@ -63,6 +63,13 @@ FIELD_LABELS = {
     "id": "编号", "questions": "问法（每行一个）", "keywords": "关键词", "answer": "答案",
     "source.doc": "出处文件编号", "source.section": "出处条款",
 }
+# Fixed choices shown by their meaning (the stored value stays the schema's).
+CHOICE_LABELS = {
+    "membership": "入会", "tuoguan": "托管", "finance": "金融服务", "bookkeeping": "财务代账", "supplies": "农资供应",
+    "marketing": "农产品销售", "recycling": "回收", "auction": "资产拍卖", "consult": "咨询",
+    "existing": "已建成", "planned": "规划中（文件计划、未定点）",
+    "loan": "贷款", "insurance": "保险", "guarantee": "担保", "fund": "资金/基金", "subsidy": "补贴", "credit": "授信",
+}
 # Lists written one item a line (their items may hold 、 or ，); other lists are separated by 、 or , or ；.
 LINE_LISTS = {"questions", "documents"}
 LONG_TEXT = {"answer", "note", "description"}
@@ -73,6 +80,15 @@ _PHONE = re.compile(r"[0-9０-９+\-－—()（） /、,，转]{5,}")
 # ---- reading a value typed by staff (form field or spreadsheet cell) ----------------------------
 def annotation(model: type, name: str) -> str:
     return str(model.model_fields[name].annotation)
+
+
+def choices(model: type, name: str) -> tuple[str, ...]:
+    """The allowed values of a Literal field (or of a list of them); empty when the field is free text."""
+    def literal(tp: Any) -> tuple[str, ...]:
+        if get_origin(tp) is Literal:
+            return tuple(str(a) for a in get_args(tp))
+        return next((found for arg in get_args(tp) if (found := literal(arg))), ())
+    return literal(model.model_fields[name].annotation)
 
 
 def is_list(model: type, name: str) -> bool:
@@ -128,7 +144,10 @@ def from_fields(editable: Editable, current: Mapping[str, Any] | None, fields: M
                 section = str(fields.get("source.section") or "").strip()
                 data["source"] = {"doc": doc, "section": section} if doc or section else None
         elif name in fields:
-            data[name] = parse_value(editable.model, name, fields[name])
+            value = parse_value(editable.model, name, fields[name])
+            if isinstance(value, list) and choices(editable.model, name) and set(value) == set(data.get(name) or []):
+                value = data[name]   # ticked boxes come in the form's order: the same set is no change
+            data[name] = value
     return data
 
 
