@@ -8,6 +8,7 @@ Only the county administrator edits.
 
 import io
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -21,7 +22,8 @@ from starlette.concurrency import run_in_threadpool
 
 from admin.inbox import audit
 from admin.policy import Denied, Staff, require_admin
-from bot.live_pack import LivePack, attach, pack_version
+from bot.db import transaction
+from bot.live_pack import LivePack, attach
 from bot.models import KnowledgeEdit, StaffUser
 from knowledge.overlay import (CHOICE_LABELS, EDITABLE, FIELD_LABELS, LONG_TEXT, Editable, check_messages, choices,
                                entities, entity_problems, from_fields, is_list, overlay, problems, shown_value)
@@ -98,6 +100,15 @@ class KnowledgeEditor:
             .order_by(KnowledgeEdit.version.desc()))
         return [(edit, name) for edit, name in rows]
 
+    def state(self, kind: str, key: str, *, must_exist: bool = True) -> tuple[dict[str, Any] | None, list, int]:
+        """An entity's current data, its versions (newest first) and its version number (0: as shipped)."""
+        data = dumped(entities(self.pack(), kind).get(key))
+        with transaction(self.ctx.sessions) as session:
+            history = self.history(session, kind, key)
+        if must_exist and data is None and not history:
+            raise Denied(404, "没有这一条")
+        return data, history, history[0][0].version if history else 0
+
     def edited_counts(self, session: Session, kind: str) -> dict[str, int]:
         return dict(session.execute(select(KnowledgeEdit.key, func.count()).where(
             KnowledgeEdit.pack == self.live.name, KnowledgeEdit.kind == kind).group_by(KnowledgeEdit.key)).all())
@@ -171,10 +182,6 @@ class KnowledgeEditor:
         return saved
 
     def _transaction(self) -> Any:
-        from contextlib import contextmanager
-
-        from bot.db import transaction
-
         @contextmanager
         def run() -> Any:
             try:
@@ -365,14 +372,10 @@ def routes(console: Any) -> APIRouter:
     @router.get("/admin/api/knowledge/{kind}/{key}")
     def api_item(kind: str, key: str, staff: Reader) -> dict[str, Any]:
         spec, _ = editable(kind), admin(staff)
-        entity = entities(editor.pack(), kind).get(key)
-        with console.tx() as session:
-            history = editor.history(session, kind, key)
-        if entity is None and not history:
-            raise Denied(404, "没有这一条")
-        return item_json(spec, key, entity, history[0][0].version if history else 0) | {
-            "history": [{"version": e.version, "data": e.data, "staff": name, "at": e.created_at.isoformat(),
-                         "note": e.note} for e, name in history]}
+        data, history, version = editor.state(kind, key)
+        return {"kind": kind, "key": key, "version": version, "data": data, "placeholders": placeholders(data),
+                "history": [{"version": e.version, "data": e.data, "staff": name, "at": e.created_at.isoformat(),
+                             "note": e.note} for e, name in history]}
 
     def api_save(kind: str, key: str, staff: Staff, data: dict[str, Any] | None, merge: bool,
                  note: str | None = None) -> Response:
@@ -443,6 +446,10 @@ def routes(console: Any) -> APIRouter:
                               history=history, reasons=reasons or [], saved=saved, edit_url=edit_url,
                               placeholders=placeholders(data), removed=data is None and key is not None)
 
+    def refused_page(request: Request, staff: Staff, spec: Editable, key: str, reasons: list[str]) -> HTMLResponse:
+        data, history, version = editor.state(spec.kind, key, must_exist=False)
+        return form_page(request, staff, spec, key, data, version, history, reasons, status_code=422)
+
     @router.get("/admin/knowledge/{kind}/new", response_class=HTMLResponse)
     def new_page(request: Request, kind: str, staff: Reader) -> HTMLResponse:
         spec, _ = editable(kind), admin(staff)
@@ -451,13 +458,8 @@ def routes(console: Any) -> APIRouter:
     @router.get("/admin/knowledge/{kind}/{key}", response_class=HTMLResponse)
     def edit_page(request: Request, kind: str, key: str, staff: Reader, saved: str = "") -> HTMLResponse:
         spec, _ = editable(kind), admin(staff)
-        entity = entities(editor.pack(), kind).get(key)
-        with console.tx() as session:
-            history = editor.history(session, kind, key)
-        if entity is None and not history:
-            raise Denied(404, "没有这一条")
-        return form_page(request, staff, spec, key, dumped(entity), history[0][0].version if history else 0,
-                         history, saved=saved)
+        data, history, version = editor.state(kind, key)
+        return form_page(request, staff, spec, key, data, version, history, saved=saved)
 
     @router.post("/admin/knowledge/{kind}/{key}")
     async def save_page(request: Request, kind: str, key: str, staff: Changer) -> Response:
@@ -499,10 +501,7 @@ def routes(console: Any) -> APIRouter:
         try:
             editor.restore(staff, kind, key, version)
         except Refused as exc:
-            with console.tx() as session:
-                history = editor.history(session, kind, key)
-            return form_page(request, staff, spec, key, dumped(entities(ctx.pack, kind).get(key)),
-                             history[0][0].version if history else 0, history, exc.reasons, status_code=422)
+            return refused_page(request, staff, spec, key, exc.reasons)
         return back(edit_url(kind, key, saved="restored"))
 
     @router.post("/admin/knowledge/{kind}/{key}/delete")
@@ -511,10 +510,7 @@ def routes(console: Any) -> APIRouter:
         try:
             editor.save(staff, [Edit(kind, key, None)], note="删除")
         except Refused as exc:
-            with console.tx() as session:
-                history = editor.history(session, kind, key)
-            return form_page(request, staff, spec, key, dumped(entities(ctx.pack, kind).get(key)),
-                             history[0][0].version if history else 0, history, exc.reasons, status_code=422)
+            return refused_page(request, staff, spec, key, exc.reasons)
         return back(f"/admin/knowledge?kind={kind}")
 
     @router.get("/admin/knowledge-export.xlsx")
