@@ -44,19 +44,18 @@ class LivePack:
                  build_nlu: Callable[[Any], Any] = nlu_for) -> None:
         self.ctx, self.base, self.interval, self.build_nlu = ctx, base, interval, build_nlu
         self._lock = threading.Lock()
-        self._stop = threading.Event()
 
     @property
     def name(self) -> str:
         return self.base.info.name
 
-    def refresh(self) -> bool:
+    def refresh(self, sessions: Any = None) -> bool:
         """Rebuild the pack when the database's version moved; True when it did."""
         if getattr(self.base, "info", None) is None:
             return False   # a stand-in pack (tests of other parts): nothing to overlay
         with self._lock:   # one rebuild at a time; a second caller finds the work done
             try:
-                with transaction(self.ctx.sessions) as session:
+                with transaction(sessions or self.ctx.sessions) as session:
                     version = pack_version(session, self.name)
                     if version == self.ctx.knowledge.version:
                         return False
@@ -74,16 +73,24 @@ class LivePack:
         log.info("knowledge pack %s now at version %s", self.name, version)
 
     def watch(self) -> Callable[[], None]:
-        """Check for edits every `interval` seconds in a daemon thread; returns its stopper."""
+        """Check for edits every `interval` seconds in a daemon thread; returns its stopper. The thread has
+        its own engine: it takes no connection the messages need, and no message's statements count it."""
+        from bot.db import make_engine, session_factory
+
+        engine = make_engine(self.ctx.engine.url.render_as_string(hide_password=False))
+        stop = threading.Event()
+
         def run() -> None:
-            while not self._stop.wait(self.interval):
-                try:
-                    self.refresh()
-                except Exception:  # noqa: BLE001 - a bad edit must not stop the watcher; the old pack serves on
-                    log.exception("knowledge refresh failed")
-        thread = threading.Thread(target=run, name="nongbot-knowledge", daemon=True)
-        thread.start()
-        return self._stop.set
+            try:
+                while not stop.wait(self.interval):
+                    try:
+                        self.refresh(session_factory(engine))
+                    except Exception:  # noqa: BLE001 - a bad edit must not stop the watcher; the old pack serves on
+                        log.exception("knowledge refresh failed")
+            finally:
+                engine.dispose()
+        threading.Thread(target=run, name="nongbot-knowledge", daemon=True).start()
+        return stop.set
 
 
 def attach(ctx: AppContext, interval: float | None = None) -> LivePack:

@@ -54,3 +54,20 @@ def test_a_phone_filled_in_by_the_county_office_replaces_the_placeholder_the_far
 
     restarted, _ = deployment.start()                   # and a worker started later serves it from the start
     assert restarted.pack.center(CENTER).phone == PHONE
+
+
+def test_a_service_alias_added_by_the_county_office_is_understood_by_the_other_worker(two_workers):
+    admin, farmer_ctx, _ = two_workers
+    words = "我家水稻要喷喷雾机"
+    assert "service" not in farmer_ctx.nlu.parse(words).slots
+    token = admin.post("/admin/api/login", json={"username": "county", "password": PASSWORD}).json()["token"]
+    aliases = farmer_ctx.pack.service("统防统治").aliases
+    answer = admin.patch("/admin/api/knowledge/services/统防统治", json={"aliases": [*aliases, "喷喷雾机"]},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    deadline = time.monotonic() + 10
+    while farmer_ctx.knowledge.version < answer.json()["pack_version"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    knowledge = farmer_ctx.knowledge      # the pack and the NLU built from it, swapped together
+    assert knowledge.pack.service("喷喷雾机").name == "统防统治"
+    assert knowledge.nlu.parse(words).slots["service"] == "统防统治"
