@@ -199,6 +199,9 @@ def mount(app: FastAPI, ctx: AppContext) -> None:
     app.mount("/admin/static", StaticFiles(directory=str(HERE / "static")), name="admin-static")
     app.include_router(api_routes(console))
     app.include_router(page_routes(console))
+    from admin import knowledge_edit
+
+    app.include_router(knowledge_edit.routes(console))
 
     @app.exception_handler(Denied)
     async def denied(request: Request, exc: Denied) -> Response:

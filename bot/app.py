@@ -42,8 +42,10 @@ def build_context(settings: Settings) -> AppContext:
 
     ctx.wechat_api = make_wechat_api(settings, store)
     from bot.centers import sync_centers_once
+    from bot.live_pack import attach
 
-    sync_centers_once(ctx.sessions, store, pack)
+    attach(ctx).refresh()   # the staff's edits of the pack, recorded in the database, over the shipped YAML
+    sync_centers_once(ctx.sessions, store, ctx.pack)
     return ctx
 
 
@@ -73,9 +75,13 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
             from bot.outbox import start_in_process
 
             stopper = start_in_process(ctx)
+        from bot.live_pack import attach
+
+        stop_watching = attach(ctx).watch()   # staff edits made in any worker reach this one
         try:
             yield
         finally:
+            stop_watching()
             await gateway.drain()
             gateway.close()
             if stopper is not None:

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator)
+                        TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -276,6 +276,25 @@ class AuditLog(Base):
     target_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeEdit(Base):
+    """A staff edit of the knowledge pack: one version of one entity (center, service, product, FAQ entry),
+    overlaid on the shipped YAML; the latest version per (pack, kind, key) wins, `data` null = removed.
+    The pack's version is the largest id: workers rebuild their pack when it moves."""
+
+    __tablename__ = "knowledge_edits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(nullable=True)   # None: the entity was removed
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("pack", "kind", "key", "version", name="uq_knowledge_edits_version"),
+                      Index("ix_knowledge_edits_pack", "pack", "id"))
 
 
 class StoreEntry(Base):

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     outbox_keep_sent_days: float = Field(7.0, ge=2.0, description="sent outbox rows are deleted after this")
     timezone: str = "Asia/Shanghai"
     log_format: Literal["text", "json"] = Field("text", description="serve/worker log lines: text or one JSON object each")
+    knowledge_refresh_seconds: float = Field(5.0, gt=0, description="how often a worker looks for staff edits "
+                                                                     "of the knowledge pack (one small query)")
     # Personal information (PIPL): how long the message log and closed tickets are kept (`nongbot admin purge`).
     message_log_keep_days: float = Field(180.0, gt=0)
     closed_ticket_keep_days: float = Field(365.0, gt=0)

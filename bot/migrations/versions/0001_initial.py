@@ -264,6 +264,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('knowledge_edits',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pack', sa.String(length=50), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=200), nullable=True),
+    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('pack', 'kind', 'key', 'version', name='uq_knowledge_edits_version')
+    )
+    with op.batch_alter_table('knowledge_edits', schema=None) as batch_op:
+        batch_op.create_index('ix_knowledge_edits_pack', ['pack', 'id'], unique=False)
+
     op.create_table('request_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
@@ -348,6 +365,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_request_events_target')
 
     op.drop_table('request_events')
+    with op.batch_alter_table('knowledge_edits', schema=None) as batch_op:
+        batch_op.drop_index('ix_knowledge_edits_pack')
+
+    op.drop_table('knowledge_edits')
     op.drop_table('audit_log')
     op.drop_table('wechat_users')
     op.drop_table('staff_users')
