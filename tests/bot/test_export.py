@@ -71,4 +71,4 @@ def test_csv_opens_in_excel_on_chinese_windows_with_china_time_and_chinese_statu
     utc = datetime.fromisoformat(plain["created_at"])
     assert row["created_at"] == (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     (ticket,) = list(csv.DictReader(io.StringIO(_run(engine, "tickets", "--format", "csv").lstrip("\ufeff"))))
-    assert ticket["status"] == "待处理"
+    assert ticket["status"] == "等待工作人员"  # the console's name for an open ticket
