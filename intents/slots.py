@@ -98,14 +98,23 @@ class Lexicon:
         return sorted(first.items())
 
 
+# a figure the message changes to (从二十亩加到四十亩, 扩成五十亩, 改为三十亩): the target is the one meant
+_TARGET_BEFORE = re.compile(r"(加|扩|增|改|变|涨|提|升|调|减|降|缩)[^|]{0,2}(到|成|为)$|从[^|]{1,8}到$")
+
+
 def find_area(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
-    """numbers: find_numbers(text), shared with find_amount."""
+    """numbers: find_numbers(text), shared with find_amount. Of several areas, the one the message changes
+    to (the target) wins; otherwise the first."""
+    found: list[tuple[float, int, int]] = []
     for tok in numbers:
         m = _AREA_UNIT.match(text, tok.end)
         # 一亩多少钱 is a unit price, not the area to book
         if m and tok.value is not None and not inside(negated, tok.start, m.end()) and tok.value != 1:
-            return clean(tok.value), tok.start, m.end()
-    return None
+            hit = (clean(tok.value), tok.start, m.end())
+            if found and _TARGET_BEFORE.search(text, max(0, tok.start - 12), tok.start):
+                return hit
+            found.append(hit)
+    return found[0] if found else None
 
 
 def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
