@@ -184,6 +184,26 @@ def _join_words_are_evidence(catalogue: dict[str, IntentEntry], pack: Any) -> No
         entry.decisive.add(pattern)
 
 
+# "what does X mean" about one of the pack's programmes (村社共建是指啥子, 三社融合是什么意思) asks for its definition
+_DEFINITION_MARKERS = ["是什么意思", "什么意思", "是指", "指的是", "指什么", "是啥意思", "什么叫"]
+
+
+def _programme_names(pack: Any) -> list[str]:
+    """The pack's programme names and aliases as farmers write them: quotes and brackets dropped, a quoted
+    core kept on its own (“村社共建”利益共同体 → 村社共建)."""
+    out: set[str] = set()
+    for prog in getattr(pack, "programmes", None) or []:
+        for name in [getattr(prog, "name", ""), *(getattr(prog, "aliases", None) or [])]:
+            if not name:
+                continue
+            out.update(q for q in re.findall(r"[“\"]([^”\"]{2,})[”\"]", name))
+            plain = re.sub(r"[（(][^）)]*[）)]", "", name)
+            plain = re.sub(r"[“”\"'‘’]", "", plain)
+            if 2 <= len(plain) <= 16:
+                out.add(plain)
+    return sorted(out, key=len, reverse=True)
+
+
 class Understanding:
     """Normalize → match intent → extract slots. Build once per process with from_pack."""
 
@@ -211,7 +231,8 @@ class Understanding:
         self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
                                      lex.get("separable_inserts", []), words=words, sounds=sounds,
                                      ask_markers=lex.get("ask_markers", []), adverts=lex.get("adverts"),
-                                     plan_questions=lex.get("plan_questions"),
+                                     plan_questions=[*(lex.get("plan_questions") or []),
+                                                     {"markers": _DEFINITION_MARKERS, "subjects": _programme_names(pack)}],
                                      out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []))
         self.slots = SlotExtractor(
             self.normalize,
