@@ -98,6 +98,12 @@ class Lexicon:
         return sorted(first.items())
 
 
+# a body the writer joins or asks about is not what the writer is (加入花椒合作社, 入股土地股份合作社)
+_JOINED_BODY = re.compile(r"(加入|参加|入股|入|进|组建|领办|跟|和|与)[^|我俺]{0,6}$")
+# 十二亩半 / 九亩三分: half a mu, tenths of a mu (分) after the unit
+_AREA_FRACTION = re.compile(r"(半)|([一二两三四五六七八九1-9])分")
+_FRACTION_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2} | {str(i): i for i in range(10)}
+
 # a figure the message changes to (从二十亩加到四十亩, 扩成五十亩, 改为三十亩): the target is the one meant
 _TARGET_BEFORE = re.compile(r"(加|扩|增|改|变|涨|提|升|调|减|降|缩)[^|]{0,2}(到|成|为)$|从[^|]{1,8}到$")
 
@@ -110,7 +116,12 @@ def find_area(text: str, negated, numbers: list[NumberToken]) -> tuple[float, in
         m = _AREA_UNIT.match(text, tok.end)
         # 一亩多少钱 is a unit price, not the area to book
         if m and tok.value is not None and not inside(negated, tok.start, m.end()) and tok.value != 1:
-            hit = (clean(tok.value), tok.start, m.end())
+            value, end = tok.value, m.end()
+            frac = _AREA_FRACTION.match(text, end)
+            if frac and float(value).is_integer():
+                value += 0.5 if frac.group(1) else _FRACTION_DIGITS[frac.group(2)] / 10
+                end = frac.end()
+            hit = (clean(value), tok.start, end)
             if found and _TARGET_BEFORE.search(text, max(0, tok.start - 12), tok.start):
                 return hit
             found.append(hit)
@@ -188,6 +199,8 @@ class SlotExtractor:
             lexicons.append(("county", self._counties))
         for slot, lex in lexicons:
             hit = lex.find(norm, negated, tuple(taken))
+            if hit and slot == "member_type" and _JOINED_BODY.search(text, max(0, hit[1] - 8), hit[1]):
+                hit = None   # 想加入村里的农民专业合作社: the body joined, not what the writer is
             if hit is None and slot == "crop" and self._implied is not None:
                 hit = self._implied.find(norm, negated, tuple(taken))
             if hit:
