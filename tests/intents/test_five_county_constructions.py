@@ -162,3 +162,19 @@ def test_land_nobody_farms_taken_on_whole_is_a_booking():
 ])
 def test_the_area_a_message_changes_to_is_the_one_meant(text, want):
     assert nlu("zhongxian").parse(text, today=TODAY).slots.get("area_mu") == want
+
+
+@pytest.mark.parametrize("text, want", [
+    # a day the writer did something on is the past one (CONTRACT: relative to today)
+    ("我前天交的申请，到哪一步了", "2026-12-05"),
+    ("昨天报的机耕批了没", "2026-12-06"),
+    ("上个月十号交的贷款申请", "2026-11-10"),
+    ("十一月二十八号约的烘干，还没排上", "2026-11-28"),
+    # a day to come stays ahead
+    ("十二月二十号来收谷子", "2026-12-20"),
+    ("五号来帮我打药", "2027-01-05"),
+    # a month of a named year is kept as said
+    ("明年十月来收玉米", "明年十月"),
+])
+def test_dates_said_in_the_past_and_months_of_a_year(text, want):
+    assert nlu("zhongxian").parse(text, today=TODAY).slots.get("date") == want
