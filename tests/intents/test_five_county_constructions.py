@@ -178,3 +178,13 @@ def test_the_area_a_message_changes_to_is_the_one_meant(text, want):
 ])
 def test_dates_said_in_the_past_and_months_of_a_year(text, want):
     assert nlu("zhongxian").parse(text, today=TODAY).slots.get("date") == want
+
+
+@pytest.mark.parametrize("county, text, want", [
+    # the contrast in the next clause negates the whole first clause, its own 是 included
+    ("zhongxian", "不是问农合联是啥子，是我自己想入，在哪里报名", "join_nonghelian"),
+    ("fengdu", "不是问托管是啥，是问我约的托管到哪一步了", "check_status"),
+    ("zhongxian", "不要复合肥，要有机肥", "supplies"),
+])
+def test_a_contrast_in_the_next_clause_negates_the_first_whole(county, text, want):
+    assert intent(county, text) == want
