@@ -129,6 +129,17 @@ def find_area(text: str, negated, numbers: list[NumberToken]) -> tuple[float, in
 
 
 def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
+    """The first sum, or the one the message changes to (额度从五万提到十万 → 十万)."""
+    first = None
+    for hit in _amounts(text, negated, numbers):
+        if first is None:
+            first = hit
+        elif _TARGET_BEFORE.search(text, max(0, hit[1] - 12), hit[1]):
+            return hit
+    return first
+
+
+def _amounts(text: str, negated, numbers: list[NumberToken]):
     for tok in numbers:
         if tok.value is None or inside(negated, tok.start, tok.end):
             continue
@@ -141,12 +152,13 @@ def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, 
         if m:
             magnified = any(c in raw for c in "万w")
             value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not magnified else 1)
-            return clean(value), tok.start, m.end()
+            yield clean(value), tok.start, m.end()
+            continue
         if any(c in raw for c in "万wk千") and not _OTHER_UNIT.match(text, tok.end):
-            return clean(tok.value), tok.start, tok.end   # 5w / 8k / 5千 with no unit after it
+            yield clean(tok.value), tok.start, tok.end   # 5w / 8k / 5千 with no unit after it
+            continue
         if "万" in raw and not _OTHER_UNIT.match(text, tok.end):
-            return clean(tok.value), tok.start, tok.end
-    return None
+            yield clean(tok.value), tok.start, tok.end
 
 
 def find_phone(text: str, breaks: frozenset[int] = frozenset()) -> tuple[str, int, int] | None:

@@ -188,3 +188,12 @@ def test_dates_said_in_the_past_and_months_of_a_year(text, want):
 ])
 def test_a_contrast_in_the_next_clause_negates_the_first_whole(county, text, want):
     assert intent(county, text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("额度能不能从五万提到十万", 100000),
+    ("原来贷了三万，想加到8万", 80000),
+    ("想贷五万块买化肥，利息好多", 50000),
+])
+def test_the_sum_a_message_changes_to_is_the_one_meant(text, want):
+    assert nlu("jiangjin").parse(text, today=TODAY).slots.get("amount_yuan") == want
