@@ -42,7 +42,7 @@ def _same(a: Any, b: Any) -> bool:
 def evaluate(nlu, rows: Iterable[dict], today: date | None = None, nlu_for=None) -> Report:
     """Slots are scored over the slot names the set labels somewhere: a set written before a slot existed
     (product, credit_code, county) does not count that slot's answers as false alarms.
-    nlu_for(pack_name): the Understanding of a row that names its own `pack` (a five-county set)."""
+    nlu_for(pack_name): the Understanding of a row that names its own `pack` or `county` (a five-county set)."""
     rows = list(rows)
     labelled = {slot for row in rows for slot in (row.get("slots") or {})}
     rep = Report()
@@ -53,7 +53,8 @@ def evaluate(nlu, rows: Iterable[dict], today: date | None = None, nlu_for=None)
     style: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         row_today = date.fromisoformat(row["today"]) if row.get("today") else today
-        parser = nlu_for(row["pack"]) if nlu_for is not None and row.get("pack") else nlu
+        row_pack = row.get("pack") or row.get("county")
+        parser = nlu_for(row_pack) if nlu_for is not None and row_pack else nlu
         parse = parser.parse(row["text"], today=row_today)
         gold, got = row["intent"], parse.intent
         rep.total += 1

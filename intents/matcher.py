@@ -393,8 +393,16 @@ class IntentMatcher:
         if any(not seg.side and seg.ask[0] == "human_agent" and (seg.asks or not story_asks)
                and any(h.intent == "human_agent" and h.weight >= 2 for h in seg.hits) for seg in segs):
             return "human_agent"    # rules 8/9: "飞防的人没打完就走了，谁来负责" is a complaint, not a booking
-        if any(seg.plan_question for seg in main):
-            return "policy_faq"     # "听说……，是不是真的": the question about the plan is the ask
+        plan = [i for i, seg in enumerate(main) if seg.plan_question]
+        if plan:
+            # "听说……，是不是真的": the question about the plan is the ask, unless a later clause asks for
+            # something else with words of its own ("听说可以抵押贷款，是不是真的？能贷多少？" asks for a loan)
+            later = [seg for seg in main[plan[-1] + 1:]
+                     if seg.asks and seg.ask[0] not in ("policy_faq", "out_of_scope") and seg.ask[1] >= ACCEPT
+                     and sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 1.0]
+            if not later:
+                return "policy_faq"
+            return later[-1].ask[0]
         if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress

@@ -41,6 +41,12 @@ class NegationScopes:
                         skipped = True
                         break
             body = i
+            # 不是问农合联是啥子，是我想入: when the next clause makes the contrast, this clause is negated whole
+            # (its own 是 is the copula of what was not asked)
+            b = text.find(BOUNDARY, body)
+            if b > body and any(text.startswith(c, b + 1) for c in self._contrast):
+                scopes.append((start, b))
+                continue
             while i < len(text) and text[i] != BOUNDARY:
                 if i - body >= 2 and any(text.startswith(c, i) for c in self._contrast):
                     break

@@ -98,17 +98,48 @@ class Lexicon:
         return sorted(first.items())
 
 
+# a body the writer joins or asks about is not what the writer is (加入花椒合作社, 入股土地股份合作社)
+_JOINED_BODY = re.compile(r"(加入|参加|入股|入|进|组建|领办|跟|和|与)[^|我俺]{0,6}$")
+# 十二亩半 / 九亩三分: half a mu, tenths of a mu (分) after the unit
+_AREA_FRACTION = re.compile(r"(半)|([一二两三四五六七八九1-9])分")
+_FRACTION_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2} | {str(i): i for i in range(10)}
+
+# a figure the message changes to (从二十亩加到四十亩, 扩成五十亩, 改为三十亩): the target is the one meant
+_TARGET_BEFORE = re.compile(r"(加|扩|增|改|变|涨|提|升|调|减|降|缩)[^|]{0,2}(到|成|为)$|从[^|]{1,8}到$")
+
+
 def find_area(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
-    """numbers: find_numbers(text), shared with find_amount."""
+    """numbers: find_numbers(text), shared with find_amount. Of several areas, the one the message changes
+    to (the target) wins; otherwise the first."""
+    found: list[tuple[float, int, int]] = []
     for tok in numbers:
         m = _AREA_UNIT.match(text, tok.end)
         # 一亩多少钱 is a unit price, not the area to book
         if m and tok.value is not None and not inside(negated, tok.start, m.end()) and tok.value != 1:
-            return clean(tok.value), tok.start, m.end()
-    return None
+            value, end = tok.value, m.end()
+            frac = _AREA_FRACTION.match(text, end)
+            if frac and float(value).is_integer():
+                value += 0.5 if frac.group(1) else _FRACTION_DIGITS[frac.group(2)] / 10
+                end = frac.end()
+            hit = (clean(value), tok.start, end)
+            if found and _TARGET_BEFORE.search(text, max(0, tok.start - 12), tok.start):
+                return hit
+            found.append(hit)
+    return found[0] if found else None
 
 
 def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, int, int] | None:
+    """The first sum, or the one the message changes to (额度从五万提到十万 → 十万)."""
+    first = None
+    for hit in _amounts(text, negated, numbers):
+        if first is None:
+            first = hit
+        elif _TARGET_BEFORE.search(text, max(0, hit[1] - 12), hit[1]):
+            return hit
+    return first
+
+
+def _amounts(text: str, negated, numbers: list[NumberToken]):
     for tok in numbers:
         if tok.value is None or inside(negated, tok.start, tok.end):
             continue
@@ -121,12 +152,13 @@ def find_amount(text: str, negated, numbers: list[NumberToken]) -> tuple[float, 
         if m:
             magnified = any(c in raw for c in "万w")
             value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not magnified else 1)
-            return clean(value), tok.start, m.end()
+            yield clean(value), tok.start, m.end()
+            continue
         if any(c in raw for c in "万wk千") and not _OTHER_UNIT.match(text, tok.end):
-            return clean(tok.value), tok.start, tok.end   # 5w / 8k / 5千 with no unit after it
+            yield clean(tok.value), tok.start, tok.end   # 5w / 8k / 5千 with no unit after it
+            continue
         if "万" in raw and not _OTHER_UNIT.match(text, tok.end):
-            return clean(tok.value), tok.start, tok.end
-    return None
+            yield clean(tok.value), tok.start, tok.end
 
 
 def find_phone(text: str, breaks: frozenset[int] = frozenset()) -> tuple[str, int, int] | None:
@@ -179,6 +211,8 @@ class SlotExtractor:
             lexicons.append(("county", self._counties))
         for slot, lex in lexicons:
             hit = lex.find(norm, negated, tuple(taken))
+            if hit and slot == "member_type" and _JOINED_BODY.search(text, max(0, hit[1] - 8), hit[1]):
+                hit = None   # 想加入村里的农民专业合作社: the body joined, not what the writer is
             if hit is None and slot == "crop" and self._implied is not None:
                 hit = self._implied.find(norm, negated, tuple(taken))
             if hit:

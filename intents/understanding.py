@@ -1,6 +1,7 @@
 """The understanding layer's entry point: Understanding.from_pack(pack).parse(text) -> Parse."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -140,6 +141,69 @@ def _service_words_are_evidence(catalogue: dict[str, IntentEntry], services: dic
             entry.keywords.setdefault(word, 1.0)
 
 
+# the kinds of body one joins (入社/入股/加入…): an institution of the pack whose name ends in one of these is a
+# body one joins; the short kind itself (合作社, 供销社) stands for it in a message
+_JOINABLE_KINDS = ("专业合作社联合社", "专业合作社", "合作社联合社", "联合社", "供销合作社", "供销社", "股份合作社",
+                   "合作社", "产业联合体", "联合体")
+
+
+def _join_words_are_evidence(catalogue: dict[str, IntentEntry], pack: Any) -> None:
+    """In a county without a 农合联 the pack's `join` offer names what one joins (加入农民专业合作社, 入社 a
+    基层供销社): 入社/入股/加入 that body, or signing up with its service center when the offer says so,
+    is join_nonghelian, decisively (a question about the body's place or a loan beside it is the side)."""
+    info = getattr(pack, "info", None)
+    join = getattr(info, "join", None)
+    if join is None or getattr(pack, "nonghelian", None):
+        return
+    entry = catalogue["join_nonghelian"]
+    names = [getattr(i, "name", "") for i in getattr(pack, "institutions", None) or []]
+    offer = f"{getattr(join, 'name', '')} {getattr(join, 'description', '') or ''}"
+    kinds = {k for k in _JOINABLE_KINDS if k in offer or any(n.endswith(k) for n in names)}
+    bodies = sorted({n for n in names if n.endswith(tuple(kinds)) and 2 < len(n) <= 12} | kinds, key=len, reverse=True)
+    if not bodies:
+        return
+    alt = "|".join(re.escape(b) for b in bodies)
+    for word in ("入社", "参社", "入股", "股金", "入社条件", "怎么入社", "入社意向", join.name):
+        entry.keywords[word] = max(entry.keywords.get(word, 0.0), 2.0)
+    for body in bodies:
+        entry.keywords.setdefault(f"加入{body}", 2.0)
+        entry.keywords.setdefault(f"入{body}", 2.0)
+    decisive = [
+        # 入社 / 入两股 / 用土地经营权入股 / 想入，怎么入: the ask is to join
+        r"(?<![不没])(入社|参社|入股|股金|入[一两二三四五六七八九十几0-9]股)",
+        # 加入合作社或者联合社 / 入股基层供销社 / 组建合作社
+        rf"(?<![不没])(入|加入|参加|进|入股|组建|办|领办)[^|]{{0,8}}({alt})(?!服务中心|的(地址|电话))",
+        # 想入, 怎么入 after the body was named in the story
+        rf"({alt})[^|]{{0,30}}\|?[^|]{{0,12}}(怎么|咋|如何|想|要|能不能)(入|加入|参加)(?!口)",
+    ]
+    # 合作社跟服务中心签约 / 签服务协议 / 跟供销社搞联合合作: a cooperative signing up with the county's bodies
+    decisive.append(r"(跟|和|与|同)[^|]{0,14}(服务中心|供销社|供销合作社)[^|]{0,6}(签|联合合作|合作)")
+    for pattern in decisive:
+        if pattern not in entry.patterns:
+            entry.patterns.append(pattern)
+        entry.decisive.add(pattern)
+
+
+# "what does X mean" about one of the pack's programmes (村社共建是指啥子, 三社融合是什么意思) asks for its definition
+_DEFINITION_MARKERS = ["是什么意思", "什么意思", "是指", "指的是", "指什么", "是啥意思", "什么叫"]
+
+
+def _programme_names(pack: Any) -> list[str]:
+    """The pack's programme names and aliases as farmers write them: quotes and brackets dropped, a quoted
+    core kept on its own (“村社共建”利益共同体 → 村社共建)."""
+    out: set[str] = set()
+    for prog in getattr(pack, "programmes", None) or []:
+        for name in [getattr(prog, "name", ""), *(getattr(prog, "aliases", None) or [])]:
+            if not name:
+                continue
+            out.update(q for q in re.findall(r"[“\"]([^”\"]{2,})[”\"]", name))
+            plain = re.sub(r"[（(][^）)]*[）)]", "", name)
+            plain = re.sub(r"[“”\"'‘’]", "", plain)
+            if 2 <= len(plain) <= 16:
+                out.add(plain)
+    return sorted(out, key=len, reverse=True)
+
+
 class Understanding:
     """Normalize → match intent → extract slots. Build once per process with from_pack."""
 
@@ -157,6 +221,7 @@ class Understanding:
         _service_words_are_evidence(catalogue, services, lex.get("service_intents", {}))
         products = _names(getattr(pack, "loan_products", None), lex.get("product_synonyms", {}), keep_unknown=False)
         _loan_words_are_evidence(catalogue, products)
+        _join_words_are_evidence(catalogue, pack)
         crops = _names(getattr(pack, "crops", None), _merged(lex["crop_synonyms"], regional.get("crop_synonyms")),
                        keep_unknown=True)
         # farm work that names its crop (栽秧 → 水稻): written only, after the crop's own names
@@ -166,7 +231,8 @@ class Understanding:
         self.matcher = IntentMatcher(catalogue, self.normalize, lex["side_markers"], lex["sequence_markers"],
                                      lex.get("separable_inserts", []), words=words, sounds=sounds,
                                      ask_markers=lex.get("ask_markers", []), adverts=lex.get("adverts"),
-                                     plan_questions=lex.get("plan_questions"),
+                                     plan_questions=[*(lex.get("plan_questions") or []),
+                                                     {"markers": _DEFINITION_MARKERS, "subjects": _programme_names(pack)}],
                                      out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []))
         self.slots = SlotExtractor(
             self.normalize,
