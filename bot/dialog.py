@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.db import transaction
 from bot import dialog_state
-from bot.dialog_cues import (JOIN_VERBS, asks_back, member_type_is_wanted_thing, next_year_date, strong_submit, submits)
+from bot.dialog_cues import (JOIN_VERBS, asks_back, member_type_is_wanted_thing, next_year_date, span_date, strong_submit,
+                             submits)
 from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
                              has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
@@ -322,7 +323,7 @@ class DialogResponder:
         if turn.parse is None:
             turn.parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
             for name in FACTS:
-                if name == "member_type" and member_type_is_wanted_thing(turn.inbound.text or ""):
+                if name == "member_type" and self._not_who(turn.inbound.text or ""):
                     continue  # "想加入合作社": what they join, not who they are
                 if name in turn.parse.slots:
                     turn.convo.facts[name] = turn.parse.slots[name]
@@ -391,6 +392,9 @@ class DialogResponder:
         else:
             convo.failures = 0
         intent = parse.intent
+        if intent != "loan_products" and self._offered("loan_products") and "loan_products" in FORMS and has_any(
+                text, ("办", "贷", "申请", "产品", "业务")) and self._names_product(text):
+            intent = "loan_products"  # "我想办土地托管担保业务产品": a loan product the pack names
         if intent in ("find_service_center", "out_of_scope") and self._asks_to_join(text):
             intent = "join_nonghelian"  # "我们合作社想和合作社服务中心签约", "想入社": the county's join offer
         return self._start(turn, intent, parse.slots, confidence=parse.confidence)
@@ -405,6 +409,22 @@ class DialogResponder:
         best = max(scores.values(), default=0)
         winners = [intent for intent, n in scores.items() if n == best]
         return winners[0] if best and len(winners) == 1 else None
+
+    def _not_who(self, text: str) -> bool:
+        """The member type read in the message is not who the farmer is: the thing joined ("想加入合作社"), or
+        words inside a loan product's name ("规范化农民合作社金融重点支持")."""
+        if member_type_is_wanted_thing(text):
+            return True
+        names = [said for p in self.ctx.pack.loan_products for said in (p.name, *p.aliases) if said and said in text]
+        if not names:
+            return False
+        for said in sorted(names, key=len, reverse=True):
+            text = text.replace(said, " ")
+        return not has_any(text, ("合作社", "农场", "农户", "散户", "公司", "企业", "村集体", "大户"))
+
+    def _names_product(self, text: str) -> bool:
+        return any(p.name in text or any(len(a) >= 4 and a in text for a in p.aliases)
+                   for p in self.ctx.pack.loan_products if p.name and len(p.name) >= 4)
 
     def _offered(self, intent: str) -> bool:
         offers = getattr(self.ctx.pack.info, "offers", None) or []
@@ -474,7 +494,9 @@ class DialogResponder:
         for name, value in changes.items():
             slot = form.slot(name)
             if name == "date":  # 明年4月10号: the NLU reads 明年 alone
-                value = next_year_date(turn.inbound.text or "", self.ctx.today()) or value
+                said = turn.inbound.text or ""
+                value = next_year_date(said, self.ctx.today()) or (
+                    span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
             try:
                 clean = slot.validate(value, turn) if slot.validate else value
             except Invalid as refused:
@@ -521,7 +543,7 @@ class DialogResponder:
         convo = turn.convo
         convo.begin(intent)
         given = {name: value for name, value in slots.items() if form.slot(name)}
-        if "member_type" in given and member_type_is_wanted_thing(turn.inbound.text or ""):
+        if "member_type" in given and self._not_who(turn.inbound.text or ""):
             given.pop("member_type")  # "想加入合作社": what they join, not who they are
         given.update(self._extra_readings(turn, form, turn.inbound.text or "", given, first=True))
         lead = self._apply(turn, form, given)
@@ -664,7 +686,7 @@ class DialogResponder:
                 slot = form.slot(name)
                 if slot is None or name in updates or convo.slots.get(name) == value:
                     continue
-                if name == "member_type" and member_type_is_wanted_thing(text):
+                if name == "member_type" and self._not_who(text):
                     continue
                 if name in convo.slots and not correcting:
                     continue
@@ -791,7 +813,9 @@ class DialogResponder:
             if slot is None:
                 continue
             if name == "date":  # 明年4月10号: the NLU reads 明年 alone
-                value = next_year_date(turn.inbound.text or "", self.ctx.today()) or value
+                said = turn.inbound.text or ""
+                value = next_year_date(said, self.ctx.today()) or (
+                    span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
             try:
                 clean = slot.validate(value, turn) if slot.validate else value
             except Invalid as refused:

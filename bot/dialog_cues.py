@@ -288,3 +288,19 @@ def member_type_is_wanted_thing(text: str) -> bool:
         return False
     head = t[: min(positions)]
     return not has_any(head, _SELF_WORDS)
+
+
+# A span, not a day: 月中 / 月底 / 中旬 / 下个月 … kept as the farmer said it even when the NLU picks a day in it.
+SPAN_DATES = ("月中", "月底", "月初", "上旬", "中旬", "下旬", "下个月", "开春", "过年", "春节", "腊月", "正月")
+_A_DAY = re.compile(r"[0-9一二三四五六七八九十]+\s*[号日]|(周|星期|礼拜)[一二三四五六日天1-7]|今天|明天|后天")
+
+
+def span_date(text: str) -> str | None:
+    """The farmer's words for a date that is a span ("月中", "下个月初"), None when a day is named."""
+    t = (text or "").strip()
+    if not has_any(t, SPAN_DATES) or _A_DAY.search(t):
+        return None
+    for clause in re.split(r"[，,。；;\s]+", t):
+        if has_any(clause, SPAN_DATES) and not re.search(r"\d{5,}", clause):
+            return clause.strip("。.!！") or None
+    return None

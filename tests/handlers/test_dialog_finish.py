@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from bot.dialog_cues import introduced_name, member_type_is_wanted_thing, next_year_date, submits, wants_person
+from bot.dialog_cues import (introduced_name, member_type_is_wanted_thing, next_year_date, span_date, submits,
+                             wants_person)
 
 BOOKING = ["我要给石宝镇30亩柑橘打药", "下周三", "13800138000"]
 
@@ -124,3 +125,40 @@ def test_a_menu_digit_for_what_the_county_does_not_offer_starts_nothing(county):
     assert "book_tuoguan" not in offers
     reply = farmer.say("2")
     assert "托管预约" not in reply
+
+
+@pytest.mark.parametrize("text, value", [("月中", "月中"), ("下个月初", "下个月初"), ("12月15号来", None), ("下周三", None)])
+def test_a_span_is_kept_as_said_a_day_is_not(text, value):
+    assert span_date(text) == value
+
+
+def test_a_span_date_is_stored_as_said(farmer):
+    farmer.say("我要给石宝镇30亩柑橘打药")
+    farmer.say("月中")
+    farmer.say("13800138000")
+    farmer.say("确认")
+    (booking,) = farmer.records("bookings")
+    assert booking.date == "月中"
+
+
+def test_the_longest_product_name_said_wins(county):
+    from handlers.loan_products import read_product
+    pack = county("fengdu").ctx.pack
+    names = sorted((p.name for p in pack.loan_products), key=len, reverse=True)
+    longest = next(n for n in names if any(o != n and o in n for o in names) or len(n) > 8)
+    assert read_product(f"我想办{longest}", pack) == longest
+
+
+def test_a_member_type_inside_a_product_name_is_not_the_farmers(county):
+    farmer = county("nanchuan")
+    product = next(p.name for p in farmer.ctx.pack.loan_products if "合作社" in p.name)
+    reply = farmer.say(f"我想办{product}")
+    assert "贷款咨询" in reply and "身份" in reply  # asked, not taken from the product's name
+
+
+def test_naming_a_loan_product_starts_the_loan_form(county):
+    farmer = county("liaocheng")
+    product = next((p.name for p in farmer.ctx.pack.loan_products if "托管" in p.name), None)
+    if product is None:
+        pytest.skip("no loan product named after 托管 in this pack")
+    assert "贷款咨询" in farmer.say(f"我想办{product}")
