@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.db import transaction
 from bot import dialog_state
-from bot.dialog_cues import (JOIN_VERBS, asks_back, member_type_is_wanted_thing, next_year_date, span_date, strong_submit,
+from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date, span_date, strong_submit,
                              submits)
 from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
                              has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
@@ -352,7 +352,7 @@ class DialogResponder:
                 if slot is not None:
                     self._settle(convo, slot.name)
                 return self._next(turn, form, [turn.render("forms/skipped", label=slot.label if slot else "")])
-        if wants_person(text):
+        if wants_person(text) and not self._asks_for_work(turn, text):
             return self._to_person(turn)
         if convo.clarify:
             pending, convo.clarify = convo.clarify, None
@@ -382,6 +382,11 @@ class DialogResponder:
                 tell_ticket(turn, turn.open_ticket().id, turn.render("dialog/ticket_new_request", text=text))
             else:
                 return self._single(turn, "human_agent")  # a person is on it: what the farmer writes goes to them
+        if parse.intent != "join_nonghelian" and self._asks_to_join(text):
+            return self._start(turn, "join_nonghelian", parse.slots, confidence=parse.confidence)
+        if parse.intent == "book_tuoguan" and "贷" in text and parse.slots.get("amount_yuan") and (
+                "loan_products" in FORMS and self._offered("loan_products")):
+            return self._start(turn, "loan_products", parse.slots, confidence=parse.confidence)  # 贷30万 托管用的
         choices = _clarification(parse)
         if choices:
             return self._clarify(turn, choices, parse)
@@ -421,6 +426,13 @@ class DialogResponder:
         for said in sorted(names, key=len, reverse=True):
             text = text.replace(said, " ")
         return not has_any(text, ("合作社", "农场", "农户", "散户", "公司", "企业", "村集体", "大户"))
+
+    def _asks_for_work(self, turn: Turn, text: str) -> bool:
+        """"剪花椒枝 你们有人来不", "找人来机耕": hands for a service, not a person to talk to."""
+        if is_complaint(text) or has_any(text, ("人工", "客服", "领导", "负责人", "打给我", "打电话", "回电话", "真人",
+                                                 "管事", "工作人员", "说话")):
+            return False
+        return "service" in self._parse(turn).slots
 
     def _names_product(self, text: str) -> bool:
         return any(p.name in text or any(len(a) >= 4 and a in text for a in p.aliases)

@@ -63,7 +63,7 @@ def has_any(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
 
-_LABOUR = re.compile(r"(有没得|有没有|派|来|找|请|叫)?(个|几个)?人来?(帮忙剪|帮忙打药|帮忙收|帮忙管|帮忙做活|干活|做活|剪|打药|收割|收谷|管护|种|栽|施肥|犁|耕|插秧)")
+_LABOUR = re.compile(r"(有没得|有没有|派|来|找|请|叫)?(个|几个)?人来?(机耕|机收|机插|机播|帮忙剪|帮忙打药|帮忙收|帮忙管|帮忙做活|干活|做活|剪|打药|收割|收谷|管护|种|栽|施肥|犁|耕|插秧)")
 
 
 def wants_person(text: str) -> bool:

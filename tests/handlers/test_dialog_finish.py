@@ -162,3 +162,21 @@ def test_naming_a_loan_product_starts_the_loan_form(county):
     if product is None:
         pytest.skip("no loan product named after 托管 in this pack")
     assert "贷款咨询" in farmer.say(f"我想办{product}")
+
+
+def test_asking_if_someone_comes_to_do_a_service_starts_the_booking_not_a_ticket(county):
+    farmer = county("fengdu")
+    reply = farmer.say("我想找人来机耕 谷子田40亩")
+    assert "托管预约" in reply and farmer.tickets() == []
+    assert "转给" in farmer.say("还是叫个人打给我嘛")
+
+
+def test_join_words_win_over_a_clarifying_question(county):
+    farmer = county("jiangjin")
+    reply = farmer.say("想入社 咋个弄")
+    assert "您是想" not in reply and farmer.ctx.pack.info.join.name in reply
+
+
+def test_a_loan_with_an_amount_for_a_service_is_a_loan(county):
+    farmer = county("liaocheng")
+    assert "贷款咨询" in farmer.say("俺合作社想贷30万 托管用的")
