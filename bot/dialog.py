@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.db import transaction
 from bot import dialog_state
-from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date, span_date, strong_submit,
-                             submits)
+from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
+                             span_date, strong_submit, submits)
 from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
                              has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
@@ -41,6 +41,7 @@ from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
+from handlers.policy_faq import document_answer
 from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
                             township_from_location)
 from intents.dialog_acts import classify_act
@@ -352,6 +353,10 @@ class DialogResponder:
                 if slot is not None:
                     self._settle(convo, slot.name)
                 return self._next(turn, form, [turn.render("forms/skipped", label=slot.label if slot else "")])
+        if convo.offer and convo.offer.startswith("form:"):
+            offered, convo.offer = convo.offer[5:], None
+            if act == "affirm" and choice is None and offered in FORMS:
+                return self._start(turn, offered, {})  # "要得" after a policy answer and its offer
         if wants_person(text) and not self._asks_for_work(turn, text):
             return self._to_person(turn)
         if convo.clarify:
@@ -397,6 +402,17 @@ class DialogResponder:
         else:
             convo.failures = 0
         intent = parse.intent
+        if intent in FORMS and is_question(text) and "policy_faq" in HANDLERS:
+            answered = document_answer(turn)  # "入会要交会费不": the document's answer first, then the offer
+            if answered:
+                convo.offer = f"form:{intent}"
+                offer = turn.render("dialog/offer_form", title=self._title(FORMS[intent]))
+                return Said(["\n\n".join([*answered, offer])], "policy_faq", parse.confidence)
+        if intent in FORMS and not parse.actionable and not self._asks_to_join(text):
+            ranked = [name for name, _ in parse.ranking if name not in NOT_CHOICES]
+            if len(ranked) >= 2:
+                return self._clarify(turn, ranked[:2], parse)  # not sure enough to open a form: which one?
+            return self._single(turn, "out_of_scope", parse.confidence)
         if intent != "loan_products" and self._offered("loan_products") and "loan_products" in FORMS and has_any(
                 text, ("办", "贷", "申请", "产品", "业务")) and self._names_product(text):
             intent = "loan_products"  # "我想办土地托管担保业务产品": a loan product the pack names

@@ -180,3 +180,19 @@ def test_join_words_win_over_a_clarifying_question(county):
 def test_a_loan_with_an_amount_for_a_service_is_a_loan(county):
     farmer = county("liaocheng")
     assert "贷款咨询" in farmer.say("俺合作社想贷30万 托管用的")
+
+
+def test_a_policy_question_the_nlu_sends_into_a_form_gets_the_documents_answer_then_the_offer(farmer, monkeypatch):
+    import bot.dialog as dialog
+    monkeypatch.setattr(dialog, "document_answer", lambda turn: ["会费按文件：待补充。"])
+    reply = farmer.say("入会要交会费不")
+    assert reply.startswith("会费按文件") and "要帮您办入会申请吗" in reply
+    assert "身份" not in reply  # no form opened by a question
+    assert "身份" in farmer.say("要得")
+
+
+def test_a_weak_parse_opens_no_form(farmer):
+    parse = farmer.ctx.nlu.parse("阿巴阿巴托", today=None)
+    if parse.actionable:
+        pytest.skip("the NLU acts on this string")
+    assert "请核对" not in farmer.say("阿巴阿巴托") and farmer.records("bookings") == []
