@@ -389,7 +389,8 @@ class DialogResponder:
                 return self._single(turn, "human_agent")  # a person is on it: what the farmer writes goes to them
         if parse.intent != "join_nonghelian" and self._asks_to_join(text):
             return self._start(turn, "join_nonghelian", parse.slots, confidence=parse.confidence)
-        if parse.intent == "book_tuoguan" and "贷" in text and parse.slots.get("amount_yuan") and (
+        if parse.intent not in ("check_status", "human_agent") and "贷" in text and parse.slots.get(
+                "amount_yuan") and (
                 "loan_products" in FORMS and self._offered("loan_products")):
             return self._start(turn, "loan_products", parse.slots, confidence=parse.confidence)  # 贷30万 托管用的
         choices = _clarification(parse)

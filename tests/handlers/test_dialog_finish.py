@@ -196,3 +196,9 @@ def test_a_weak_parse_opens_no_form(farmer):
     if parse.actionable:
         pytest.skip("the NLU acts on this string")
     assert "请核对" not in farmer.say("阿巴阿巴托") and farmer.records("bookings") == []
+
+
+def test_a_loan_with_an_amount_is_a_loan_not_a_choice(county):
+    farmer = county("nanchuan")
+    reply = farmer.say("家庭农场想贷8万 建冷库")
+    assert "贷款咨询" in reply and "8万" in reply
