@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.db import transaction
 from bot import dialog_state
+from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
+                             span_date, strong_submit, submits)
 from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
                              has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
@@ -39,6 +41,7 @@ from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
+from handlers.policy_faq import document_answer
 from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
                             township_from_location)
 from intents.dialog_acts import classify_act
@@ -294,7 +297,7 @@ class DialogResponder:
             if form is not None:  # the form goes on: the centers, then the question pending
                 again = self._resume_question(turn, form)
                 return Said(["\n\n".join([*said.texts, turn.render("forms/resume", question=again.texts[0],
-                                                                   title=form.title)])],
+                                                                   title=self._title(form))])],
                             said.intent, listed=again.listed)
             if convo.clarify:  # a clarifying question is still open: ask it again after the centers
                 choices = list(convo.clarify["options"].values())
@@ -321,6 +324,8 @@ class DialogResponder:
         if turn.parse is None:
             turn.parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
             for name in FACTS:
+                if name == "member_type" and self._not_who(turn.inbound.text or ""):
+                    continue  # "想加入合作社": what they join, not who they are
                 if name in turn.parse.slots:
                     turn.convo.facts[name] = turn.parse.slots[name]
         return turn.parse
@@ -348,18 +353,28 @@ class DialogResponder:
                 if slot is not None:
                     self._settle(convo, slot.name)
                 return self._next(turn, form, [turn.render("forms/skipped", label=slot.label if slot else "")])
-        if wants_person(text):
+        if convo.offer and convo.offer.startswith("form:"):
+            offered, convo.offer = convo.offer[5:], None
+            if act == "affirm" and choice is None and offered in FORMS:
+                return self._start(turn, offered, {})  # "要得" after a policy answer and its offer
+        if wants_person(text) and not self._asks_for_work(turn, text):
             return self._to_person(turn)
         if convo.clarify:
             pending, convo.clarify = convo.clarify, None
             if choice is not None and choice in pending["options"] and convo.listed == "clarify":
                 return self._start(turn, pending["options"][choice], pending["slots"])
+            if choice is None:
+                fitting = self._fitting_option(turn, list(pending["options"].values()))
+                if fitting is not None:  # "25亩 拔山" after 买农资 / 预约托管: area → 托管
+                    return self._start(turn, fitting, {**pending["slots"], **self._parse(turn).slots})
         if convo.form:
             return self._in_form(turn, FORMS[convo.form], text, act, choice)
         changed = self._change_submitted(turn, text, act)
         if changed is not None:
             return changed
         if choice is not None and choice in MENU_CHOICES and convo.listed in (None, "menu"):
+            if not self._offered(MENU_CHOICES[choice]):
+                return self._single(turn, "menu")  # a digit for what this county does not offer
             return self._start(turn, MENU_CHOICES[choice], {})
         code = find_credit_code(text)
         if code is not None and "bookkeeping" in FORMS:
@@ -372,6 +387,12 @@ class DialogResponder:
                 tell_ticket(turn, turn.open_ticket().id, turn.render("dialog/ticket_new_request", text=text))
             else:
                 return self._single(turn, "human_agent")  # a person is on it: what the farmer writes goes to them
+        if parse.intent != "join_nonghelian" and self._asks_to_join(text):
+            return self._start(turn, "join_nonghelian", parse.slots, confidence=parse.confidence)
+        if parse.intent not in ("check_status", "human_agent") and "贷" in text and parse.slots.get(
+                "amount_yuan") and (
+                "loan_products" in FORMS and self._offered("loan_products")):
+            return self._start(turn, "loan_products", parse.slots, confidence=parse.confidence)  # 贷30万 托管用的
         choices = _clarification(parse)
         if choices:
             return self._clarify(turn, choices, parse)
@@ -381,7 +402,72 @@ class DialogResponder:
                 return self._offer_person(turn)
         else:
             convo.failures = 0
-        return self._start(turn, parse.intent, parse.slots, confidence=parse.confidence)
+        intent = parse.intent
+        if intent in FORMS and is_question(text) and "policy_faq" in HANDLERS:
+            answered = document_answer(turn)  # "入会要交会费不": the document's answer first, then the offer
+            if answered:
+                convo.offer = f"form:{intent}"
+                offer = turn.render("dialog/offer_form", title=self._title(FORMS[intent]))
+                return Said(["\n\n".join([*answered, offer])], "policy_faq", parse.confidence)
+        if intent in FORMS and not parse.actionable and not self._asks_to_join(text):
+            ranked = [name for name, _ in parse.ranking if name not in NOT_CHOICES]
+            if len(ranked) >= 2:
+                return self._clarify(turn, ranked[:2], parse)  # not sure enough to open a form: which one?
+            return self._single(turn, "out_of_scope", parse.confidence)
+        if intent != "loan_products" and self._offered("loan_products") and "loan_products" in FORMS and has_any(
+                text, ("办", "贷", "申请", "产品", "业务")) and self._names_product(text):
+            intent = "loan_products"  # "我想办土地托管担保业务产品": a loan product the pack names
+        if intent in ("find_service_center", "out_of_scope") and self._asks_to_join(text):
+            intent = "join_nonghelian"  # "我们合作社想和合作社服务中心签约", "想入社": the county's join offer
+        return self._start(turn, intent, parse.slots, confidence=parse.confidence)
+
+    def _fitting_option(self, turn: Turn, options: list[str]) -> str | None:
+        """The one listed form whose own slots (not the shared township/phone/name) the answer fills."""
+        parse = self._parse(turn)
+        said = [name for name in parse.slots if name not in ("township", "phone", "name", "date")]
+        if not said or parse.intent in options and parse.confidence >= INTERRUPTION:
+            return parse.intent if said and parse.intent in options else None
+        scores = {intent: sum(1 for name in said if FORMS[intent].slot(name)) for intent in options if intent in FORMS}
+        best = max(scores.values(), default=0)
+        winners = [intent for intent, n in scores.items() if n == best]
+        return winners[0] if best and len(winners) == 1 else None
+
+    def _not_who(self, text: str) -> bool:
+        """The member type read in the message is not who the farmer is: the thing joined ("想加入合作社"), or
+        words inside a loan product's name ("规范化农民合作社金融重点支持")."""
+        if member_type_is_wanted_thing(text):
+            return True
+        names = [said for p in self.ctx.pack.loan_products for said in (p.name, *p.aliases) if said and said in text]
+        if not names:
+            return False
+        for said in sorted(names, key=len, reverse=True):
+            text = text.replace(said, " ")
+        return not has_any(text, ("合作社", "农场", "农户", "散户", "公司", "企业", "村集体", "大户"))
+
+    def _asks_for_work(self, turn: Turn, text: str) -> bool:
+        """"剪花椒枝 你们有人来不", "找人来机耕": hands for a service, not a person to talk to."""
+        if is_complaint(text) or has_any(text, ("人工", "客服", "领导", "负责人", "打给我", "打电话", "回电话", "真人",
+                                                 "管事", "工作人员", "说话")):
+            return False
+        return "service" in self._parse(turn).slots
+
+    def _names_product(self, text: str) -> bool:
+        return any(p.name in text or any(len(a) >= 4 and a in text for a in p.aliases)
+                   for p in self.ctx.pack.loan_products if p.name and len(p.name) >= 4)
+
+    def _offered(self, intent: str) -> bool:
+        offers = getattr(self.ctx.pack.info, "offers", None) or []
+        return not offers or intent in offers or intent not in FORMS
+
+    def _asks_to_join(self, text: str) -> bool:
+        """The message names the county's join institution with a joining verb (the pack's `join` offer)."""
+        join = getattr(self.ctx.pack.info, "join", None)
+        if join is None or "join_nonghelian" not in FORMS or not self._offered("join_nonghelian"):
+            return False
+        if has_any(text, ("入社", "入会")) or re.search(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)", text):
+            return True
+        words = [w for w in ("农合联", "合作社", "供销社", "基层社", "服务中心") if w in join.name + join.description]
+        return has_any(text, JOIN_VERBS) and has_any(text, tuple(words))
 
     def _to_person(self, turn: Turn) -> Said:
         """转人工 or a complaint, in any state: a ticket with everything the form had; the form ends."""
@@ -428,7 +514,7 @@ class DialogResponder:
             self._record_event(turn, kind, record, "withdrawn", "农户在微信上取消")
             record.status, record.status_reason = "withdrawn", "农户取消"
             convo.last_record = None
-            return Said([turn.render("forms/withdrawn", title=form.title, record=record)], "cancel")
+            return Said([turn.render("forms/withdrawn", title=self._title(form), record=record)], "cancel")
         parse = self._parse(turn)
         changes = {name: value for name, value in parse.slots.items() if form.slot(name) and form.slot(name).asked}
         if not changes:
@@ -436,6 +522,10 @@ class DialogResponder:
         changed = []
         for name, value in changes.items():
             slot = form.slot(name)
+            if name == "date":  # 明年4月10号: the NLU reads 明年 alone
+                said = turn.inbound.text or ""
+                value = next_year_date(said, self.ctx.today()) or (
+                    span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
             try:
                 clean = slot.validate(value, turn) if slot.validate else value
             except Invalid as refused:
@@ -447,7 +537,7 @@ class DialogResponder:
             changed.append((slot.label, slot.show(clean)))
         self._record_event(turn, kind, record, record.status,
                            "农户改了：" + "，".join(f"{label}{value}" for label, value in changed))
-        return Said([turn.render("forms/rescheduled", title=form.title, record=record, changed=changed)],
+        return Said([turn.render("forms/rescheduled", title=self._title(form), record=record, changed=changed)],
                     form.intent)
 
     def _latest_record(self, turn: Turn, text: str) -> tuple[str, Any] | None:
@@ -482,6 +572,8 @@ class DialogResponder:
         convo = turn.convo
         convo.begin(intent)
         given = {name: value for name, value in slots.items() if form.slot(name)}
+        if "member_type" in given and self._not_who(turn.inbound.text or ""):
+            given.pop("member_type")  # "想加入合作社": what they join, not who they are
         given.update(self._extra_readings(turn, form, turn.inbound.text or "", given, first=True))
         lead = self._apply(turn, form, given)
         self._prefill(turn, form)
@@ -498,11 +590,11 @@ class DialogResponder:
         """The form's first line. Without slots given it is the same for every farmer (the title and the
         pack's intro): rendered once per form, not on every start."""
         if given:
-            return turn.render("forms/start", title=form.title, intent=form.intent, given=_shown(form, given),
+            return turn.render("forms/start", title=self._title(form), intent=form.intent, given=_shown(form, given),
                                pack=self.ctx.pack)
         opening = self._openings.get(form.intent)
         if opening is None:
-            opening = self._openings[form.intent] = turn.render("forms/start", title=form.title, intent=form.intent,
+            opening = self._openings[form.intent] = turn.render("forms/start", title=self._title(form), intent=form.intent,
                                                                 given={}, pack=self.ctx.pack)
         return opening
 
@@ -558,21 +650,29 @@ class DialogResponder:
             act = "deny"  # "不用了" to an optional question skips it; only 取消/算了 drop the whole form
         if act == "cancel":
             convo.end_form()
-            cancelled = turn.render("forms/cancelled", title=form.title, resuming=bool(convo.parked))
+            cancelled = turn.render("forms/cancelled", title=self._title(form), resuming=bool(convo.parked))
             return self._resume_parked(turn, Said([cancelled], "cancel", listed="menu"))
         if act == "restart":
             convo.begin(form.intent)
             return self._next(turn, form, [self._opening(turn, form, {})])
         if act == "back":
             return self._back(turn, form)
+        if act == "affirm" and choice is None and asks_back(text):
+            act = None  # "可以不": a question back at a summary, not a yes
         if convo.asked in (CONFIRM, FIX) and act == "affirm" and choice is None and (
                 convo.asked == CONFIRM or has_any(text, STRONG_CONFIRM)):
             return self._submit(turn, form)  # "确认" while choosing what to change: nothing to change
-        if convo.asked == CONFIRM and act == "affirm":
+        if convo.asked == CONFIRM and (act == "affirm" or (choice is None and submits(text))):
+            return self._submit(turn, form)  # 要得 提交, 中 提交吧, 对头就这样: yes in the farmer's words
+        if (asked is not None and not asked.required and choice is None
+                and (act == "affirm" or strong_submit(text))
+                and not [s for s in form.missing_required(convo.slots) if s.name not in convo.settled]):
+            return self._submit(turn, form)  # "确认"/"提交" to an optional question: the farmer is done
+        if (asked is not None and asked.required and asked.free and choice is None and strong_submit(text)
+                and asked.name not in convo.slots
+                and [s.name for s in form.missing_required(convo.slots) if s.name not in convo.settled] == [asked.name]):
+            self._settle(convo, asked.name)  # "没问题 提交吧" at the name: staff ask it when they call back
             return self._submit(turn, form)
-        if (asked is not None and not asked.required and act == "affirm" and choice is None
-                and not form.missing_required(convo.slots)):
-            return self._submit(turn, form)  # "确认"/"好的" to an optional question: the farmer is done
         if convo.asked == REMEMBER and choice is None and act in ("affirm", "deny"):
             if act == "affirm":
                 self._apply(turn, form, convo.remembered)
@@ -614,6 +714,8 @@ class DialogResponder:
             for name, value in parse.slots.items():
                 slot = form.slot(name)
                 if slot is None or name in updates or convo.slots.get(name) == value:
+                    continue
+                if name == "member_type" and self._not_who(text):
                     continue
                 if name in convo.slots and not correcting:
                     continue
@@ -739,6 +841,10 @@ class DialogResponder:
             slot = form.slot(name)
             if slot is None:
                 continue
+            if name == "date":  # 明年4月10号: the NLU reads 明年 alone
+                said = turn.inbound.text or ""
+                value = next_year_date(said, self.ctx.today()) or (
+                    span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
             try:
                 clean = slot.validate(value, turn) if slot.validate else value
             except Invalid as refused:
@@ -801,7 +907,7 @@ class DialogResponder:
         convo.asked = slot.name
         convo.options = {str(i): value for i, (_, value) in enumerate(options, 1)}
         question = turn.render(slot.ask, options=[label for label, _ in options], slots=convo.slots,
-                               title=form.title)
+                               title=self._title(form))
         if tries == 2:
             question = turn.render("forms/ask_again", question=question, example=slot.example,
                                    has_options=bool(options))
@@ -812,7 +918,7 @@ class DialogResponder:
         plan = form.plan(turn, convo.slots)
         convo.asked, convo.options = CONFIRM, {}
         summary = turn.render(f"forms/summary_{form.intent}", slots=convo.slots, lines=form.lines(convo.slots),
-                              title=form.title, center=self._center(plan.center_code), **plan.view)
+                              title=self._title(form), center=self._center(plan.center_code), **plan.view)
         return Said(["\n".join([*lead, summary])], form.intent, listed="confirm")
 
     def _which_fix(self, turn: Turn, form: Form) -> Said:
@@ -841,14 +947,14 @@ class DialogResponder:
             intent = "policy_faq"  # "入会要交会费不": a question about another request, answered, not started
         if intent in FORMS and not turn.convo.parked:
             turn.convo.park()
-            note = turn.render("forms/parked", title=form.title, other=FORMS[intent].title)
+            note = turn.render("forms/parked", title=self._title(form), other=self._title(FORMS[intent]))
             return self._start(turn, intent, turn.slots, confidence, note=note)
         if intent in FORMS:
-            answer = [turn.render("forms/one_at_a_time", title=form.title, other=FORMS[intent].title)]
+            answer = [turn.render("forms/one_at_a_time", title=self._title(form), other=self._title(FORMS[intent]))]
         else:
             answer = HANDLERS[intent](turn)
         resume = self._resume_question(turn, form)
-        joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0], title=form.title)])
+        joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0], title=self._title(form))])
         return Said([joined], intent, confidence, listed=resume.listed)
 
     # ---- records -------------------------------------------------------------------------
@@ -895,7 +1001,7 @@ class DialogResponder:
         parked = FORMS[turn.convo.form]
         self._prefill(turn, parked)  # e.g. the phone the other form just asked for
         question = self._next(turn, parked, [])
-        said.texts = ["\n\n".join([*said.texts, turn.render("forms/unparked", title=parked.title,
+        said.texts = ["\n\n".join([*said.texts, turn.render("forms/unparked", title=self._title(parked),
                                                              question=question.texts[0])])]
         said.listed = question.listed
         return said
@@ -908,7 +1014,16 @@ class DialogResponder:
 
     def _done_text(self, turn: Turn, kind: str, record: Any) -> str:
         center = turn.session.get(ServiceCenter, record.center_id) if record.center_id else None
-        return turn.render(f"forms/done_{kind}", record=record, center=center)
+        return turn.render(f"forms/done_{kind}", record=record, center=center,
+                           title=self._title(FORMS_BY_KIND[kind]))
+
+    def _title(self, form: Form) -> str:
+        """The form's name as the county says it: joining is the pack's own offer where there is no 农合联
+        (加入农民专业合作社登记), 入会申请 where there is."""
+        join = getattr(self.ctx.pack.info, "join", None) if hasattr(self.ctx.pack, "info") else None
+        if form.intent == "join_nonghelian" and join is not None and "农合联" not in join.name:
+            return re.sub(r"[（(].*?[）)]", "", join.name) + "登记"
+        return form.title
 
     def _center(self, code: str | None) -> Any:
         return self.ctx.pack.center(code) if code else None

@@ -63,10 +63,15 @@ def has_any(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
 
+_LABOUR = re.compile(r"(有没得|有没有|派|来|找|请|叫)?(个|几个)?人来?(机耕|机收|机插|机播|帮忙剪|帮忙打药|帮忙收|帮忙管|帮忙做活|干活|做活|剪|打药|收割|收谷|管护|种|栽|施肥|犁|耕|插秧)")
+
+
 def wants_person(text: str) -> bool:
     """Asks for a person or complains (then a person answers): wins in any state."""
     if has_any(text, COMPLAINT):
         return True
+    # "有没得人来帮忙剪", "想请人来管护": hands for the work (a service), not a person to talk to.
+    text = _LABOUR.sub("", text)
     if not has_any(text, HUMAN):
         return False
     # "工作人员会打给我吗" asks about the process; "叫工作人员打给我" asks for a call.
@@ -176,15 +181,21 @@ def find_credit_code(text: str) -> tuple[str, str] | None:
     return found.group(0), rest
 
 
-_INTRODUCED = re.compile(r"(?:我叫|我的名字叫|名字叫|名字是|我姓名是|姓名是|姓名)[：:\s]*([\u4e00-\u9fff]{2,4})")
+_INTRODUCED = re.compile(r"(?:我叫|俺叫|我的名字叫|名字叫|名字是|我姓名是|姓名是|姓名|联系人是|联系人叫|联系人|叫我)[：:\s]*"
+                         r"([\u4e00-\u9fff]{2,4})")
+# "名山街道的 叫陈永华": a bare 叫 starting a clause, the name ending it (not 叫个人/叫人打给我).
+_CALLED = re.compile(r"(?:^|[\s，,。的])叫([\u4e00-\u9fff]{2,3})(?=$|[\s，,。！!])")
+_NOT_NAMES = ("个", "人", "工", "一", "你", "他", "她", "我", "啥", "什么", "哪")
 
 
 def introduced_name(text: str, pack: object = None) -> str | None:
     """A person introducing themselves anywhere in a message ("我叫王大明，种水稻的")."""
-    found = _INTRODUCED.search(text)
+    found = _INTRODUCED.search(text) or _CALLED.search(text.strip())
     if not found:
         return None
     name = found.group(1)
+    if name.startswith(_NOT_NAMES):
+        return None
     for tail in ("的", "是", "我", "在", "种", "要", "想"):
         if tail in name[2:]:
             name = name[: 2 + name[2:].index(tail)]
@@ -208,3 +219,88 @@ def reads_as_answer(text: str, parse: object) -> bool:
     intent, confidence = getattr(parse, "intent", None), getattr(parse, "confidence", 0.0)
     return not (intent in ("human_agent", "check_status", "find_service_center", "policy_faq", "greeting",
                            "thanks_bye") and confidence >= 0.6)
+
+
+# Submitting a pending summary in the farmer's words (要得 提交, 中 提交吧, 对头就这样, 可以可以); a question back
+# ("可不可以", "中不中", "行不行") is not a yes.
+SUBMIT = ("提交", "确认", "确定", "就这样", "就这么", "没问题", "没得问题", "要得", "对头", "对的", "可以", "行", "中", "好的",
+          "好嘛", "好", "对", "是的", "OK", "ok", "嗯")
+_ASKED_BACK = ("可不可以", "中不中", "行不行", "好不好", "对不对", "要不要", "是不是", "能不能", "可以不", "行不", "中不",
+               "吗", "？", "?", "么", "咋")
+
+
+def submits(text: str) -> bool:
+    """A clear yes/submit to a pending summary, in any dialect; never a question back."""
+    t = re.sub(r"[\s，,。.!！~、]", "", unicodedata.normalize("NFKC", text))
+    if not t or len(t) > 12 or any(ch.isdigit() for ch in t) or has_any(t, _ASKED_BACK):
+        return False
+    rest = t
+    for word in sorted(SUBMIT, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    for particle in ("吧", "嘛", "啊", "呀", "了", "哈", "就", "这样", "都", "那", "那就", "嗯", "哦", "喽", "咯", "撒"):
+        rest = rest.replace(particle, "")
+    return rest == "" and t != rest
+
+
+def asks_back(text: str) -> bool:
+    """"可以不", "中不中", "行不行": a question back, neither yes nor no."""
+    t = re.sub(r"[\s，,。.!！~]", "", text or "")
+    return has_any(t, _ASKED_BACK) or (t.endswith(("不", "没")) and len(t) <= 4 and t not in ("不", "没"))
+
+
+def strong_submit(text: str) -> bool:
+    """Says to send it (提交/确认/就这样), not only yes: ends an optional question when nothing required is left."""
+    return submits(text) and has_any(text, ("提交", "确认", "确定", "就这样", "就这么", "没问题", "没得问题"))
+
+
+_NEXT_YEAR = re.compile(r"明年\s*([0-9一二三四五六七八九十]{1,3})月(?:份)?\s*([0-9一二三四五六七八九十]{1,3})?\s*([号日])?"
+                        r"(上旬|中旬|下旬|初|底|末)?")
+
+
+def next_year_date(text: str, today: object) -> str | None:
+    """明年4月10号 → ISO (a day given); 明年三月中旬 → the words as said; None without 明年 + a month."""
+    found = _NEXT_YEAR.search(unicodedata.normalize("NFKC", text or ""))
+    if not found:
+        return None
+    month = cn_to_number(found.group(1))
+    day = cn_to_number(found.group(2)) if found.group(2) else None
+    year = getattr(today, "year", None)
+    if year and month and day and 1 <= month <= 12 and 1 <= day <= 31 and not found.group(4):
+        try:
+            from datetime import date
+            return date(year + 1, int(month), int(day)).isoformat()
+        except ValueError:
+            return found.group(0).strip()
+    return found.group(0).strip()
+
+
+# Joining: the institution after a joining verb is what the farmer wants to join, not who they are.
+JOIN_VERBS = ("加入", "入社", "入会", "入股", "参加", "签约", "入农合联", "入合作社")
+_SELF_WORDS = ("合作社", "农场", "农户", "散户", "公司", "企业", "村集体", "集体", "大户", "种植户", "养殖户", "村委")
+
+
+def member_type_is_wanted_thing(text: str) -> bool:
+    """"我想加入合作社" names the thing joined: the member type the NLU read there is not the farmer's.
+    "我们合作社想加入农合联" / "我是家庭农场 想入社" say who they are before the verb: kept."""
+    t = text or ""
+    positions = [t.find(verb) for verb in JOIN_VERBS if verb in t]
+    if not positions:
+        return False
+    head = t[: min(positions)]
+    return not has_any(head, _SELF_WORDS)
+
+
+# A span, not a day: 月中 / 月底 / 中旬 / 下个月 … kept as the farmer said it even when the NLU picks a day in it.
+SPAN_DATES = ("月中", "月底", "月初", "上旬", "中旬", "下旬", "下个月", "开春", "过年", "春节", "腊月", "正月")
+_A_DAY = re.compile(r"[0-9一二三四五六七八九十]+\s*[号日]|(周|星期|礼拜)[一二三四五六日天1-7]|今天|明天|后天")
+
+
+def span_date(text: str) -> str | None:
+    """The farmer's words for a date that is a span ("月中", "下个月初"), None when a day is named."""
+    t = (text or "").strip()
+    if not has_any(t, SPAN_DATES) or _A_DAY.search(t):
+        return None
+    for clause in re.split(r"[，,。；;\s]+", t):
+        if has_any(clause, SPAN_DATES) and not re.search(r"\d{5,}", clause):
+            return clause.strip("。.!！") or None
+    return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.dialog_cues import introduced_name
 from handlers.forms import (Form, Invalid, Plan, Slot, center_offering, price_text, read_date, read_township,
                             scan_date, show_date, validate_date, validate_phone, validate_positive, validate_township)
 
@@ -81,6 +82,6 @@ FORM = Form(
         Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
              example="13800138000"),
         Slot("member_type", hint="member_type", asked=False, profile="member_type", label="身份"),
-        Slot("name", asked=False, profile="name", label="姓名"),
+        Slot("name", asked=False, profile="name", label="姓名", scan=introduced_name),
     ),
 )

@@ -18,7 +18,7 @@ VAGUE_DATES = ("越快越好", "尽快", "随时", "都可以", "都行", "这�
                "月中", "下个礼拜", "下礼拜", "下个星期", "下星期", "下周", "过两天", "过段时间", "开春", "春节", "过年",
                "腊月", "正月", "收了", "以后", "之前", "前后", "左右", "再说", "上旬", "中旬", "下旬", "月份", "季",
                "农闲", "忙完", "赶早", "早点", "尽早", "马上", "立刻", "明后天", "周末", "礼拜")
-NAME_PREFIXES = ("我叫", "我是", "名字叫", "名字是", "叫", "是")
+NAME_PREFIXES = ("我叫", "俺叫", "联系人是", "联系人叫", "联系人", "我是", "名字叫", "名字是", "叫", "是")
 ORG_SUFFIXES = ("合作社", "农场", "公司", "协会", "联合社", "家庭农场", "基地", "厂")
 
 
@@ -102,7 +102,7 @@ class Form:
     def lines(self, values: dict[str, Any]) -> list[tuple[str, str]]:
         """(label, value as read) of every slot filled, in declaration order: summaries and status lines."""
         return [(s.label or s.name, s.show(values[s.name])) for s in self.slots
-                if values.get(s.name) not in (None, "", [])]
+                if values.get(s.name) not in (None, "", []) and s.show(values[s.name]) != ""]
 
     def record_fields(self, values: dict[str, Any]) -> dict[str, Any]:
         """The record columns the declaration maps its slots to (None for a slot not filled)."""

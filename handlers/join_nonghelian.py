@@ -10,6 +10,11 @@ from knowledge.routing import industry_nonghelian, nonghelian_for
 
 MEMBER_TYPES = ("农户", "家庭农场", "农民合作社", "村集体", "企业")
 NO_INDUSTRY = "不加入"
+NONE_HERE = "无产业分会"  # the county has no industry 分会 (no 农合联): never asked, never shown
+
+
+def _no_industry_here(values: dict[str, Any], pack: Any) -> str | None:
+    return None if any(n.level == "industry" and n.industry for n in pack.nonghelian) else NONE_HERE
 
 
 def _industries(values: dict[str, Any], pack: Any) -> list[tuple[str, Any]]:
@@ -27,8 +32,8 @@ def plan(turn: Any, values: dict[str, Any]) -> Plan:
     pack = turn.ctx.pack
     covering = nonghelian_for(pack, values["township"]) if values.get("township") else None
     industry = values.get("industry")
-    industry = None if industry == NO_INDUSTRY else industry
-    branch = industry_nonghelian(pack, industry) if industry and industry != NO_INDUSTRY else None
+    industry = None if industry in (NO_INDUSTRY, NONE_HERE) else industry
+    branch = industry_nonghelian(pack, industry) if industry else None
     where = (values["lat"], values["lon"]) if "lat" in values else None
     code = center_offering(turn, "membership", township=values.get("township"), where=where)
     fields = FORM.record_fields(values)
@@ -49,7 +54,8 @@ FORM = Form(
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
              location=True, label="地点", required=True, example="石宝"),
         Slot("industry", options=_industries, read=_read_industry, skip=NO_INDUSTRY, label="产业分会", column=None,
-             shown=lambda v: "不加入" if v == NO_INDUSTRY else f"{v}产业分会",
-             export=lambda v: None if v == NO_INDUSTRY else v),
+             implied=_no_industry_here,
+             shown=lambda v: "" if v == NONE_HERE else "不加入" if v == NO_INDUSTRY else f"{v}产业分会",
+             export=lambda v: None if v in (NO_INDUSTRY, NONE_HERE) else v),
     ),
 )

@@ -52,15 +52,20 @@ def scan_purpose(text: str, pack: Any) -> str | None:
 
 
 def read_product(text: str, pack: Any) -> str | None:
-    """A loan product the farmer named, as the pack names it (its name or an alias)."""
+    """A loan product the farmer named, as the pack names it (its name or an alias): the longest name said
+    wins ("三社融合贷风险补偿金" over "三社融合贷", a full name over an alias inside it)."""
+    best: tuple[int, str] | None = None
     for product in pack.loan_products:
-        if product.name in text or any(alias and alias in text for alias in product.aliases):
-            return product.name
-    return None
+        for said in (product.name, *product.aliases):
+            if said and said in text and (best is None or len(said) > best[0]):
+                best = (len(said), product.name)
+    return best[1] if best else None
 
 
 def _validate_product(value: Any, turn: Any) -> str:
-    return read_product(str(value), turn.ctx.pack) or str(value)
+    # The farmer's own words name the product more surely than a reading of them.
+    said = read_product(getattr(turn.inbound, "text", None) or "", turn.ctx.pack)
+    return said or read_product(str(value), turn.ctx.pack) or str(value)
 
 
 def fitting_products(pack: Any, values: dict[str, Any]) -> list[tuple[Any, list[str]]]:
