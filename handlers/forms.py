@@ -125,12 +125,38 @@ def read_choice(labels: tuple[str, ...]) -> Callable[[str, Any], Any]:
     return read
 
 
+# Words a farmer puts around a name: labels ("名字是", "联系人"), roles ("理事长", "村支书") and endings
+# ("就是了"). A role or a kind of farmer alone is no name ("村主任", "普通农户").
+_NAME_LEAD = re.compile(r"^(?:(?:我|俺)们?(?:合作社|社|农场|单位)的?|(?:我|俺)(?:的)?|(?:合作社|社|农场|公司|单位)(?:的)?)?"
+                        r"(?:名字|名称|全称|姓名|大名|联系人|理事长|社长|村主任|村支书|支书|书记|会计|负责人|主任|场长|老板)?"
+                        r"(?:就)?(?:叫做|叫|是|为)?[:：\s]*")
+_NAME_TAIL = re.compile(r"(?:就是了|就是|嘛|哈|呢|哦|啊|噻|哈)$")
+_NOT_A_NAME = ("村主任", "村支书", "支书", "书记", "理事长", "社长", "会计", "负责人", "主任", "场长", "老板", "农户",
+               "普通农户", "散户", "合作社", "家庭农场", "村集体", "企业", "本人", "我自己", "自己")
+_SURNAME_THEN_NAME = re.compile(r"(?:我|俺)?姓([\u4e00-\u9fa5])[，,。\s]*(?:叫|名字叫|全名)?([\u4e00-\u9fa5]{1,3})?$")
+
+
+def clean_name(text: str) -> str | None:
+    """The name inside what the farmer wrote: labels, roles and endings dropped; None when none is left."""
+    name = _NAME_TAIL.sub("", text.strip().strip("。.!！,，~～"))
+    # "我罗兴" after the label: 我/俺 directly before a name
+    surname = _SURNAME_THEN_NAME.search(name)
+    if surname:
+        first, rest = surname.group(1), surname.group(2) or ""
+        if not rest:
+            return None  # a surname alone ("我姓杨") is not the name; the form asks again
+        return rest if rest.startswith(first) else first + rest
+    for clause in reversed(re.split(r"[，,。；;\s]+", name)):
+        cleaned = _NAME_TAIL.sub("", _NAME_LEAD.sub("", clause, count=1))
+        if cleaned.startswith(("我", "俺")) and len(cleaned) >= 3:
+            cleaned = cleaned[1:]
+        if cleaned and cleaned not in _NOT_A_NAME and not cleaned.endswith(("农户", "主任", "支书", "书记")):
+            return cleaned
+    return None
+
+
 def read_name(text: str, pack: Any) -> str | None:
-    name = text.strip().strip("。.!！,，")
-    for prefix in NAME_PREFIXES:
-        if name.startswith(prefix) and len(name) > len(prefix) + 1:
-            name = name[len(prefix):]
-            break
+    name = clean_name(text) or ""
     return name if 2 <= len(name) <= 30 and not any(ch.isdigit() for ch in name) else None
 
 
