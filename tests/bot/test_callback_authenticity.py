@@ -15,7 +15,9 @@ from .conftest import sim_for
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
-def test_the_mode_defaults_to_safe_with_a_key_and_plain_without():
+def test_the_mode_defaults_to_safe_with_a_key_and_plain_without(monkeypatch):
+    for name in ("NONGBOT_WECHAT_AES_KEY", "NONGBOT_WECHAT_MODE"):  # the defaults, not the shell's deployment
+        monkeypatch.delenv(name, raising=False)
     assert Settings(wechat_token="t", wechat_aes_key=AES).message_mode == "safe"
     assert Settings(wechat_token="t").message_mode == "plain"
     assert Settings(wechat_token="t", wechat_aes_key=AES, wechat_mode="Compat").message_mode == "compat"
