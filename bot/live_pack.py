@@ -69,6 +69,9 @@ class LivePack:
 
     def install(self, pack: Any, version: int) -> None:
         nlu = self.build_nlu(pack) if self.ctx.nlu is not None else None   # a console-only context has none
+        templates = getattr(self.ctx, "templates", None)
+        if hasattr(templates, "use_pack"):
+            templates.use_pack(pack)   # the menu, examples and account name as the edited pack says them
         self.ctx.knowledge = Knowledge(pack, nlu, version)   # one assignment: readers see old or new, whole
         log.info("knowledge pack %s now at version %s", self.name, version)
 

@@ -36,5 +36,17 @@ class ReplyTemplates:
         has_pack = pack_dir is not None and (pack_dir / "pack.yaml").exists()
         self.env.globals["words"] = pack_words(load_pack(pack_dir if has_pack else "zhongxian"))
 
+    def use_pack(self, pack: Any) -> None:
+        """Speak from `pack` (the shipped pack with the staff's edits): its words in every template. Loaded
+        templates hold a copy of the globals, so they are dropped and load again on their next render."""
+        from knowledge.words import pack_words
+
+        if getattr(pack, "info", None) is None:
+            return   # a stand-in pack (tests of other parts)
+        words = pack_words(pack)
+        if words != self.env.globals.get("words"):
+            self.env.globals["words"] = words
+            self.env.cache.clear()
+
     def render(self, name: str, **data: Any) -> str:
         return self.env.get_template(f"{name}.j2").render(**data).strip()

@@ -27,12 +27,54 @@ def knowledge() -> None:
 @click.option("--sources", is_flag=True, help="List every fact without a source.")
 @click.option("--coverage", is_flag=True, help="Clause by clause, which parts of the document no FAQ entry cites.")
 @click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Folder of the county documents.")
-def check_cmd(pack: str | None, quiet: bool, sources: bool, coverage: bool, seeds: Path | None) -> None:
+@click.option("--served", is_flag=True,
+              help="Check the pack as the bot serves it: the shipped files with the staff's console edits from "
+                   "the database (NONGBOT_DATABASE_URL).")
+def check_cmd(pack: str | None, quiet: bool, sources: bool, coverage: bool, seeds: Path | None,
+              served: bool) -> None:
     """Validate PACK; exit 1 with file:line errors when it is not valid (or cannot serve what it offers)."""
+    import tempfile
+
     from knowledge.check import check_pack
 
     name = pack or _default_pack()
-    report = check_pack(name)
+    with tempfile.TemporaryDirectory(prefix="nongbot-served-") as tmp:
+        if served:
+            folder, count = _served_folder(name, Path(tmp))
+            click.echo(f"as served: the shipped pack with {count} staff edit(s) from the database "
+                       f"(files below are the edited pack written out)")
+        else:
+            folder = name
+        _check(name, folder, quiet, sources, coverage, seeds)
+
+
+def _served_folder(name: str, tmp: Path) -> tuple[Path, int]:
+    """The pack the bot serves (shipped YAML + the staff's latest edits) written to a folder under `tmp`."""
+    from bot.db import make_engine, session_factory, transaction
+    from bot.live_pack import latest_edits
+    from bot.settings import Settings
+    from knowledge.overlay import overlay, write_folder
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    shipped = load_pack(name)
+    engine = make_engine(Settings().database_url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            edits = latest_edits(session, shipped.info.name)
+    except SQLAlchemyError as exc:
+        click.echo(f"ERROR the staff's edits are unreadable ({type(exc).__name__}: is NONGBOT_DATABASE_URL the "
+                   f"deployment's database, upgraded with `nongbot db upgrade`?)", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    return write_folder(overlay(shipped, edits), tmp / shipped.path.name), len(edits)
+
+
+def _check(name: str, folder, quiet: bool, sources: bool, coverage: bool, seeds: Path | None) -> None:
+    from knowledge.check import check_pack
+
+    report = check_pack(folder)
     for problem in report.errors:
         click.echo(f"ERROR {problem}", err=True)
     click.echo(f"{len(report.placeholders)} placeholder(s) ({'待补充'}) for the county to fill")
@@ -44,7 +86,7 @@ def check_cmd(pack: str | None, quiet: bool, sources: bool, coverage: bool, seed
         for problem in report.unsourced:
             click.echo(f"  {problem}")
     if coverage and report.ok:
-        _print_coverage(load_pack(name), seeds)
+        _print_coverage(load_pack(folder), seeds)
     if report.errors:
         click.echo(f"{name}: {len(report.errors)} error(s)", err=True)
         sys.exit(1)

@@ -87,3 +87,50 @@ def test_clauses_and_citations_parse_the_documents_numbering():
     assert list(clauses) == ["一", "一（一）", "一（一）1", "二", "附件1.1"]
     assert cited("三（一）（二）；附件1.2") == {"三（一）", "三（二）", "附件1.2"}
     assert cited("一、总体要求") == {"一"} and cited("（五）") == {"*（五）"}
+
+
+def _database_with_edits(tmp_path, monkeypatch, edits):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from bot.models import Base, KnowledgeEdit
+
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    with Session(engine) as s, s.begin():
+        for n, (kind, key, data) in enumerate(edits, 1):
+            s.add(KnowledgeEdit(pack="nanchuan", kind=kind, key=key, version=n, data=data))
+    engine.dispose()
+    monkeypatch.setenv("NONGBOT_DATABASE_URL", url)
+
+
+def test_served_checks_the_pack_with_the_staffs_edits(tmp_path, monkeypatch):
+    pack = load_pack("nanchuan")
+    # staff removed every loan product in the console (the shipped files still have them)
+    _database_with_edits(tmp_path, monkeypatch, [("loans", p.name, None) for p in pack.loan_products])
+    shipped = CliRunner().invoke(knowledge, ["check", "nanchuan", "--quiet"])
+    assert shipped.exit_code == 0, shipped.output
+    served = CliRunner().invoke(knowledge, ["check", "nanchuan", "--quiet", "--served"])
+    assert served.exit_code == 1
+    assert f"{len(pack.loan_products)} staff edit(s)" in served.output
+    assert "offers loan_products, but loans.yaml: no loan, insurance or guarantee product" in served.output
+
+
+def test_served_counts_a_placeholder_staff_filled_in(tmp_path, monkeypatch):
+    pack = load_pack("nanchuan")
+    center = pack.center(pack.info.default_center)
+    assert center.phone == "待补充"
+    _database_with_edits(tmp_path, monkeypatch, [("centers", center.code,
+                                                  {**center.model_dump(mode="json"), "phone": "023-71234567"})])
+    count = lambda out: int(next(l for l in out.splitlines() if "placeholder(s)" in l).split()[0])  # noqa: E731
+    shipped = CliRunner().invoke(knowledge, ["check", "nanchuan", "--quiet"])
+    served = CliRunner().invoke(knowledge, ["check", "nanchuan", "--quiet", "--served"])
+    assert served.exit_code == 0, served.output
+    assert count(served.output) == count(shipped.output) - 1
+
+
+def test_served_says_when_the_database_has_no_edits_table(tmp_path, monkeypatch):
+    monkeypatch.setenv("NONGBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = CliRunner().invoke(knowledge, ["check", "nanchuan", "--served"])
+    assert result.exit_code == 1 and "unreadable" in result.output
