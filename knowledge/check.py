@@ -162,12 +162,14 @@ def _check_offers(path: Path, info: PackInfo, info_root: yaml.Node, report: Repo
     if info.join is not None and info.join.source is None:
         report.unsourced.append(Problem("pack.yaml", _key_line(info_root, "join"), f"join {info.join.name}: fact without `source`"))
         report.errors.append(report.unsourced[-1])
-    if report.errors:
-        return   # the pack would not load: its data cannot be judged yet
+    # Judged also next to other errors (an unknown service, a missing default center): the county learns in one
+    # round that the form cannot be served. Only a pack that does not load at all cannot be judged yet.
+    had_errors = bool(report.errors)
     try:
         pack = read_pack(path)
-    except PackError as exc:
-        report.errors.append(Problem("pack.yaml", 1, str(exc)))
+    except (PackError, ValidationError, ValueError, TypeError) as exc:
+        if not had_errors:
+            report.errors.append(Problem("pack.yaml", 1, str(exc)))
         return
     for intent in info.offers:
         for need in unmet(pack, intent):

@@ -120,3 +120,58 @@ def unmarked_services(pack: Pack, doc: str, clause: str) -> list[str]:
 def crop_of(pack: Pack, word: str) -> str | None:
     """The canonical crop a farmer's word (name, alias or work word) names."""
     return next((c.name for c in pack.crops if word == c.name or word in c.aliases or word in c.activities), None)
+
+
+# ---- a pack with one form's data removed -------------------------------------------------------------------
+PACKS = ("zhongxian", "fengdu", "jiangjin", "liaocheng", "nanchuan")
+
+
+def offered_needs(name: str) -> list[tuple[str, str, int]]:
+    """(pack, intent, need index) for every need of every intent the pack offers."""
+    from knowledge.needs import NEEDS, offered
+    pack = _load(name)
+    return [(name, intent, i) for intent in offered(pack) for i, _ in enumerate(NEEDS.get(intent, ()))]
+
+
+def _load(name_or_path):
+    from knowledge.loader import load_pack, read_pack
+    return read_pack(name_or_path) if isinstance(name_or_path, Path) else load_pack(name_or_path)
+
+
+def _write(path: Path, data) -> None:
+    import yaml
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _read(path: Path):
+    import yaml
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def remove_need(folder: Path, need) -> None:
+    """Take out of the pack copy in `folder` the data `need` asks for (generic over the needs' files)."""
+    from knowledge.loader import PACK_FILES
+    from knowledge.routing import center_roles
+    role = re.search(r"role `(\w+)`", need.what)
+    if role or need.file == "centers.yaml":
+        pack = _load(folder)
+        wanted = role[1] if role else None
+        gone = {c.code for c in pack.centers if wanted is None or wanted in center_roles(pack, c)}
+        data = _read(folder / "centers.yaml")
+        data["centers"] = [c for c in data.get("centers") or [] if c["code"] not in gone]
+        _write(folder / "centers.yaml", data)
+        programmes = _read(folder / "programmes.yaml")
+        if programmes.get("programmes") and wanted:
+            programmes["programmes"] = [g for g in programmes["programmes"] if g.get("role") != wanted]
+            _write(folder / "programmes.yaml", programmes)
+        if not role:   # no center at all: nothing to take tickets either
+            info = _read(folder / "pack.yaml")
+            info.pop("default_center", None)
+            _write(folder / "pack.yaml", info)
+    elif need.file == "pack.yaml":   # the join offer (and any 农合联 to join)
+        info = _read(folder / "pack.yaml")
+        info.pop("join", None)
+        _write(folder / "pack.yaml", info)
+        _write(folder / "organizations.yaml", {"nonghelian": []})
+    else:
+        _write(folder / need.file, {PACK_FILES[need.file][0]: []})
