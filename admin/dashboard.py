@@ -37,21 +37,28 @@ def _count(session: Session, stmt: Any) -> float:
     return float(session.scalar(stmt) or 0)
 
 
-# Plan target key (pack.targets[].key) → how the live figure is counted.
-ACTUALS: dict[str, Callable[[Session], float]] = {
-    "members": lambda s: _count(s, select(func.count(MembershipApplication.id))
-                                .where(MembershipApplication.status != "rejected")),
-    "tuoguan_mu": lambda s: _count(s, select(func.sum(Booking.area_mu)).where(Booking.status == "done")),
-    "bookings": lambda s: _count(s, select(func.count(Booking.id)).where(Booking.status != "rejected")),
+# Plan target key (pack.targets[].key) → how the live figure is counted (from the database and the served pack).
+ACTUALS: dict[str, Callable[[Session, Any], float]] = {
+    "members": lambda s, p: _count(s, select(func.count(MembershipApplication.id))
+                                   .where(MembershipApplication.status != "rejected")),
+    "tuoguan_mu": lambda s, p: _count(s, select(func.sum(Booking.area_mu)).where(Booking.status == "done")),
+    "bookings": lambda s, p: _count(s, select(func.count(Booking.id)).where(Booking.status != "rejected")),
     # The network's points by kind: a 综合服务社 is not a 为农服务中心 (附件1 counts them apart).
-    "centers": lambda s: _active_centers(s, "%为农服务中心"),
-    "service_cooperatives": lambda s: _active_centers(s, "%综合服务社"),
+    "centers": lambda s, p: _built_centers(s, p, "%为农服务中心"),
+    "service_cooperatives": lambda s, p: _built_centers(s, p, "%综合服务社"),
 }
 
 
-def _active_centers(session: Session, kind_pattern: str) -> float:
-    return _count(session, select(func.count(ServiceCenter.id))
-                  .where(ServiceCenter.active.is_(True), ServiceCenter.kind.like(kind_pattern)))
+def _built_centers(session: Session, pack: Any, kind_pattern: str) -> float:
+    """Service points that exist: a center the pack marks planned (the document's plan, 忠县's 10 为农服务中心) or
+    a planned network (its planned_count) is a target, never counted as built."""
+    planned = [c.code for c in getattr(pack, "centers", None) or []
+               if getattr(c, "status", "existing") == "planned" or getattr(c, "planned_count", None)]
+    stmt = select(func.count(ServiceCenter.id)).where(ServiceCenter.active.is_(True),
+                                                      ServiceCenter.kind.like(kind_pattern))
+    if planned:
+        stmt = stmt.where(ServiceCenter.code.not_in(planned))
+    return _count(session, stmt)
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,7 @@ def target_progress(session: Session, pack: Any, year: int) -> list[Progress]:
         # The plan's cumulative target when it gives one, else this year's (or the next planned year's).
         chosen = "total" if "total" in values else (later[0] if later else (years or sorted(values))[-1])
         count = ACTUALS.get(target.key or "")
-        actual = count(session) if count else None
+        actual = count(session, pack) if count else None
         if actual is not None and target.unit.startswith("万"):  # e.g. 万亩次: live figures are counted in 亩
             actual = round(actual / 10000, 4)
         result.append(progress(target.indicator, target.unit, chosen, values[chosen], actual))

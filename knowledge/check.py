@@ -222,6 +222,10 @@ def _cross_check(m: dict[str, list], info: PackInfo | None, report: Report) -> N
         if n.level == "industry" and not n.industry:
             report.errors.append(Problem("organizations.yaml", it.line, f"{n.name}: industry 农合联 needs `industry`"))
     for it, c in m["centers"]:
+        if c.planned_count is not None and c.status != "planned":
+            report.errors.append(Problem("centers.yaml", it.line_of("planned_count"),
+                                         f"center {c.code}: planned_count {c.planned_count} is a plan, not places "
+                                         f"(status must be `planned`)"))
         if c.township is not None and c.township not in known_t:
             report.errors.append(Problem("centers.yaml", it.line_of("township"), f"center {c.code}: unknown township `{c.township}`"))
         for s in c.services:

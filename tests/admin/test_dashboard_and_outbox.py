@@ -128,6 +128,33 @@ def test_center_targets_count_only_their_own_kind_of_service_point(console):
     assert cooperatives.actual == 2.0
 
 
+def test_planned_centers_of_the_pack_are_a_target_never_counted_as_built(console):
+    """忠县 plans 10 为农服务中心 and names none built: the pack's planned centers (synced to the database for
+    routing) and planned networks (a planned_count) do not count toward the target."""
+    from types import SimpleNamespace
+
+    from admin.dashboard import target_progress
+    from knowledge.schema import ServiceCenter as PackCenter, Target
+
+    _, ctx, _world = console
+    with transaction(ctx.sessions) as s:
+        before = target_progress(s, SimpleNamespace(targets=[
+            Target(indicator="建设为农服务中心", unit="个", values={"total": 10}, key="centers")]), 2026)[0].actual
+        s.add_all([ServiceCenter(code="p-county", name="某县为农服务中心", kind="县为农服务中心", township=None),
+                   ServiceCenter(code="p-net", name="区域性为农服务中心（规划15个）", kind="区域性为农服务中心",
+                                 township=None),
+                   ServiceCenter(code="p-built", name="已建成为农服务中心", kind="乡镇为农服务中心", township=None)])
+    pack = SimpleNamespace(
+        centers=[PackCenter(code="p-county", name="某县为农服务中心", kind="县为农服务中心", status="planned"),
+                 PackCenter(code="p-net", name="区域性为农服务中心（规划15个）", kind="区域性为农服务中心",
+                            planned_count=15, status="planned"),
+                 PackCenter(code="p-built", name="已建成为农服务中心", kind="乡镇为农服务中心")],
+        targets=[Target(indicator="建设为农服务中心", unit="个", values={"total": 10}, key="centers")])
+    with ctx.sessions() as s:
+        (centers,) = target_progress(s, pack, 2026)
+    assert centers.actual == before + 1      # only the built one
+
+
 
 def _stat(page: str, element_id: str) -> int:
     import re

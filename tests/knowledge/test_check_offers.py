@@ -134,3 +134,25 @@ def test_served_says_when_the_database_has_no_edits_table(tmp_path, monkeypatch)
     monkeypatch.setenv("NONGBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     result = CliRunner().invoke(knowledge, ["check", "nanchuan", "--served"])
     assert result.exit_code == 1 and "unreadable" in result.output
+
+
+def test_a_planned_count_shown_as_an_existing_place_fails_the_check(tmp_path):
+    copy = tmp_path / "fd"
+    shutil.copytree(load_pack("fengdu").path, copy)
+    text = (copy / "centers.yaml").read_text(encoding="utf-8")
+    (copy / "centers.yaml").write_text(text.replace("  status: planned\n", "", 1), encoding="utf-8")
+    errors = _errors(copy)
+    assert any(e.startswith("centers.yaml:") and "is a plan, not places" in e for e in errors), errors
+
+
+def test_a_county_wide_plan_is_told_as_a_plan_in_the_center_finder():
+    from bot.replies import ReplyTemplates
+    from knowledge.routing import routes
+
+    pack = load_pack("fengdu")
+    text = ReplyTemplates(pack.path).render(
+        "dialog/centers", township="龙河镇", by_location=False, nonghelian=None, placeholder="待补充",
+        centers=[r for r in routes(pack, "tuoguan", township="龙河镇", limit=3) if r.center is not None])
+    planned = next(c for c in pack.centers if c.planned_count and "tuoguan" in c.roles)
+    assert planned.name in text and f"全县{planned.planned_count}个），不是已建成的地点" in text, text
+    assert "在本乡镇发展" not in text
