@@ -5,18 +5,9 @@ import pytest
 
 from knowledge import load_pack
 from knowledge.faq import answer
-from tests.knowledge.pack_truth import (
-    FORM_ROLES, GROUP_WORDS, ambiguous_service_words, crop_of, foreign_applicant_types, invented_figures,
-    misrouted_variants, seed_text, unknown_sections, unmarked_services,
-)
+from tests.knowledge.pack_truth import GROUP_WORDS, ambiguous_service_words, crop_of, unmarked_services
 
 PACK = load_pack("fengdu")
-
-
-def test_document_is_cited_with_its_number():
-    (doc,) = PACK.info.documents
-    assert doc.number == "丰供发〔2022〕36号"
-    assert doc.title in seed_text(PACK).replace(" ", "").replace("\n", "")
 
 
 def test_no_nonghelian_is_presented():
@@ -25,11 +16,6 @@ def test_no_nonghelian_is_presented():
     assert PACK.info.join is not None and "农合联" not in PACK.info.join.name
     assert not PACK.nonghelian
     assert all("农合联" not in i.name for i in PACK.institutions)
-
-
-@pytest.mark.parametrize("role", FORM_ROLES)
-def test_every_form_role_has_a_center(role):
-    assert any(role in c.roles for c in PACK.centers), role
 
 
 def test_planned_networks_are_not_places():
@@ -70,10 +56,6 @@ def test_crops_are_crops_not_industry_groups():
         assert crop_of(PACK, word) == crop, word
 
 
-def test_no_figure_absent_from_the_document():
-    assert invented_figures(PACK, seed_text(PACK)) == []
-
-
 @pytest.mark.parametrize("question,must_contain,section", [
     ("三社融合贷那个补偿金到底有好多钱", "600", "四（二）"),
     ("我们合作社想找人代账", "财务代理", "二（四）"),
@@ -89,22 +71,3 @@ def test_paraphrased_questions_reach_the_clause(question, must_contain, section)
     assert must_contain in found.entry.answer
     assert found.entry.source.section.startswith(section)
 
-
-def test_faq_covers_every_section_of_the_document():
-    cited = {part for e in PACK.faq for part in e.source.section.split("、")}
-    for section in ["一（一）", "一（二）", "一（三）", "二（一）", "二（二）", "二（三）", "二（四）", "二（五）",
-                    "二（六）", "二（七）", "二（八）", "三（一）", "三（二）", "三（三）", "四（一）", "四（二）", "四（三）"]:
-        assert section in cited, section
-    assert len(PACK.faq) >= 30
-
-
-def test_faq_sections_are_the_documents_own_numbering():
-    assert unknown_sections(PACK, seed_text(PACK)) == []
-
-
-def test_every_question_variant_finds_its_own_entry():
-    assert misrouted_variants(PACK) == []
-
-
-def test_loan_applicants_are_the_forms_member_types():
-    assert foreign_applicant_types(PACK) == []

@@ -5,17 +5,9 @@ import pytest
 
 from knowledge import load_pack
 from knowledge.faq import answer
-from tests.knowledge.pack_truth import (
-    crop_of, foreign_applicant_types, invented_figures, misrouted_variants, seed_text, unknown_sections,
-)
+from tests.knowledge.pack_truth import crop_of
 
 PACK = load_pack("nanchuan")
-
-
-def test_document_is_cited_with_its_number():
-    (doc,) = PACK.info.documents
-    assert doc.number == "南川委农办〔2021〕15号"
-    assert doc.title in seed_text(PACK)
 
 
 def test_offers_only_what_the_document_sets_up():
@@ -24,11 +16,6 @@ def test_offers_only_what_the_document_sets_up():
     assert PACK.services == []
     assert "农合联" not in (PACK.info.bot_name or "") and not PACK.nonghelian
     assert PACK.info.join is not None and "合作社" in PACK.info.join.name
-
-
-@pytest.mark.parametrize("role", ["membership", "finance", "bookkeeping", "marketing", "consult"])
-def test_every_offered_form_role_has_a_center(role):
-    assert any(role in c.roles for c in PACK.centers), role
 
 
 def test_crops_are_the_documents_special_industries():
@@ -50,10 +37,6 @@ def test_finance_partners_are_the_documents():
         assert p.amount_max_yuan is None and p.amount_min_yuan is None   # the plan states no amount
 
 
-def test_no_figure_absent_from_the_document():
-    assert invented_figures(PACK, seed_text(PACK)) == []
-
-
 @pytest.mark.parametrize("question,must_contain,section", [
     ("我们镇上的辅导员是哪些人当", "第一书记", "三（三）7"),
     ("南川一共好多家合作社", "1446", "一（二）2"),
@@ -69,23 +52,3 @@ def test_paraphrased_questions_reach_the_clause(question, must_contain, section)
     assert must_contain in found.entry.answer
     assert found.entry.source.section.startswith(section)
 
-
-def test_faq_covers_every_clause_of_the_document():
-    cited = {part for e in PACK.faq for part in e.source.section.split("、")}
-    for section in ["一（一）", "一（二）1", "一（二）2", "二（一）", "二（二）", "二（三）1", "二（三）2", "三（一）1",
-                    "三（一）2", "三（一）3", "三（二）4", "三（三）5", "三（三）6", "三（三）7", "三（三）8", "三（三）9",
-                    "四（一）", "四（二）"]:
-        assert section in cited, section
-    assert len(PACK.faq) >= 30
-
-
-def test_faq_sections_are_the_documents_own_numbering():
-    assert unknown_sections(PACK, seed_text(PACK)) == []
-
-
-def test_every_question_variant_finds_its_own_entry():
-    assert misrouted_variants(PACK) == []
-
-
-def test_loan_applicants_are_the_forms_member_types():
-    assert foreign_applicant_types(PACK) == []
