@@ -107,7 +107,7 @@ FORM = Form(
     intent="bookkeeping", kind="bookkeeping_requests", title="代账申请", plan=plan,
     slots=(
         Slot("org_name", read=read_org_name, free=True, profile="org_name", label="主体名称", required=True,
-             example="忠县某某柑橘专业合作社", scan=scan_org_name),
+             example="@org_name", scan=scan_org_name),
         Slot("credit_code", read=_read_credit_code, validate=_validate_credit_code, profile="credit_code",
              label="统一社会信用代码", example="营业执照上的18位代码"),
         Slot("member_type", hint="member_type", asked=False, profile="member_type", label="身份",
@@ -116,7 +116,7 @@ FORM = Form(
              label="每月凭证", number=True, scan=_scan_vouchers, example="30", shown=lambda v: f"约{v}张"),
         Slot("needs", options=_needs, read=_read_needs, scan=_scan_needs, label="代账内容", column=None, shown="、".join),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
-             location=True, label="地点", example="石宝"),
+             location=True, label="地点", example="@township"),
         Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
              example="13800138000"),
     ),

@@ -52,7 +52,7 @@ FORM = Form(
         Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
              example="13800138000"),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
-             location=True, label="地点", required=True, example="石宝"),
+             location=True, label="地点", required=True, example="@township"),
         Slot("industry", options=_industries, read=_read_industry, skip=NO_INDUSTRY, label="产业分会", column=None,
              implied=_no_industry_here,
              shown=lambda v: "" if v == NONE_HERE else "不加入" if v == NO_INDUSTRY else f"{v}产业分会",

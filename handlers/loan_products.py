@@ -116,7 +116,7 @@ FORM = Form(
              label="金额", number=True, example="5万", shown=show_yuan, scan=scan_amount),
         Slot("collateral", options=_collaterals, read=_read_collateral, label="抵押物"),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
-             location=True, label="地点", required=True, example="石宝"),
+             location=True, label="地点", required=True, example="@township"),
         Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
              example="13800138000"),
     ),

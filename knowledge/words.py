@@ -24,9 +24,18 @@ class PackWords:
     org_name: str                 # an example organisation name
     request: str                  # an example request in one message
     has_join: bool
+    crop: str = ""                # an example crop of the pack
+    service: str = ""             # an example 托管 service of the pack
 
     def offered(self, intent: str) -> bool:
         return intent in self.offers
+
+    def example(self, value: str | None) -> str | None:
+        """A form's example as this county says it: `@township`, `@org_name`, `@crop`, `@service` are the
+        pack's own (a form declares the kind of example, never 忠县's 石宝)."""
+        if not value or not value.startswith("@"):
+            return value
+        return getattr(self, value[1:], None) or None
 
 
 @lru_cache(maxsize=32)
@@ -50,5 +59,7 @@ def pack_words(pack: Pack) -> PackWords:
     org = ex.org_name or f"{info.county}某某专业合作社"
     bot_name = info.bot_name or f"{info.county}为农服务助手"
     menu = tuple((n, intent) for n, intent in MENU if intent in offers)
+    crop = pack.crops[0].name if pack.crops else ""
+    service = next((s.name for s in pack.services if s.role_name == "tuoguan" and s.scope != "全程"), "")
     return PackWords(info.county, bot_name, join_name, join_label, offers, menu, township, full, org, request,
-                     "join_nonghelian" in offers)
+                     "join_nonghelian" in offers, crop, service)

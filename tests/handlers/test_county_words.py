@@ -92,3 +92,35 @@ def test_a_recycling_question_hears_of_recycling_not_of_selling_produce():
                            render=lambda name, **data: templates.render(name, county=pack.info.county, **data))
     reply = sell_produce(turn)[0]
     assert "再生资源回收" in reply and "村村旺" not in reply and "石宝镇" in reply
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_forms_examples_asked_again_are_the_countys_own(name):
+    """A form declares the kind of example (@township, @org_name …); asked again, the farmer sees his county's."""
+    from handlers import FORMS
+    pack = load_pack(name)
+    templates = ReplyTemplates(pack.path)
+    own = _own_words(name)
+    foreign = set().union(*(_own_words(other) for other in PACKS if other != name)) - own
+    shown = []
+    for form in FORMS.values():
+        for slot in form.slots:
+            if not slot.example:
+                continue
+            again = templates.render("forms/ask_again", question="请再说一次。", example=slot.example,
+                                     has_options=False)
+            stuck = templates.render("forms/ask_stuck", label=slot.label, example=slot.example)
+            assert "@" not in again + stuck, (form.intent, slot.name)
+            shown.append(again + stuck)
+    text = "\n".join(shown)
+    assert pack_words(pack).township in text
+    leaked = sorted(w for w in foreign if w in text and not any(w in o for o in own))
+    assert not leaked, leaked
+
+
+def test_an_example_already_in_the_question_is_not_repeated():
+    templates = ReplyTemplates(load_pack("fengdu").path)
+    words = pack_words(load_pack("fengdu"))
+    text = templates.render("forms/ask_again", question=f"请回复全称，比如“{words.org_name}”。", example="@org_name",
+                            has_options=False)
+    assert text.count(words.org_name) == 1
