@@ -40,7 +40,22 @@ def _validate_service(value: Any, turn: Any) -> str:
     known = pack.service(str(value))
     if known is None or known not in pack.services:
         raise Invalid("forms/invalid_service", value=value)
-    return known.name
+    return _for_crop(pack, known, (getattr(turn, "slots", None) or {}).get("crop")).name
+
+
+def _operation(service: Any) -> str:
+    """A crop's own work without the crop: 柑橘修剪 → 修剪."""
+    name = service.name
+    for crop in service.crops:
+        name = name.replace(crop, "")
+    return name
+
+
+def _for_crop(pack: Any, service: Any, crop: str | None) -> Any:
+    """The same operation for the crop named with it (剪枝 of 花椒 is 花椒修剪, not 柑橘修剪), when the pack has it."""
+    if not crop or not service.crops or crop in service.crops:
+        return service
+    return next((s for s in pack.services if crop in s.crops and _operation(s) == _operation(service)), service)
 
 
 def _implied_crop(values: dict[str, Any], pack: Any) -> str | None:

@@ -30,7 +30,7 @@ def test_crops_are_the_documents_key_industries_crop_by_crop():
     ("打药", "统防统治"), ("飞防", "统防统治"), ("无人机打药", "统防统治"), ("喷药", "统防统治"),
     ("病虫害防治", "统防统治"), ("施肥", "施肥"), ("犁田", "机耕"), ("翻地", "机耕"), ("旋耕", "机耕"),
     ("打田", "机耕"), ("栽秧", "机插秧"), ("插秧", "机插秧"), ("育秧", "育秧"), ("播种", "机播"), ("收割", "机收"),
-    ("割谷子", "机收"), ("收谷子", "机收"), ("烘干", "烘干"), ("花椒树修剪", "花椒修剪"), ("全托", "全程托管"),
+    ("割谷子", "机收"), ("收谷子", "机收"), ("烘干", "烘干"), ("花椒树修剪", "花椒修剪"), ("剪花椒枝", "花椒修剪"), ("全托", "全程托管"),
     ("全程服务", "全程托管"), ("全程农业社会化服务", "全程托管"), ("产中服务", "产中服务"),
 ])
 def test_farmers_words_reach_the_operation(word, service):
@@ -69,3 +69,15 @@ def test_paraphrased_questions_reach_the_clause(question, must_contain, section)
     assert must_contain in found.entry.answer
     assert found.entry.source.section.startswith(section)
 
+
+
+def test_a_crops_own_work_follows_the_crop_named_with_it():
+    """剪枝 said of 花椒 is 花椒修剪 (the NLU's generic 修剪 word names 柑橘修剪); other operations stay."""
+    from types import SimpleNamespace
+
+    from handlers.book_tuoguan import _validate_service
+    turn = lambda crop: SimpleNamespace(ctx=SimpleNamespace(pack=PACK), slots={"crop": crop})  # noqa: E731
+    assert _validate_service("柑橘修剪", turn("花椒")) == "花椒修剪"
+    assert _validate_service("柑橘修剪", turn("柑橘")) == "柑橘修剪"
+    assert _validate_service("统防统治", turn("花椒")) == "统防统治"
+    assert _validate_service("柑橘修剪", turn("水稻")) == "柑橘修剪"   # no 水稻修剪: the farmer's word stands
