@@ -482,6 +482,12 @@ class DialogResponder:
         return said
 
     def _clarify(self, turn: Turn, choices: list[str], parse: Any) -> Said:
+        if not self._offered(choices[0]):   # the likelier reading is a form the county does not offer: say so
+            return Said([turn.render("dialog/not_offered", intent=choices[0])], choices[0], parse.confidence)
+        choices = [c for c in choices if self._offered(c)]
+        if len(choices) == 1:
+            return (self._start(turn, choices[0], parse.slots, confidence=parse.confidence) if choices[0] in FORMS
+                    else self._single(turn, choices[0], parse.confidence))
         turn.convo.clarify = {"options": {str(i): name for i, name in enumerate(choices, 1)}, "slots": parse.slots}
         turn.convo.failures += 1
         return Said([turn.render("dialog/clarify", choices=choices)], "clarify", parse.confidence, listed="clarify")
@@ -569,6 +575,8 @@ class DialogResponder:
         form = FORMS.get(intent)
         if form is None:
             return self._single(turn, intent, confidence)
+        if not self._offered(intent):   # 南川 books no 托管: no form with an empty list of services
+            return Said([turn.render("dialog/not_offered", intent=intent)], intent, confidence)
         convo = turn.convo
         convo.begin(intent)
         given = {name: value for name, value in slots.items() if form.slot(name)}
