@@ -57,6 +57,10 @@ class DictStore:
     def delete(self, key: str) -> None:
         self.data.pop(key, None)
 
+    def incr(self, key: str, ttl: float | None = None) -> int:
+        self.data[key] = int(self.data.get(key) or 0) + 1
+        return self.data[key]
+
 
 def credit_code(rng: random.Random) -> str:
     from handlers.bookkeeping import CREDIT_CODE_CHARS, credit_code_check_char
@@ -201,7 +205,10 @@ def make_farmer(pack: Any, pack_name: str, rng: random.Random, task: str | None 
     townships = [t for t in pack.townships if t.name]
     if not townships:
         return None
-    tasks = ["bookings", "members", "loan_requests", "bookkeeping_requests"]
+    from knowledge.needs import offered
+    intents = {"bookings": "book_tuoguan", "members": "join_nonghelian", "loan_requests": "loan_products",
+               "bookkeeping_requests": "bookkeeping"}
+    tasks = [t for t, intent in intents.items() if intent in offered(pack)]   # what the county offers
     task = task or rng.choice(tasks)
     quirk = quirk or rng.choice(QUIRKS)
     town = rng.choice(townships)
