@@ -42,8 +42,8 @@ from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
 from handlers.policy_faq import document_answer
-from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
-                            township_from_location)
+from handlers.forms import (Form, Invalid, Slot, is_org_name, member_type_of_name, person_name, read_date,
+                            read_org_name, read_township, scan_org_name, township_from_location)
 from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
@@ -100,6 +100,8 @@ class Conversation:
     last_record: list[Any] | None = None                 # [kind, id] of the request submitted last
     ticket: int | None = None                            # the ticket opened in this conversation, while open
     held: list[str] = field(default_factory=list)        # optional questions kept open once for other answers
+    heard: dict[str, Any] = field(default_factory=dict)  # slots said outside a form since the last one began
+    before: list[str] = field(default_factory=list)      # the last texts said outside a form (read when one opens)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
@@ -328,6 +330,13 @@ class DialogResponder:
                     continue  # "想加入合作社": what they join, not who they are
                 if name in turn.parse.slots:
                     turn.convo.facts[name] = turn.parse.slots[name]
+            text = turn.inbound.text or ""
+            if not turn.convo.form and text and not is_remark(text):
+                # Said before a form opens ("我是石宝的，想问下…" then "我要托管"): the form takes it when it opens.
+                heard = {k: v for k, v in turn.parse.slots.items()
+                         if not (k == "member_type" and self._not_who(text))}
+                turn.convo.heard = {**turn.convo.heard, **heard}
+                turn.convo.before = [*turn.convo.before, text[:200]][-3:]
         return turn.parse
 
     def _text(self, turn: Turn, text: str) -> Said:
@@ -575,6 +584,14 @@ class DialogResponder:
         if "member_type" in given and self._not_who(turn.inbound.text or ""):
             given.pop("member_type")  # "想加入合作社": what they join, not who they are
         given.update(self._extra_readings(turn, form, turn.inbound.text or "", given, first=True))
+        for name, value in convo.heard.items():  # said earlier, before the form opened
+            if form.slot(name) and name not in given:
+                given[name] = value
+        for earlier in reversed(convo.before):
+            if earlier != turn.inbound.text:
+                for name, value in self._extra_readings(turn, form, earlier, given, first=True).items():
+                    given.setdefault(name, value)
+        convo.heard, convo.before = {}, []
         lead = self._apply(turn, form, given)
         self._prefill(turn, form)
         self._implied(turn, form)
@@ -708,6 +725,8 @@ class DialogResponder:
             if value is not None:
                 updates[asked.name] = value
         remark = is_remark(text)
+        if not updates and not side and not remark and not is_question(text) and choice is None:
+            updates = self._other_slot(turn, form, text, asked)  # "周志强" to the 身份 question: the name
         if updates or not side:
             # Slots the message carries besides the answer: new ones, or a correction ("不对，是40亩").
             correcting = corrects(text) or convo.asked in (CONFIRM, FIX)
@@ -721,8 +740,11 @@ class DialogResponder:
                     continue
                 updates[name] = value
             for name, value in self._extra_readings(turn, form, text, updates).items():
-                if convo.slots.get(name) != value and (name not in convo.slots or correcting or name == "credit_code"):
+                before = convo.slots.get(name)
+                if before != value and (name not in convo.slots or correcting or name == "credit_code"):
                     updates.setdefault(name, value)
+                elif isinstance(before, list) and isinstance(value, list) and not set(value) <= set(before):
+                    updates.setdefault(name, [*before, *(v for v in value if v not in before)])  # 记账 → +报税
         if remark and set(updates) <= {"date"} and (asked is None or asked.name != "date" or "date" not in updates
                                                       or not read_date(text, self.ctx.pack)):
             updates = {}  # "今天好热": a remark, not a date
@@ -814,6 +836,21 @@ class DialogResponder:
             return slot.read(text, self.ctx.pack)
         return None
 
+    def _other_slot(self, turn: Turn, form: Form, text: str, asked: Slot | None) -> dict[str, Any]:
+        """A bare answer that fits no question asked but reads plainly as another open free-text slot: a
+        person's name ("王秀英" to the phone question, after the name was skipped), an organisation's name."""
+        pack = self.ctx.pack
+        for slot in form.slots:
+            if not slot.free or slot.name in turn.convo.slots or (asked is not None and slot.name == asked.name):
+                continue
+            if slot.name not in ("name", "org_name"):
+                continue  # a purpose or a remark is never guessed
+            org = scan_org_name(text, pack) if is_org_name(text.strip().strip("。.!！")) else None
+            value = org or (person_name(text, pack) if slot.name == "name" else None)
+            if value:
+                return {slot.name: value}
+        return {}
+
     def _free_clause(self, turn: Turn, slot: Slot, text: str) -> str | None:
         """The clause of a message with several answers that is the free-text one ("复兴镇，某某专业合作社"
         → the name): not a number, a phone, a place alone or another slot's words."""
@@ -857,6 +894,11 @@ class DialogResponder:
             convo.order = [*(n for n in convo.order if n != name), name]
             if before is not None and before != clean:
                 notes.append(turn.render("forms/changed", label=slot.label, value=slot.show(clean)))
+            kind = form.slot("member_type")
+            if name in ("name", "org_name") and kind is not None and convo.asked != "member_type":
+                implied = member_type_of_name({name: clean}, self.ctx.pack)
+                if implied and convo.slots.get("member_type") not in (None, implied):
+                    convo.slots["member_type"] = implied  # "几个家庭农场想办个合作社" + a 专业合作社's name
         return notes
 
     def _implied(self, turn: Turn, form: Form) -> None:
@@ -915,6 +957,11 @@ class DialogResponder:
 
     def _summary(self, turn: Turn, form: Form, lead: list[str]) -> Said:
         convo = turn.convo
+        for slot in form.slots:  # everything was asked: what the answers imply fills what is still empty
+            if slot.fallback is not None and slot.name not in convo.slots:
+                value = slot.fallback(convo.slots, self.ctx.pack)
+                if value is not None:
+                    convo.slots[slot.name] = value
         plan = form.plan(turn, convo.slots)
         convo.asked, convo.options = CONFIRM, {}
         summary = turn.render(f"forms/summary_{form.intent}", slots=convo.slots, lines=form.lines(convo.slots),
@@ -1038,8 +1085,9 @@ def _option_named(options: list[tuple[str, Any]], text: str) -> Any:
 
 def _shown(form: Form, values: dict[str, Any]) -> dict[str, str]:
     """{label: value as read} for the slots given, in the form's order."""
-    return {(form.slot(n).label or n): form.slot(n).show(v) for n, v in values.items()
-            if form.slot(n) is not None and v not in (None, "", [])}
+    shown = {(form.slot(n).label or n): form.slot(n).show(v) for n, v in values.items()
+             if form.slot(n) is not None and v not in (None, "", [])}
+    return {label: text for label, text in shown.items() if text}  # "无产业分会" reads as nothing
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}

@@ -286,8 +286,13 @@ def member_type_is_wanted_thing(text: str) -> bool:
     positions = [t.find(verb) for verb in JOIN_VERBS if verb in t]
     if not positions:
         return False
-    head = t[: min(positions)]
-    return not has_any(head, _SELF_WORDS)
+    # What is left once each joining verb and its object (to the end of its clause) are taken out: "加入农合联，
+    # 我是汝溪的种植大户" still says who the farmer is; "我是种花椒的，想加入花椒合作社" does not.
+    rest = _JOINED_OBJECT.sub(" ", t)
+    return not has_any(rest, _SELF_WORDS)
+
+
+_JOINED_OBJECT = re.compile("(?:" + "|".join(sorted(JOIN_VERBS, key=len, reverse=True)) + r")[^，,。；;！!？?\s]*")
 
 
 # A span, not a day: 月中 / 月底 / 中旬 / 下个月 … kept as the farmer said it even when the NLU picks a day in it.

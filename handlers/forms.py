@@ -55,6 +55,7 @@ class Slot:
     scan: Callable[[str, Any], Any] | None = None  # finds the value anywhere in any message of the form
     export: Callable[[Any], Any] | None = None  # the value as exported (default: as stored)
     scan_first: bool = False                    # `scan` reads the form's first message only
+    fallback: Callable[[dict[str, Any], Any], Any] | None = None  # value when still empty once all was asked
 
     @property
     def ask(self) -> str:
@@ -155,9 +156,31 @@ def clean_name(text: str) -> str | None:
     return None
 
 
+# Words that make a clause a sentence, not a person's name ("能的话我就入", "不晓得填啥"): pronouns, modal
+# verbs, particles. An organisation's name (ends with 合作社/农场/公司 …) may carry them.
+_SENTENCE_WORDS = ("我", "你", "他们", "的话", "就", "想", "要", "能", "会", "吗", "不", "了", "吧", "啥", "咋", "么", "这", "呢",
+                   "嘛", "没", "得", "可以", "还", "也", "都", "在", "有", "给", "帮")
+# The commonest surnames (a bare answer that fits no question is taken as a name only when it starts with one).
+SURNAMES = ("王李张刘陈杨黄赵周吴徐孙马朱胡郭何罗高林郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
+            "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施"
+            "陶洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂柴焦向柳邢岳齐梅莫庄辛管祝左涂谷祁时舒耿牟卜路詹关苗凌费纪靳盛童"
+            "欧甘项蒙冉")
+
+
 def read_name(text: str, pack: Any) -> str | None:
     name = clean_name(text) or ""
+    if not is_org_name(name) and any(word in name for word in _SENTENCE_WORDS):
+        return None
     return name if 2 <= len(name) <= 30 and not any(ch.isdigit() for ch in name) else None
+
+
+def person_name(text: str, pack: Any) -> str | None:
+    """A bare message that is a person's name and nothing else ("周志强", "我叫王秀英"): 2-4 Chinese characters
+    after the labels, starting with a common surname, naming no place."""
+    name = read_name(text, pack)
+    if not name or not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name) or name[0] not in SURNAMES:
+        return None
+    return None if township_of(pack, name) is not None else name
 
 
 def read_org_name(text: str, pack: Any) -> str | None:
@@ -170,12 +193,12 @@ def member_type_of_name(values: dict[str, Any], pack: Any) -> str | None:
     name = str(values.get("name") or values.get("org_name") or "")
     if name.endswith("家庭农场"):
         return "家庭农场"
+    if name.endswith(("村委会", "集体经济组织", "股份经济合作社", "经济合作社")):
+        return "村集体"  # before 合作社: a village's 股份经济合作社 is its collective
     if name.endswith(("合作社", "联合社")):
         return "农民合作社"
     if name.endswith(("公司", "厂")):
         return "企业"
-    if name.endswith(("村委会", "集体经济组织", "股份经济合作社")):
-        return "村集体"
     return None
 
 
