@@ -252,7 +252,11 @@ class DialogResponder:
         form = FORMS.get(convo.form or "")
         if form is not None:
             again = self._resume_question(turn, form)
-            lead = turn.render("forms/unheard", voice=intent == "voice_unrecognized")
+            first = turn.render("forms/unheard", voice=intent == "voice_unrecognized", again=False)
+            bot = [e["text"] for e in convo.history if e["who"] == "bot"][-1:]
+            # A second voice in a row that could not be read: said otherwise (a noisy line is no refusal)
+            lead = turn.render("forms/unheard", voice=intent == "voice_unrecognized",
+                               again=bool(bot) and bot[0].startswith(first))
             return Said(["\n".join([lead, again.texts[0]])], intent, listed=again.listed)
         return Said(HANDLERS[intent](turn), intent, listed="menu")
 
@@ -325,6 +329,15 @@ class DialogResponder:
     def _parse(self, turn: Turn) -> Any:
         if turn.parse is None:
             turn.parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
+            if "member_type" in turn.parse.slots and self._names_product(turn.inbound.text or ""):
+                # "惠农合作社保险，农户": who the farmer is, read outside the product's name
+                rest = turn.inbound.text or ""
+                for product in self.ctx.pack.loan_products:
+                    for said in sorted((product.name, *product.aliases), key=len, reverse=True):
+                        rest = rest.replace(said, " ") if said else rest
+                kind = self.ctx.nlu.parse(rest, today=self.ctx.today()).slots.get("member_type")
+                if kind:
+                    turn.parse.slots["member_type"] = kind
             for name in FACTS:
                 if name == "member_type" and self._not_who(turn.inbound.text or ""):
                     continue  # "想加入合作社": what they join, not who they are
@@ -868,7 +881,7 @@ class DialogResponder:
                                         for s in form.slots):
                 continue
             kept.append(part)
-        named = [p for p in kept if is_org_name(p)]
+        named = [p for p in kept if is_org_name(p) and read_org_name(p, self.ctx.pack)]  # not "农民合作社" alone
         return (named or kept or [None])[0]
 
     def _apply(self, turn: Turn, form: Form, updates: dict[str, Any]) -> list[str]:

@@ -128,12 +128,13 @@ def read_choice(labels: tuple[str, ...]) -> Callable[[str, Any], Any]:
 
 # Words a farmer puts around a name: labels ("名字是", "联系人"), roles ("理事长", "村支书") and endings
 # ("就是了"). A role or a kind of farmer alone is no name ("村主任", "普通农户").
-_NAME_LEAD = re.compile(r"^(?:(?:我|俺)们?(?:合作社|社|农场|单位)的?|(?:我|俺)(?:的)?|(?:合作社|社|农场|公司|单位)(?:的)?)?"
+_NAME_LEAD = re.compile(r"^(?:(?:我|俺)们?(?:合作社|社|农场|单位)的?|(?:我|俺)(?:的)?|(?:合作社|社|农场|公司|单位)(?=的|名|全称|姓名|大名|联系人|理事长|社长|村主任|村支书|支书|书记|会计|负责人|主任|场长|老板|就|叫|是|为|$)(?:的)?)?"
                         r"(?:名字|名称|全称|姓名|大名|联系人|理事长|社长|村主任|村支书|支书|书记|会计|负责人|主任|场长|老板)?"
                         r"(?:就)?(?:叫做|叫|是|为)?[:：\s]*")
 _NAME_TAIL = re.compile(r"(?:就是了|就是|嘛|哈|呢|哦|啊|噻|哈)$")
 _NOT_A_NAME = ("村主任", "村支书", "支书", "书记", "理事长", "社长", "会计", "负责人", "主任", "场长", "老板", "农户",
-               "普通农户", "散户", "合作社", "家庭农场", "村集体", "企业", "本人", "我自己", "自己")
+               "普通农户", "散户", "合作社", "家庭农场", "村集体", "企业", "本人", "我自己", "自己", "农民合作社", "专业合作社",
+               "农民专业合作社", "种植大户", "大户", "个人")
 _SURNAME_THEN_NAME = re.compile(r"(?:我|俺)?姓([\u4e00-\u9fa5])[，,。\s]*(?:叫|名字叫|全名)?([\u4e00-\u9fa5]{1,3})?$")
 
 
@@ -215,7 +216,7 @@ def scan_org_name(text: str, pack: Any) -> str | None:
             if name.startswith(lead):
                 name = name[len(lead):]
                 break
-        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in ("我们", "我要", "想")):
+        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in ("我", "俺", "你", "要", "想")):
             return name
     return None
 
