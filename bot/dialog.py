@@ -826,6 +826,9 @@ class DialogResponder:
         if slot.options and choice is None:
             label = _option_named(slot.options(convo.slots, self.ctx.pack), text)
             if label is not None:
+                read = slot.read(text, self.ctx.pack) if slot.read else None
+                if isinstance(label, list) and isinstance(read, list) and set(label) < set(read):
+                    return read  # "报税和年报": both, not the one option whose label is in it
                 return label
         if slot.free and act in ("deny", "cancel", "affirm"):
             return None
@@ -968,13 +971,17 @@ class DialogResponder:
                                    has_options=bool(options))
         return Said(["\n".join([*lead, question])], form.intent, listed="slot" if options else None)
 
-    def _summary(self, turn: Turn, form: Form, lead: list[str]) -> Said:
-        convo = turn.convo
-        for slot in form.slots:  # everything was asked: what the answers imply fills what is still empty
+    def _fallbacks(self, convo: Conversation, form: Form) -> None:
+        """Everything was asked (or the farmer is done): what the answers imply fills what is still empty."""
+        for slot in form.slots:
             if slot.fallback is not None and slot.name not in convo.slots:
                 value = slot.fallback(convo.slots, self.ctx.pack)
                 if value is not None:
                     convo.slots[slot.name] = value
+
+    def _summary(self, turn: Turn, form: Form, lead: list[str]) -> Said:
+        convo = turn.convo
+        self._fallbacks(convo, form)
         plan = form.plan(turn, convo.slots)
         convo.asked, convo.options = CONFIRM, {}
         summary = turn.render(f"forms/summary_{form.intent}", slots=convo.slots, lines=form.lines(convo.slots),
@@ -1022,6 +1029,7 @@ class DialogResponder:
         convo, session = turn.convo, turn.session
         key = convo.submitting or record_key(turn.inbound)
         self._implied(turn, form)
+        self._fallbacks(convo, form)
         user = turn.user()
         profile = dict((getattr(user, "profile", None) or {}) if user is not None else {})
         # What the farmer told us in this conversation (or earlier ones) fills what the form left open.

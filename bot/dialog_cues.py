@@ -194,11 +194,17 @@ _CALLED = re.compile(r"(?:^|[\s，,。的])叫([\u4e00-\u9fff]{2,3})(?=$|[\s，,
 _NOT_NAMES = ("个", "人", "工", "一", "你", "他", "她", "我", "啥", "什么", "哪")
 
 
+# "我是石宝镇的果农杨德明": a name right after the farmer says what they are, ending the clause.
+_AFTER_WHO = re.compile(r"(?:果农|菜农|茶农|椒农|农户|村民|社员|种植户|养殖户|大户|农民)([\u4e00-\u9fff]{2,3})(?=$|[\s，,。！!])")
+
+
 def introduced_name(text: str, pack: object = None) -> str | None:
     """A person introducing themselves anywhere in a message ("我叫王大明，种水稻的")."""
     found = _INTRODUCED.search(text) or _CALLED.search(text.strip())
     if not found:
-        return None
+        from handlers.forms import SURNAMES  # the name after "果农" only when it starts with a surname
+        after = _AFTER_WHO.search(text)
+        return after.group(1) if after and after.group(1)[0] in SURNAMES else None
     name = found.group(1)
     if name.startswith(_NOT_NAMES):
         return None

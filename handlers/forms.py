@@ -184,9 +184,13 @@ def person_name(text: str, pack: Any) -> str | None:
     return None if township_of(pack, name) is not None else name
 
 
+# Inside an organisation's name these say it is a sentence about one ("我们是东溪镇的合作社", "想办的合作社").
+_NOT_IN_ORG_NAMES = ("我", "俺", "你", "们", "想", "要", "的合作社", "的农场", "的家庭农场", "的公司")
+
+
 def read_org_name(text: str, pack: Any) -> str | None:
     name = read_name(text, pack)
-    return name if name and len(name) >= 4 else None
+    return name if name and len(name) >= 4 and not any(w in name for w in _NOT_IN_ORG_NAMES) else None
 
 
 def member_type_of_name(values: dict[str, Any], pack: Any) -> str | None:
@@ -216,7 +220,7 @@ def scan_org_name(text: str, pack: Any) -> str | None:
             if name.startswith(lead):
                 name = name[len(lead):]
                 break
-        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in ("我", "俺", "你", "要", "想")):
+        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in _NOT_IN_ORG_NAMES):
             return name
     return None
 

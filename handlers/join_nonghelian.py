@@ -14,7 +14,8 @@ NONE_HERE = "无产业分会"  # the county has no industry 分会 (no 农合联
 
 
 # How farmers who join for themselves say so ("个人", "就我自己", "种地的"): a 农户.
-SELF_FARMER = ("个人", "自己", "本人", "种地", "种田", "务农", "农民", "老百姓", "养猪的", "养殖的", "种植的", "一家人")
+SELF_FARMER = ("个人", "自己", "本人", "种地", "种田", "务农", "农民", "老百姓", "养猪的", "养殖的", "种植的", "一家人", "果农",
+               "菜农", "茶农", "椒农", "村民")
 
 
 def _read_member_type(text: str, pack: Any) -> str | None:
@@ -42,6 +43,11 @@ def _industries(values: dict[str, Any], pack: Any) -> list[tuple[str, Any]]:
 def _read_industry(text: str, pack: Any) -> str | None:
     return next((n.industry for n in pack.nonghelian if n.level == "industry" and n.industry and n.industry in text),
                 None)
+
+
+def _scan_industry(text: str, pack: Any) -> str | None:
+    """"想加入柑橘产业分会": a 分会 named in any message (a crop alone is what they grow, not a 分会 chosen)."""
+    return _read_industry(text, pack) if "分会" in text else None
 
 
 def plan(turn: Any, values: dict[str, Any]) -> Plan:
@@ -72,7 +78,7 @@ FORM = Form(
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",
              location=True, label="地点", required=True, example="石宝"),
         Slot("industry", options=_industries, read=_read_industry, skip=NO_INDUSTRY, label="产业分会", column=None,
-             implied=_no_industry_here,
+             implied=_no_industry_here, scan=_scan_industry,
              shown=lambda v: "" if v == NONE_HERE else "不加入" if v == NO_INDUSTRY else f"{v}产业分会",
              export=lambda v: None if v in (NO_INDUSTRY, NONE_HERE) else v),
     ),
