@@ -539,6 +539,9 @@ class DialogResponder:
             return Said([turn.render("forms/withdrawn", title=self._title(form), record=record)], "cancel")
         parse = self._parse(turn)
         changes = {name: value for name, value in parse.slots.items() if form.slot(name) and form.slot(name).asked}
+        for name, value in self._extra_readings(turn, form, text, changes).items():  # "改成记账和年报"
+            if form.slot(name) and form.slot(name).asked and name != "org_name":
+                changes.setdefault(name, value)
         if not changes:
             return None
         changed = []
@@ -557,6 +560,10 @@ class DialogResponder:
                 setattr(record, column, clean)
             record.slots = {**(record.slots or {}), name: clean}
             changed.append((slot.label, slot.show(clean)))
+        # Columns derived from the slots (代账's `service` from its needs) follow them, as the form's plan says.
+        for column, value in form.plan(turn, dict(record.slots)).fields.items():
+            if column in record.__table__.c and column not in ("center_id", "status") and value is not None:
+                setattr(record, column, value)
         self._record_event(turn, kind, record, record.status,
                            "农户改了：" + "，".join(f"{label}{value}" for label, value in changed))
         return Said([turn.render("forms/rescheduled", title=self._title(form), record=record, changed=changed)],
@@ -783,6 +790,12 @@ class DialogResponder:
                     convo.tries[asked.name] = 0
                     convo.settled = [n for n in convo.settled if n != asked.name]
             return self._next(turn, form, lead)
+        restated = {n: v for n, v in parse.slots.items() if form.slot(n) and convo.slots.get(n) == v}
+        if restated and asked is not None and not side and not remark and not is_question(text):
+            # "太平场镇" again, to the phone question: known already, said so, and the question stays
+            again = self._resume_question(turn, form)
+            return Said(["\n".join([turn.render("forms/noted", given=_shown(form, restated)), again.texts[0]])],
+                        form.intent, listed=again.listed)
         if side:
             return self._interrupted(turn, form, parse.intent, parse.confidence)
         if is_question(text) and "policy_faq" in HANDLERS:

@@ -98,3 +98,23 @@ def test_a_voice_unheard_twice_is_not_the_same_reply_twice(farmer):
     first = "\n".join(farmer.send(farmer.inbound(kind="voice", media_id="m1")).replies)
     second = "\n".join(farmer.send(farmer.inbound(kind="voice", media_id="m2")).replies)
     assert first != second and "全称" in second
+
+
+def test_a_value_said_again_is_acknowledged_and_the_question_stays(farmer):
+    farmer.say("我想加入农合联")
+    farmer.say("农户")
+    farmer.say("谭国华")
+    farmer.say("13800138105")
+    farmer.say("石宝")
+    reply = farmer.say("石宝镇")  # known already: said so, not "没看明白"
+    assert "没看明白" not in reply and "石宝镇" in reply
+
+
+def test_the_work_changed_after_submitting_changes_the_record(farmer):
+    for text in ("我们合作社要代账", "忠县石宝柑橘专业合作社", "不晓得", "20张", "年报", "石宝", "13800138106", "确认"):
+        farmer.say(text)
+    (request,) = farmer.records("bookkeeping_requests")
+    assert request.service == "年报公示"
+    farmer.say("改成记账和年报")
+    (request,) = farmer.records("bookkeeping_requests")
+    assert set(request.service.split("、")) == {"记账", "年报公示"}
