@@ -486,9 +486,12 @@ class DialogResponder:
         join = getattr(self.ctx.pack.info, "join", None)
         if join is None or "join_nonghelian" not in FORMS or not self._offered("join_nonghelian"):
             return False
-        if has_any(text, ("入社", "入会")) or re.search(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)", text):
+        if has_any(text, ("入社", "入会", "当社员", "当会员", "做社员", "成为社员", "成为会员")) or _JOIN_ORDERS.search(text):
             return True
-        words = [w for w in ("农合联", "合作社", "供销社", "基层社", "服务中心") if w in join.name + join.description]
+        offer = join.name + join.description
+        words = [w for w in ("农合联", "合作社", "供销社", "基层社", "服务中心") if w in offer]
+        if has_any(offer, ("办社", "组建")) and _FOUNDING.search(text) and not has_any(text, _OTHER_REQUESTS):
+            return True  # 南川: 登记入社或办社意向 — "我们想成立合作社"
         return has_any(text, JOIN_VERBS) and has_any(text, tuple(words))
 
     def _to_person(self, turn: Turn) -> Said:
@@ -1108,6 +1111,12 @@ class DialogResponder:
 
     def _center(self, code: str | None) -> Any:
         return self.ctx.pack.center(code) if code else None
+
+
+# "入个合作社", "基层社能入不", "合作社咋个入": the joining verb before or after what is joined.
+_JOIN_ORDERS = re.compile(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)|(合作社|供销社|基层社|农合联)(能|可以|咋个|咋|怎么|怎样)?入(?![账库围口])")
+_OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")
+_FOUNDING = re.compile(r"(成立|组建|新办|办)(个|一个)?(农民)?(专业)?合作社")
 
 
 def _option_named(options: list[tuple[str, Any]], text: str) -> Any:

@@ -118,3 +118,24 @@ def test_the_work_changed_after_submitting_changes_the_record(farmer):
     farmer.say("改成记账和年报")
     (request,) = farmer.records("bookkeeping_requests")
     assert set(request.service.split("、")) == {"记账", "年报公示"}
+
+
+@pytest.fixture
+def county(make_farmer, make_settings, database_url):
+    def build(pack: str, openid: str = "oFarmerCarry01"):
+        return make_farmer(openid, make_settings(database_url=database_url, deliver_in_process=False, knowledge=pack))
+    return build
+
+
+@pytest.mark.parametrize("pack, text", [("fengdu", "我想当社员"), ("liaocheng", "俺们村的基层社能入不"),
+                                        ("nanchuan", "我们想成立合作社"), ("jiangjin", "入个社要得不")])
+def test_joining_in_the_countys_words_opens_its_join_form(county, pack, text):
+    farmer = county(pack)
+    reply = farmer.say(text)
+    assert farmer.ctx.pack.info.join.name.split("（")[0] in reply
+
+
+@pytest.mark.parametrize("text", ["合作社咋个入账", "帮我办合作社的代账"])
+def test_accounts_are_not_joining(county, text):
+    farmer = county("nanchuan")
+    assert "入社" not in farmer.say(text).split("\n")[0]
