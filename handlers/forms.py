@@ -160,7 +160,8 @@ def clean_name(text: str) -> str | None:
 # Words that make a clause a sentence, not a person's name ("能的话我就入", "不晓得填啥"): pronouns, modal
 # verbs, particles. An organisation's name (ends with 合作社/农场/公司 …) may carry them.
 _SENTENCE_WORDS = ("我", "你", "他们", "的话", "就", "想", "要", "能", "会", "吗", "不", "了", "吧", "啥", "咋", "么", "这", "呢",
-                   "嘛", "没", "得", "可以", "还", "也", "都", "在", "有", "给", "帮")
+                   "嘛", "没", "可以", "还", "也", "都", "在", "有", "给", "帮", "的", "哦", "啊", "呀", "哈", "噻", "咯",
+                   "麻烦", "本地", "人家", "屋头", "那个")
 # The commonest surnames (a bare answer that fits no question is taken as a name only when it starts with one).
 SURNAMES = ("王李张刘陈杨黄赵周吴徐孙马朱胡郭何罗高林郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
             "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施"

@@ -139,3 +139,17 @@ def test_joining_in_the_countys_words_opens_its_join_form(county, pack, text):
 def test_accounts_are_not_joining(county, text):
     farmer = county("nanchuan")
     assert "入社" not in farmer.say(text).split("\n")[0]
+
+
+@pytest.mark.parametrize("text", ["等我问下屋头的", "好麻烦哦", "就是那个嘛"])
+def test_a_remark_or_a_deferral_is_no_purpose_and_no_name(text):
+    from handlers.loan_products import _read_purpose
+
+    assert _read_purpose(text, PACK) is None and read_name(text, PACK) is None
+
+
+@pytest.mark.parametrize("text", ["买农机", "扩大养殖", "柑橘园改造"])
+def test_a_use_of_the_money_is_a_purpose(text):
+    from handlers.loan_products import _read_purpose
+
+    assert _read_purpose(text, PACK) == text
