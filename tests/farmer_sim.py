@@ -4,8 +4,12 @@ Each simulated farmer has a task (a booking, joining, a loan, 代账, or a perso
 from the pack's own townships, crops, services and loan products. The farmer reads every bot reply,
 answers what it recognises from the table (the way a farmer would: by the question's words, sometimes by
 the number of an option), and has quirks: facts in any order or several at once, corrections, vague dates,
-silence on optional questions, side questions, asking for a person, cancelling, voice noise, a location
-instead of a township. A conversation succeeds when the expected record exists with the facts the farmer
+silence on optional questions, side questions (also about the request itself: "入会要交会费不"), asking for a
+person, cancelling, voice noise, a location instead of a township, facts said in a message of their own
+before the request, a name given to whatever is asked first, who they are in their own words ("个人",
+"种植大户"). Joining is asked for in the county's own words for what its document offers (忠县's 农合联, a
+农民专业合作社 elsewhere, 聊城's 基层供销合作社, an organisation signing with the 合作社服务中心); 代账 by
+合作社 and 家庭农场, opening with or without the work named; tasks only where the pack offers them. A conversation succeeds when the expected record exists with the facts the farmer
 gave; it is stuck when the bot sends the same reply three times in a row or it runs past MAX_TURNS.
 
     python -m tests.farmer_sim --n 500 [--pack zhongxian] [--seed 7] [--show-failures 3]
