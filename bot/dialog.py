@@ -42,8 +42,8 @@ from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
 from handlers.policy_faq import document_answer
-from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
-                            township_from_location)
+from handlers.forms import (Form, Invalid, Slot, is_org_name, member_type_of_name, person_name, read_date,
+                            read_org_name, read_township, scan_org_name, township_from_location)
 from intents.dialog_acts import classify_act
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
@@ -100,6 +100,8 @@ class Conversation:
     last_record: list[Any] | None = None                 # [kind, id] of the request submitted last
     ticket: int | None = None                            # the ticket opened in this conversation, while open
     held: list[str] = field(default_factory=list)        # optional questions kept open once for other answers
+    heard: dict[str, Any] = field(default_factory=dict)  # slots said outside a form since the last one began
+    before: list[str] = field(default_factory=list)      # the last texts said outside a form (read when one opens)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
@@ -250,7 +252,11 @@ class DialogResponder:
         form = FORMS.get(convo.form or "")
         if form is not None:
             again = self._resume_question(turn, form)
-            lead = turn.render("forms/unheard", voice=intent == "voice_unrecognized")
+            first = turn.render("forms/unheard", voice=intent == "voice_unrecognized", again=False)
+            bot = [e["text"] for e in convo.history if e["who"] == "bot"][-1:]
+            # A second voice in a row that could not be read: said otherwise (a noisy line is no refusal)
+            lead = turn.render("forms/unheard", voice=intent == "voice_unrecognized",
+                               again=bool(bot) and bot[0].startswith(first))
             return Said(["\n".join([lead, again.texts[0]])], intent, listed=again.listed)
         return Said(HANDLERS[intent](turn), intent, listed="menu")
 
@@ -323,11 +329,27 @@ class DialogResponder:
     def _parse(self, turn: Turn) -> Any:
         if turn.parse is None:
             turn.parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
+            if "member_type" in turn.parse.slots and self._names_product(turn.inbound.text or ""):
+                # "惠农合作社保险，农户": who the farmer is, read outside the product's name
+                rest = turn.inbound.text or ""
+                for product in self.ctx.pack.loan_products:
+                    for said in sorted((product.name, *product.aliases), key=len, reverse=True):
+                        rest = rest.replace(said, " ") if said else rest
+                kind = self.ctx.nlu.parse(rest, today=self.ctx.today()).slots.get("member_type")
+                if kind:
+                    turn.parse.slots["member_type"] = kind
             for name in FACTS:
                 if name == "member_type" and self._not_who(turn.inbound.text or ""):
                     continue  # "想加入合作社": what they join, not who they are
                 if name in turn.parse.slots:
                     turn.convo.facts[name] = turn.parse.slots[name]
+            text = turn.inbound.text or ""
+            if not turn.convo.form and text and not is_remark(text):
+                # Said before a form opens ("我是石宝的，想问下…" then "我要托管"): the form takes it when it opens.
+                heard = {k: v for k, v in turn.parse.slots.items()
+                         if not (k == "member_type" and self._not_who(text))}
+                turn.convo.heard = {**turn.convo.heard, **heard}
+                turn.convo.before = [*turn.convo.before, text[:200]][-3:]
         return turn.parse
 
     def _text(self, turn: Turn, text: str) -> Said:
@@ -464,9 +486,12 @@ class DialogResponder:
         join = getattr(self.ctx.pack.info, "join", None)
         if join is None or "join_nonghelian" not in FORMS or not self._offered("join_nonghelian"):
             return False
-        if has_any(text, ("入社", "入会")) or re.search(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)", text):
+        if has_any(text, ("入社", "入会", "当社员", "当会员", "做社员", "成为社员", "成为会员")) or _JOIN_ORDERS.search(text):
             return True
-        words = [w for w in ("农合联", "合作社", "供销社", "基层社", "服务中心") if w in join.name + join.description]
+        offer = join.name + join.description
+        words = [w for w in ("农合联", "合作社", "供销社", "基层社", "服务中心") if w in offer]
+        if has_any(offer, ("办社", "组建")) and _FOUNDING.search(text) and not has_any(text, _OTHER_REQUESTS):
+            return True  # 南川: 登记入社或办社意向 — "我们想成立合作社"
         return has_any(text, JOIN_VERBS) and has_any(text, tuple(words))
 
     def _to_person(self, turn: Turn) -> Said:
@@ -523,6 +548,9 @@ class DialogResponder:
             return Said([turn.render("forms/withdrawn", title=self._title(form), record=record)], "cancel")
         parse = self._parse(turn)
         changes = {name: value for name, value in parse.slots.items() if form.slot(name) and form.slot(name).asked}
+        for name, value in self._extra_readings(turn, form, text, changes).items():  # "改成记账和年报"
+            if form.slot(name) and form.slot(name).asked and name != "org_name":
+                changes.setdefault(name, value)
         if not changes:
             return None
         changed = []
@@ -541,6 +569,10 @@ class DialogResponder:
                 setattr(record, column, clean)
             record.slots = {**(record.slots or {}), name: clean}
             changed.append((slot.label, slot.show(clean)))
+        # Columns derived from the slots (代账's `service` from its needs) follow them, as the form's plan says.
+        for column, value in form.plan(turn, dict(record.slots)).fields.items():
+            if column in record.__table__.c and column not in ("center_id", "status") and value is not None:
+                setattr(record, column, value)
         self._record_event(turn, kind, record, record.status,
                            "农户改了：" + "，".join(f"{label}{value}" for label, value in changed))
         return Said([turn.render("forms/rescheduled", title=self._title(form), record=record, changed=changed)],
@@ -583,6 +615,14 @@ class DialogResponder:
         if "member_type" in given and self._not_who(turn.inbound.text or ""):
             given.pop("member_type")  # "想加入合作社": what they join, not who they are
         given.update(self._extra_readings(turn, form, turn.inbound.text or "", given, first=True))
+        for name, value in convo.heard.items():  # said earlier, before the form opened
+            if form.slot(name) and name not in given:
+                given[name] = value
+        for earlier in reversed(convo.before):
+            if earlier != turn.inbound.text:
+                for name, value in self._extra_readings(turn, form, earlier, given, first=True).items():
+                    given.setdefault(name, value)
+        convo.heard, convo.before = {}, []
         lead = self._apply(turn, form, given)
         self._prefill(turn, form)
         self._implied(turn, form)
@@ -716,6 +756,8 @@ class DialogResponder:
             if value is not None:
                 updates[asked.name] = value
         remark = is_remark(text)
+        if not updates and not side and not remark and not is_question(text) and choice is None:
+            updates = self._other_slot(turn, form, text, asked)  # "周志强" to the 身份 question: the name
         if updates or not side:
             # Slots the message carries besides the answer: new ones, or a correction ("不对，是40亩").
             correcting = corrects(text) or convo.asked in (CONFIRM, FIX)
@@ -729,8 +771,11 @@ class DialogResponder:
                     continue
                 updates[name] = value
             for name, value in self._extra_readings(turn, form, text, updates).items():
-                if convo.slots.get(name) != value and (name not in convo.slots or correcting or name == "credit_code"):
+                before = convo.slots.get(name)
+                if before != value and (name not in convo.slots or correcting or name == "credit_code"):
                     updates.setdefault(name, value)
+                elif isinstance(before, list) and isinstance(value, list) and not set(value) <= set(before):
+                    updates.setdefault(name, [*before, *(v for v in value if v not in before)])  # 记账 → +报税
         if remark and set(updates) <= {"date"} and (asked is None or asked.name != "date" or "date" not in updates
                                                       or not read_date(text, self.ctx.pack)):
             updates = {}  # "今天好热": a remark, not a date
@@ -756,6 +801,12 @@ class DialogResponder:
                     convo.tries[asked.name] = 0
                     convo.settled = [n for n in convo.settled if n != asked.name]
             return self._next(turn, form, lead)
+        restated = {n: v for n, v in parse.slots.items() if form.slot(n) and convo.slots.get(n) == v}
+        if restated and asked is not None and not side and not remark and not is_question(text):
+            # "太平场镇" again, to the phone question: known already, said so, and the question stays
+            again = self._resume_question(turn, form)
+            return Said(["\n".join([turn.render("forms/noted", given=_shown(form, restated)), again.texts[0]])],
+                        form.intent, listed=again.listed)
         if side:
             return self._interrupted(turn, form, parse.intent, parse.confidence)
         if is_question(text) and "policy_faq" in HANDLERS:
@@ -799,6 +850,9 @@ class DialogResponder:
         if slot.options and choice is None:
             label = _option_named(slot.options(convo.slots, self.ctx.pack), text)
             if label is not None:
+                read = slot.read(text, self.ctx.pack) if slot.read else None
+                if isinstance(label, list) and isinstance(read, list) and set(label) < set(read):
+                    return read  # "报税和年报": both, not the one option whose label is in it
                 return label
         if slot.free and act in ("deny", "cancel", "affirm"):
             return None
@@ -822,6 +876,21 @@ class DialogResponder:
             return slot.read(text, self.ctx.pack)
         return None
 
+    def _other_slot(self, turn: Turn, form: Form, text: str, asked: Slot | None) -> dict[str, Any]:
+        """A bare answer that fits no question asked but reads plainly as another open free-text slot: a
+        person's name ("王秀英" to the phone question, after the name was skipped), an organisation's name."""
+        pack = self.ctx.pack
+        for slot in form.slots:
+            if not slot.free or slot.name in turn.convo.slots or (asked is not None and slot.name == asked.name):
+                continue
+            if slot.name not in ("name", "org_name"):
+                continue  # a purpose or a remark is never guessed
+            org = scan_org_name(text, pack) if is_org_name(text.strip().strip("。.!！")) else None
+            value = org or (person_name(text, pack) if slot.name == "name" else None)
+            if value:
+                return {slot.name: value}
+        return {}
+
     def _free_clause(self, turn: Turn, slot: Slot, text: str) -> str | None:
         """The clause of a message with several answers that is the free-text one ("复兴镇，某某专业合作社"
         → the name): not a number, a phone, a place alone or another slot's words."""
@@ -839,7 +908,7 @@ class DialogResponder:
                                         for s in form.slots):
                 continue
             kept.append(part)
-        named = [p for p in kept if is_org_name(p)]
+        named = [p for p in kept if is_org_name(p) and read_org_name(p, self.ctx.pack)]  # not "农民合作社" alone
         return (named or kept or [None])[0]
 
     def _apply(self, turn: Turn, form: Form, updates: dict[str, Any]) -> list[str]:
@@ -865,6 +934,11 @@ class DialogResponder:
             convo.order = [*(n for n in convo.order if n != name), name]
             if before is not None and before != clean:
                 notes.append(turn.render("forms/changed", label=slot.label, value=slot.show(clean)))
+            kind = form.slot("member_type")
+            if name in ("name", "org_name") and kind is not None and convo.asked != "member_type":
+                implied = member_type_of_name({name: clean}, self.ctx.pack)
+                if implied and convo.slots.get("member_type") not in (None, implied):
+                    convo.slots["member_type"] = implied  # "几个家庭农场想办个合作社" + a 专业合作社's name
         return notes
 
     def _implied(self, turn: Turn, form: Form) -> None:
@@ -921,8 +995,17 @@ class DialogResponder:
                                    has_options=bool(options))
         return Said(["\n".join([*lead, question])], form.intent, listed="slot" if options else None)
 
+    def _fallbacks(self, convo: Conversation, form: Form) -> None:
+        """Everything was asked (or the farmer is done): what the answers imply fills what is still empty."""
+        for slot in form.slots:
+            if slot.fallback is not None and slot.name not in convo.slots:
+                value = slot.fallback(convo.slots, self.ctx.pack)
+                if value is not None:
+                    convo.slots[slot.name] = value
+
     def _summary(self, turn: Turn, form: Form, lead: list[str]) -> Said:
         convo = turn.convo
+        self._fallbacks(convo, form)
         plan = form.plan(turn, convo.slots)
         convo.asked, convo.options = CONFIRM, {}
         summary = turn.render(f"forms/summary_{form.intent}", slots=convo.slots, lines=form.lines(convo.slots),
@@ -970,6 +1053,7 @@ class DialogResponder:
         convo, session = turn.convo, turn.session
         key = convo.submitting or record_key(turn.inbound)
         self._implied(turn, form)
+        self._fallbacks(convo, form)
         user = turn.user()
         profile = dict((getattr(user, "profile", None) or {}) if user is not None else {})
         # What the farmer told us in this conversation (or earlier ones) fills what the form left open.
@@ -1037,6 +1121,12 @@ class DialogResponder:
         return self.ctx.pack.center(code) if code else None
 
 
+# "入个合作社", "基层社能入不", "合作社咋个入": the joining verb before or after what is joined.
+_JOIN_ORDERS = re.compile(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)|(合作社|供销社|基层社|农合联)(能|可以|咋个|咋|怎么|怎样)?入(?![账库围口])")
+_OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")
+_FOUNDING = re.compile(r"(成立|组建|新办|办)(个|一个)?(农民)?(专业)?合作社")
+
+
 def _option_named(options: list[tuple[str, Any]], text: str) -> Any:
     """The value of the one option the text names ("买农资" to a purpose question listing it)."""
     t = text.strip().strip("。.!！")
@@ -1046,8 +1136,9 @@ def _option_named(options: list[tuple[str, Any]], text: str) -> Any:
 
 def _shown(form: Form, values: dict[str, Any]) -> dict[str, str]:
     """{label: value as read} for the slots given, in the form's order."""
-    return {(form.slot(n).label or n): form.slot(n).show(v) for n, v in values.items()
-            if form.slot(n) is not None and v not in (None, "", [])}
+    shown = {(form.slot(n).label or n): form.slot(n).show(v) for n, v in values.items()
+             if form.slot(n) is not None and v not in (None, "", [])}
+    return {label: text for label, text in shown.items() if text}  # "无产业分会" reads as nothing
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}

@@ -30,7 +30,7 @@ EARLIER = ("刚才", "刚刚", "之前", "上次", "前面", "已经", "那个",
 REMARK = ("天气", "下雨", "落雨", "好热", "太热", "热得很", "好冷", "太冷", "冷得很", "出太阳", "太阳大", "太贵", "好贵",
           "贵得很", "涨价", "价格高", "不便宜", "累死", "好累", "辛苦", "忙得很", "忙死", "今年收成", "年成不好", "行情")
 QUESTION = ("?", "？", "吗", "么", "呢", "啥", "什么", "怎么", "咋", "哪", "多少", "几时", "能不能", "可不可以", "要不要",
-            "是不是", "有没有", "会不会", "如何", "为什么", "为啥")
+            "是不是", "有没有", "会不会", "如何", "为什么", "为啥", "好多钱", "几多钱")
 # Words that make a message a request of its own, not a name or a purpose.
 REQUEST = ("我要", "我想", "想要", "帮我", "给我", "申请", "预约", "办理", "入会", "加入", "贷款", "托管", "代账", "记账",
            "查一下", "查询", "进度", "转人工", "会费", "多少钱", "收费")
@@ -82,9 +82,13 @@ def is_complaint(text: str) -> bool:
     return has_any(text, COMPLAINT)
 
 
+# "利息高不高", "收不收钱", "交没交": a verb or adjective, its negation, itself again.
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+
+
 def is_question(text: str) -> bool:
     t = text.strip().rstrip("。.!！~")
-    return has_any(t, QUESTION) or (len(t) >= 4 and t.endswith(("不", "没", "没有", "不嘛"))
+    return has_any(t, QUESTION) or bool(_A_NOT_A.search(t)) or (len(t) >= 4 and t.endswith(("不", "没", "没有", "不嘛", "没得"))
                                      and not t.endswith(("都没有", "还没有", "也没有", "都不")))
 
 
@@ -99,6 +103,8 @@ def starts_request(text: str) -> bool:
 
 def skips(text: str) -> bool:
     t = text.strip("。.!！，, ")
+    if t.startswith(("你们", "有没", "有得")) and is_question(t):
+        return False  # "你们有机子没得": a question back, not "没得" (none)
     return bool(t) and len(t) <= 10 and has_any(t, SKIP)
 
 
@@ -188,11 +194,17 @@ _CALLED = re.compile(r"(?:^|[\s，,。的])叫([\u4e00-\u9fff]{2,3})(?=$|[\s，,
 _NOT_NAMES = ("个", "人", "工", "一", "你", "他", "她", "我", "啥", "什么", "哪")
 
 
+# "我是石宝镇的果农杨德明": a name right after the farmer says what they are, ending the clause.
+_AFTER_WHO = re.compile(r"(?:果农|菜农|茶农|椒农|农户|村民|社员|种植户|养殖户|大户|农民)([\u4e00-\u9fff]{2,3})(?=$|[\s，,。！!])")
+
+
 def introduced_name(text: str, pack: object = None) -> str | None:
     """A person introducing themselves anywhere in a message ("我叫王大明，种水稻的")."""
     found = _INTRODUCED.search(text) or _CALLED.search(text.strip())
     if not found:
-        return None
+        from handlers.forms import SURNAMES  # the name after "果农" only when it starts with a surname
+        after = _AFTER_WHO.search(text)
+        return after.group(1) if after and after.group(1)[0] in SURNAMES else None
     name = found.group(1)
     if name.startswith(_NOT_NAMES):
         return None
@@ -286,8 +298,13 @@ def member_type_is_wanted_thing(text: str) -> bool:
     positions = [t.find(verb) for verb in JOIN_VERBS if verb in t]
     if not positions:
         return False
-    head = t[: min(positions)]
-    return not has_any(head, _SELF_WORDS)
+    # What is left once each joining verb and its object (to the end of its clause) are taken out: "加入农合联，
+    # 我是汝溪的种植大户" still says who the farmer is; "我是种花椒的，想加入花椒合作社" does not.
+    rest = _JOINED_OBJECT.sub(" ", t)
+    return not has_any(rest, _SELF_WORDS)
+
+
+_JOINED_OBJECT = re.compile("(?:" + "|".join(sorted(JOIN_VERBS, key=len, reverse=True)) + r")[^，,。；;！!？?\s]*")
 
 
 # A span, not a day: 月中 / 月底 / 中旬 / 下个月 … kept as the farmer said it even when the NLU picks a day in it.

@@ -55,6 +55,7 @@ class Slot:
     scan: Callable[[str, Any], Any] | None = None  # finds the value anywhere in any message of the form
     export: Callable[[Any], Any] | None = None  # the value as exported (default: as stored)
     scan_first: bool = False                    # `scan` reads the form's first message only
+    fallback: Callable[[dict[str, Any], Any], Any] | None = None  # value when still empty once all was asked
 
     @property
     def ask(self) -> str:
@@ -127,12 +128,13 @@ def read_choice(labels: tuple[str, ...]) -> Callable[[str, Any], Any]:
 
 # Words a farmer puts around a name: labels ("名字是", "联系人"), roles ("理事长", "村支书") and endings
 # ("就是了"). A role or a kind of farmer alone is no name ("村主任", "普通农户").
-_NAME_LEAD = re.compile(r"^(?:(?:我|俺)们?(?:合作社|社|农场|单位)的?|(?:我|俺)(?:的)?|(?:合作社|社|农场|公司|单位)(?:的)?)?"
+_NAME_LEAD = re.compile(r"^(?:(?:我|俺)们?(?:合作社|社|农场|单位)的?|(?:我|俺)(?:的)?|(?:合作社|社|农场|公司|单位)(?=的|名|全称|姓名|大名|联系人|理事长|社长|村主任|村支书|支书|书记|会计|负责人|主任|场长|老板|就|叫|是|为|$)(?:的)?)?"
                         r"(?:名字|名称|全称|姓名|大名|联系人|理事长|社长|村主任|村支书|支书|书记|会计|负责人|主任|场长|老板)?"
                         r"(?:就)?(?:叫做|叫|是|为)?[:：\s]*")
 _NAME_TAIL = re.compile(r"(?:就是了|就是|嘛|哈|呢|哦|啊|噻|哈)$")
 _NOT_A_NAME = ("村主任", "村支书", "支书", "书记", "理事长", "社长", "会计", "负责人", "主任", "场长", "老板", "农户",
-               "普通农户", "散户", "合作社", "家庭农场", "村集体", "企业", "本人", "我自己", "自己")
+               "普通农户", "散户", "合作社", "家庭农场", "村集体", "企业", "本人", "我自己", "自己", "农民合作社", "专业合作社",
+               "农民专业合作社", "种植大户", "大户", "个人")
 _SURNAME_THEN_NAME = re.compile(r"(?:我|俺)?姓([\u4e00-\u9fa5])[，,。\s]*(?:叫|名字叫|全名)?([\u4e00-\u9fa5]{1,3})?$")
 
 
@@ -155,14 +157,41 @@ def clean_name(text: str) -> str | None:
     return None
 
 
+# Words that make a clause a sentence, not a person's name ("能的话我就入", "不晓得填啥"): pronouns, modal
+# verbs, particles. An organisation's name (ends with 合作社/农场/公司 …) may carry them.
+_SENTENCE_WORDS = ("我", "你", "他们", "的话", "就", "想", "要", "能", "会", "吗", "不", "了", "吧", "啥", "咋", "么", "这", "呢",
+                   "嘛", "没", "可以", "还", "也", "都", "在", "有", "给", "帮", "的", "哦", "啊", "呀", "哈", "噻", "咯",
+                   "麻烦", "本地", "人家", "屋头", "那个")
+# The commonest surnames (a bare answer that fits no question is taken as a name only when it starts with one).
+SURNAMES = ("王李张刘陈杨黄赵周吴徐孙马朱胡郭何罗高林郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
+            "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施"
+            "陶洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂柴焦向柳邢岳齐梅莫庄辛管祝左涂谷祁时舒耿牟卜路詹关苗凌费纪靳盛童"
+            "欧甘项蒙冉")
+
+
 def read_name(text: str, pack: Any) -> str | None:
     name = clean_name(text) or ""
+    if not is_org_name(name) and any(word in name for word in _SENTENCE_WORDS):
+        return None
     return name if 2 <= len(name) <= 30 and not any(ch.isdigit() for ch in name) else None
+
+
+def person_name(text: str, pack: Any) -> str | None:
+    """A bare message that is a person's name and nothing else ("周志强", "我叫王秀英"): 2-4 Chinese characters
+    after the labels, starting with a common surname, naming no place."""
+    name = read_name(text, pack)
+    if not name or not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name) or name[0] not in SURNAMES:
+        return None
+    return None if township_of(pack, name) is not None else name
+
+
+# Inside an organisation's name these say it is a sentence about one ("我们是东溪镇的合作社", "想办的合作社").
+_NOT_IN_ORG_NAMES = ("我", "俺", "你", "们", "想", "要", "的合作社", "的农场", "的家庭农场", "的公司")
 
 
 def read_org_name(text: str, pack: Any) -> str | None:
     name = read_name(text, pack)
-    return name if name and len(name) >= 4 else None
+    return name if name and len(name) >= 4 and not any(w in name for w in _NOT_IN_ORG_NAMES) else None
 
 
 def member_type_of_name(values: dict[str, Any], pack: Any) -> str | None:
@@ -170,12 +199,12 @@ def member_type_of_name(values: dict[str, Any], pack: Any) -> str | None:
     name = str(values.get("name") or values.get("org_name") or "")
     if name.endswith("家庭农场"):
         return "家庭农场"
+    if name.endswith(("村委会", "集体经济组织", "股份经济合作社", "经济合作社")):
+        return "村集体"  # before 合作社: a village's 股份经济合作社 is its collective
     if name.endswith(("合作社", "联合社")):
         return "农民合作社"
     if name.endswith(("公司", "厂")):
         return "企业"
-    if name.endswith(("村委会", "集体经济组织", "股份经济合作社")):
-        return "村集体"
     return None
 
 
@@ -192,7 +221,7 @@ def scan_org_name(text: str, pack: Any) -> str | None:
             if name.startswith(lead):
                 name = name[len(lead):]
                 break
-        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in ("我们", "我要", "想")):
+        if len(name) >= 5 and name not in _GENERIC_ORGS and not any(w in name for w in _NOT_IN_ORG_NAMES):
             return name
     return None
 

@@ -25,11 +25,20 @@ def _read_collateral(text: str, pack: Any) -> str | None:
     return next((item for p in pack.loan_products for item in p.collateral if item in text or text in item), None)
 
 
+# A deferral, a remark or a particle of talk: "等我问下屋头的", "好麻烦哦", "就是那个嘛" say no use of the money.
+_NOT_A_PURPOSE = ("等我", "问下", "问一下", "再说", "再跟", "屋头", "麻烦", "那个", "这个", "哦", "嘛", "啊", "呀", "哈", "噻",
+                  "你", "不晓得", "不知道", "算了", "随便")
+
+
 def _read_purpose(text: str, pack: Any) -> str | None:
     cleaned = text.strip().strip("。.!！")
     for lead in ("主要是", "主要", "用来", "拿来", "用于", "想", "是"):
         cleaned = cleaned.removeprefix(lead)
-    return cleaned if 2 <= len(cleaned) <= 20 else None
+    if not 2 <= len(cleaned) <= 20:
+        return None
+    if _PURPOSE.search(cleaned):
+        return cleaned  # 买农机, 扩大养殖, 建大棚: a use of the money
+    return None if any(word in cleaned for word in _NOT_A_PURPOSE) or cleaned.endswith("的") else cleaned
 
 
 def scan_amount(text: str, pack: Any) -> float | None:

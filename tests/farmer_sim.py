@@ -4,8 +4,12 @@ Each simulated farmer has a task (a booking, joining, a loan, 代账, or a perso
 from the pack's own townships, crops, services and loan products. The farmer reads every bot reply,
 answers what it recognises from the table (the way a farmer would: by the question's words, sometimes by
 the number of an option), and has quirks: facts in any order or several at once, corrections, vague dates,
-silence on optional questions, side questions, asking for a person, cancelling, voice noise, a location
-instead of a township. A conversation succeeds when the expected record exists with the facts the farmer
+silence on optional questions, side questions (also about the request itself: "入会要交会费不"), asking for a
+person, cancelling, voice noise, a location instead of a township, facts said in a message of their own
+before the request, a name given to whatever is asked first, who they are in their own words ("个人",
+"种植大户"). Joining is asked for in the county's own words for what its document offers (忠县's 农合联, a
+农民专业合作社 elsewhere, 聊城's 基层供销合作社, an organisation signing with the 合作社服务中心); 代账 by
+合作社 and 家庭农场, opening with or without the work named; tasks only where the pack offers them. A conversation succeeds when the expected record exists with the facts the farmer
 gave; it is stuck when the bot sends the same reply three times in a row or it runs past MAX_TURNS.
 
     python -m tests.farmer_sim --n 500 [--pack zhongxian] [--seed 7] [--show-failures 3]
@@ -33,11 +37,19 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in China
 TODAY = date(2026, 11, 23)
 MAX_TURNS = 24
 QUIRKS = ("plain", "front", "several", "order", "correction", "vague_date", "silence", "side", "person", "cancel",
-          "voice_noise", "location", "digits")
+          "voice_noise", "location", "digits", "before", "other_slot", "own_words")
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何罗高林"
 GIVEN = ("大明", "建国", "秀英", "桂兰", "国华", "志强", "春花", "德福", "小红", "永福")
 WEEKDAYS = "一二三四五六日"
 SIDE_QUESTIONS = ("农合联是啥子", "你们这个收费不", "服务中心几点上班")
+# Side questions about the request itself, asked mid-form ("入会要交会费不"): answered, never stored.
+TASK_SIDE_QUESTIONS = {"members": ("入会要交会费不", "入社要交钱不", "加入有啥子好处"),
+                       "bookkeeping_requests": ("代账要好多钱", "代账收费不", "要准备啥子材料"),
+                       "loan_requests": ("利息高不高", "要抵押不"), "bookings": ("一亩好多钱", "你们有机子没得")}
+# How a farmer joining for themselves says who they are (the record says 农户).
+SELF_FARMER = ("个人", "散户", "种地的", "普通农户", "种植大户", "就我自己")
+TASK_INTENTS = {"bookings": "book_tuoguan", "members": "join_nonghelian", "loan_requests": "loan_products",
+                "bookkeeping_requests": "bookkeeping"}
 FILLERS = ("嗯，", "那个，", "喂，", "就是说，")
 CN_NUM = {20: "二十", 30: "三十", 40: "四十", 50: "五十", 60: "六十", 80: "八十", 100: "一百", 120: "一百二"}
 
@@ -57,7 +69,7 @@ class DictStore:
     def delete(self, key: str) -> None:
         self.data.pop(key, None)
 
-    def incr(self, key: str, ttl: float | None = None) -> int:
+    def incr(self, key: str, ttl: int | None = None) -> int:
         self.data[key] = int(self.data.get(key) or 0) + 1
         return self.data[key]
 
@@ -97,7 +109,9 @@ class Farmer:
             return ("voice", None)
         if self.quirk == "side" and not self.side_done and "请核对" not in reply:
             self.side_done = True
-            return rng.choice(SIDE_QUESTIONS)
+            return rng.choice(SIDE_QUESTIONS + TASK_SIDE_QUESTIONS.get(self.task, ()))
+        if self.before and self.turns == 1:
+            return self._decorate(self.opening_after)  # the facts came first, the request now
         if self.quirk == "person" and not self.person_done and self.turns >= 3:
             self.person_done = True
             phone = self.facts.get("phone")
@@ -125,7 +139,11 @@ class Farmer:
         if slot is None:
             if "跳过" in reply:
                 return "1"
-            return self._decorate(self.opening)
+            if "您是想" in reply:  # a clarifying question: the option that is the farmer's request
+                for number, label in re.findall(r"(\d+) (\S+)", reply):
+                    if any(word in label for word in CLARIFY_WORDS.get(self.task, ())):
+                        return number
+            return self._decorate(self.opening_after or self.opening)
         if slot not in self.facts or self.facts[slot] is None:
             return rng.choice(("不晓得", "跳过", "没有", "随便")) if slot != "collateral" else "没有"
         self.given.add(slot)
@@ -134,6 +152,12 @@ class Farmer:
             return "13" + str(self.facts["phone"])[2:][::-1]  # a slip, put right at the summary
         if slot == "township" and self.quirk == "location" and self.pack_township_point:
             return ("location",) + self.pack_township_point
+        if self.quirk == "other_slot" and not self.corrected and slot != "name" and "name" in self.said \
+                and "name" not in self.given:
+            self.corrected = True  # answers with the name whatever was asked first
+            self.given.add("name")
+            self.given.discard(slot)
+            return self.said["name"]
         if self.quirk == "digits":
             number = _option_number(reply, self.facts[slot])
             if number:
@@ -147,6 +171,8 @@ class Farmer:
         return self._decorate(self.said[slot])
 
     pack_township_point: tuple[float, float] | None = None
+    before: bool = False           # facts said in a message of their own before the request
+    opening_after: str = ""
 
     def _decorate(self, text: str) -> str:
         if self.quirk == "voice_noise" and self.rng.random() < 0.5:
@@ -193,6 +219,37 @@ def _option_number(reply: str, value: Any) -> str | None:
     return None
 
 
+# (opening, the 代账 work it names: the farmer's needs then are these)
+BOOKKEEPING_OPENINGS = {
+    "农民合作社": (("我们合作社要代账", None), ("合作社的账没得人做，你们能帮忙不", None), ("想找服务中心代理记账", ["记账"]),
+                ("合作社想请你们代办财务", None), ("我们社里要找人做账报税", ["记账", "报税"]),
+                ("合作社年报不会弄，你们能代办不", ["年报公示"])),
+    "家庭农场": (("家庭农场想代账", None), ("我的家庭农场要找人记账", ["记账"]), ("农场的账想请你们代记", None)),
+}
+CLARIFY_WORDS = {"bookings": ("托管",), "members": ("加入", "入会", "入社", "登记"), "loan_requests": ("贷",),
+                 "bookkeeping_requests": ("代账",)}
+
+
+def join_openings(pack: Any, kind: str) -> tuple[str, ...]:
+    """How a farmer asks to join what the county's document offers (its `join`): 忠县's 农合联, elsewhere a
+    农民专业合作社, 聊城's 基层供销合作社; an organisation signs with the 合作社服务中心 where there is one."""
+    join = getattr(pack.info, "join", None)
+    name = (join.name + join.description) if join is not None else "农合联"
+    if "农合联" in (join.name if join is not None else "农合联"):
+        lead = ("我想加入农合联", "想入会", "农合联咋个加入", "我要入农合联")
+    elif "供销" in (join.name if join is not None else ""):
+        lead = ("俺想入社", "想加入供销社", "俺想入个社", "想入社中不中")
+    else:
+        lead = ("我想加入合作社", "想入社", "我想入个合作社", "想参加合作社")
+    if kind == "农民合作社" and "服务中心" in name and "农合联" not in name:
+        return (*lead[:1], "我们合作社想和合作社服务中心签约")
+    if kind == "农民合作社":
+        return ("我们合作社想加入农合联",) if "农合联" in name else ("我们合作社想入社",)
+    if kind == "家庭农场":
+        return ("我们家庭农场想" + lead[0].removeprefix("我想").removeprefix("俺想").removeprefix("想"),)
+    return lead
+
+
 def _weekday_date(rng: random.Random) -> tuple[str, str]:
     wd = rng.randrange(7)
     monday_next = TODAY + timedelta(days=7 - TODAY.weekday())
@@ -205,10 +262,10 @@ def make_farmer(pack: Any, pack_name: str, rng: random.Random, task: str | None 
     townships = [t for t in pack.townships if t.name]
     if not townships:
         return None
-    from knowledge.needs import offered
-    intents = {"bookings": "book_tuoguan", "members": "join_nonghelian", "loan_requests": "loan_products",
-               "bookkeeping_requests": "bookkeeping"}
-    tasks = [t for t, intent in intents.items() if intent in offered(pack)]   # what the county offers
+    offers = set(getattr(pack.info, "offers", None) or TASK_INTENTS.values())
+    tasks = [t for t, intent in TASK_INTENTS.items() if intent in offers]
+    if not any(s.category == "托管" for s in pack.services):
+        tasks = [t for t in tasks if t != "bookings"]
     task = task or rng.choice(tasks)
     quirk = quirk or rng.choice(QUIRKS)
     town = rng.choice(townships)
@@ -230,7 +287,7 @@ def make_farmer(pack: Any, pack_name: str, rng: random.Random, task: str | None 
         facts["area_mu"] = area
         said["area_mu"] = CN_NUM[area] + "亩" if rng.random() < 0.3 else f"{area}亩"
         if quirk == "vague_date" or rng.random() < 0.2:
-            said["date"] = facts["date"] = rng.choice(("下个礼拜", "月中", "越快越好", "过两天", "收了谷子再说"))
+            said["date"] = facts["date"] = rng.choice(("下个礼拜", "月中", "越快越好", "过两天", "收了这季再说"))
         else:
             said["date"], facts["date"] = _weekday_date(rng)
         head = facts.get("service") or "托管"
@@ -242,7 +299,9 @@ def make_farmer(pack: Any, pack_name: str, rng: random.Random, task: str | None 
             name = f"{town.name[:2]}{rng.choice(GIVEN)}{'家庭农场' if kind == '家庭农场' else '专业合作社'}"
         facts.update(member_type=kind, name=name)
         said.update(member_type=kind, name=name)
-        opening = "我想加入农合联"
+        if kind == "农户" and quirk == "own_words":
+            said["member_type"] = rng.choice(SELF_FARMER)
+        opening = rng.choice(join_openings(pack, kind))
     elif task == "loan_requests":
         amount = rng.choice((30000, 50000, 100000, 35000))
         facts.update(member_type="农户", amount_yuan=amount, purpose="买农机")
@@ -257,12 +316,15 @@ def make_farmer(pack: Any, pack_name: str, rng: random.Random, task: str | None 
     else:
         org = f"{town.name[:2]}{rng.choice(GIVEN)}专业合作社"
         code = credit_code(rng)
-        needs = rng.choice((["记账"], ["记账", "报税"], ["记账", "报税", "年报公示"]))
+        kind = "家庭农场" if rng.random() < 0.25 else "农民合作社"
+        if kind == "家庭农场":
+            org = f"{town.name[:2]}{rng.choice(GIVEN)}家庭农场"
+        opening, named = rng.choice(BOOKKEEPING_OPENINGS[kind])
+        needs = named or rng.choice((["记账"], ["记账", "报税"], ["记账", "报税", "年报公示"], ["年报公示"], ["报税"]))
         facts.update(org_name=org, credit_code=code, monthly_vouchers=rng.choice((20, 30, 50)),
-                     service="、".join(needs), member_type="农民合作社")
+                     service="、".join(needs), member_type=kind)
         said.update(org_name=org, credit_code=code if rng.random() < 0.6 else f"信用代码{code.lower()}",
                     monthly_vouchers=f"{facts['monthly_vouchers']}张", service="和".join(needs))
-        opening = "我们合作社要代账"
     farmer = Farmer(pack_name, task, quirk, facts, said, opening, rng)
     if quirk == "front" or quirk == "several":
         extra = [k for k in said if k not in ("credit_code",)]
@@ -270,6 +332,11 @@ def make_farmer(pack: Any, pack_name: str, rng: random.Random, task: str | None 
         picked = extra[: rng.randint(1, 3)]
         farmer.opening = opening + "，" + "，".join(said[k] for k in picked)
         farmer.given.update(picked)
+    if quirk == "before":  # "我是石宝镇的，电话138…" first, then the request in a message of its own
+        extra = [k for k in ("township", "phone") if k in said]
+        farmer.before, farmer.opening_after = True, opening
+        farmer.opening = "你好，我是" + "，".join(said[k] for k in extra) if extra else "你好"
+        farmer.given.update(extra)
     if quirk == "person":
         farmer.task = "tickets"
         farmer.facts = {"township": town.name, "phone": phone}
@@ -313,6 +380,17 @@ class Bench:
         self.responder = DialogResponder(self.ctx)
         self.pack = self.ctx.pack
         self.ids = itertools.count(1)
+
+    def read_like_a_farmer(self, farmer: Farmer) -> None:
+        """A farmer who books 育秧 or 机插秧 grows what that work is for: the crop the request's own words
+        carry (as the engine reads them) is the farmer's crop."""
+        if farmer.task != "bookings" or "service" not in farmer.facts:
+            return
+        words = self.ctx.nlu.parse(f"我要预约{farmer.facts['service']}", today=TODAY).slots
+        if words.get("crop") and farmer.facts.get("crop") != words["crop"]:
+            if farmer.said.get("crop"):
+                farmer.opening = farmer.opening.replace(farmer.said["crop"], words["crop"])
+            farmer.facts["crop"] = farmer.said["crop"] = words["crop"]
 
     def run(self, farmer: Farmer, openid: str) -> Result:
         transcript: list[tuple[str, str]] = []
@@ -389,6 +467,7 @@ def simulate(n: int, packs: tuple[str, ...] = PACKS, seed: int = 7) -> tuple[lis
                 farmer = make_farmer(bench.pack, pack_name, random.Random(rng.random()))
                 if farmer is None:
                     break
+                bench.read_like_a_farmer(farmer)
                 results.append(bench.run(farmer, f"oSim{pack_name[:3]}{i}"))
                 made += 1
             if made == 0:
@@ -422,6 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     for pack, row in report(results).items():
         print(f"{pack:10} n={row['n']:4}  success {row['success']:.1%}  turns {row['turns']:.1f}  stuck {row['stuck']}")
+    kinds: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        kinds[r.task].append(r)
+    print("by kind:", ", ".join(f"{k} {sum(x.ok for x in rs) / len(rs):.1%} ({len(rs)})" for k, rs in sorted(kinds.items())))
     by: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for r in results:
         by[(r.task, r.quirk)].append(r)

@@ -1,6 +1,8 @@
 """The seeded farmer simulator (tests/farmer_sim.py) over all five packs: ~1000 conversations, personas ×
-quirks, each ending in the record its facts call for. Floors per pack are set from measured figures
-(2026-12-07: 99-100 % success, 0 stuck on every pack), a little below them."""
+quirks, each ending in the record its facts call for. Floors per pack and per kind of request are set a
+little below measured figures (2026-12-07, session 13, joining and 代账 in each county's own words, facts
+before the request, a name to another question: 100 % on every pack and kind over seeds 1, 2, 3 and this
+one, 0 stuck)."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +13,7 @@ import pytest
 from tests.farmer_sim import PACKS, QUIRKS, report, simulate
 
 FLOOR = {"zhongxian": 0.95, "fengdu": 0.95, "jiangjin": 0.95, "liaocheng": 0.95, "nanchuan": 0.95}
+KIND_FLOOR = 0.95  # every kind of request, joining and 代账 included
 CONVERSATIONS = 1000
 
 
@@ -37,6 +40,15 @@ def test_task_success_per_pack_is_above_its_floor_and_nothing_is_stuck(simulated
     table = report(results)
     failing = {pack: row for pack, row in table.items() if row["success"] < FLOOR[pack] or row["stuck"]}
     assert not failing, failing
+
+
+def test_every_kind_of_request_is_above_its_floor(simulated):
+    results, _, _ = simulated
+    kinds = {r.task for r in results}
+    assert {"bookings", "members", "loan_requests", "bookkeeping_requests", "tickets"} <= kinds
+    rates = {kind: sum(r.ok for r in results if r.task == kind) / sum(1 for r in results if r.task == kind)
+             for kind in kinds}
+    assert all(rate >= KIND_FLOOR for rate in rates.values()), rates
 
 
 def test_conversations_stay_short(simulated):
