@@ -33,15 +33,16 @@ from bot.db import transaction
 from bot import dialog_state
 from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
                              span_date, strong_submit, submits)
-from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
-                             has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
+from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, corrects, digit_choice,
+                             find_credit_code, has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
 from bot.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
 from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
-from handlers.policy_faq import document_answer
+from handlers.policy_faq import document_answer, lookup, reply, topical
+from knowledge.faq import ask_kinds
 from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
                             township_from_location)
 from intents.dialog_acts import classify_act
@@ -60,6 +61,10 @@ INTERRUPTION = 0.6
 NEW_REQUEST = 0.6
 ANSWERED_HERE = {"check_status", "thanks_bye", "greeting"}  # answered even while a ticket is open
 MAX_FAILURES = 3
+# Intents a question never takes from (a person, a request's status, courtesy); and the slots that show the farmer
+# is giving a form its data, not asking about the document.
+NOT_DOCUMENT = {"human_agent", "check_status", "greeting", "thanks_bye"}
+GIVEN = ("area_mu", "amount_yuan", "phone", "date", "name", "org_name", "credit_code")
 STUCK_INTENTS = {"out_of_scope", "clarify", "offer_person", "voice_unrecognized", "media"}
 MAX_ASKS = 3          # never the same question more than this
 HISTORY_ENTRIES = 12
@@ -387,6 +392,9 @@ class DialogResponder:
                 tell_ticket(turn, turn.open_ticket().id, turn.render("dialog/ticket_new_request", text=text))
             else:
                 return self._single(turn, "human_agent")  # a person is on it: what the farmer writes goes to them
+        asked = self._document_question(turn, parse, text)
+        if asked is not None:
+            return asked
         if parse.intent != "join_nonghelian" and self._asks_to_join(text):
             return self._start(turn, "join_nonghelian", parse.slots, confidence=parse.confidence)
         if parse.intent not in ("check_status", "human_agent") and "贷" in text and parse.slots.get(
@@ -420,6 +428,27 @@ class DialogResponder:
         if intent in ("find_service_center", "out_of_scope") and self._asks_to_join(text):
             intent = "join_nonghelian"  # "我们合作社想和合作社服务中心签约", "想入社": the county's join offer
         return self._start(turn, intent, parse.slots, confidence=parse.confidence)
+
+    def _document_question(self, turn: Turn, parse: Any, text: str) -> Said | None:
+        """A question about the document ("入农合联要交好多会费", "农合联管不管我这个镇", "有没有托管保险") is answered
+        from it — or said plainly to be unanswered there — even when it names a topic a form serves; the form is
+        offered after, in one line. A request put as a question, a place or a figure given, goes on as before."""
+        if "policy_faq" not in HANDLERS or parse.intent in NOT_DOCUMENT or not asks_information(text):
+            return None
+        if any(parse.slots.get(name) not in (None, "", []) for name in GIVEN):
+            return None   # "我有30亩柑橘，托管要好多钱": the farmer is giving the form's data
+        if parse.intent == "find_service_center" and (parse.slots.get("township") or "where" in ask_kinds(text)):
+            return None
+        found = lookup(turn.ctx.pack, text)
+        if found is None and (parse.intent not in FORMS and parse.intent not in ("policy_faq", "out_of_scope")
+                              or parse.intent == "out_of_scope" and not topical(turn.ctx.pack, text)):
+            return None   # not about the document: the NLU's handler answers ("明天天气咋样")
+        texts = [reply(turn, found)] if found is not None else [turn.render("dialog/faq_unsure")]
+        if parse.intent in FORMS and self._offered(parse.intent):
+            turn.convo.offer = f"form:{parse.intent}"
+            texts.append(turn.render("dialog/offer_form", title=self._title(FORMS[parse.intent])))
+        turn.convo.failures = 0
+        return Said(["\n\n".join(texts)], "policy_faq", parse.confidence)
 
     def _fitting_option(self, turn: Turn, options: list[str]) -> str | None:
         """The one listed form whose own slots (not the shared township/phone/name) the answer fills."""

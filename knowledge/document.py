@@ -1,0 +1,154 @@
+"""The document's own words for a question: the clause sentence(s) that answer it, or the plain fact that the
+document does not say.
+
+Each clause of clauses.yaml is cut into sentences; a question's content units (knowledge.faq.grams: character
+bigrams between form words) are looked up in each sentence, weighted by how rare they are among the pack's
+sentences, with the clause's other text and title counting for less. What the question asks for is checked
+against the sentence found: an amount of money (多少钱, 利率, 补贴) needs a money figure, a phone number needs a
+number, papers to bring need the papers named — else the document does not answer it, however close the topic.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from knowledge.faq import _FORM, _clean, ask_kinds, grams
+from knowledge.loader import Pack
+from knowledge.schema import DocumentClause
+
+QUOTE_CONFIDENT = 52.0   # a sentence this close answers the question
+TOPICAL = 30.0           # below this the question is about something the document does not treat
+_SENTENCE = re.compile(r"[^。；;！？\n]+[。；;！？]?")
+_HEAD = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d{1,2}\s*[.．])")
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万两]+(?:个|家|处|名|年|分之)|全覆盖")
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:万元|亿元|元)")
+_RATE = re.compile(r"\d[\d.]*\s*[%％‰]")
+_PHONE = re.compile(r"\d{7,}")
+
+# What a question asks for that a sentence must hold to answer it: (cues in the question, what the answer holds).
+_AMOUNT = ("多少", "好多", "几", "多高", "多大", "怎么算", "标准", "比例", "最多", "最高", "最少", "上限", "额度")
+NEEDS: tuple[tuple[tuple[str, ...], tuple[str, ...] | None, re.Pattern | None], ...] = (
+    # money: 多少钱, 利率, 保费, 补贴好多 (an amount word with a money word)
+    (("利率", "利息", "比例", "费率", "几个点"), _AMOUNT, _RATE),
+    (("钱", "费", "价", "补贴", "补助", "奖励", "奖补", "工资", "股金", "额度", "贷多少", "贷好多", "能贷", "收入", "收益",
+      "便宜", "资金"), _AMOUNT, _MONEY),
+    (("电话", "号码", "联系方式"), None, _PHONE),
+    (("材料", "证件", "手续", "资料", "带什么", "带啥"), None, re.compile(r"材料|证件|手续|资料|身份证|证明")),
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    clause: DocumentClause
+    sentences: tuple[str, ...]
+    score: float
+
+    @property
+    def text(self) -> str:
+        return "".join(self.sentences)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    clause: int
+    text: str
+    units: frozenset[str]
+
+
+def sentences(clause: DocumentClause) -> list[str]:
+    """A clause's sentences as the document has them; its heading ("（一）安排部署阶段（2022年7月至9月）。") goes
+    with the sentence after it, and a table's header row is left out."""
+    if clause.section.startswith("附件") and "\n" in clause.text:
+        rows = clause.text.split("\n")
+        return [r for r in rows[1:] if r.strip()] if not rows[0][:1].isdigit() else rows
+    out: list[str] = []
+    heading = ""
+    for piece in _SENTENCE.findall(clause.text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if not out and not heading and _HEAD.match(piece):
+            heading = piece
+            continue
+        out.append(heading + piece)
+        heading = ""
+    if heading:
+        out.append(heading)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _index(pack: Pack) -> tuple[tuple[_Sentence, ...], tuple[frozenset[str], ...], dict[str, float]]:
+    rows, contexts = [], []
+    for i, clause in enumerate(pack.clauses):
+        contexts.append(frozenset(grams(_clean(clause.title + clause.text))))
+        for s in sentences(clause):
+            rows.append(_Sentence(i, s, frozenset(grams(_clean(s)))))
+    df: dict[str, int] = {}
+    for row in rows:
+        for g in row.units:
+            df[g] = df.get(g, 0) + 1
+    n = max(len(rows), 1)
+    idf = {g: math.log(1 + (n + 1) / (k + 0.5)) for g, k in df.items()}
+    return tuple(rows), tuple(contexts), idf
+
+
+def _unanswerable_kind(question: str, answer: str) -> bool:
+    """The question asks for something (an amount of money, a phone number, papers) the answer does not hold."""
+    for cues, amount, holds in NEEDS:
+        if any(c in question for c in cues) and (amount is None or any(a in question for a in amount)):
+            if not holds.search(answer):
+                return True
+    return False
+
+
+def answers_kind(question: str, answer: str) -> bool:
+    return not _unanswerable_kind(question, answer)
+
+
+def best_quote(pack: Pack, question: str) -> Quote | None:
+    """The sentence (with its neighbour when both answer) that holds most of the question's content."""
+    rows, contexts, idf = _index(pack)
+    query = grams(_clean(question or ""), idf)
+    if not rows or not query:
+        return None
+    unseen = 1.5
+    total = sum(own * idf.get(g, unseen) for g, own in query.items())
+    counting = "count" in ask_kinds(question)
+    scored = []
+    for k, row in enumerate(rows):
+        held = 0.0
+        for g, own in query.items():
+            w = own * idf.get(g, unseen)
+            if g in row.units:
+                held += w
+            elif g in contexts[row.clause]:
+                held += 0.4 * w
+        if not held:
+            continue
+        score = 100.0 * (held / total) * min(1.0, 0.55 + held / 10)
+        if counting:
+            score *= 1.15 if _DIGIT.search(row.text) else 0.8
+        scored.append((score, k))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    score, k = scored[0]
+    row = rows[k]
+    picked = [k]
+    # A runner-up in the same clause right before or after, nearly as good, is quoted with it (in order).
+    for other_score, j in scored[1:4]:
+        if rows[j].clause == row.clause and abs(j - k) == 1 and other_score >= 0.85 * score:
+            picked.append(j)
+            break
+    if len(row.text) < 40 and len(picked) == 1 and k + 1 < len(rows) and rows[k + 1].clause == row.clause:
+        picked.append(k + 1)   # "四是规范财务管理。" says what; the next sentence says how
+    picked.sort()
+    return Quote(pack.clauses[row.clause], tuple(rows[j].text for j in picked), round(min(score, 100.0), 1))
+
+
+def form_only(question: str) -> bool:
+    """Nothing but form words ("是什么？"): no content to look up."""
+    return not _FORM.sub("", _clean(question))
