@@ -34,7 +34,7 @@ from conversation_eval import PackApp, load  # noqa: E402
 
 from knowledge import load_pack  # noqa: E402
 
-HONEST = ("待补充", "没有写", "没写到", "没有提到", "没有明确", "没有规定", "没有说", "不乱说", "转人工")
+HONEST = ("待补充", "没有写", "没写到", "没有提到", "没有明确", "没有规定", "没有说", "不乱说", "转人工", "由服务中心报价")
 FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|元|%|％|亩|个|家|户|处|名|斤|吨|倍|年期|个月)")
 _CITATION = re.compile(r"《[^》]*》|〔\d{4}〕\d+号|[（(]\d{4}[）)]")
 

@@ -64,6 +64,7 @@ MAX_FAILURES = 3
 # Intents a question never takes from (a person, a request's status, courtesy); and the slots that show the farmer
 # is giving a form its data, not asking about the document.
 NOT_DOCUMENT = {"human_agent", "check_status", "greeting", "thanks_bye"}
+PRICE_WORDS = ("收费", "价格", "价钱", "多少钱", "好多钱", "怎么收", "咋个收", "咋收", "几块钱")
 GIVEN = ("area_mu", "amount_yuan", "phone", "date", "name", "org_name", "credit_code")
 STUCK_INTENTS = {"out_of_scope", "clarify", "offer_person", "voice_unrecognized", "media"}
 MAX_ASKS = 3          # never the same question more than this
@@ -153,6 +154,13 @@ class Said:
     intent: str | None = None
     confidence: float | None = None
     listed: str | None = None  # what this reply numbered (menu, slot, confirm, fix, clarify, human, remember)
+
+
+def _prices_published(pack: Any, intent: str) -> bool:
+    """The pack lists a price (a number, not 待补充) for what this form requests."""
+    prices = {"book_tuoguan": [s.price_yuan for s in pack.services],
+              "bookkeeping": [b.price_yuan_per_year for b in pack.bookkeeping_packages]}.get(intent, [])
+    return any(isinstance(p, (int, float)) for p in prices)
 
 
 class DialogResponder:
@@ -439,9 +447,11 @@ class DialogResponder:
             return None   # "我有30亩柑橘，托管要好多钱": the farmer is giving the form's data
         if parse.intent == "find_service_center" and (parse.slots.get("township") or "where" in ask_kinds(text)):
             return None
+        if parse.intent in FORMS and has_any(text, PRICE_WORDS) and _prices_published(turn.ctx.pack, parse.intent):
+            return None   # "托管咋个收费" where the county lists prices: the form's opening shows them, then books
         found = lookup(turn.ctx.pack, text)
-        if found is None and (parse.intent not in FORMS and parse.intent not in ("policy_faq", "out_of_scope")
-                              or parse.intent == "out_of_scope" and not topical(turn.ctx.pack, text)):
+        if found is None and parse.intent not in FORMS and parse.intent != "policy_faq" \
+                and not topical(turn.ctx.pack, text):
             return None   # not about the document: the NLU's handler answers ("明天天气咋样")
         texts = [reply(turn, found)] if found is not None else [turn.render("dialog/faq_unsure")]
         if parse.intent in FORMS and self._offered(parse.intent):

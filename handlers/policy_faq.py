@@ -7,11 +7,16 @@ the farmer is told plainly that the document does not say it, and offered a pers
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from knowledge.coverage import cited
 from knowledge.document import QUOTE_CONFIDENT, TOPICAL, Quote, answers_kind, best_quote
 from knowledge.faq import CONFIDENT, CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds
 
 from handlers.base import Turn
 
+UNANSWERED_CUES = ("待补充", "没有写", "没写", "未写", "没有规定", "没有列出", "未列出", "没有明确")
+FAQ_DECIDES = 85.0     # an FAQ entry this close (a listed question, nearly word for word) answers first
 QUOTE_UNASKED = 70.0   # a message the NLU did not take as a policy question needs a closer sentence
 
 
@@ -27,16 +32,42 @@ def citation(pack, found: FaqAnswer) -> dict[str, str]:
     return {**_document(pack, found.entry.source.doc), "section": found.entry.source.section}
 
 
-def lookup(pack, question: str, *, strict: bool = False) -> Quote | FaqAnswer | None:
-    """The document's sentence, else an FAQ entry, that answers the question (what it asks for included)."""
-    quote = best_quote(pack, question)
-    if quote is not None and quote.score >= (QUOTE_UNASKED if strict else QUOTE_CONFIDENT) \
-            and answers_kind(question, quote.text):
-        return quote
+@dataclass(frozen=True)
+class Found:
+    """What answers a question: the document's sentence(s), an FAQ entry, or both (the entry, then the words of
+    the clause it cites)."""
+
+    quote: Quote | None = None
+    faq: FaqAnswer | None = None
+
+
+def _honest(entry_answer: str) -> bool:
+    return any(cue in entry_answer for cue in UNANSWERED_CUES)
+
+
+def lookup(pack, question: str, *, strict: bool = False) -> Found | None:
+    """The document's sentence and/or an FAQ entry that answers the question (what it asks for included)."""
     found = answer(pack, question, threshold=CONFIDENT_UNASKED if strict else CONFIDENT)
-    if found is not None and found.confident and answers_kind(question, found.entry.answer):
-        return found
-    return None
+    if found is None or not found.confident or not answers_kind(question, found.entry.answer):
+        found = None
+    quote = best_quote(pack, question)
+    if quote is None or quote.score < (QUOTE_UNASKED if strict else QUOTE_CONFIDENT) \
+            or not answers_kind(question, quote.text):
+        quote = None
+    if found is not None and found.score >= FAQ_DECIDES:
+        # Asked nearly as an entry lists it: the county's own answer, with the clause's words when it cites them
+        # (an entry that says the document lacks something stands alone: no figure beside it).
+        same_clause = quote is not None and quote.clause.doc == found.entry.source.doc \
+            and quote.clause.section.rstrip("、") in cited_sections(found.entry.source.section)
+        return Found(quote if same_clause and not _honest(found.entry.answer) else None, found)
+    if quote is not None:
+        return Found(quote)
+    return Found(None, found) if found is not None else None
+
+
+def cited_sections(section: str) -> set[str]:
+    """The clause ids a `source.section` names, as clauses.yaml spells them (二（一）, 附件1.1, 一)."""
+    return {c.lstrip("*") for c in cited(section)}
 
 
 def topical(pack, question: str) -> bool:
@@ -46,14 +77,17 @@ def topical(pack, question: str) -> bool:
     return (quote is not None and quote.score >= TOPICAL) or (found is not None and found.score >= CONFIDENT)
 
 
-def reply(turn: Turn, found: Quote | FaqAnswer) -> str:
+def reply(turn: Turn, found: Found) -> str:
     pack = turn.ctx.pack
-    if isinstance(found, Quote):
-        clause = found.clause
-        return turn.render("dialog/quote", quote=found.text, section=clause.section.rstrip("、"),
-                           title=clause.title, top="（" not in clause.section and not clause.section.startswith("附件"),
-                           **_document(pack, clause.doc))
-    return turn.render("dialog/faq", answer=found.entry.answer, **citation(pack, found))
+    quote = None
+    if found.quote is not None:
+        clause = found.quote.clause
+        quote = {"text": found.quote.text, "section": clause.section.rstrip("、"), "title": clause.title,
+                 "top": "（" not in clause.section and not clause.section.startswith("附件"),
+                 **_document(pack, clause.doc)}
+    if found.faq is None:
+        return turn.render("dialog/quote", quote=quote)
+    return turn.render("dialog/faq", answer=found.faq.entry.answer, quote=quote, **citation(pack, found.faq))
 
 
 def respond(turn: Turn, *, strict: bool = False) -> tuple[list[str], bool]:

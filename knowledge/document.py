@@ -50,11 +50,16 @@ class Quote:
         return "".join(self.sentences)
 
 
+# An annex row restates a body clause in a table (附件3 分工表): the body's sentence is quoted when both hold it.
+ANNEX_WEIGHT = 0.85
+
+
 @dataclass(frozen=True)
 class _Sentence:
     clause: int
     text: str
     units: frozenset[str]
+    weight: float = 1.0
 
 
 def sentences(clause: DocumentClause) -> list[str]:
@@ -84,8 +89,9 @@ def _index(pack: Pack) -> tuple[tuple[_Sentence, ...], tuple[frozenset[str], ...
     rows, contexts = [], []
     for i, clause in enumerate(pack.clauses):
         contexts.append(frozenset(grams(_clean(clause.title + clause.text))))
+        weight = ANNEX_WEIGHT if clause.section.startswith("附件") else 1.0
         for s in sentences(clause):
-            rows.append(_Sentence(i, s, frozenset(grams(_clean(s)))))
+            rows.append(_Sentence(i, s, frozenset(grams(_clean(s))), weight))
     df: dict[str, int] = {}
     for row in rows:
         for g in row.units:
@@ -128,7 +134,7 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
                 held += 0.4 * w
         if not held:
             continue
-        score = 100.0 * (held / total) * min(1.0, 0.55 + held / 10)
+        score = 100.0 * (held / total) * min(1.0, 0.55 + held / 10) * row.weight
         if counting:
             score *= 1.15 if _DIGIT.search(row.text) else 0.8
         scored.append((score, k))
