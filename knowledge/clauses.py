@@ -82,7 +82,7 @@ def parse(text: str) -> list[ParsedClause]:
         if annex is not None:
             if not annex.table:
                 annex.lines.append(own)
-            elif raw.startswith("\t") or not cells:
+            elif raw.startswith("\t") or not cells or _ROW_START.match(own):
                 cells.append(own)
             else:
                 cells[-1] += own   # a cell's text wrapped onto the next line

@@ -19,6 +19,7 @@ from knowledge.loader import Pack
 from knowledge.schema import DocumentClause
 
 QUOTE_CONFIDENT = 52.0   # a sentence this close answers the question
+UNSEEN = 1.5             # weight of a unit no sentence has (see best_quote)
 TOPICAL = 30.0           # below this the question is about something the document does not treat
 _SENTENCE = re.compile(r"[^。；;！？\n]+[。；;！？]?")
 _HEAD = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d{1,2}\s*[.．])")
@@ -87,7 +88,7 @@ def sentences(clause: DocumentClause) -> list[str]:
 
 
 @lru_cache(maxsize=16)
-def _index(pack: Pack) -> tuple[tuple[_Sentence, ...], tuple[frozenset[str], ...], dict[str, float]]:
+def _index(pack: Pack) -> tuple[tuple[_Sentence, ...], tuple[frozenset[str], ...], dict[str, float], frozenset[str]]:
     rows, contexts = [], []
     for i, clause in enumerate(pack.clauses):
         contexts.append(frozenset(grams(_clean(clause.title + clause.text))))
@@ -100,7 +101,7 @@ def _index(pack: Pack) -> tuple[tuple[_Sentence, ...], tuple[frozenset[str], ...
             df[g] = df.get(g, 0) + 1
     n = max(len(rows), 1)
     idf = {g: math.log(1 + (n + 1) / (k + 0.5)) for g, k in df.items()}
-    return tuple(rows), tuple(contexts), idf
+    return tuple(rows), tuple(contexts), idf, frozenset("".join(c.text for c in pack.clauses))
 
 
 def _unanswerable_kind(question: str, answer: str) -> bool:
@@ -118,18 +119,24 @@ def answers_kind(question: str, answer: str) -> bool:
 
 def best_quote(pack: Pack, question: str) -> Quote | None:
     """The sentence (with its neighbour when both answer) that holds most of the question's content."""
-    rows, contexts, idf = _index(pack)
+    rows, contexts, idf, chars = _index(pack)
     query = grams(_clean(question or ""), idf)
+    rarest = max(idf.values())
+    # A unit with a character the document never uses (宅基, 工资) is a word it does not treat: it weighs as the
+    # rarest one, in full. Other unknown units are mostly bigrams across two words (联买, 镇归) and weigh little.
+    weights = {g: (rarest if any(ch not in chars for ch in g) else idf.get(g, UNSEEN)) for g in query}
+    for g in query:
+        if any(ch not in chars for ch in g):
+            query[g] = 1.0
     if not rows or not query:
         return None
-    unseen = 1.5
-    total = sum(own * idf.get(g, unseen) for g, own in query.items())
+    total = sum(own * weights[g] for g, own in query.items())
     counting = "count" in ask_kinds(question)
     scored = []
     for k, row in enumerate(rows):
         held = 0.0
         for g, own in query.items():
-            w = own * idf.get(g, unseen)
+            w = own * weights[g]
             if g in row.units:
                 held += w
             elif g in contexts[row.clause]:
