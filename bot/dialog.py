@@ -441,8 +441,10 @@ class DialogResponder:
         """A question about the document ("入农合联要交好多会费", "农合联管不管我这个镇", "有没有托管保险") is answered
         from it — or said plainly to be unanswered there — even when it names a topic a form serves; the form is
         offered after, in one line. A request put as a question, a place or a figure given, goes on as before."""
-        if "policy_faq" not in HANDLERS or parse.intent in NOT_DOCUMENT or not asks_information(text):
+        if "policy_faq" not in HANDLERS or not asks_information(text):
             return None
+        if parse.intent in NOT_DOCUMENT and not (parse.intent == "human_agent" and not wants_person(text)):
+            return None   # "领导小组组长是谁" names a leader, asks for no person: the document answers
         if any(parse.slots.get(name) not in (None, "", []) for name in GIVEN):
             return None   # "我有30亩柑橘，托管要好多钱": the farmer is giving the form's data
         if parse.intent == "find_service_center" and (parse.slots.get("township") or "where" in ask_kinds(text)):
