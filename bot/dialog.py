@@ -33,7 +33,8 @@ from bot.db import transaction
 from bot import dialog_state
 from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
                              span_date, strong_submit, submits)
-from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, corrects, digit_choice,
+from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
+                             corrects, digit_choice,
                              find_credit_code, has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
 from bot.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
@@ -368,8 +369,15 @@ class DialogResponder:
                 return self._next(turn, form, [turn.render("forms/skipped", label=slot.label if slot else "")])
         if convo.offer and convo.offer.startswith("form:"):
             offered, convo.offer = convo.offer[5:], None
+            said, convo.slots = (convo.slots, {}) if not convo.form else ({}, convo.slots)
             if act == "affirm" and choice is None and offered in FORMS:
-                return self._start(turn, offered, {})  # "要得" after a policy answer and its offer
+                return self._start(turn, offered, said)  # "要得" after a policy answer and its offer
+            if offered in FORMS and not asks_information(text):
+                parse = self._parse(turn)
+                if parse.intent == offered or self._asks_to_join(text) and offered == "join_nonghelian" or any(
+                        FORMS[offered].slot(name) for name in parse.slots):
+                    # "俺是郑家镇的家庭农场 想入": the farmer goes on with what was offered, in their own words
+                    return self._start(turn, offered, {**said, **parse.slots}, confidence=parse.confidence)
         if wants_person(text) and not self._asks_for_work(turn, text):
             return self._to_person(turn)
         if convo.clarify:
@@ -449,6 +457,8 @@ class DialogResponder:
             return None   # "我有30亩柑橘，托管要好多钱": the farmer is giving the form's data
         if parse.intent == "find_service_center" and (parse.slots.get("township") or "where" in ask_kinds(text)):
             return None
+        if parse.intent in FORMS and asks_to_be_served(text):
+            return None   # "茶园管护你们做不做", "家庭农场能不能贷助农贷": the form answers by going on
         if parse.intent in FORMS and has_any(text, PRICE_WORDS) and _prices_published(turn.ctx.pack, parse.intent):
             return None   # "托管咋个收费" where the county lists prices: the form's opening shows them, then books
         found = lookup(turn.ctx.pack, text)
@@ -456,11 +466,19 @@ class DialogResponder:
                 and not topical(turn.ctx.pack, text):
             return None   # not about the document: the NLU's handler answers ("明天天气咋样")
         texts = [reply(turn, found)] if found is not None else [turn.render("dialog/faq_unsure")]
-        if parse.intent in FORMS and self._offered(parse.intent):
-            turn.convo.offer = f"form:{parse.intent}"
-            texts.append(turn.render("dialog/offer_form", title=self._title(FORMS[parse.intent])))
+        offer = parse.intent if parse.intent in FORMS else self._form_named(parse)
+        if offer is not None and self._offered(offer):
+            turn.convo.offer = f"form:{offer}"
+            turn.convo.slots = dict(parse.slots)   # "三社融合贷利息好多": the product goes into the form if taken up
+            texts.append(turn.render("dialog/offer_form", title=self._title(FORMS[offer])))
         turn.convo.failures = 0
         return Said(["\n\n".join(texts)], "policy_faq", parse.confidence)
+
+    def _form_named(self, parse: Any) -> str | None:
+        """The one form whose own slots (a loan product, a 托管 service) the question names: offered after it."""
+        named = [name for name in parse.slots if name not in ("township", "phone", "name", "date")]
+        fits = [intent for intent, form in FORMS.items() if named and any(form.slot(n) for n in named)]
+        return fits[0] if len(fits) == 1 else None
 
     def _fitting_option(self, turn: Turn, options: list[str]) -> str | None:
         """The one listed form whose own slots (not the shared township/phone/name) the answer fills."""

@@ -107,6 +107,28 @@ ASKED = ("好多", "几个", "几家", "几处", "几年", "几月", "几项", "
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 
+# Asks whether the farmer can be served ("茶园管护你们做不做", "家庭农场能不能贷助农贷", "我想把谷子田全程托管 要得不",
+# "年报公示你们帮得到不"): the form answers that by going on, not the document.
+_CAN_I = re.compile(r"(能不能|可不可以|可以|能否|能)(帮|给)?(贷|入|加入|办|托管|代账|记账|申请|预约|做|搞|弄|签|帮)"
+                    r"|(贷|入会|入社|托管|代账|记账|做|搞|弄|签|办)(得)?(不|没|吗|嘛)[？?。!！]*$"
+                    r"|([做搞弄办接帮签])不\3")
+SERVICE_ASK = ("你们", "帮得到", "帮我", "能帮", "想请", "请你", "要得不", "行不行", "可以不", "中不中", "我想", "我要",
+               "我们想", "俺想", "想把", "想找")
+
+
+# Asks what the document says ("文件咋说的", "听说…是真的不"): the document answers, whoever asks.
+ASKS_DOCUMENT = ("文件", "政策", "方案", "规定", "是真的", "真的不", "真的吗", "听说")
+_AMOUNT = ("多少", "好多", "几个", "几家", "多大", "多高", "最多", "最高", "额度", "比例")
+
+
+def asks_to_be_served(text: str) -> bool:
+    """Asks to be served rather than what the plan says: an explicit request ("你们做不做", "我想…"), or "can I"
+    ("能不能贷", "入会不") unless it asks an amount ("最多能贷好多")."""
+    if has_any(text, ASKS_DOCUMENT):
+        return False
+    return has_any(text, SERVICE_ASK) or (bool(_CAN_I.search(text)) and not has_any(text, _AMOUNT))
+
+
 def asks_information(text: str) -> bool:
     """A question about the plan, its institutions, services, money or targets ("要交会费不", "农合联管不管…",
     "有没有托管补贴"), not a request put as a question: the document answers it, a form does not."""
