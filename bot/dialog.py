@@ -43,6 +43,7 @@ from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
 from handlers.policy_faq import document_answer, lookup, reply, topical
+from knowledge.document import asks_a_kind
 from knowledge.faq import ask_kinds
 from handlers.forms import (Form, Invalid, Slot, is_org_name, read_date, read_org_name, read_township,
                             township_from_location)
@@ -65,6 +66,8 @@ MAX_FAILURES = 3
 # Intents a question never takes from (a person, a request's status, courtesy); and the slots that show the farmer
 # is giving a form its data, not asking about the document.
 NOT_DOCUMENT = {"human_agent", "check_status", "greeting", "thanks_bye"}
+# Slots that name one form's subject.
+NAMES_A_FORM = ("product", "service")
 PRICE_WORDS = ("收费", "价格", "价钱", "多少钱", "好多钱", "怎么收", "咋个收", "咋收", "几块钱")
 GIVEN = ("area_mu", "amount_yuan", "phone", "date", "name", "org_name", "credit_code")
 STUCK_INTENTS = {"out_of_scope", "clarify", "offer_person", "voice_unrecognized", "media"}
@@ -374,8 +377,9 @@ class DialogResponder:
                 return self._start(turn, offered, said)  # "要得" after a policy answer and its offer
             if offered in FORMS and not asks_information(text):
                 parse = self._parse(turn)
-                if parse.intent == offered or self._asks_to_join(text) and offered == "join_nonghelian" or any(
-                        FORMS[offered].slot(name) for name in parse.slots):
+                elsewhere = parse.intent in FORMS or parse.intent in NOT_DOCUMENT or parse.intent == "find_service_center"
+                if parse.intent == offered or self._asks_to_join(text) and offered == "join_nonghelian" or (
+                        not elsewhere and any(FORMS[offered].slot(name) for name in parse.slots)):
                     # "俺是郑家镇的家庭农场 想入": the farmer goes on with what was offered, in their own words
                     return self._start(turn, offered, {**said, **parse.slots}, confidence=parse.confidence)
         if wants_person(text) and not self._asks_for_work(turn, text):
@@ -462,9 +466,9 @@ class DialogResponder:
         if parse.intent in FORMS and has_any(text, PRICE_WORDS) and _prices_published(turn.ctx.pack, parse.intent):
             return None   # "托管咋个收费" where the county lists prices: the form's opening shows them, then books
         found = lookup(turn.ctx.pack, text)
-        if found is None and parse.intent not in FORMS and parse.intent != "policy_faq" \
-                and not topical(turn.ctx.pack, text):
-            return None   # not about the document: the NLU's handler answers ("明天天气咋样")
+        if found is None and parse.intent not in FORMS and parse.intent != "policy_faq" and not (
+                parse.intent == "out_of_scope" and topical(turn.ctx.pack, text) or asks_a_kind(text)):
+            return None   # the NLU's handler answers ("有人收柑橘不", "明天天气咋样")
         texts = [reply(turn, found)] if found is not None else [turn.render("dialog/faq_unsure")]
         offer = parse.intent if parse.intent in FORMS else self._form_named(parse)
         if offer is not None and self._offered(offer):
@@ -476,7 +480,7 @@ class DialogResponder:
 
     def _form_named(self, parse: Any) -> str | None:
         """The one form whose own slots (a loan product, a 托管 service) the question names: offered after it."""
-        named = [name for name in parse.slots if name not in ("township", "phone", "name", "date")]
+        named = [name for name in parse.slots if name in NAMES_A_FORM]
         fits = [intent for intent, form in FORMS.items() if named and any(form.slot(n) for n in named)]
         return fits[0] if len(fits) == 1 else None
 

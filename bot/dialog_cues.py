@@ -101,9 +101,9 @@ ASKS_SERVICE = ("帮我", "帮忙", "给我", "我要", "我想要", "我想办"
                 "想入社", "咋个弄", "怎么弄", "咋弄", "咋个搞", "怎么搞", "咋个办", "怎么办", "咋办")
 
 
-# Question forms is_question leaves to context (好多 = 多少 in 重庆话; 几个; 还是 between two things) and A-not-A
+# Question forms is_question leaves to context (好多 = 多少 in 重庆话; 几个; …的还是… between two things) and A-not-A
 # ("纳不纳入", "需不需要", "收不收").
-ASKED = ("好多", "几个", "几家", "几处", "几年", "几月", "几项", "几级", "几名", "几位", "谁", "还是", "是否")
+ASKED = ("好多", "几个", "几家", "几处", "几年", "几月", "几项", "几级", "几名", "几位", "谁", "的还是", "是否")
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 

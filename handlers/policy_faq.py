@@ -13,6 +13,7 @@ from knowledge.coverage import cited
 from knowledge.document import QUOTE_CONFIDENT, TOPICAL, Quote, answers_kind, best_quote
 from knowledge.faq import CONFIDENT, CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds
 
+from bot.dialog_cues import is_question
 from handlers.base import Turn
 
 UNANSWERED_CUES = ("待补充", "没有写", "没写", "未写", "没有规定", "没有列出", "未列出", "没有明确")
@@ -105,7 +106,10 @@ def policy_faq(turn: Turn) -> list[str]:
 def out_of_scope(turn: Turn) -> list[str]:
     """Not taken as a policy question, or taken unsurely: still answered from the document when the evidence is
     clearly strong (a stricter bar than for policy questions); else the polite refusal and the menu."""
-    found = lookup(turn.ctx.pack, turn.inbound.text or "", strict=True)
+    text = turn.inbound.text or ""
+    found = lookup(turn.ctx.pack, text, strict=True)
+    if found is not None and found.quote is not None and not is_question(text):
+        found = Found(None, found.faq) if found.faq is not None else None   # a word alone is not asked of the document
     if found is not None:
         return [reply(turn, found)]
     return [turn.render("dialog/out_of_scope")]

@@ -38,6 +38,9 @@ NEEDS: tuple[tuple[tuple[str, ...], tuple[str, ...] | None, re.Pattern | None], 
     # a fee at all ("要交会费不", "收不收费"): the answer speaks of fees
     (("会费", "费用", "收费", "股金", "手续费", "交钱", "要钱"), None, re.compile(r"费|元|有偿|免费|无偿")),
     (("电话", "号码", "联系方式"), None, _PHONE),
+    # how to apply: the answer says how (a 农机补贴 sentence that only names the subsidy does not)
+    (("怎么申请", "如何申请", "咋个申请", "咋申请", "申请流程", "申请程序", "怎么办理", "如何办理"), None,
+     re.compile(r"申请|办理|程序|流程|提交|材料|到.{1,12}(?:登记|报名)")),
     (("材料", "证件", "手续", "资料", "带什么", "带啥"), None, re.compile(r"材料|证件|手续|资料|身份证|证明")),
 )
 
@@ -55,6 +58,7 @@ class Quote:
 
 # An annex row restates a body clause in a table (附件3 分工表): the body's sentence is quoted when both hold it.
 ANNEX_WEIGHT = 0.85
+LONE_MATCH = 0.6
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,12 @@ def answers_kind(question: str, answer: str) -> bool:
     return not _unanswerable_kind(question, answer)
 
 
+def asks_a_kind(question: str) -> bool:
+    """The question asks for an amount of money, a phone number, papers or a procedure (see NEEDS)."""
+    return any(any(c in question for c in cues) and (amount is None or any(a in question for a in amount))
+               for cues, amount, _ in NEEDS)
+
+
 def best_quote(pack: Pack, question: str) -> Quote | None:
     """The sentence (with its neighbour when both answer) that holds most of the question's content."""
     rows, contexts, idf, chars = _index(pack)
@@ -144,6 +154,8 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
         if not held:
             continue
         score = 100.0 * (held / total) * min(1.0, 0.55 + held / 10) * row.weight
+        if sum(1 for g in query if g in row.units) < 2:
+            score *= LONE_MATCH   # one word found ("服务", "上一步"): the sentence may be about anything
         if counting:
             score *= 1.15 if _DIGIT.search(row.text) else 0.8
         scored.append((score, k))
