@@ -91,21 +91,39 @@ def sentences(clause: DocumentClause) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Index:
+    rows: tuple[_Sentence, ...]
+    clause_rows: tuple[tuple[int, ...], ...]     # the rows of each clause
+    postings: dict[str, tuple[int, ...]]         # unit -> rows holding it
+    in_clauses: dict[str, tuple[int, ...]]       # unit -> clauses whose title or text holds it
+    digits: tuple[bool, ...]                     # the row states a count
+    idf: dict[str, float]
+    chars: frozenset[str]                        # every character the document uses
+
+
 @lru_cache(maxsize=16)
-def _index(pack: Pack) -> tuple[tuple[_Sentence, ...], tuple[frozenset[str], ...], dict[str, float], frozenset[str]]:
-    rows, contexts = [], []
+def _index(pack: Pack) -> _Index:
+    rows: list[_Sentence] = []
+    clause_rows: list[tuple[int, ...]] = []
+    in_clauses: dict[str, list[int]] = {}
     for i, clause in enumerate(pack.clauses):
-        contexts.append(frozenset(grams(_clean(clause.title + clause.text))))
+        for g in grams(_clean(clause.title + clause.text)):
+            in_clauses.setdefault(g, []).append(i)
         weight = ANNEX_WEIGHT if clause.section.startswith("附件") else 1.0
+        start = len(rows)
         for s in sentences(clause):
             rows.append(_Sentence(i, s, frozenset(grams(_clean(s))), weight))
-    df: dict[str, int] = {}
-    for row in rows:
+        clause_rows.append(tuple(range(start, len(rows))))
+    postings: dict[str, list[int]] = {}
+    for k, row in enumerate(rows):
         for g in row.units:
-            df[g] = df.get(g, 0) + 1
+            postings.setdefault(g, []).append(k)
     n = max(len(rows), 1)
-    idf = {g: math.log(1 + (n + 1) / (k + 0.5)) for g, k in df.items()}
-    return tuple(rows), tuple(contexts), idf, frozenset("".join(c.text for c in pack.clauses))
+    idf = {g: math.log(1 + (n + 1) / (len(ks) + 0.5)) for g, ks in postings.items()}
+    return _Index(tuple(rows), tuple(clause_rows), {g: tuple(ks) for g, ks in postings.items()},
+                  {g: tuple(cs) for g, cs in in_clauses.items()}, tuple(bool(_DIGIT.search(r.text)) for r in rows),
+                  idf, frozenset("".join(c.text for c in pack.clauses)))
 
 
 def _unanswerable_kind(question: str, answer: str) -> bool:
@@ -128,37 +146,44 @@ def asks_a_kind(question: str) -> bool:
 
 
 def best_quote(pack: Pack, question: str) -> Quote | None:
-    """The sentence (with its neighbour when both answer) that holds most of the question's content."""
-    rows, contexts, idf, chars = _index(pack)
+    """The sentence (with its neighbour when both answer) that holds most of the question's content: the
+    question's units found in the sentence count whole, those found elsewhere in its clause 0.4."""
+    index = _index(pack)
+    rows, idf, chars = index.rows, index.idf, index.chars
     query = grams(_clean(question or ""), idf)
+    if not rows or not query:
+        return None
     rarest = max(idf.values())
     # A unit with a character the document never uses (宅基, 工资) is a word it does not treat: it weighs as the
     # rarest one, in full. Other unknown units are mostly bigrams across two words (联买, 镇归) and weigh little.
-    weights = {g: (rarest if any(ch not in chars for ch in g) else idf.get(g, UNSEEN)) for g in query}
+    weights = {}
     for g in query:
         if any(ch not in chars for ch in g):
-            query[g] = 1.0
-    if not rows or not query:
-        return None
-    total = sum(own * weights[g] for g, own in query.items())
+            query[g], weights[g] = 1.0, rarest
+        else:
+            weights[g] = query[g] * idf.get(g, UNSEEN)
+    total = sum(weights.values())
+    direct: dict[int, float] = {}
+    found: dict[int, int] = {}
+    around: dict[int, float] = {}
+    for g, w in weights.items():
+        for k in index.postings.get(g, ()):
+            direct[k] = direct.get(k, 0.0) + w
+            found[k] = found.get(k, 0) + 1
+        for c in index.in_clauses.get(g, ()):
+            around[c] = around.get(c, 0.0) + w
     counting = "count" in ask_kinds(question)
     scored = []
-    for k, row in enumerate(rows):
-        held = 0.0
-        for g, own in query.items():
-            w = own * weights[g]
-            if g in row.units:
-                held += w
-            elif g in contexts[row.clause]:
-                held += 0.4 * w
-        if not held:
-            continue
-        score = 100.0 * (held / total) * min(1.0, 0.55 + held / 10) * row.weight
-        if sum(1 for g in query if g in row.units) < 2:
-            score *= LONE_MATCH   # one word found ("服务", "上一步"): the sentence may be about anything
-        if counting:
-            score *= 1.15 if _DIGIT.search(row.text) else 0.8
-        scored.append((score, k))
+    for c, near in around.items():
+        for k in index.clause_rows[c]:
+            own = direct.get(k, 0.0)
+            held = own + 0.4 * (near - own)
+            score = 100.0 * (held / total) * min(1.0, 0.55 + held / 10) * rows[k].weight
+            if found.get(k, 0) < 2:
+                score *= LONE_MATCH   # one word found ("服务", "上一步"): the sentence may be about anything
+            if counting:
+                score *= 1.15 if index.digits[k] else 0.8
+            scored.append((score, k))
     if not scored:
         return None
     scored.sort(reverse=True)
