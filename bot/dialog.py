@@ -33,15 +33,18 @@ from bot.db import transaction
 from bot import dialog_state
 from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
                              span_date, strong_submit, submits)
-from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
-                             has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
+from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
+                             corrects, digit_choice,
+                             find_credit_code, has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
 from bot.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
 from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from bot.wechat import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
-from handlers.policy_faq import document_answer
+from handlers.policy_faq import document_answer, lookup, reply, topical
+from knowledge.document import asks_a_kind
+from knowledge.faq import ask_kinds
 from handlers.forms import (Form, Invalid, Slot, is_org_name, member_type_of_name, person_name, read_date,
                             read_org_name, read_township, scan_org_name, township_from_location)
 from intents.dialog_acts import classify_act
@@ -60,6 +63,13 @@ INTERRUPTION = 0.6
 NEW_REQUEST = 0.6
 ANSWERED_HERE = {"check_status", "thanks_bye", "greeting"}  # answered even while a ticket is open
 MAX_FAILURES = 3
+# Intents a question never takes from (a person, a request's status, courtesy); and the slots that show the farmer
+# is giving a form its data, not asking about the document.
+NOT_DOCUMENT = {"human_agent", "check_status", "greeting", "thanks_bye"}
+# Slots that name one form's subject.
+NAMES_A_FORM = ("product", "service")
+PRICE_WORDS = ("收费", "价格", "价钱", "多少钱", "好多钱", "怎么收", "咋个收", "咋收", "几块钱")
+GIVEN = ("area_mu", "amount_yuan", "phone", "date", "name", "org_name", "credit_code")
 STUCK_INTENTS = {"out_of_scope", "clarify", "offer_person", "voice_unrecognized", "media"}
 MAX_ASKS = 3          # never the same question more than this
 HISTORY_ENTRIES = 12
@@ -150,6 +160,13 @@ class Said:
     intent: str | None = None
     confidence: float | None = None
     listed: str | None = None  # what this reply numbered (menu, slot, confirm, fix, clarify, human, remember)
+
+
+def _prices_published(pack: Any, intent: str) -> bool:
+    """The pack lists a price (a number, not 待补充) for what this form requests."""
+    prices = {"book_tuoguan": [s.price_yuan for s in pack.services],
+              "bookkeeping": [b.price_yuan_per_year for b in pack.bookkeeping_packages]}.get(intent, [])
+    return any(isinstance(p, (int, float)) for p in prices)
 
 
 class DialogResponder:
@@ -377,8 +394,16 @@ class DialogResponder:
                 return self._next(turn, form, [turn.render("forms/skipped", label=slot.label if slot else "")])
         if convo.offer and convo.offer.startswith("form:"):
             offered, convo.offer = convo.offer[5:], None
+            said, convo.slots = (convo.slots, {}) if not convo.form else ({}, convo.slots)
             if act == "affirm" and choice is None and offered in FORMS:
-                return self._start(turn, offered, {})  # "要得" after a policy answer and its offer
+                return self._start(turn, offered, said)  # "要得" after a policy answer and its offer
+            if offered in FORMS and not asks_information(text):
+                parse = self._parse(turn)
+                elsewhere = parse.intent in FORMS or parse.intent in NOT_DOCUMENT or parse.intent == "find_service_center"
+                if parse.intent == offered or self._asks_to_join(text) and offered == "join_nonghelian" or (
+                        not elsewhere and any(FORMS[offered].slot(name) for name in parse.slots)):
+                    # "俺是郑家镇的家庭农场 想入": the farmer goes on with what was offered, in their own words
+                    return self._start(turn, offered, {**said, **parse.slots}, confidence=parse.confidence)
         if wants_person(text) and not self._asks_for_work(turn, text):
             return self._to_person(turn)
         if convo.clarify:
@@ -409,6 +434,9 @@ class DialogResponder:
                 tell_ticket(turn, turn.open_ticket().id, turn.render("dialog/ticket_new_request", text=text))
             else:
                 return self._single(turn, "human_agent")  # a person is on it: what the farmer writes goes to them
+        asked = self._document_question(turn, parse, text)
+        if asked is not None:
+            return asked
         if parse.intent != "join_nonghelian" and self._asks_to_join(text):
             return self._start(turn, "join_nonghelian", parse.slots, confidence=parse.confidence)
         if parse.intent not in ("check_status", "human_agent") and "贷" in text and parse.slots.get(
@@ -442,6 +470,41 @@ class DialogResponder:
         if intent in ("find_service_center", "out_of_scope") and self._asks_to_join(text):
             intent = "join_nonghelian"  # "我们合作社想和合作社服务中心签约", "想入社": the county's join offer
         return self._start(turn, intent, parse.slots, confidence=parse.confidence)
+
+    def _document_question(self, turn: Turn, parse: Any, text: str) -> Said | None:
+        """A question about the document ("入农合联要交好多会费", "农合联管不管我这个镇", "有没有托管保险") is answered
+        from it — or said plainly to be unanswered there — even when it names a topic a form serves; the form is
+        offered after, in one line. A request put as a question, a place or a figure given, goes on as before."""
+        if "policy_faq" not in HANDLERS or not asks_information(text):
+            return None
+        if parse.intent in NOT_DOCUMENT and not (parse.intent == "human_agent" and not wants_person(text)):
+            return None   # "领导小组组长是谁" names a leader, asks for no person: the document answers
+        if any(parse.slots.get(name) not in (None, "", []) for name in GIVEN):
+            return None   # "我有30亩柑橘，托管要好多钱": the farmer is giving the form's data
+        if parse.intent == "find_service_center" and (parse.slots.get("township") or "where" in ask_kinds(text)):
+            return None
+        if parse.intent in FORMS and asks_to_be_served(text):
+            return None   # "茶园管护你们做不做", "家庭农场能不能贷助农贷": the form answers by going on
+        if parse.intent in FORMS and has_any(text, PRICE_WORDS) and _prices_published(turn.ctx.pack, parse.intent):
+            return None   # "托管咋个收费" where the county lists prices: the form's opening shows them, then books
+        found = lookup(turn.ctx.pack, text)
+        if found is None and parse.intent not in FORMS and parse.intent != "policy_faq" and not (
+                parse.intent == "out_of_scope" and topical(turn.ctx.pack, text) or asks_a_kind(text)):
+            return None   # the NLU's handler answers ("有人收柑橘不", "明天天气咋样")
+        texts = [reply(turn, found)] if found is not None else [turn.render("dialog/faq_unsure")]
+        offer = parse.intent if parse.intent in FORMS else self._form_named(parse)
+        if offer is not None and self._offered(offer):
+            turn.convo.offer = f"form:{offer}"
+            turn.convo.slots = dict(parse.slots)   # "三社融合贷利息好多": the product goes into the form if taken up
+            texts.append(turn.render("dialog/offer_form", title=self._title(FORMS[offer])))
+        turn.convo.failures = 0
+        return Said(["\n\n".join(texts)], "policy_faq", parse.confidence)
+
+    def _form_named(self, parse: Any) -> str | None:
+        """The one form whose own slots (a loan product, a 托管 service) the question names: offered after it."""
+        named = [name for name in parse.slots if name in NAMES_A_FORM]
+        fits = [intent for intent, form in FORMS.items() if named and any(form.slot(n) for n in named)]
+        return fits[0] if len(fits) == 1 else None
 
     def _fitting_option(self, turn: Turn, options: list[str]) -> str | None:
         """The one listed form whose own slots (not the shared township/phone/name) the answer fills."""

@@ -74,6 +74,9 @@ def wants_person(text: str) -> bool:
     text = _LABOUR.sub("", text)
     if not has_any(text, HUMAN):
         return False
+    # "领导小组组长是谁", "负责人是哪个": asks who the document names, not for a person to talk to.
+    if re.search(r"是谁|谁来当|谁当|由谁|哪个人|是哪个", text) and not has_any(text, ("人工", "转", "找", "叫", "派")):
+        return False
     # "工作人员会打给我吗" asks about the process; "叫工作人员打给我" asks for a call.
     return not (text.endswith(("吗", "吗？", "吗?")) and not has_any(text, ("人工", "叫", "找", "派", "转")))
 
@@ -90,6 +93,51 @@ def is_question(text: str) -> bool:
     t = text.strip().rstrip("。.!！~")
     return has_any(t, QUESTION) or bool(_A_NOT_A.search(t)) or (len(t) >= 4 and t.endswith(("不", "没", "没有", "不嘛", "没得"))
                                      and not t.endswith(("都没有", "还没有", "也没有", "都不")))
+
+
+# A question put to the bot that is really a request ("能不能帮我约一下", "怎么申请"), or asks where/how to reach
+# someone (the center finder answers that): not a question about the document.
+ASKS_SERVICE = ("帮我", "帮忙", "给我", "我要", "我想要", "我想办", "我想申请", "想申请", "想预约", "要预约", "报名",
+                "怎么申请", "如何申请", "咋个申请", "咋申请", "怎么办理", "如何办理", "怎么预约", "咋个预约", "怎么约",
+                "怎么加入", "咋个加入", "如何加入", "怎么入会", "怎么报", "在哪里", "在哪儿", "在哪点", "哪里", "哪儿",
+                "哪点", "地址", "电话",
+                "联系", "几点", "开门", "进度", "到哪了", "怎么样了", "办好了", "审批", "我想加入", "想加入", "想入会",
+                "想入社", "咋个弄", "怎么弄", "咋弄", "咋个搞", "怎么搞", "咋个办", "怎么办", "咋办")
+
+
+# Question forms is_question leaves to context (好多 = 多少 in 重庆话; 几个; …的还是… between two things) and A-not-A
+# ("纳不纳入", "需不需要", "收不收").
+ASKED = ("好多", "几个", "几家", "几处", "几年", "几月", "几项", "几级", "几名", "几位", "谁", "的还是", "是否")
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+
+
+# Asks whether the farmer can be served ("茶园管护你们做不做", "家庭农场能不能贷助农贷", "我想把谷子田全程托管 要得不",
+# "年报公示你们帮得到不"): the form answers that by going on, not the document.
+_CAN_I = re.compile(r"(能不能|可不可以|可以|能否|能)(帮|给)?(贷|入|加入|办|托管|代账|记账|申请|预约|做|搞|弄|签|帮)"
+                    r"|(贷|入会|入社|托管|代账|记账|做|搞|弄|签|办)(得)?(不|没|吗|嘛)[？?。!！]*$"
+                    r"|([做搞弄办接帮签])不\3")
+SERVICE_ASK = ("你们", "帮得到", "帮我", "能帮", "想请", "请你", "要得不", "行不行", "可以不", "中不中", "我想", "我要",
+               "我们想", "俺想", "想把", "想找")
+
+
+# Asks what the document says ("文件咋说的", "听说…是真的不"): the document answers, whoever asks.
+ASKS_DOCUMENT = ("文件", "政策", "方案", "规定", "是真的", "真的不", "真的吗", "听说")
+_AMOUNT = ("多少", "好多", "几个", "几家", "多大", "多高", "最多", "最高", "额度", "比例")
+
+
+def asks_to_be_served(text: str) -> bool:
+    """Asks to be served rather than what the plan says: an explicit request ("你们做不做", "我想…"), or "can I"
+    ("能不能贷", "入会不") unless it asks an amount ("最多能贷好多")."""
+    if has_any(text, ASKS_DOCUMENT):
+        return False
+    return has_any(text, SERVICE_ASK) or (bool(_CAN_I.search(text)) and not has_any(text, _AMOUNT))
+
+
+def asks_information(text: str) -> bool:
+    """A question about the plan, its institutions, services, money or targets ("要交会费不", "农合联管不管…",
+    "有没有托管补贴"), not a request put as a question: the document answers it, a form does not."""
+    asks = is_question(text) or has_any(text, ASKED) or bool(_A_NOT_A.search(text))
+    return asks and not has_any(text, ASKS_SERVICE)
 
 
 def starts_request(text: str) -> bool:

@@ -1,48 +1,128 @@
-"""policy_faq: the document's answer with its source (title or 文号, and section); unanswered questions say so."""
+"""policy_faq: the document's answer with its source (title or 文号, and section); unanswered questions say so.
+
+Two kinds of evidence: the pack's FAQ entries and the document itself, clause by clause (knowledge.document).
+A sentence of the document that holds the question's content is quoted as it stands; an FAQ entry answers when
+the document's sentences do not; when neither holds what the question asks for (an amount, a phone number…)
+the farmer is told plainly that the document does not say it, and offered a person — never a figure.
+"""
 from __future__ import annotations
 
-from knowledge.faq import CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds
+from dataclasses import dataclass
 
+from knowledge.coverage import cited
+from knowledge.document import QUOTE_CONFIDENT, TOPICAL, Quote, answers_kind, best_quote
+from knowledge.faq import CONFIDENT, CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds
+
+from bot.dialog_cues import is_question
 from handlers.base import Turn
+
+UNANSWERED_CUES = ("待补充", "没有写", "没写", "未写", "没有规定", "没有列出", "未列出", "没有明确")
+FAQ_DECIDES = 85.0     # an FAQ entry this close (a listed question, nearly word for word) answers first
+QUOTE_UNASKED = 70.0   # a message the NLU did not take as a policy question needs a closer sentence
+
+
+def _document(pack, doc_id: str) -> dict[str, str]:
+    doc = next((d for d in pack.info.documents if d.id == doc_id), None)
+    title = doc.title if doc else doc_id
+    number = doc.number if doc and doc.number and doc.number not in title else ""
+    return {"document": title, "number": number}
 
 
 def citation(pack, found: FaqAnswer) -> dict[str, str]:
     """The document as the farmer should read it cited: its title, its 文号 (once), the entry's section."""
-    source = found.entry.source
-    doc = next((d for d in pack.info.documents if d.id == source.doc), None)
-    title = doc.title if doc else source.doc
-    number = doc.number if doc and doc.number and doc.number not in title else ""
-    return {"document": title, "number": number, "section": source.section}
+    return {**_document(pack, found.entry.source.doc), "section": found.entry.source.section}
 
 
-def faq_reply(turn: Turn, found: FaqAnswer) -> str:
-    return turn.render("dialog/faq", answer=found.entry.answer, **citation(turn.ctx.pack, found))
+@dataclass(frozen=True)
+class Found:
+    """What answers a question: the document's sentence(s), an FAQ entry, or both (the entry, then the words of
+    the clause it cites)."""
+
+    quote: Quote | None = None
+    faq: FaqAnswer | None = None
+
+
+def _honest(entry_answer: str) -> bool:
+    return any(cue in entry_answer for cue in UNANSWERED_CUES)
+
+
+def lookup(pack, question: str, *, strict: bool = False) -> Found | None:
+    """The document's sentence and/or an FAQ entry that answers the question (what it asks for included)."""
+    found = answer(pack, question, threshold=CONFIDENT_UNASKED if strict else CONFIDENT)
+    if found is None or not found.confident or not answers_kind(question, found.entry.answer):
+        found = None
+    quote = best_quote(pack, question)
+    if quote is None or quote.score < (QUOTE_UNASKED if strict else QUOTE_CONFIDENT) \
+            or not answers_kind(question, quote.text):
+        quote = None
+    if found is not None and found.score >= FAQ_DECIDES:
+        # Asked nearly as an entry lists it: the county's own answer, with the clause's words when it cites them
+        # (an entry that says the document lacks something stands alone: no figure beside it).
+        same_clause = quote is not None and quote.clause.doc == found.entry.source.doc \
+            and quote.clause.section.rstrip("、") in cited_sections(found.entry.source.section)
+        return Found(quote if same_clause and not _honest(found.entry.answer) else None, found)
+    if quote is not None:
+        return Found(quote)
+    return Found(None, found) if found is not None else None
+
+
+def cited_sections(section: str) -> set[str]:
+    """The clause ids a `source.section` names, as clauses.yaml spells them (二（一）, 附件1.1, 一)."""
+    return {c.lstrip("*") for c in cited(section)}
+
+
+def topical(pack, question: str) -> bool:
+    """The question is about what the document treats (even if it does not answer it)."""
+    quote = best_quote(pack, question)
+    found = answer(pack, question)
+    return (quote is not None and quote.score >= TOPICAL) or (found is not None and found.score >= CONFIDENT)
+
+
+def reply(turn: Turn, found: Found) -> str:
+    pack = turn.ctx.pack
+    quote = None
+    if found.quote is not None:
+        clause = found.quote.clause
+        quote = {"text": found.quote.text, "section": clause.section.rstrip("、"), "title": clause.title,
+                 "top": "（" not in clause.section and not clause.section.startswith("附件"),
+                 **_document(pack, clause.doc)}
+    if found.faq is None:
+        return turn.render("dialog/quote", quote=quote)
+    return turn.render("dialog/faq", answer=found.faq.entry.answer, quote=quote, **citation(pack, found.faq))
+
+
+def respond(turn: Turn, *, strict: bool = False) -> tuple[list[str], bool]:
+    """The answer, or the plain "the document does not say" with a person offered; and whether it answered."""
+    found = lookup(turn.ctx.pack, turn.inbound.text or "", strict=strict)
+    if found is None:
+        return [turn.render("dialog/faq_unsure")], False
+    return [reply(turn, found)], True
 
 
 def policy_faq(turn: Turn) -> list[str]:
-    found = answer(turn.ctx.pack, turn.inbound.text or "")
-    if found is None or not found.confident:
-        return [turn.render("dialog/faq_unsure")]
-    return [faq_reply(turn, found)]
+    return respond(turn)[0]
 
 
 def out_of_scope(turn: Turn) -> list[str]:
-    """Not taken as a policy question, or taken unsurely: still answered from the document when the FAQ is
-    clearly sure (a stricter bar than for policy questions); else the polite refusal and the menu."""
-    found = answer(turn.ctx.pack, turn.inbound.text or "", threshold=CONFIDENT_UNASKED)
-    if found is not None and found.confident:
-        return [faq_reply(turn, found)]
+    """Not taken as a policy question, or taken unsurely: still answered from the document when the evidence is
+    clearly strong (a stricter bar than for policy questions); else the polite refusal and the menu."""
+    text = turn.inbound.text or ""
+    found = lookup(turn.ctx.pack, text, strict=True)
+    if found is not None and found.quote is not None and not is_question(text):
+        found = Found(None, found.faq) if found.faq is not None else None   # a word alone is not asked of the document
+    if found is not None:
+        return [reply(turn, found)]
     return [turn.render("dialog/out_of_scope")]
 
 
 def document_answer(turn: Turn) -> list[str] | None:
     """For a one-turn handler the NLU chose (center finder, 农资, 流通) when the message names no place, asks no
-    "where" and is put as a policy question (how many, when, who, what is): a policy question the document clearly answers ("县里要发展多少家综合服务社") gets that answer,
-    not "您在哪个乡镇？". None: let the handler answer."""
+    "where" and is put as a policy question (how many, when, who, what is): a policy question the document
+    clearly answers ("县里要发展多少家综合服务社") gets that answer, not "您在哪个乡镇？". None: let the handler answer."""
     text = turn.inbound.text or ""
     kinds = ask_kinds(text)
     if not text or turn.slots.get("township") or turn.inbound.lat is not None or "where" in kinds \
             or not kinds & POLICY_KINDS:
         return None
-    found = answer(turn.ctx.pack, text, threshold=CONFIDENT_UNASKED)
-    return [faq_reply(turn, found)] if found is not None and found.confident else None
+    found = lookup(turn.ctx.pack, text, strict=True)
+    return [reply(turn, found)] if found is not None else None

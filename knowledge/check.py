@@ -137,9 +137,34 @@ def check_pack(name_or_path: str | Path) -> Report:
                 except ValidationError as exc:
                     report.errors.append(Problem("intents.yaml", k.start_mark.line + 1, f"{k.value}: {_short(exc)}"))
     _cross_check(models, info, report)
+    if info is not None:
+        _check_clauses(path, info, [c for _, c in models["clauses"]], report)
     if info is not None and info_root is not None:
         _check_offers(path, info, info_root, report)
     return report
+
+
+def _check_clauses(path: Path, info: PackInfo, clauses: list, report: Report) -> None:
+    """Every document is in clauses.yaml (policy answers quote it), and, where the seed file is at hand, as the
+    document says it today."""
+    from knowledge.clauses import build
+    from knowledge.coverage import seeds_dir
+
+    docs = {d.id for d in info.documents}
+    for clause in clauses:
+        if clause.doc not in docs:
+            report.errors.append(Problem("clauses.yaml", 1, f"{clause.section}: unknown source document `{clause.doc}`"))
+    held = {c.doc for c in clauses}
+    for doc in info.documents:
+        if doc.id not in held:
+            report.errors.append(Problem("clauses.yaml", 1, f"document {doc.id} has no clauses: run `nongbot knowledge "
+                                                            f"clauses {info.name}`"))
+    seeds = seeds_dir()
+    if seeds.is_dir() and all((seeds / d.file).exists() for d in info.documents) and clauses:
+        fresh = build(type("Docs", (), {"info": info})(), seeds)
+        if fresh != [c.model_dump(mode="json") for c in clauses]:
+            report.errors.append(Problem("clauses.yaml", 1, "not what the seed document says: run `nongbot knowledge "
+                                                            f"clauses {info.name}`"))
 
 
 def _key_line(root: yaml.Node, key: str) -> int:

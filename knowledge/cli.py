@@ -149,6 +149,26 @@ def route_cmd(text: str, lat, lon, service, pack, limit: int, as_json: bool) -> 
         click.echo(f"  {c['name']} [{c['kind']}] {c['township'] or '全县'} {dist}")
 
 
+@knowledge.command("clauses")
+@click.argument("packs", nargs=-1)
+@click.option("--seeds", type=click.Path(file_okay=False, path_type=Path), help="Folder of the county documents.")
+def clauses_cmd(packs: tuple[str, ...], seeds: Path | None) -> None:
+    """Write knowledge/packs/<PACK>/clauses.yaml from the pack's seed documents (every pack when none named)."""
+    from knowledge.clauses import build, dump
+    from knowledge.coverage import seeds_dir
+    from knowledge.loader import PACKS_DIR, read_pack
+
+    names = packs or tuple(sorted(p.name for p in PACKS_DIR.iterdir() if (p / "pack.yaml").exists()))
+    for name in names:
+        path = resolve(name)
+        rows = build(read_pack(path), seeds or seeds_dir())
+        if not rows:
+            click.echo(f"{name}: no seed document found (set NONGBOT_SEEDS or --seeds)", err=True)
+            sys.exit(1)
+        (path / "clauses.yaml").write_text(dump(rows), encoding="utf-8")
+        click.echo(f"{name}: {len(rows)} clauses -> {path / 'clauses.yaml'}")
+
+
 @knowledge.command("show")
 @click.argument("pack", required=False)
 def show_cmd(pack: str | None) -> None:

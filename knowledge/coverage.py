@@ -112,9 +112,14 @@ def coverage(pack: Pack, seeds: Path | None = None) -> list[DocumentCoverage]:
     out = []
     for doc in pack.info.documents:
         path = seeds / doc.file
-        if not path.exists():
-            continue
-        clauses = parse_clauses(path.read_text(encoding="utf-8"))
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+        else:   # the pack's own copy of the document (clauses.yaml), headings at the start of their lines
+            held = [c for c in pack.clauses if c.doc == doc.id]
+            if not held:
+                continue
+            text = "\n".join(f"{c.section}\n{c.text}" if c.section.startswith("附件") else c.text for c in held)
+        clauses = parse_clauses(text)
         hits: set[str] = set()
         for entry in pack.faq:
             if entry.source.doc != doc.id:

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from knowledge.schema import (
-    BookkeepingPackage, County, Crop, FaqEntry, Institution, IntentExamples, LoanProduct, Nonghelian, PackInfo,
+    BookkeepingPackage, County, Crop, DocumentClause, FaqEntry, Institution, IntentExamples, LoanProduct, Nonghelian, PackInfo,
     Programme, Service, ServiceCenter, Target, Township,
 )
 
@@ -30,6 +30,7 @@ PACK_FILES: dict[str, tuple[str, type]] = {
     "loans.yaml": ("loan_products", LoanProduct),
     "faq.yaml": ("faq", FaqEntry),
     "targets.yaml": ("targets", Target),
+    "clauses.yaml": ("clauses", DocumentClause),
 }
 
 
@@ -55,6 +56,7 @@ class Pack:
     counties: list[County] = field(default_factory=list)       # multi-county packs (聊城)
     institutions: list[Institution] = field(default_factory=list)
     programmes: list[Programme] = field(default_factory=list)
+    clauses: list[DocumentClause] = field(default_factory=list)  # the documents clause by clause (generated)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_townships", {t.name: t for t in self.townships})

@@ -164,6 +164,15 @@ class FaqEntry(Model):
     keywords: list[str] = Field(default_factory=list)   # the clause's content words, for retrieval
 
 
+class DocumentClause(Model):
+    """One numbered clause of a county document, as the document words it (clauses.yaml, generated)."""
+
+    doc: str                                   # 000
+    section: str                               # 二（一）, 三（一）4, 附件1.1, 一、
+    title: str = ""
+    text: str
+
+
 class Target(Model):
     indicator: str
     unit: str

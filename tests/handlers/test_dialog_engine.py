@@ -41,10 +41,11 @@ def test_tuoguan_booking_in_three_messages_when_facts_are_given_freely(farmer):
     assert booking.slots["crop"] == "柑橘" and booking.status == "received"
 
 
-def test_a_price_question_gets_how_prices_are_set_then_the_form(farmer):
+def test_a_price_question_where_no_price_is_published_says_so_then_offers_the_form(farmer):
     reply = farmer.say("托官咋个收费")
-    # The 忠县 documents publish no prices: say who quotes, invent none, and go on booking.
-    assert "由服务中心报价" in reply and "元/" not in reply and "种的是什么" in reply
+    # The 忠县 documents publish no prices: said plainly, none invented, and the booking offered in one line.
+    assert "待补充" in reply and "元/" not in reply and "要帮您办托管预约吗" in reply
+    assert "种的是什么" in farmer.say("要得")
 
 
 def test_a_pack_with_catalogue_prices_shows_them_when_asked(farmer):

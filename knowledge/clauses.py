@@ -1,0 +1,127 @@
+"""The county documents clause by clause, as pack data: `clauses.yaml` is generated from the seed files
+(`nongbot knowledge clauses`), so the bot quotes the document without needing the seeds at run time.
+
+A clause is a numbered part of the document (二（一）, 三（一）4, 附件1.1) with its own text: the heading line and
+the lines up to the next heading, lines broken mid-sentence joined again; an annex table is read row by row
+(a row starts at its 序号), its cells joined by a space. Quotes are cut from this text, never rewritten.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from knowledge.coverage import _ANNEX, _L1, _L2, _L3, _norm, _title
+
+# 聊城's annex is named, not numbered ("附件:聊城市…人员名单").
+_ANNEX_NAMED = re.compile(r"^#*\s*附件\s*[:：]\s*(\S.*)$")
+_END = ("。", "；", "：", ":", "！", "？", "）", ")", "〕", "]", "」", "”")
+_MARKUP = re.compile(r"^#+\s*|\*\*")
+_ROW_START = re.compile(r"^\d{1,3}$")
+_LISTING = re.compile(r"^\d{1,2}\.\d{1,2}\s*[.．]")
+# Lines that close the document, not part of its last clause.
+_FOOTER = re.compile(r"印发\s*$|此件公开发布|^\S*人民政府(?:办公室)?$|^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+@dataclass
+class ParsedClause:
+    section: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+    table: bool = False
+
+    def text(self) -> str:
+        if self.section.startswith("附件"):
+            return "\n".join(self.lines)   # a table's rows, a list's lines
+        out: list[str] = []
+        for i, line in enumerate(self.lines):
+            bare_heading = i == 1 and "。" not in out[0]
+            if out and not out[-1].endswith(_END) and not bare_heading:
+                out[-1] += line   # a line broken mid-sentence ("保底收" / "益+盈余分红")
+            else:
+                out.append(line)
+        return "\n".join(out)
+
+
+def _rows(cells: list[str]) -> list[str]:
+    """Table cells (one a line) into rows: the header row, then one row per 序号."""
+    rows: list[list[str]] = [[]]
+    for cell in cells:
+        if _ROW_START.match(cell) and rows[-1]:
+            rows.append([])
+        rows[-1].append(cell)
+    return [" ".join(r) for r in rows if r]
+
+
+def parse(text: str) -> list[ParsedClause]:
+    """The document's clauses in order, each with its text (the preamble before 一、 is left out)."""
+    clauses: list[ParsedClause] = []
+    l1 = l2 = None
+    annex: ParsedClause | None = None
+    cells: list[str] = []
+
+    def close_annex() -> None:
+        if annex is not None and annex.table:
+            annex.lines = _rows(cells)
+
+    listing = False
+    for raw in text.splitlines():
+        # Headings are matched on the normalised line; the text kept is the document's own (quotes stay exact).
+        line, own = _MARKUP.sub("", _norm(raw)).strip(), _MARKUP.sub("", raw).strip()
+        if not line or _FOOTER.search(line):
+            continue
+        named = _ANNEX_NAMED.match(line)
+        if (m := _ANNEX.match(line)) or named:
+            close_annex()
+            section = f"附件{m.group(1)}" if m else "附件"
+            annex, cells, l1, l2 = ParsedClause(section, named.group(1)[:30] if named else "", table=bool(m)), [], None, None
+            clauses.append(annex)
+            continue
+        if annex is not None:
+            if not annex.table:
+                annex.lines.append(own)
+            elif raw.startswith("\t") or not cells or _ROW_START.match(own):
+                cells.append(own)
+            else:
+                cells[-1] += own   # a cell's text wrapped onto the next line
+            continue
+        if _LISTING.match(line) and "。" not in line:
+            listing = True      # the list of annexes after the last clause ("1.2．…计划表", "2．…清单")
+        if listing and not (_L1.match(line) or _L2.match(line)):
+            continue
+        listing = False
+        if (m := _L1.match(line)) and len(m.group(1)) <= 3:
+            l1, l2 = m.group(1), None
+            clauses.append(ParsedClause(l1 + "、", _title(m.group(2)), [own]))
+        elif (m := _L2.match(line)) and l1:
+            l2 = f"{l1}（{m.group(1)}）"
+            clauses.append(ParsedClause(l2, _title(m.group(2)), [own]))
+        elif (m := _L3.match(line)) and l2:
+            clauses.append(ParsedClause(f"{l2}{m.group(1)}", _title(m.group(2)), [own]))
+        elif clauses:
+            clauses[-1].lines.append(own)
+    close_annex()
+    # The annex list after the last clause ("附件：1．…", "2．…清单") is not a clause of its own.
+    return [c for c in clauses if c.text().strip()]
+
+
+def build(pack, seeds: Path) -> list[dict]:
+    """clauses.yaml rows for every document of the pack found in `seeds`."""
+    rows = []
+    for doc in pack.info.documents:
+        path = seeds / doc.file
+        if not path.exists():
+            continue
+        for clause in parse(path.read_text(encoding="utf-8")):
+            rows.append({"doc": doc.id, "section": clause.section, "title": clause.title, "text": clause.text()})
+    return rows
+
+
+HEADER = ("# Generated by `nongbot knowledge clauses` from the county document(s) named in pack.yaml: the document\n"
+          "# clause by clause, quoted by policy answers. Do not edit by hand; regenerate from the seed file.\n")
+
+
+def dump(rows: list[dict]) -> str:
+    return HEADER + yaml.safe_dump({"clauses": rows}, allow_unicode=True, sort_keys=False, width=10_000)

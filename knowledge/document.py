@@ -1,0 +1,206 @@
+"""The document's own words for a question: the clause sentence(s) that answer it, or the plain fact that the
+document does not say.
+
+Each clause of clauses.yaml is cut into sentences; a question's content units (knowledge.faq.grams: character
+bigrams between form words) are looked up in each sentence, weighted by how rare they are among the pack's
+sentences, with the clause's other text and title counting for less. What the question asks for is checked
+against the sentence found: an amount of money (多少钱, 利率, 补贴) needs a money figure, a phone number needs a
+number, papers to bring need the papers named — else the document does not answer it, however close the topic.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from knowledge.faq import _FORM, _clean, ask_kinds, grams
+from knowledge.loader import Pack
+from knowledge.schema import DocumentClause
+
+QUOTE_CONFIDENT = 52.0   # a sentence this close answers the question
+UNSEEN = 1.5             # weight of a unit no sentence has (see best_quote)
+TOPICAL = 30.0           # below this the question is about something the document does not treat
+_SENTENCE = re.compile(r"[^。；;！？\n]+[。；;！？]?")
+_HEAD = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d{1,2}\s*[.．])")
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万两]+(?:个|家|处|名|年|分之)|全覆盖")
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:万元|亿元|元)")
+_RATE = re.compile(r"\d[\d.]*\s*[%％‰]")
+_PHONE = re.compile(r"\d{7,}")
+
+# What a question asks for that a sentence must hold to answer it: (cues in the question, what the answer holds).
+_AMOUNT = ("多少", "好多", "几", "多高", "多大", "怎么算", "标准", "比例", "最多", "最高", "最少", "上限", "额度")
+NEEDS: tuple[tuple[tuple[str, ...], tuple[str, ...] | None, re.Pattern | None], ...] = (
+    # money: 多少钱, 利率, 保费, 补贴好多 (an amount word with a money word)
+    (("利率", "利息", "比例", "费率", "几个点"), _AMOUNT, _RATE),
+    (("钱", "费", "价", "补贴", "补助", "奖励", "奖补", "工资", "股金", "额度", "贷多少", "贷好多", "能贷", "收入", "收益",
+      "便宜", "资金"), _AMOUNT, _MONEY),
+    # a fee at all ("要交会费不", "收不收费"): the answer speaks of fees
+    (("会费", "费用", "收费", "股金", "手续费", "交钱", "要钱"), None, re.compile(r"费|元|有偿|免费|无偿")),
+    (("电话", "号码", "联系方式"), None, _PHONE),
+    # how to apply: the answer says how (a 农机补贴 sentence that only names the subsidy does not)
+    (("怎么申请", "如何申请", "咋个申请", "咋申请", "申请流程", "申请程序", "怎么办理", "如何办理"), None,
+     re.compile(r"申请|办理|程序|流程|提交|材料|到.{1,12}(?:登记|报名)")),
+    (("材料", "证件", "手续", "资料", "带什么", "带啥"), None, re.compile(r"材料|证件|手续|资料|身份证|证明")),
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    clause: DocumentClause
+    sentences: tuple[str, ...]
+    score: float
+
+    @property
+    def text(self) -> str:
+        return "".join(self.sentences)
+
+
+# An annex row restates a body clause in a table (附件3 分工表): the body's sentence is quoted when both hold it.
+ANNEX_WEIGHT = 0.85
+LONE_MATCH = 0.6
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    clause: int
+    text: str
+    units: frozenset[str]
+    weight: float = 1.0
+
+
+def sentences(clause: DocumentClause) -> list[str]:
+    """A clause's sentences as the document has them; its heading ("（一）安排部署阶段（2022年7月至9月）。") goes
+    with the sentence after it, and a table's header row is left out."""
+    if clause.section.startswith("附件") and "\n" in clause.text:
+        rows = clause.text.split("\n")
+        return [r for r in rows[1:] if r.strip()] if not rows[0][:1].isdigit() else rows
+    out: list[str] = []
+    heading = ""
+    for piece in _SENTENCE.findall(clause.text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if not out and not heading and _HEAD.match(piece):
+            heading = piece
+            continue
+        out.append(heading + piece)
+        heading = ""
+    if heading:
+        out.append(heading)
+    return out
+
+
+@dataclass(frozen=True)
+class _Index:
+    rows: tuple[_Sentence, ...]
+    clause_rows: tuple[tuple[int, ...], ...]     # the rows of each clause
+    postings: dict[str, tuple[int, ...]]         # unit -> rows holding it
+    in_clauses: dict[str, tuple[int, ...]]       # unit -> clauses whose title or text holds it
+    digits: tuple[bool, ...]                     # the row states a count
+    idf: dict[str, float]
+    chars: frozenset[str]                        # every character the document uses
+
+
+@lru_cache(maxsize=16)
+def _index(pack: Pack) -> _Index:
+    rows: list[_Sentence] = []
+    clause_rows: list[tuple[int, ...]] = []
+    in_clauses: dict[str, list[int]] = {}
+    for i, clause in enumerate(pack.clauses):
+        for g in grams(_clean(clause.title + clause.text)):
+            in_clauses.setdefault(g, []).append(i)
+        weight = ANNEX_WEIGHT if clause.section.startswith("附件") else 1.0
+        start = len(rows)
+        for s in sentences(clause):
+            rows.append(_Sentence(i, s, frozenset(grams(_clean(s))), weight))
+        clause_rows.append(tuple(range(start, len(rows))))
+    postings: dict[str, list[int]] = {}
+    for k, row in enumerate(rows):
+        for g in row.units:
+            postings.setdefault(g, []).append(k)
+    n = max(len(rows), 1)
+    idf = {g: math.log(1 + (n + 1) / (len(ks) + 0.5)) for g, ks in postings.items()}
+    return _Index(tuple(rows), tuple(clause_rows), {g: tuple(ks) for g, ks in postings.items()},
+                  {g: tuple(cs) for g, cs in in_clauses.items()}, tuple(bool(_DIGIT.search(r.text)) for r in rows),
+                  idf, frozenset("".join(c.text for c in pack.clauses)))
+
+
+def _unanswerable_kind(question: str, answer: str) -> bool:
+    """The question asks for something (an amount of money, a phone number, papers) the answer does not hold."""
+    for cues, amount, holds in NEEDS:
+        if any(c in question for c in cues) and (amount is None or any(a in question for a in amount)):
+            if not holds.search(answer):
+                return True
+    return False
+
+
+def answers_kind(question: str, answer: str) -> bool:
+    return not _unanswerable_kind(question, answer)
+
+
+def asks_a_kind(question: str) -> bool:
+    """The question asks for an amount of money, a phone number, papers or a procedure (see NEEDS)."""
+    return any(any(c in question for c in cues) and (amount is None or any(a in question for a in amount))
+               for cues, amount, _ in NEEDS)
+
+
+def best_quote(pack: Pack, question: str) -> Quote | None:
+    """The sentence (with its neighbour when both answer) that holds most of the question's content: the
+    question's units found in the sentence count whole, those found elsewhere in its clause 0.4."""
+    index = _index(pack)
+    rows, idf, chars = index.rows, index.idf, index.chars
+    query = grams(_clean(question or ""), idf)
+    if not rows or not query:
+        return None
+    rarest = max(idf.values())
+    # A unit with a character the document never uses (宅基, 工资) is a word it does not treat: it weighs as the
+    # rarest one, in full. Other unknown units are mostly bigrams across two words (联买, 镇归) and weigh little.
+    weights = {}
+    for g in query:
+        if any(ch not in chars for ch in g):
+            query[g], weights[g] = 1.0, rarest
+        else:
+            weights[g] = query[g] * idf.get(g, UNSEEN)
+    total = sum(weights.values())
+    direct: dict[int, float] = {}
+    found: dict[int, int] = {}
+    around: dict[int, float] = {}
+    for g, w in weights.items():
+        for k in index.postings.get(g, ()):
+            direct[k] = direct.get(k, 0.0) + w
+            found[k] = found.get(k, 0) + 1
+        for c in index.in_clauses.get(g, ()):
+            around[c] = around.get(c, 0.0) + w
+    counting = "count" in ask_kinds(question)
+    scored = []
+    for c, near in around.items():
+        for k in index.clause_rows[c]:
+            own = direct.get(k, 0.0)
+            held = own + 0.4 * (near - own)
+            score = 100.0 * (held / total) * min(1.0, 0.55 + held / 10) * rows[k].weight
+            if found.get(k, 0) < 2:
+                score *= LONE_MATCH   # one word found ("服务", "上一步"): the sentence may be about anything
+            if counting:
+                score *= 1.15 if index.digits[k] else 0.8
+            scored.append((score, k))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    score, k = scored[0]
+    row = rows[k]
+    picked = [k]
+    # A runner-up in the same clause right before or after, nearly as good, is quoted with it (in order).
+    for other_score, j in scored[1:4]:
+        if rows[j].clause == row.clause and abs(j - k) == 1 and other_score >= 0.85 * score:
+            picked.append(j)
+            break
+    if len(row.text) < 40 and len(picked) == 1 and k + 1 < len(rows) and rows[k + 1].clause == row.clause:
+        picked.append(k + 1)   # "四是规范财务管理。" says what; the next sentence says how
+    picked.sort()
+    return Quote(pack.clauses[row.clause], tuple(rows[j].text for j in picked), round(min(score, 100.0), 1))
+
+
+def form_only(question: str) -> bool:
+    """Nothing but form words ("是什么？"): no content to look up."""
+    return not _FORM.sub("", _clean(question))
