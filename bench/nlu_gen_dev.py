@@ -44,7 +44,7 @@ T = [
     ("plain", "supplies", "想买两吨复合肥，能送到{town}不", ["town"]),
     ("plain", "bookkeeping", "我们合作社的账没人会做，能帮忙代账吗", {"member_type": "农民合作社"}),
     ("plain", "check_status", "上周申请的托管到现在没消息，帮我查一下进度", []),
-    ("plain", "policy_faq", "土地托管有没有补贴，补多少", []),
+    ("plain", "book_tuoguan", "土地托管有没有补贴，补多少", []),   # INTENTS rule 3 (relabelled after the first run)
     ("plain", "human_agent", "我要找人工客服", []),
     ("plain", "greeting", "你好，在吗", []),
     ("plain", "thanks_bye", "好的谢谢，没别的事了", []),
@@ -83,7 +83,7 @@ T = [
     ("negation", "check_status", "不是新申请，是问上次报的烘干到哪一步了", []),
     ("negation", "find_service_center", "不用送货，我自己去拿，你们店在哪", []),
     ("negation", "sell_produce", "不买东西，我是想把{crop}卖给你们", ["crop"]),
-    ("negation", "policy_faq", "没说要入社，就问一下入社有啥好处", []),
+    ("negation", "join_nonghelian", "没说要入社，就问一下入社有啥好处", []),   # INTENTS rule 6 (relabelled after the first run)
     ("negation", "supplies", "不贷款，就想买点农药", []),
     ("negation", "join_nonghelian", "我不是问政策，是想加入合作社", []),
     ("negation", "bookkeeping", "不用托管，就是账目想请你们帮忙记", []),
@@ -96,7 +96,7 @@ T = [
     ("typo", "human_agent", "转人宫", []),
     ("typo", "supplies", "有没有尿索卖", []),
     ("typo", "bookkeeping", "代帐怎么收费", []),
-    ("typo", "policy_faq", "托管有补帖吗", []),
+    ("typo", "book_tuoguan", "托管有补帖吗", []),   # INTENTS rule 3 (relabelled after the first run)
     # numbers
     ("numbers", "loan_products", "想贷{amtw}，买台小型收割机", ["amt"]),
     ("numbers", "book_tuoguan", "{mu}亩{crop}要打药，大概什么价", ["mu", "crop"]),

@@ -50,6 +50,7 @@ class Segment:
     plan_question: bool = False     # "is it true / how many" about the plan: the message's ask
     decided_by_word: bool = False   # decided by a decisive word (not a pattern)
     asks: bool = False          # the clause asks (question, want, request) rather than tells a story
+    follows_up: bool = False    # asks only "what good / where / how much" about the topic of the clause before it
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -101,10 +102,11 @@ class IntentMatcher:
                  side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = (),
                  words: SharedIndex | None = None, sounds: SharedIndex | None = None,
                  ask_markers: list[str] = (), adverts: dict | None = None, plan_questions: dict | None = None,
-                 out_of_scope_over_progress: list[str] = ()):
+                 out_of_scope_over_progress: list[str] = (), follow_up_questions: list[str] = ()):
         """words, sounds: indexes shared with the slot lexicons (one walk of a message for all).
         ask_markers: regular expressions of a clause that asks; adverts: links/handles/phone/words of spam;
-        plan_questions: markers and subjects of "is it true / how many / what is" about the plan."""
+        plan_questions: markers and subjects of "is it true / how many / what is" about the plan;
+        follow_up_questions: question words that name no topic (有什么好处, 在哪个位置, 怎么收费)."""
         self._normalize = normalizer
         self._ask_re = re.compile("|".join(f"(?:{m})" for m in ask_markers)) if ask_markers else None
         adverts = adverts or {}
@@ -121,6 +123,8 @@ class IntentMatcher:
         self._plan_groups = [(union(g.get("markers")), union(g.get("subjects"))) for g in groups]
         self._plan_groups = [(m, sub) for m, sub in self._plan_groups if m is not None and sub is not None]
         self._oos_over_progress = union(out_of_scope_over_progress)
+        self._follow_up = frozenset(normalizer(w).text for w in follow_up_questions or [])
+        self._follow_up_re = union(follow_up_questions)
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
         self._choice_text: list[str] = []
@@ -335,6 +339,8 @@ class IntentMatcher:
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
             seg.ask = seg.top(COURTESY)
             seg.asks = self._asks(norm, seg)
+        if self._follow_up and len(segs) > 1:
+            self._follow_topics(text, segs)
         if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
             for seg in segs:   # asks after 顺便/对了 rank below the main ask …
                 if seg.side:
@@ -371,6 +377,33 @@ class IntentMatcher:
         ranking = [(n, e / total) for n, e in exps.items()]
         ranking.sort(key=itemgetter(1), reverse=True)   # stable: ties keep the labels' order
         return MatchResult(primary, ranking, secondary, segs, overall)
+
+    def _follow_topics(self, text: str, segs: list[Segment]) -> None:
+        """A clause that asks with question words only ("对我们种地的有啥好处", "请问具体在哪个位置", "要出好多
+        钱") asks about the topic the clauses before it name: the strongest one resting on words of its own.
+        Another topic's clause (快递一直没到) ends the topics before it."""
+        topics: list[Segment] = []
+        for seg in segs:
+            if seg.side:
+                continue
+            clause = text[seg.start:seg.end]
+            follow = self._follow_up_re.search(clause)
+            words = [h for h in seg.hits if h.intent not in COURTESY
+                     and not (follow and h.keyword in self._follow_up)]
+            if follow and topics and seg.asks and seg.decided_by is None and not words:
+                name, score = max(topics, key=lambda t: t.ask[1]).ask
+                seg.scores[name] = max(seg.scores.get(name, 0.0), score)
+                seg.ask = seg.top(COURTESY)
+                seg.follows_up = seg.ask[0] == name
+                continue
+            if seg.decided_by is None and not words:
+                continue    # a clause without words of its own names no topic
+            name, score = seg.ask
+            own = seg.decided_by is not None or sum(h.weight for h in words if h.intent == name) >= 0.8
+            if name == "out_of_scope" and own:
+                topics.clear()
+            elif score >= ACCEPT and own:
+                topics.append(seg)
 
     @staticmethod
     def _primary(segs: list[Segment], overall: dict[str, float]) -> str:
@@ -423,7 +456,8 @@ class IntentMatcher:
             # (only in a long message, and an asking clause needs words of its own for its label:
             # "你们好多钱一棵" after "橘子树要剪了" asks the price of the pruning)
             def own_words(seg: Segment) -> bool:
-                return seg.decided_by is not None or sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 0.8
+                return (seg.decided_by is not None or seg.follows_up
+                        or sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 0.8)
             asking = [seg for seg in candidates if seg.asks and not seg.side and own_words(seg)]
             if not asking and not any(seg.asks for seg in main):
                 # "谢谢你们上次的飞防……对了，年底的账能不能也交给你们做": the only ask is the side one

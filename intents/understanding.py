@@ -233,7 +233,8 @@ class Understanding:
                                      ask_markers=lex.get("ask_markers", []), adverts=lex.get("adverts"),
                                      plan_questions=[*(lex.get("plan_questions") or []),
                                                      {"markers": _DEFINITION_MARKERS, "subjects": _programme_names(pack)}],
-                                     out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []))
+                                     out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []),
+                                     follow_up_questions=lex.get("follow_up_questions", []))
         self.slots = SlotExtractor(
             self.normalize,
             crops=crops,
