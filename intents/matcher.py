@@ -388,8 +388,13 @@ class IntentMatcher:
                 continue
             clause = text[seg.start:seg.end]
             follow = self._follow_up_re.search(clause)
+            # words of its own: a label's evidence of 0.8 or more besides the question words (田 alone is none)
             words = [h for h in seg.hits if h.intent not in COURTESY
                      and not (follow and h.keyword in self._follow_up)]
+            weights: dict[str, float] = {}
+            for h in words:
+                weights[h.intent] = weights.get(h.intent, 0.0) + h.weight
+            words = [h for h in words if weights[h.intent] >= 0.8]
             if follow and topics and seg.asks and seg.decided_by is None and not words:
                 name, score = max(topics, key=lambda t: t.ask[1]).ask
                 seg.scores[name] = max(seg.scores.get(name, 0.0), score)
@@ -399,7 +404,7 @@ class IntentMatcher:
             if seg.decided_by is None and not words:
                 continue    # a clause without words of its own names no topic
             name, score = seg.ask
-            own = seg.decided_by is not None or sum(h.weight for h in words if h.intent == name) >= 0.8
+            own = seg.decided_by is not None or weights.get(name, 0.0) >= 0.8
             if name == "out_of_scope" and own:
                 topics.clear()
             elif score >= ACCEPT and own:

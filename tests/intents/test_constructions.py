@@ -181,3 +181,32 @@ def test_can_a_loan_pay_for_it_asks_about_the_loan(nlu, text):
 ])
 def test_round_six_constructions(nlu, text, want):
     assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    # the last clause asks only "what good / where / how much": it asks about the topic named before it
+    ("乡里在宣传三位一体改革，大喇叭天天放，我还是搞不懂，到底是什么意思，对种田的有啥好处", "policy_faq"),
+    ("我在外头打了十年工刚回来种地，啥都不晓得，镇上那个为农服务中心能办好多事，请问具体在哪个位置", "find_service_center"),
+    ("几个老乡商量好了，一起加入农合联，大家都觉得划得来，想问下要交好多钱", "join_nonghelian"),
+])
+def test_a_follow_up_question_takes_the_topic_named_before_it(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+def test_a_follow_up_question_after_another_topic_takes_none(nlu):
+    # the clause before names another topic (a parcel): "帮我查下在哪" is not a request of ours
+    assert intent(nlu, "我在镇上帮人代收快递，有个快递一直没到，帮我查下在哪") == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["我屋头三十亩苞谷莫得人搞，你们咋个收费", "果园没人管了，二十亩，你们收好多钱"])
+def test_land_nobody_works_asks_for_the_work(nlu, text):
+    assert intent(nlu, text) == "book_tuoguan"
+
+
+def test_which_step_is_progress(nlu):
+    assert intent(nlu, "我报的机收到哪步了") == "check_status"
+
+
+@pytest.mark.parametrize("text", ["我儿子考公务员报名在哪里", "想学开挖掘机，哪里有培训", "迁户口要带啥子"])
+def test_personal_errands_are_out_of_scope(nlu, text):
+    assert intent(nlu, text) == "out_of_scope"
