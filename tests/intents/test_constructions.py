@@ -210,3 +210,21 @@ def test_which_step_is_progress(nlu):
 @pytest.mark.parametrize("text", ["我儿子考公务员报名在哪里", "想学开挖掘机，哪里有培训", "迁户口要带啥子"])
 def test_personal_errands_are_out_of_scope(nlu, text):
     assert intent(nlu, text) == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["你们这是什么部门", "这个平台到底是搞啥的", "这是哪个单位"])
+def test_what_this_account_is_is_a_greeting_by_its_form(nlu, text):
+    assert intent(nlu, text) == "greeting"
+
+
+@pytest.mark.parametrize("text", ["玉米要掰了，屋头请不到人", "三十亩谷子熟了，人手不够，你们能来不"])
+def test_no_hands_for_the_work_asks_for_the_work(nlu, text):
+    assert intent(nlu, text) == "book_tuoguan"
+
+
+def test_accounts_kept_for_me_is_bookkeeping(nlu):
+    assert intent(nlu, "我们社的账目想请你们替我们做") == "bookkeeping"
+
+
+def test_a_buyer_asked_over_there_sells(nlu):
+    assert intent(nlu, "你们那边收菜籽不") == "sell_produce"
