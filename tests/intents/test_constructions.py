@@ -228,3 +228,18 @@ def test_accounts_kept_for_me_is_bookkeeping(nlu):
 
 def test_a_buyer_asked_over_there_sells(nlu):
     assert intent(nlu, "你们那边收菜籽不") == "sell_produce"
+
+
+@pytest.mark.parametrize("text, want", [
+    # the refusal after its object, at the end of its clause
+    ("贷款就不用了，帮我约个机耕", "book_tuoguan"),
+    ("托管我们不需要，只要买几包复合肥", "supplies"),
+    ("跟贷款没关系，是问你们服务站在哪", "find_service_center"),
+    ("化肥先不买了，问下烘干怎么收费", "book_tuoguan"),
+])
+def test_a_refusal_after_its_object_drops_the_object(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+def test_a_question_with_not_is_no_refusal(nlu):
+    assert intent(nlu, "托管要不要，你们说个价") == "book_tuoguan"
