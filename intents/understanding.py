@@ -141,6 +141,19 @@ def _service_words_are_evidence(catalogue: dict[str, IntentEntry], services: dic
             entry.keywords.setdefault(word, 1.0)
 
 
+def _quantities_of_produce_are_evidence(catalogue: dict[str, IntentEntry], crops: dict[str, list[str]]) -> None:
+    """A weight of the county's own produce, with no verb ("4000斤稻谷", "海椒两千斤"), is produce to sell."""
+    names = sorted({w for canonical, words in crops.items() for w in [canonical, *words] if len(w) >= 2}, key=len, reverse=True)
+    if not names:
+        return
+    alt = "|".join(re.escape(n) for n in names)
+    amount = "(?<![0-9.一二两三四五六七八九十几百千万])(?!一斤|1斤)[0-9.一二两三四五六七八九十几百千万]+多?(斤|吨|担|公斤|挑)"   # 一斤 is a unit price
+    entry = catalogue["sell_produce"]
+    for pattern in (rf"{amount}(的)?({alt})", rf"({alt})[^|]{{0,3}}{amount}"):
+        if pattern not in entry.patterns:
+            entry.patterns.append(pattern)
+
+
 # the kinds of body one joins (入社/入股/加入…): an institution of the pack whose name ends in one of these is a
 # body one joins; the short kind itself (合作社, 供销社) stands for it in a message
 _JOINABLE_KINDS = ("专业合作社联合社", "专业合作社", "合作社联合社", "联合社", "供销合作社", "供销社", "股份合作社",
@@ -224,6 +237,7 @@ class Understanding:
         _join_words_are_evidence(catalogue, pack)
         crops = _names(getattr(pack, "crops", None), _merged(lex["crop_synonyms"], regional.get("crop_synonyms")),
                        keep_unknown=True)
+        _quantities_of_produce_are_evidence(catalogue, crops)
         # farm work that names its crop (栽秧 → 水稻): written only, after the crop's own names
         implied = _merged(load_yaml("crop_implies.yaml"), regional.get("crop_implies"))
         # the keywords and every lexicon's names in one index: a message is walked once for all of them

@@ -243,3 +243,18 @@ def test_a_refusal_after_its_object_drops_the_object(nlu, text, want):
 
 def test_a_question_with_not_is_no_refusal(nlu):
     assert intent(nlu, "托管要不要，你们说个价") == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text", ["借3w买农机", "贷两万块，一年还得清不"])
+def test_an_amount_to_borrow_asks_for_a_loan(nlu, text):
+    p = nlu.parse(text, today=TODAY)
+    assert p.intent == "loan_products" and p.actionable
+
+
+@pytest.mark.parametrize("text", ["3000斤苞谷", "屋头谷子两千多斤", "准备把猪儿卖了"])
+def test_produce_by_weight_or_wanting_to_sell_sells(nlu, text):
+    assert intent(nlu, text) == "sell_produce"
+
+
+def test_a_unit_price_by_the_jin_is_no_quantity_to_sell(nlu):
+    assert intent(nlu, "谷子烘干一斤好多钱") == "book_tuoguan"
