@@ -258,3 +258,11 @@ def test_produce_by_weight_or_wanting_to_sell_sells(nlu, text):
 
 def test_a_unit_price_by_the_jin_is_no_quantity_to_sell(nlu):
     assert intent(nlu, "谷子烘干一斤好多钱") == "book_tuoguan"
+
+
+def test_a_person_to_talk_to_is_a_person(nlu):
+    assert intent(nlu, "你们换个人来跟我讲") == "human_agent"
+
+
+def test_a_person_to_do_the_work_is_a_booking(nlu):
+    assert intent(nlu, "派个人来打药") == "book_tuoguan"
