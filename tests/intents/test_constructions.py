@@ -266,3 +266,12 @@ def test_a_person_to_talk_to_is_a_person(nlu):
 
 def test_a_person_to_do_the_work_is_a_booking(nlu):
     assert intent(nlu, "派个人来打药") == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text", ["那些旧地膜堆起的，拿到哪里去", "用完的药瓶子你们要不要"])
+def test_used_film_and_bottles_go_to_recycling(nlu, text):
+    assert intent(nlu, text) == "sell_produce"
+
+
+def test_what_this_account_does_is_a_greeting(nlu):
+    assert intent(nlu, "你们这个号搞啥子的") == "greeting"
