@@ -13,7 +13,8 @@ _MODIFIER = re.compile(r"[^|的]{1,4}的(?![|是话])[\u4e00-\u9fff]")
 # the refusal after its object, at the end of the clause: 贷款就不用了 / 托管我不需要 / 跟贷款没关系 / 化肥算了
 _POSTPOSED = re.compile(r"(不用|不要|不需要|不必|不买|不贷|不卖|不做|不弄|不搞|不办|不约|不托管|不考虑|免了|算了|没有关系|没关系)"
                         r"(了|啦|的)?(?=\||$)")
-POSTPOSED_TOPIC = 10    # characters before the refusal that can be its object
+POSTPOSED_TOPIC = 10
+_NOT_AN_OBJECT = set("了的吧啊嘛哦呀好行")    # characters before the refusal that can be its object
 
 
 class NegationScopes:
@@ -71,6 +72,8 @@ class NegationScopes:
             clause_start = text.rfind(BOUNDARY, 0, m.start()) + 1
             if cue.endswith("关系") and text[clause_start:clause_start + 1] not in ("跟", "和", "与", "同"):
                 continue   # 算了没关系 is courtesy; 跟贷款没关系 sets a topic aside
+            if text[m.start() - 1:m.start()] in _NOT_AN_OBJECT:
+                continue   # 算了不办了 / 好的不用了: a closing word before the refusal, no object refused
             if 0 < m.start() - clause_start <= POSTPOSED_TOPIC:
                 out.append((clause_start, m.end()))
         return out

@@ -275,3 +275,8 @@ def test_used_film_and_bottles_go_to_recycling(nlu, text):
 
 def test_what_this_account_does_is_a_greeting(nlu):
     assert intent(nlu, "你们这个号搞啥子的") == "greeting"
+
+
+@pytest.mark.parametrize("text", ["算了不办了", "好的不用了"])
+def test_closing_words_before_a_refusal_still_close(nlu, text):
+    assert intent(nlu, text) == "thanks_bye"
