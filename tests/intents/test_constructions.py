@@ -280,3 +280,8 @@ def test_what_this_account_does_is_a_greeting(nlu):
 @pytest.mark.parametrize("text", ["算了不办了", "好的不用了"])
 def test_closing_words_before_a_refusal_still_close(nlu, text):
     assert intent(nlu, text) == "thanks_bye"
+
+
+def test_asking_for_an_explanation_of_a_botched_job_is_a_complaint(nlu):
+    text = "说好来打两遍药，结果打一遍人就走了，电话也打不通，这个事到底哪个管，给我个说法"
+    assert intent(nlu, text) == "human_agent"
