@@ -248,12 +248,14 @@ class IntentMatcher:
             for j in range(h.start, h.end):
                 used[j] = True
             taken.append(h)
-        if any(regex.search(text) for regex, _, _ in self._patterns):   # most texts match none
-            for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
-                for m in regex.finditer(text):
-                    if not inside(negated, m.start(), m.end()):
-                        weight = 2.0 if (name, pattern) in self._decisive else 1.0
-                        taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
+        for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
+            first = regex.search(text)     # most texts match none: one search each, an iterator only on a match
+            if first is None:
+                continue
+            for m in regex.finditer(text, first.start()):
+                if not inside(negated, m.start(), m.end()):
+                    weight = 2.0 if (name, pattern) in self._decisive else 1.0
+                    taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
         if negated:   # 我不想跟机器人说话: the refusal itself is the ask
             for kw, name, w in self._negated_keywords:
                 i = text.find(kw)
