@@ -142,14 +142,17 @@ def _service_words_are_evidence(catalogue: dict[str, IntentEntry], services: dic
 
 
 def _quantities_of_produce_are_evidence(catalogue: dict[str, IntentEntry], crops: dict[str, list[str]]) -> None:
-    """A weight of the county's own produce, with no verb ("4000斤稻谷", "海椒两千斤"), is produce to sell."""
+    """A weight of the county's own produce, with no verb ("4000斤稻谷", "海椒两千斤"), or produce put on a shop
+    online, is produce to sell."""
     names = sorted({w for canonical, words in crops.items() for w in [canonical, *words] if len(w) >= 2}, key=len, reverse=True)
     if not names:
         return
     alt = "|".join(re.escape(n) for n in names)
     amount = "(?<![0-9.一二两三四五六七八九十几百千万])(?!一斤|1斤)[0-9.一二两三四五六七八九十几百千万]+多?(斤|吨|担|公斤|挑)"   # 一斤 is a unit price
     entry = catalogue["sell_produce"]
-    for pattern in (rf"{amount}(的)?({alt})", rf"({alt})[^|]{{0,3}}{amount}"):
+    # 方竹笋想上邮乐网 / 产品放到网上: produce put on a shop online is produce to sell
+    online = rf"({alt}|产品|东西|货|特产|农产品|山货)[^|]{{0,6}}(上|放到|挂到|放在|发到)[^|]{{0,6}}(网|平台|商城|网店|淘宝|拼多多|抖音)"
+    for pattern in (rf"{amount}(的)?({alt})", rf"({alt})[^|]{{0,3}}{amount}", online):
         if pattern not in entry.patterns:
             entry.patterns.append(pattern)
 

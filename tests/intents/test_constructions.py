@@ -285,3 +285,7 @@ def test_closing_words_before_a_refusal_still_close(nlu, text):
 def test_asking_for_an_explanation_of_a_botched_job_is_a_complaint(nlu):
     text = "说好来打两遍药，结果打一遍人就走了，电话也打不通，这个事到底哪个管，给我个说法"
     assert intent(nlu, text) == "human_agent"
+
+
+def test_produce_put_on_a_shop_online_sells(nlu):
+    assert intent(nlu, "屋头的笋子想放到网上，咋个弄") == "sell_produce"
