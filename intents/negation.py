@@ -14,6 +14,8 @@ _MODIFIER = re.compile(r"[^|的]{1,4}的(?![|是话])[\u4e00-\u9fff]")
 _POSTPOSED = re.compile(r"(不用|不要|不需要|不必|不买|不贷|不卖|不做|不弄|不搞|不办|不约|不托管|不考虑|免了|算了|没有关系|没关系)"
                         r"(了|啦|的)?(?=\||$)")
 POSTPOSED_TOPIC = 10
+# 不是说(好)…吗 / 嘛 / 么: a rhetorical question to the end of its clause
+_RHETORICAL = re.compile(r"说[^|]*(吗|嘛|么)(\||$)")
 _NOT_AN_OBJECT = set("了的吧啊嘛哦呀好行")    # characters before the refusal that can be its object
 
 
@@ -34,6 +36,8 @@ class NegationScopes:
                 continue   # 买不买 / 入不入: an A-not-A question
             if cue == "别" and text[m.end():m.end() + 1] in ("的", "人", "处"):
                 continue
+            if cue == "不是" and text.startswith("说", m.end()) and _RHETORICAL.match(text, m.end()):
+                continue   # 不是说入会不要钱吗: "wasn't it said…?" asks about what was said, refuses nothing
             if cue in ("不要", "不用", "不需要") and _MODIFIER.match(text, m.end()):
                 continue
             i = m.end()

@@ -289,3 +289,11 @@ def test_asking_for_an_explanation_of_a_botched_job_is_a_complaint(nlu):
 
 def test_produce_put_on_a_shop_online_sells(nlu):
     assert intent(nlu, "屋头的笋子想放到网上，咋个弄") == "sell_produce"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("不是说入会不交钱吗", "join_nonghelian"),        # "wasn't it said…?" asks about it
+    ("我不是说要贷款，是问托管", "book_tuoguan"),      # without the question it is still a refusal
+])
+def test_a_rhetorical_bushi_shuo_question_is_no_refusal(nlu, text, want):
+    assert intent(nlu, text) == want
