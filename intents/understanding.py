@@ -204,11 +204,11 @@ def _join_words_are_evidence(catalogue: dict[str, IntentEntry], pack: Any) -> No
 _DEFINITION_MARKERS = ["是什么意思", "什么意思", "是指", "指的是", "指什么", "是啥意思", "什么叫"]
 
 
-def _programme_names(pack: Any) -> list[str]:
-    """The pack's programme names and aliases as farmers write them: quotes and brackets dropped, a quoted
-    core kept on its own (“村社共建”利益共同体 → 村社共建)."""
+def _programme_names(pack: Any, field: str = "programmes") -> list[str]:
+    """The pack's programme (or institution) names and aliases as farmers write them: quotes and brackets
+    dropped, a quoted core kept on its own (“村社共建”利益共同体 → 村社共建)."""
     out: set[str] = set()
-    for prog in getattr(pack, "programmes", None) or []:
+    for prog in getattr(pack, field, None) or []:
         for name in [getattr(prog, "name", ""), *(getattr(prog, "aliases", None) or [])]:
             if not name:
                 continue
@@ -249,9 +249,16 @@ class Understanding:
                                      lex.get("separable_inserts", []), words=words, sounds=sounds,
                                      ask_markers=lex.get("ask_markers", []), adverts=lex.get("adverts"),
                                      plan_questions=[*(lex.get("plan_questions") or []),
-                                                     {"markers": _DEFINITION_MARKERS, "subjects": _programme_names(pack)}],
+                                                     {"markers": _DEFINITION_MARKERS, "subjects": _programme_names(pack)},
+                                                     # what the pack's own bodies are, how two differ (the last
+                                                     # group of lexicon.yaml's markers)
+                                                     {"markers": (lex.get("plan_questions") or [{}])[-1].get("markers"),
+                                                      "subjects": _programme_names(pack, "institutions")}],
                                      out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []),
-                                     follow_up_questions=lex.get("follow_up_questions", []))
+                                     follow_up_questions=lex.get("follow_up_questions", []),
+                                     story_markers=lex.get("story_markers", []),
+                                     side_marker_not_before=lex.get("side_marker_not_before"),
+                                     submitted_words=lex.get("submitted_words", []))
         self.slots = SlotExtractor(
             self.normalize,
             crops=crops,
