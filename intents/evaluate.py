@@ -19,6 +19,9 @@ class Report:
     slot_f1: float = 0.0
     per_noise: dict[str, tuple[int, int]] = field(default_factory=dict)     # kind -> (correct, total)
     per_style: dict[str, tuple[int, int]] = field(default_factory=dict)     # row's style (else noise) -> (correct, total)
+    per_county: dict[str, tuple[int, int]] = field(default_factory=dict)    # row's pack/county -> (correct, total)
+    # row's pack/county -> (messages read as out_of_scope that are, messages read as out_of_scope)
+    out_of_scope_by_county: dict[str, tuple[int, int]] = field(default_factory=dict)
     confusions: list[tuple[str, str, int, list[str]]] = field(default_factory=list)
     slot_errors: list[str] = field(default_factory=list)
 
@@ -51,6 +54,8 @@ def evaluate(nlu, rows: Iterable[dict], today: date | None = None, nlu_for=None)
     confusion: dict[tuple[str, str], list[str]] = defaultdict(list)
     noise: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     style: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    county: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    oos: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         row_today = date.fromisoformat(row["today"]) if row.get("today") else today
         row_pack = row.get("pack") or row.get("county")
@@ -64,6 +69,12 @@ def evaluate(nlu, rows: Iterable[dict], today: date | None = None, nlu_for=None)
         styles = [styles] if isinstance(styles, str) else list(styles)
         for st in styles:
             style[st][1] += 1
+        where = row_pack or "-"
+        county[where][1] += 1
+        county[where][0] += gold == got
+        if got == "out_of_scope":
+            oos[where][1] += 1
+            oos[where][0] += gold == got
         if gold == got:
             rep.correct += 1
             tp[gold] += 1
@@ -95,6 +106,8 @@ def evaluate(nlu, rows: Iterable[dict], today: date | None = None, nlu_for=None)
     rep.slot_f1 = _prf(sum(stp.values()), sum(sfp.values()), sum(sfn.values()))[2]
     rep.per_noise = {k: (v[0], v[1]) for k, v in sorted(noise.items())}
     rep.per_style = {k: (v[0], v[1]) for k, v in sorted(style.items())}
+    rep.per_county = {k: (v[0], v[1]) for k, v in sorted(county.items())}
+    rep.out_of_scope_by_county = {k: (v[0], v[1]) for k, v in sorted(oos.items())}
     rep.confusions = sorted(((g, o, len(ex), ex[:3]) for (g, o), ex in confusion.items()), key=lambda c: -c[2])
     return rep
 
@@ -115,6 +128,12 @@ def format_report(rep: Report, top: int | None = None) -> str:
         lines += ["", "accuracy by style (the row's `style`, else its `noise`):"]
         for kind, (ok, n) in sorted(rep.per_style.items(), key=lambda kv: kv[1][0] / kv[1][1]):
             lines.append(f"  {kind:14} {ok / n:.4f} ({ok}/{n})")
+    if len(rep.per_county) > 1:
+        lines += ["", "accuracy by county (the row's `pack`/`county`), out_of_scope precision:"]
+        for where, (ok, n) in rep.per_county.items():
+            o_ok, o_n = rep.out_of_scope_by_county.get(where, (0, 0))
+            oos = f"{o_ok / o_n:.2f} ({o_ok}/{o_n})" if o_n else "-"
+            lines.append(f"  {where:14} {ok / n:.4f} ({ok}/{n})   out_of_scope P {oos}")
     if rep.confusions:
         shown = rep.confusions if top is None else rep.confusions[:top]
         lines += ["", f"confusion pairs (gold -> predicted){'' if top is None else f', top {top}'}:"]

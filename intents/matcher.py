@@ -50,6 +50,7 @@ class Segment:
     plan_question: bool = False     # "is it true / how many" about the plan: the message's ask
     decided_by_word: bool = False   # decided by a decisive word (not a pattern)
     asks: bool = False          # the clause asks (question, want, request) rather than tells a story
+    follows_up: bool = False    # asks only "what good / where / how much" about the topic of the clause before it
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -96,17 +97,25 @@ def _inside_ascii_run(text: str, i: int) -> bool:
     return 0 < i < len(text) and all(c.isascii() and (c.isalnum() or c == ".") for c in text[i - 1:i + 1])
 
 
+_PLACE_ASK = re.compile("哪|电话|地址|位置|几点|怎么走|路线|开门|上班|远不远")
+
+
 class IntentMatcher:
     def __init__(self, catalogue: dict[str, IntentEntry], normalizer: Normalizer,
                  side_markers: list[str], sequence_markers: list[str], separable_inserts: list[str] = (),
                  words: SharedIndex | None = None, sounds: SharedIndex | None = None,
                  ask_markers: list[str] = (), adverts: dict | None = None, plan_questions: dict | None = None,
-                 out_of_scope_over_progress: list[str] = ()):
+                 out_of_scope_over_progress: list[str] = (), follow_up_questions: list[str] = (),
+                 story_markers: list[str] = (), side_marker_not_before: dict | None = None,
+                 submitted_words: list[str] = ()):
         """words, sounds: indexes shared with the slot lexicons (one walk of a message for all).
         ask_markers: regular expressions of a clause that asks; adverts: links/handles/phone/words of spam;
-        plan_questions: markers and subjects of "is it true / how many / what is" about the plan."""
+        plan_questions: markers and subjects of "is it true / how many / what is" about the plan;
+        follow_up_questions: question words that name no topic (有什么好处, 在哪个位置, 怎么收费)."""
         self._normalize = normalizer
         self._ask_re = re.compile("|".join(f"(?:{m})" for m in ask_markers)) if ask_markers else None
+        self._story_re = re.compile("|".join(f"(?:{m})" for m in story_markers)) if story_markers else None
+        self._side_not_before = {m: tuple(v) for m, v in (side_marker_not_before or {}).items()}
         adverts = adverts or {}
         contact = [*adverts.get("links", []), *adverts.get("handles", [])]
         self._contact_re = re.compile("|".join(f"(?:{m})" for m in contact)) if contact else None
@@ -121,6 +130,9 @@ class IntentMatcher:
         self._plan_groups = [(union(g.get("markers")), union(g.get("subjects"))) for g in groups]
         self._plan_groups = [(m, sub) for m, sub in self._plan_groups if m is not None and sub is not None]
         self._oos_over_progress = union(out_of_scope_over_progress)
+        self._follow_up = frozenset(normalizer(w).text for w in follow_up_questions or [])
+        self._follow_up_re = union(follow_up_questions)
+        self._submitted = union(submitted_words)
         self._choices: list[str] = []
         self._choice_intent: list[str] = []
         self._choice_text: list[str] = []
@@ -180,6 +192,8 @@ class IntentMatcher:
 
     def _asks(self, norm: Normalized, seg: Segment) -> bool:
         clause = norm.text[seg.start:seg.end]
+        if self._story_re is not None and self._story_re.search(clause):
+            return False    # what usually happens, what someone said: the story, not the ask
         if self._ask_re is not None and self._ask_re.search(clause):
             return True
         # a question mark in the original right after the clause
@@ -195,6 +209,8 @@ class IntentMatcher:
         cuts: list[tuple[int, bool]] = [(0, False)]
         if self._marker_re:
             for m in self._marker_re.finditer(text):
+                if text[m.end():m.end() + 1] and text[m.end()] in self._side_not_before.get(m.group(), ()):
+                    continue    # 还有人指导: "there is also", no side ask
                 if m.start() > 0:
                     cuts.append((m.start(), self._side[m.group()]))
                 else:
@@ -244,12 +260,14 @@ class IntentMatcher:
             for j in range(h.start, h.end):
                 used[j] = True
             taken.append(h)
-        if any(regex.search(text) for regex, _, _ in self._patterns):   # most texts match none
-            for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
-                for m in regex.finditer(text):
-                    if not inside(negated, m.start(), m.end()):
-                        weight = 2.0 if (name, pattern) in self._decisive else 1.0
-                        taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
+        for regex, pattern, name in self._patterns:   # constructions, counted beside the words they span
+            first = regex.search(text)     # most texts match none: one search each, an iterator only on a match
+            if first is None:
+                continue
+            for m in regex.finditer(text, first.start()):
+                if not inside(negated, m.start(), m.end()):
+                    weight = 2.0 if (name, pattern) in self._decisive else 1.0
+                    taken.append(KeywordHit(name, pattern, weight, m.start(), m.end(), "pattern"))
         if negated:   # 我不想跟机器人说话: the refusal itself is the ask
             for kw, name, w in self._negated_keywords:
                 i = text.find(kw)
@@ -320,7 +338,10 @@ class IntentMatcher:
                 # INTENTS.md rules 5, 6: tax policy or "is it compulsory" is policy whatever it is about
                 seg.scores[decisive[0]] = max(seg.scores.values()) + 0.1
             clause = text[seg.start:seg.end]
-            if seg.decided_by is None and any(m.search(clause) and sub.search(text) for m, sub in self._plan_groups):
+            # a named body of the plan in the clause itself (综合服务平台是干啥的) is no "what is this account"
+            if ((seg.decided_by is None and any(m.search(clause) and sub.search(text) for m, sub in self._plan_groups))
+                    or (seg.decided_by == "greeting"
+                        and any(m.search(clause) and sub.search(clause) for m, sub in self._plan_groups))):
                 # "is it true / how many / the target" about the plan: policy, whatever the clause names
                 seg.scores["policy_faq"] = max([*seg.scores.values(), ACCEPT]) + 0.1
                 seg.decided_by = "policy_faq"
@@ -335,6 +356,8 @@ class IntentMatcher:
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
             seg.ask = seg.top(COURTESY)
             seg.asks = self._asks(norm, seg)
+        if self._follow_up and len(segs) > 1:
+            self._follow_topics(text, segs)
         if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
             for seg in segs:   # asks after 顺便/对了 rank below the main ask …
                 if seg.side:
@@ -351,7 +374,7 @@ class IntentMatcher:
         spam = (any(h.intent == "out_of_scope" and (h.intent, h.keyword) in self._decisive for h in hits)
                 or self.is_advert(text))
         # spam anywhere makes the whole message spam: "恭喜获得无息贷款资格，点击领取" offers no loan
-        primary = "out_of_scope" if spam else self._primary(segs, overall)
+        primary = "out_of_scope" if spam else self._primary(segs, overall, text)
         secondary: list[str] = []
 
         def noted(name: str, s: float) -> bool:
@@ -372,8 +395,39 @@ class IntentMatcher:
         ranking.sort(key=itemgetter(1), reverse=True)   # stable: ties keep the labels' order
         return MatchResult(primary, ranking, secondary, segs, overall)
 
-    @staticmethod
-    def _primary(segs: list[Segment], overall: dict[str, float]) -> str:
+    def _follow_topics(self, text: str, segs: list[Segment]) -> None:
+        """A clause that asks with question words only ("对我们种地的有啥好处", "请问具体在哪个位置", "要出好多
+        钱") asks about the topic the clauses before it name: the strongest one resting on words of its own.
+        Another topic's clause (快递一直没到) ends the topics before it."""
+        topics: list[Segment] = []
+        for seg in segs:
+            if seg.side:
+                continue
+            clause = text[seg.start:seg.end]
+            follow = self._follow_up_re.search(clause)
+            # words of its own: a label's evidence of 0.8 or more besides the question words (田 alone is none)
+            words = [h for h in seg.hits if h.intent not in COURTESY
+                     and not (follow and h.keyword in self._follow_up)]
+            weights: dict[str, float] = {}
+            for h in words:
+                weights[h.intent] = weights.get(h.intent, 0.0) + h.weight
+            words = [h for h in words if weights[h.intent] >= 0.8]
+            if follow and topics and seg.asks and seg.decided_by is None and not words:
+                name, score = max(topics, key=lambda t: t.ask[1]).ask
+                seg.scores[name] = max(seg.scores.get(name, 0.0), score)
+                seg.ask = seg.top(COURTESY)
+                seg.follows_up = seg.ask[0] == name
+                continue
+            if seg.decided_by is None and not words:
+                continue    # a clause without words of its own names no topic
+            name, score = seg.ask
+            own = seg.decided_by is not None or weights.get(name, 0.0) >= 0.8
+            if name == "out_of_scope" and own:
+                topics.clear()
+            elif score >= ACCEPT and own:
+                topics.append(seg)
+
+    def _primary(self, segs: list[Segment], overall: dict[str, float], text: str) -> str:
         substantive = {n: s for n, s in overall.items() if n not in COURTESY}
         best_name = max(substantive, key=substantive.get)
         best = substantive[best_name]
@@ -399,12 +453,24 @@ class IntentMatcher:
             # something else with words of its own ("听说可以抵押贷款，是不是真的？能贷多少？" asks for a loan)
             later = [seg for seg in main[plan[-1] + 1:]
                      if seg.asks and seg.ask[0] not in ("policy_faq", "out_of_scope") and seg.ask[1] >= ACCEPT
+                     # a body named again ("和供销社有什么区别") is no place asked for: that needs where/phone/hours
+                     and (seg.ask[0] != "find_service_center" or _PLACE_ASK.search(text[seg.start:seg.end]))
                      and sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 1.0]
             if not later:
                 return "policy_faq"
             return later[-1].ask[0]
+        # a long message's progress clause that does not ask, with no request of ours named anywhere, is the
+        # story ("往年都是贩子上门来收，今年一个都没来"): a later clause that asks with words of its own is the ask
+        submitted = self._submitted is None or self._submitted.search(text) is not None
+        def progress_story(i: int, seg: Segment) -> bool:
+            return (long and not seg.asks and not submitted
+                    and any(later.asks and later.ask[0] not in ("check_status", "out_of_scope")
+                            and later.ask[1] >= ACCEPT
+                            and sum(h.weight for h in later.hits if h.intent == later.ask[0]) >= 1.0
+                            for later in main[i + 1:]))
         if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
-               and any(h.intent == "check_status" for h in seg.hits) for seg in segs):
+               and any(h.intent == "check_status" for h in seg.hits)
+               and not (seg in main and progress_story(main.index(seg), seg)) for seg in segs):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
         if any(not seg.side and seg.decided_by == "loan_products" and seg.decided_by_word for seg in segs):
             return "loan_products"  # the means over the purpose: "要买化肥农药，钱一时凑不齐" asks for money
@@ -423,7 +489,8 @@ class IntentMatcher:
             # (only in a long message, and an asking clause needs words of its own for its label:
             # "你们好多钱一棵" after "橘子树要剪了" asks the price of the pruning)
             def own_words(seg: Segment) -> bool:
-                return seg.decided_by is not None or sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 0.8
+                return (seg.decided_by is not None or seg.follows_up
+                        or sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 0.8)
             asking = [seg for seg in candidates if seg.asks and not seg.side and own_words(seg)]
             if not asking and not any(seg.asks for seg in main):
                 # "谢谢你们上次的飞防……对了，年底的账能不能也交给你们做": the only ask is the side one

@@ -80,8 +80,8 @@ def find_numbers(text: str) -> list[NumberToken]:
     out = []
     for m in NUMBER.finditer(text):
         tok = m.group()
-        if tok in ("点", "万", "亿"):
-            continue
+        if tok in ("点", "万", "亿") or not tok.strip("点"):
+            continue    # 点 alone or repeated (你们的点点: a place) is no number
         if is_range(tok):
             out.append(NumberToken(None, m.start(), m.end(), True))
             continue

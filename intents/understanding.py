@@ -141,6 +141,22 @@ def _service_words_are_evidence(catalogue: dict[str, IntentEntry], services: dic
             entry.keywords.setdefault(word, 1.0)
 
 
+def _quantities_of_produce_are_evidence(catalogue: dict[str, IntentEntry], crops: dict[str, list[str]]) -> None:
+    """A weight of the county's own produce, with no verb ("4000斤稻谷", "海椒两千斤"), or produce put on a shop
+    online, is produce to sell."""
+    names = sorted({w for canonical, words in crops.items() for w in [canonical, *words] if len(w) >= 2}, key=len, reverse=True)
+    if not names:
+        return
+    alt = "|".join(re.escape(n) for n in names)
+    amount = "(?<![0-9.一二两三四五六七八九十几百千万])(?!一斤|1斤)[0-9.一二两三四五六七八九十几百千万]+多?(斤|吨|担|公斤|挑)"   # 一斤 is a unit price
+    entry = catalogue["sell_produce"]
+    # 方竹笋想上邮乐网 / 产品放到网上: produce put on a shop online is produce to sell
+    online = rf"({alt}|产品|东西|货|特产|农产品|山货)[^|]{{0,6}}(上|放到|挂到|放在|发到)[^|]{{0,6}}(网|平台|商城|网店|淘宝|拼多多|抖音)"
+    for pattern in (rf"{amount}(的)?({alt})", rf"({alt})[^|]{{0,3}}{amount}", online):
+        if pattern not in entry.patterns:
+            entry.patterns.append(pattern)
+
+
 # the kinds of body one joins (入社/入股/加入…): an institution of the pack whose name ends in one of these is a
 # body one joins; the short kind itself (合作社, 供销社) stands for it in a message
 _JOINABLE_KINDS = ("专业合作社联合社", "专业合作社", "合作社联合社", "联合社", "供销合作社", "供销社", "股份合作社",
@@ -172,7 +188,7 @@ def _join_words_are_evidence(catalogue: dict[str, IntentEntry], pack: Any) -> No
         # 入社 / 入两股 / 用土地经营权入股 / 想入，怎么入: the ask is to join
         r"(?<![不没])(入社|参社|入股|股金|入[一两二三四五六七八九十几0-9]股)",
         # 加入合作社或者联合社 / 入股基层供销社 / 组建合作社
-        rf"(?<![不没])(入|加入|参加|进|入股|组建|办|领办)[^|]{{0,8}}({alt})(?!服务中心|的(地址|电话))",
+        rf"(?<![不没])(入|加入|参加|进|入股|组建|办|领办|成立|建立|搞个|搞一个)[^|]{{0,8}}({alt})(?!服务中心|的(地址|电话))",
         # 想入, 怎么入 after the body was named in the story
         rf"({alt})[^|]{{0,30}}\|?[^|]{{0,12}}(怎么|咋|如何|想|要|能不能)(入|加入|参加)(?!口)",
     ]
@@ -188,11 +204,11 @@ def _join_words_are_evidence(catalogue: dict[str, IntentEntry], pack: Any) -> No
 _DEFINITION_MARKERS = ["是什么意思", "什么意思", "是指", "指的是", "指什么", "是啥意思", "什么叫"]
 
 
-def _programme_names(pack: Any) -> list[str]:
-    """The pack's programme names and aliases as farmers write them: quotes and brackets dropped, a quoted
-    core kept on its own (“村社共建”利益共同体 → 村社共建)."""
+def _programme_names(pack: Any, field: str = "programmes") -> list[str]:
+    """The pack's programme (or institution) names and aliases as farmers write them: quotes and brackets
+    dropped, a quoted core kept on its own (“村社共建”利益共同体 → 村社共建)."""
     out: set[str] = set()
-    for prog in getattr(pack, "programmes", None) or []:
+    for prog in getattr(pack, field, None) or []:
         for name in [getattr(prog, "name", ""), *(getattr(prog, "aliases", None) or [])]:
             if not name:
                 continue
@@ -224,6 +240,7 @@ class Understanding:
         _join_words_are_evidence(catalogue, pack)
         crops = _names(getattr(pack, "crops", None), _merged(lex["crop_synonyms"], regional.get("crop_synonyms")),
                        keep_unknown=True)
+        _quantities_of_produce_are_evidence(catalogue, crops)
         # farm work that names its crop (栽秧 → 水稻): written only, after the crop's own names
         implied = _merged(load_yaml("crop_implies.yaml"), regional.get("crop_implies"))
         # the keywords and every lexicon's names in one index: a message is walked once for all of them
@@ -232,8 +249,16 @@ class Understanding:
                                      lex.get("separable_inserts", []), words=words, sounds=sounds,
                                      ask_markers=lex.get("ask_markers", []), adverts=lex.get("adverts"),
                                      plan_questions=[*(lex.get("plan_questions") or []),
-                                                     {"markers": _DEFINITION_MARKERS, "subjects": _programme_names(pack)}],
-                                     out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []))
+                                                     {"markers": _DEFINITION_MARKERS, "subjects": _programme_names(pack)},
+                                                     # what the pack's own bodies are, how two differ (the last
+                                                     # group of lexicon.yaml's markers)
+                                                     {"markers": (lex.get("plan_questions") or [{}])[-1].get("markers"),
+                                                      "subjects": _programme_names(pack, "institutions")}],
+                                     out_of_scope_over_progress=lex.get("out_of_scope_over_progress", []),
+                                     follow_up_questions=lex.get("follow_up_questions", []),
+                                     story_markers=lex.get("story_markers", []),
+                                     side_marker_not_before=lex.get("side_marker_not_before"),
+                                     submitted_words=lex.get("submitted_words", []))
         self.slots = SlotExtractor(
             self.normalize,
             crops=crops,

@@ -181,3 +181,119 @@ def test_can_a_loan_pay_for_it_asks_about_the_loan(nlu, text):
 ])
 def test_round_six_constructions(nlu, text, want):
     assert intent(nlu, text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    # the last clause asks only "what good / where / how much": it asks about the topic named before it
+    ("乡里在宣传三位一体改革，大喇叭天天放，我还是搞不懂，到底是什么意思，对种田的有啥好处", "policy_faq"),
+    ("我在外头打了十年工刚回来种地，啥都不晓得，镇上那个为农服务中心能办好多事，请问具体在哪个位置", "find_service_center"),
+    ("几个老乡商量好了，一起加入农合联，大家都觉得划得来，想问下要交好多钱", "join_nonghelian"),
+])
+def test_a_follow_up_question_takes_the_topic_named_before_it(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+def test_a_follow_up_question_after_another_topic_takes_none(nlu):
+    # the clause before names another topic (a parcel): "帮我查下在哪" is not a request of ours
+    assert intent(nlu, "我在镇上帮人代收快递，有个快递一直没到，帮我查下在哪") == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["我屋头三十亩苞谷莫得人搞，你们咋个收费", "果园没人管了，二十亩，你们收好多钱"])
+def test_land_nobody_works_asks_for_the_work(nlu, text):
+    assert intent(nlu, text) == "book_tuoguan"
+
+
+def test_which_step_is_progress(nlu):
+    assert intent(nlu, "我报的机收到哪步了") == "check_status"
+
+
+@pytest.mark.parametrize("text", ["我儿子考公务员报名在哪里", "想学开挖掘机，哪里有培训", "迁户口要带啥子"])
+def test_personal_errands_are_out_of_scope(nlu, text):
+    assert intent(nlu, text) == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["你们这是什么部门", "这个平台到底是搞啥的", "这是哪个单位"])
+def test_what_this_account_is_is_a_greeting_by_its_form(nlu, text):
+    assert intent(nlu, text) == "greeting"
+
+
+@pytest.mark.parametrize("text", ["玉米要掰了，屋头请不到人", "三十亩谷子熟了，人手不够，你们能来不"])
+def test_no_hands_for_the_work_asks_for_the_work(nlu, text):
+    assert intent(nlu, text) == "book_tuoguan"
+
+
+def test_accounts_kept_for_me_is_bookkeeping(nlu):
+    assert intent(nlu, "我们社的账目想请你们替我们做") == "bookkeeping"
+
+
+def test_a_buyer_asked_over_there_sells(nlu):
+    assert intent(nlu, "你们那边收菜籽不") == "sell_produce"
+
+
+@pytest.mark.parametrize("text, want", [
+    # the refusal after its object, at the end of its clause
+    ("贷款就不用了，帮我约个机耕", "book_tuoguan"),
+    ("托管我们不需要，只要买几包复合肥", "supplies"),
+    ("跟贷款没关系，是问你们服务站在哪", "find_service_center"),
+    ("化肥先不买了，问下烘干怎么收费", "book_tuoguan"),
+])
+def test_a_refusal_after_its_object_drops_the_object(nlu, text, want):
+    assert intent(nlu, text) == want
+
+
+def test_a_question_with_not_is_no_refusal(nlu):
+    assert intent(nlu, "托管要不要，你们说个价") == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text", ["借3w买农机", "贷两万块，一年还得清不"])
+def test_an_amount_to_borrow_asks_for_a_loan(nlu, text):
+    p = nlu.parse(text, today=TODAY)
+    assert p.intent == "loan_products" and p.actionable
+
+
+@pytest.mark.parametrize("text", ["3000斤苞谷", "屋头谷子两千多斤", "准备把猪儿卖了"])
+def test_produce_by_weight_or_wanting_to_sell_sells(nlu, text):
+    assert intent(nlu, text) == "sell_produce"
+
+
+def test_a_unit_price_by_the_jin_is_no_quantity_to_sell(nlu):
+    assert intent(nlu, "谷子烘干一斤好多钱") == "book_tuoguan"
+
+
+def test_a_person_to_talk_to_is_a_person(nlu):
+    assert intent(nlu, "你们换个人来跟我讲") == "human_agent"
+
+
+def test_a_person_to_do_the_work_is_a_booking(nlu):
+    assert intent(nlu, "派个人来打药") == "book_tuoguan"
+
+
+@pytest.mark.parametrize("text", ["那些旧地膜堆起的，拿到哪里去", "用完的药瓶子你们要不要"])
+def test_used_film_and_bottles_go_to_recycling(nlu, text):
+    assert intent(nlu, text) == "sell_produce"
+
+
+def test_what_this_account_does_is_a_greeting(nlu):
+    assert intent(nlu, "你们这个号搞啥子的") == "greeting"
+
+
+@pytest.mark.parametrize("text", ["算了不办了", "好的不用了"])
+def test_closing_words_before_a_refusal_still_close(nlu, text):
+    assert intent(nlu, text) == "thanks_bye"
+
+
+def test_asking_for_an_explanation_of_a_botched_job_is_a_complaint(nlu):
+    text = "说好来打两遍药，结果打一遍人就走了，电话也打不通，这个事到底哪个管，给我个说法"
+    assert intent(nlu, text) == "human_agent"
+
+
+def test_produce_put_on_a_shop_online_sells(nlu):
+    assert intent(nlu, "屋头的笋子想放到网上，咋个弄") == "sell_produce"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("不是说入会不交钱吗", "join_nonghelian"),        # "wasn't it said…?" asks about it
+    ("我不是说要贷款，是问托管", "book_tuoguan"),      # without the question it is still a refusal
+])
+def test_a_rhetorical_bushi_shuo_question_is_no_refusal(nlu, text, want):
+    assert intent(nlu, text) == want

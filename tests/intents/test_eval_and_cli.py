@@ -91,3 +91,14 @@ def test_cli_eval_reports_and_fails_under_min_accuracy(monkeypatch, nlu, tmp_pat
     assert "thanks_bye -> greeting" in ok.output
     bad = runner.invoke(cli.nlu, ["eval", str(data), "--min-accuracy", "0.9"])
     assert bad.exit_code != 0
+
+
+def test_eval_reports_accuracy_and_out_of_scope_precision_per_county(nlu):
+    rows = [{"text": "托管五十亩", "intent": "book_tuoguan", "county": "a"},
+            {"text": "今天天气怎么样", "intent": "out_of_scope", "county": "a"},
+            {"text": "给我讲个笑话", "intent": "greeting", "county": "b"}]
+    from intents.evaluate import format_report
+    rep = evaluate(nlu, rows, today=TODAY, nlu_for=lambda name: nlu)
+    assert rep.per_county == {"a": (2, 2), "b": (0, 1)}
+    assert rep.out_of_scope_by_county == {"a": (1, 1), "b": (0, 1)}
+    assert "accuracy by county" in format_report(rep)

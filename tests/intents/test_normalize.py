@@ -83,3 +83,9 @@ def test_relative_dates_against_a_fixed_today(text, iso):
 
 def test_date_without_today_keeps_the_text():
     assert find_date("下周三", None).value == "下周三"
+
+
+@pytest.mark.parametrize("text", ["你们的点点在哪", "点点点", "有没得点点"])
+def test_repeated_dian_is_no_number_and_no_crash(text):
+    assert all(t.value is None or t.value >= 0 for t in find_numbers(text))
+    assert not [t for t in find_numbers(text) if t.value is not None]

@@ -89,3 +89,10 @@ def test_dialog_acts_in_the_shandong_dialect(shandong):
     assert classify_act(shandong.normalize("中")) == "affirm"
     assert classify_act(shandong.normalize("不中")) == "deny"
     assert classify_act(shandong.normalize("中不中")) is None     # a question back
+
+
+def test_chongqing_diandian_is_a_place_of_yours():
+    from intents.normalize import language_normalizer
+    norm = language_normalizer("重庆市")
+    assert "网点" in norm("镇上有没得你们的点点").text
+    assert "网点" not in norm("再便宜一点点").text
