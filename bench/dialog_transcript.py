@@ -37,12 +37,12 @@ from sqlalchemy import DateTime, select  # noqa: E402
 
 from bench.gateway_load import MESSAGES  # noqa: E402
 from bot.app import build_context  # noqa: E402
-from bot.db import upgrade  # noqa: E402
-from bot.dialog import DialogResponder  # noqa: E402
+from bot.store.db import upgrade  # noqa: E402
+from bot.dialog.engine import DialogResponder  # noqa: E402
 from bot.gateway import Gateway, _Attempt  # noqa: E402
-from bot import dialog_state  # noqa: E402
-from bot.inbound import Inbound, location_key, remember_location  # noqa: E402
-from bot.models import Base  # noqa: E402
+from bot.dialog import state as dialog_state  # noqa: E402
+from bot.wechat.inbound import Inbound, location_key, remember_location  # noqa: E402
+from bot.records.models import Base  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 # Monday 2026-11-23, 10:00 in 忠县 (the tests' day): relative dates read the same on every run.

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.inbound import Inbound, Outcome
+from bot.wechat.inbound import Inbound, Outcome
 from bot.replies import ReplyTemplates
 from bot.settings import Settings
 from bot.store import Store
@@ -18,7 +18,7 @@ from bot.store import Store
 class Responder(Protocol):
     """Turns one inbound message or event into the bot's answer (and any records it causes).
 
-    A responder whose `respond` also takes `memory` (bot.inbound.Memory) gets the user's dialog
+    A responder whose `respond` also takes `memory` (bot.wechat.inbound.Memory) gets the user's dialog
     session from the gateway, read and written in the gateway's store round trips.
     """
 
@@ -43,7 +43,7 @@ class AppContext:
     pack: InitVar[Any]             # read back as ctx.pack, from `knowledge`
     nlu: InitVar[Any]              # read back as ctx.nlu, from `knowledge`
     templates: ReplyTemplates
-    wechat_api: Any = None         # bot.wechat_api.WechatApi, None when outbound is disabled
+    wechat_api: Any = None         # bot.wechat.api.WechatApi, None when outbound is disabled
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     live: Any = None               # bot.live_pack.LivePack: keeps `knowledge` in step with staff edits
     knowledge: Knowledge = field(init=False)

@@ -38,14 +38,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot import dialog_state, fastpath, logs, metrics
-from bot.db import dialect_insert
-from bot.inbound import Inbound, Memory, Outcome, location_key, remember_location
-from bot.kf_window import window_columns, window_keep_after
-from bot.models import DialogSession, MessageLog, UTCDateTime, WechatUser, utcnow
-from bot.outbox import enqueue_texts
+from bot import fastpath, logs, metrics
+from bot.dialog import state as dialog_state
+from bot.store.db import dialect_insert
+from bot.wechat.inbound import Inbound, Memory, Outcome, location_key, remember_location
+from bot.wechat.kf_window import window_columns, window_keep_after
+from bot.records.models import DialogSession, MessageLog, UTCDateTime, WechatUser, utcnow
+from bot.wechat.outbox import enqueue_texts
 from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock, process_owner
-from bot.wechat import split_for_wechat
+from bot.wechat.protocol import split_for_wechat
 from handlers.base import USER_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -347,7 +348,7 @@ class Gateway:
         settings = self.ctx.settings
         return MessageKeys(dedup=f"dedup:{inbound.dedup_key}", reply=f"reply:{inbound.dedup_key}",
                            lock=f"user:{inbound.openid}",
-                           memory=None,  # the conversation is in the database (bot.dialog_state)
+                           memory=None,  # the conversation is in the database (bot.dialog.state)
                            location=location_key(inbound.openid) if self._remembers else None,
                            dedup_ttl=settings.dedup_ttl_seconds, lock_ttl=USER_LOCK_SECONDS)
 

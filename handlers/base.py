@@ -8,9 +8,9 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
-from bot.db import DriverStatement, dialect_insert, on_psycopg
-from bot.inbound import UNREAD, Inbound, location_key
-from bot.models import ServiceCenter, Ticket, WechatUser
+from bot.store.db import DriverStatement, dialect_insert, on_psycopg
+from bot.wechat.inbound import UNREAD, Inbound, location_key
+from bot.records.models import ServiceCenter, Ticket, WechatUser
 from intents.dialog_acts import classify_act
 from intents.normalize import Normalized
 
@@ -35,7 +35,7 @@ class Turn:
     open_session: Callable[[], Session]  # the turn's session, opened when first asked for (`session`)
     inbound: Inbound
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
-    convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
+    convo: Any = None  # bot.dialog.engine.Conversation: the user's dialog state (history for tickets)
     user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
     pushed_location: Any = UNREAD  # the last pushed location as the gateway's claim read it (UNREAD: read it)
     connection: Any = None  # the gateway's Connection the turn's session is bound to (None: a transaction of its own)
@@ -124,7 +124,7 @@ class Turn:
     def read(self, statement: Any, values: dict[str, Any]) -> list[Any]:
         """The rows of a Core SELECT on tables (named tuples: columns by name or position). On PostgreSQL
         under the gateway's connection, while the turn has opened no session, it runs on psycopg's cursor
-        (bot.db.DriverStatement): ~80 µs less CPU than the session's execute, and no session opened for a
+        (bot.store.db.DriverStatement): ~80 µs less CPU than the session's execute, and no session opened for a
         turn that only reads. Same rows: there is no session whose pending changes an execute would
         autoflush first, and the cursor is in the connection's transaction. Once a session is open, the
         session reads (and flushes what it holds)."""

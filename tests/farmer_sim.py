@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.inbound import Inbound
+from bot.wechat.inbound import Inbound
 
 PACKS = ("zhongxian", "fengdu", "jiangjin", "liaocheng", "nanchuan")
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in China
@@ -291,9 +291,9 @@ class Bench:
 
     def __init__(self, pack_name: str, workdir: str) -> None:
         from bot.app import build_context
-        from bot.db import make_engine
-        from bot.dialog import DialogResponder
-        from bot.models import Base
+        from bot.store.db import make_engine
+        from bot.dialog.engine import DialogResponder
+        from bot.records.models import Base
         from bot.settings import Settings
 
         url = f"sqlite:///{workdir}/{pack_name}.db"
@@ -340,8 +340,8 @@ class Bench:
                       why if not stuck else "stuck")
 
     def check(self, farmer: Farmer, openid: str) -> tuple[bool, str]:
-        from bot.export import export_rows
-        from bot.models import REQUEST_KINDS, Ticket
+        from bot.records.export import export_rows
+        from bot.records.models import REQUEST_KINDS, Ticket
 
         model = Ticket if farmer.task == "tickets" else REQUEST_KINDS[farmer.task]
         with self.ctx.sessions() as session:

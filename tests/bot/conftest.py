@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.context import AppContext
-from bot.db import session_factory
-from bot.inbound import Inbound, Outcome
+from bot.store.db import session_factory
+from bot.wechat.inbound import Inbound, Outcome
 from bot.replies import ReplyTemplates
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APPID = "wx1234567890abcdef"
@@ -66,7 +66,7 @@ def make_ctx(make_settings):
 @pytest.fixture
 def ctx(make_ctx, sqlite_engine):
     """A context on the embedded default (SQLite + its store): for protocol tests."""
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     return make_ctx(sqlite_engine, SqlStore(sqlite_engine))
 

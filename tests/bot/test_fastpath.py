@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot import fastpath
 from bot.app import build_context, create_app
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 from tests.e2e.conftest import AES, APPID, NOW, TOKEN
 from tests.statements import statements_sent
 

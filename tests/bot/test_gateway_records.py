@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import create_app
-from bot.inbound import Outcome
-from bot.models import MessageLog, WechatUser
+from bot.wechat.inbound import Outcome
+from bot.records.models import MessageLog, WechatUser
 from tests.bot.conftest import EchoResponder, sim_for
 
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_context
-from bot.dialog import DialogResponder
-from bot.inbound import Inbound, Outcome
-from bot.models import REQUEST_KINDS, Ticket
+from bot.dialog.engine import DialogResponder
+from bot.wechat.inbound import Inbound, Outcome
+from bot.records.models import REQUEST_KINDS, Ticket
 
 # Monday 2026-11-23, 10:00 in 忠县: "下周三" is 2026-12-02.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)

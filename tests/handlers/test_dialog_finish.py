@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.dialog_cues import (introduced_name, member_type_is_wanted_thing, next_year_date, span_date, submits,
+from bot.dialog.cues import (introduced_name, member_type_is_wanted_thing, next_year_date, span_date, submits,
                              wants_person)
 
 BOOKING = ["我要给石宝镇30亩柑橘打药", "下周三", "13800138000"]
@@ -183,7 +183,7 @@ def test_a_loan_with_an_amount_for_a_service_is_a_loan(county):
 
 
 def test_a_policy_question_the_nlu_sends_into_a_form_gets_the_documents_answer_then_the_offer(farmer, monkeypatch):
-    import bot.dialog as dialog
+    import bot.dialog.engine as dialog
     monkeypatch.setattr(dialog, "document_answer", lambda turn: ["会费按文件：待补充。"])
     reply = farmer.say("入会要交会费不")
     assert reply.startswith("会费按文件") and "要帮您办入会申请吗" in reply

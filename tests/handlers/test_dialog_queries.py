@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.inbound import Memory
+from bot.wechat.inbound import Memory
 from intents.dialog_acts import classify_act
 from intents.normalize import Normalizer
 from tests.statements import statements_sent

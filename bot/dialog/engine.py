@@ -6,7 +6,7 @@ numbered options, corrections, a WeChat location — then shows a summary and, o
 record under an idempotency key made from the confirming message. The session lives in the store
 (Redis or the embedded table) with the deployment's session TTL, so it outlives a restart.
 
-Repair (issue 13; the cues live in bot/dialog_cues.py): only the slots a center needs to act are required
+Repair (issue 13; the cues live in bot/dialog/cues.py): only the slots a center needs to act are required
 (`Slot.required`); the others are asked once and can be skipped ("不晓得/随便/跳过"). A slot's question climbs
 a ladder (as declared → again with an example and ≤ 5 options → admitted, 跳过 / a person offered) and is
 never asked a fourth time; the same reply is never sent three times in a row (`_unstick`). A filled slot
@@ -29,16 +29,16 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
-from bot.db import transaction
-from bot import dialog_state
-from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
+from bot.store.db import transaction
+from bot.dialog import state as dialog_state
+from bot.dialog.cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
                              span_date, strong_submit, submits)
-from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
+from bot.dialog.cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, corrects, digit_choice, find_credit_code,
                              has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
-from bot.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
-from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
-from bot.wechat import split_for_wechat
+from bot.wechat.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
+from bot.records.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
+from bot.wechat.protocol import split_for_wechat
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
 from handlers.policy_faq import document_answer
@@ -79,7 +79,7 @@ def record_key(inbound: Inbound) -> str:
 
 @dataclass
 class Conversation:
-    """One user's dialog state, stored as JSON in `dialog_sessions` (bot.dialog_state)."""
+    """One user's dialog state, stored as JSON in `dialog_sessions` (bot.dialog.state)."""
 
     form: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)

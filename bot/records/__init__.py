@@ -1,0 +1,1 @@
+"""The records: the database models, the export `nongbot export` prints, and retention/forgetting (privacy)."""
