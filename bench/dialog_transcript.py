@@ -39,7 +39,7 @@ from bench.gateway_load import MESSAGES  # noqa: E402
 from bot.app import build_context  # noqa: E402
 from bot.store.db import upgrade  # noqa: E402
 from bot.dialog.engine import DialogResponder  # noqa: E402
-from bot.gateway import Gateway, _Attempt  # noqa: E402
+from bot.wechat.gateway import Gateway, _Attempt  # noqa: E402
 from bot.dialog import state as dialog_state  # noqa: E402
 from bot.wechat.inbound import Inbound, location_key, remember_location  # noqa: E402
 from bot.records.models import Base  # noqa: E402

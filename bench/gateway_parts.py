@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gateway_load import MESSAGES  # noqa: E402
 from bot.app import build_context, default_responder  # noqa: E402
-from bot.gateway import Gateway  # noqa: E402
+from bot.wechat.gateway import Gateway  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.wechat.simclient import WechatSim, render_callback  # noqa: E402
 from bot.wechat.protocol import WechatProtocol, split_for_wechat  # noqa: E402

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.wechat.inbound import Inbound, Outcome
-from bot.replies import ReplyTemplates
+from bot.dialog.replies import ReplyTemplates
 from bot.settings import Settings
 from bot.store import Store
 

@@ -12,7 +12,7 @@ from bot.app import create_app
 from bot.context import AppContext
 from bot.store.db import session_factory
 from bot.wechat.inbound import Inbound, Outcome
-from bot.replies import ReplyTemplates
+from bot.dialog.replies import ReplyTemplates
 from bot.wechat.simclient import WechatSim
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -198,7 +198,7 @@ def test_a_takeover_after_the_dead_worker_logged_the_message_logs_it_once(make_c
 def test_one_farmers_burst_does_not_hold_up_other_farmers(make_ctx, sqlite_engine):
     """A farmer firing off more messages than the process has worker slots: another farmer's
     message is answered while the first farmer's are still being worked through."""
-    from bot.gateway import CONCURRENT_MESSAGES
+    from bot.wechat.gateway import CONCURRENT_MESSAGES
     from bot.store.sql import SqlStore
 
     burst, other = "oBurstFarmer0001", "oOtherFarmer0002"

@@ -51,7 +51,7 @@ def test_a_half_filled_form_continues_after_the_store_lost_everything(make_setti
 def test_a_message_that_rolls_back_leaves_the_conversation_as_it_was(phone, deployment, monkeypatch):
     """The conversation commits with the message's records and log, or not at all."""
     from bot.dialog import state as dialog_state
-    from bot.gateway import Gateway
+    from bot.wechat.gateway import Gateway
 
     phone.text("我要给石宝镇30亩柑橘打药")
     before = dialog_state.read(phone.ctx.engine, phone.openid)
