@@ -18,7 +18,7 @@ from bot.context import AppContext, Responder
 from bot.store.db import make_engine, ping, session_factory
 from bot.wechat.edge import CleanStr, EdgeGuard, safe_errors
 from bot.wechat.gateway import Gateway
-from bot.dialog.replies import ReplyTemplates
+from handlers.replies import ReplyTemplates
 from bot.settings import Settings
 from bot.store import make_store
 from bot.wechat.protocol import NonceBook, RequestRejected, WechatProtocol

@@ -293,6 +293,7 @@ class Bench:
         from bot.app import build_context
         from bot.store.db import make_engine
         from bot.dialog.engine import DialogResponder
+        from bot.wechat.gateway import Gateway
         from bot.records.models import Base
         from bot.settings import Settings
 
@@ -304,6 +305,7 @@ class Bench:
         self.ctx.clock = lambda: NOW
         self.ctx.store = DictStore()
         self.responder = DialogResponder(self.ctx)
+        self.gateway = Gateway(self.ctx, self.responder)  # the unit of work production runs, without HTTP
         self.pack = self.ctx.pack
         self.ids = itertools.count(1)
 
@@ -326,7 +328,7 @@ class Bench:
             else:
                 inbound = Inbound(openid=openid, kind="text", create_time=n, msg_id=str(n), text=message)
                 shown = message
-            reply = "\n".join(self.responder.respond(inbound).replies)
+            reply = "\n".join(self.gateway.handle(inbound).replies)
             transcript.append((shown, reply))
             replies.append(reply)
             if len(replies) >= 3 and replies[-1] == replies[-2] == replies[-3]:

@@ -9,9 +9,6 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-# The fast SQL path lives in bot.fastpath (behind NONGBOT_FAST_PATHS); these names stay for its callers.
-from bot.fastpath import DriverStatement, on_psycopg  # noqa: F401
-
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 

@@ -176,7 +176,7 @@ class OutboxWorker:
         if self._next_purge is not None and now < self._next_purge:
             return 0
         self._next_purge = now + timedelta(seconds=PURGE_EVERY_SECONDS)
-        from bot.dialog import state as dialog_state
+        from bot.records import conversations as dialog_state
 
         with self.sessions() as session, session.begin():  # conversations past their ttl, in passing
             dialog_state.purge(session.connection())

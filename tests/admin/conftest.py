@@ -125,8 +125,8 @@ def console(make_settings, engine, fake_wechat, request):
 
 
 class _SilentResponder:
-    def respond(self, inbound):  # noqa: ANN001, ANN201
-        from bot.wechat.inbound import Outcome
+    def respond(self, unit):  # noqa: ANN001, ANN201
+        from bot.dialog.unit import Outcome
 
         return Outcome()
 

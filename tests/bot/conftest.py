@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.context import AppContext
 from bot.store.db import session_factory
-from bot.wechat.inbound import Inbound, Outcome
-from bot.dialog.replies import ReplyTemplates
+from bot.dialog.unit import Outcome
+from bot.wechat.inbound import Inbound
+from handlers.replies import ReplyTemplates
 from bot.wechat.simclient import WechatSim
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -29,7 +30,8 @@ class EchoResponder:
     reply_factory: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def respond(self, inbound: Inbound) -> Outcome:
+    def respond(self, unit) -> Outcome:  # noqa: ANN001 - bot.dialog.unit.MessageUnit
+        inbound = unit.inbound
         with self._lock:
             self.calls.append(inbound)
         if self.delay:

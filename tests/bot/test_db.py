@@ -204,7 +204,7 @@ def test_a_driver_statement_writes_what_sqlalchemy_would_inside_the_connections_
     UTC), committed or rolled back with the SQLAlchemy connection's transaction."""
     from sqlalchemy import bindparam, insert, select
 
-    from bot.store.db import DriverStatement
+    from bot.fastpath import DriverStatement
     from bot.records.models import MessageLog
 
     log = MessageLog.__table__
@@ -238,7 +238,7 @@ def test_a_driver_statement_writes_what_sqlalchemy_would_inside_the_connections_
 def test_a_driver_statement_refuses_one_that_leaves_column_defaults_to_fill(pg_engine):
     from sqlalchemy import bindparam, insert
 
-    from bot.store.db import DriverStatement
+    from bot.fastpath import DriverStatement
     from bot.records.models import MessageLog
 
     log = MessageLog.__table__

@@ -232,7 +232,7 @@ def test_user_text_cannot_inject_xml_into_the_reply(client, mode):
 
 
 def test_long_answers_are_split_into_a_reply_and_follow_ups(client, ctx, echo):
-    from bot.wechat.inbound import Outcome
+    from bot.dialog.unit import Outcome
 
     long_text = "\n".join(f"第{i}行：托管服务说明，按亩收费，以服务中心报价为准。" for i in range(200))
     echo.reply_factory = lambda inbound: Outcome(replies=[long_text])

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.records.models import MessageLog, OutboxMessage
-from bot.wechat.inbound import Outcome
+from bot.dialog.unit import Outcome
 from tests.bot.conftest import EchoResponder, sim_for
 from tests.live import serve_in_thread
 

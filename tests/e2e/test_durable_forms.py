@@ -50,7 +50,7 @@ def test_a_half_filled_form_continues_after_the_store_lost_everything(make_setti
 
 def test_a_message_that_rolls_back_leaves_the_conversation_as_it_was(phone, deployment, monkeypatch):
     """The conversation commits with the message's records and log, or not at all."""
-    from bot.dialog import state as dialog_state
+    from bot.records import conversations as dialog_state
     from bot.wechat.gateway import Gateway
 
     phone.text("我要给石宝镇30亩柑橘打药")
@@ -70,7 +70,7 @@ def test_a_message_that_rolls_back_leaves_the_conversation_as_it_was(phone, depl
 def test_conversations_past_their_ttl_read_as_none_and_the_outbox_worker_purges_them(engine):
     from sqlalchemy import func, select
 
-    from bot.dialog import state as dialog_state
+    from bot.records import conversations as dialog_state
     from bot.store.db import session_factory
     from bot.records.models import DialogSession
     from bot.wechat.outbox import OutboxWorker

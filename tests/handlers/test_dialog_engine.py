@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from bot.dialog import state as dialog_state
+from bot.records import conversations as dialog_state
 from bot.records.models import ServiceCenter, TicketMessage, WechatUser
 from handlers.bookkeeping import credit_code_check_char, is_valid_credit_code
 

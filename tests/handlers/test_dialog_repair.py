@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.dialog import state as dialog_state
+from bot.records import conversations as dialog_state
 from bot.dialog.cues import find_credit_code, read_amount, read_number
 from bot.records.models import RequestEvent, ServiceCenter, TicketMessage
 from handlers.bookkeeping import credit_code_check_char
