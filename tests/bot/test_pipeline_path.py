@@ -7,9 +7,11 @@ library frames are transparent; the test's WeChat stand-in (bot.wechat.simclient
 per *component*: `intents`, `knowledge`, `handlers`, `admin` whole, in `bot` its subpackage or module
 (bot.wechat, bot.dialog, bot.records, bot.store, bot.fastpath, ...). An edge N -> M is a distinct pair.
 
-Session 13 before the rebuild (module granularity, the same message): 51 edges / 158 calls on SQLite, 52 / 153
-on PostgreSQL, 32 modules; the NLU entered from two layers (the dialog and handlers.base), bot.wechat from 4
-places. The path now: the gateway (bot.wechat) claims in the store, opens one unit of work and writes the
+Before the rebuild (308553f, the same message; its flat `bot` modules each a component): 27 edges / 114 calls
+on SQLite, 28 / 109 on PostgreSQL, 18 components (per module: 51 / 158 and 52 / 153, 32 modules); the NLU
+entered from two layers (the dialog and handlers.base), the WeChat protocol from three (app, gateway, dialog),
+the dialog from the gateway and the handlers. After: 11 edges / 65 calls on SQLite, 12 / 68 on PostgreSQL,
+11 components. The path now: the gateway (bot.wechat) claims in the store, opens one unit of work and writes the
 user's row, conversation and log through bot.records, hands the dialog one MessageUnit; the dialog reads the
 text once (intents.reading) and runs the handlers."""
 from __future__ import annotations
