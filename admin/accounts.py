@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import AuditLog, ServiceCenter, StaffUser
+from bot.records.models import AuditLog, ServiceCenter, StaffUser
 
 ROLES = ("county_admin", "center_staff", "viewer")
 ROLE_LABELS = {"county_admin": "县级管理员", "center_staff": "服务中心工作人员", "viewer": "只读查看"}
@@ -170,7 +170,7 @@ class Tokens:
 
 def ensure_demo_admin(ctx: Any) -> tuple[str, str | None]:
     """The demo's county_admin: created with a generated password when no staff account exists yet."""
-    from bot.db import transaction
+    from bot.store.db import transaction
 
     with transaction(ctx.sessions) as session:
         if session.scalar(select(func.count(StaffUser.id))):

@@ -12,7 +12,7 @@ def admin() -> None:
 
 
 def _sessions():  # noqa: ANN202
-    from bot.db import make_engine, session_factory
+    from bot.store.db import make_engine, session_factory
     from bot.settings import Settings
 
     return session_factory(make_engine(Settings().database_url))
@@ -27,7 +27,7 @@ def _sessions():  # noqa: ANN202
 def create_user_command(username: str, password: str, role: str, center: str | None,
                         display_name: str | None) -> None:
     """Create a staff account (password stored as an argon2 hash)."""
-    from bot.db import transaction
+    from bot.store.db import transaction
 
     try:
         with transaction(_sessions()) as session:
@@ -43,7 +43,7 @@ def create_user_command(username: str, password: str, role: str, center: str | N
               help="at least 8 characters (asked for when not given)")
 def set_password_command(username: str, password: str) -> None:
     """Set a staff account's password; its console sessions and API tokens end."""
-    from bot.db import transaction
+    from bot.store.db import transaction
 
     try:
         with transaction(_sessions()) as session:
@@ -58,8 +58,8 @@ def list_users() -> None:
     """List staff accounts."""
     from sqlalchemy import select
 
-    from bot.db import transaction
-    from bot.models import StaffUser
+    from bot.store.db import transaction
+    from bot.records.models import StaffUser
 
     with transaction(_sessions()) as session:
         for user in session.scalars(select(StaffUser).order_by(StaffUser.id)):
@@ -72,8 +72,8 @@ def list_users() -> None:
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 def forget_command(openid: str, yes: bool) -> None:
     """Remove a farmer's personal data on request (messages, tickets, profile; requests kept without name/phone)."""
-    from bot.db import transaction
-    from bot.privacy import forget
+    from bot.store.db import transaction
+    from bot.records.privacy import forget
 
     if not yes:
         click.confirm(f"永久删除农户 {openid} 的个人信息？", abort=True)
@@ -88,8 +88,8 @@ def purge_command() -> None:
     NONGBOT_CLOSED_TICKET_KEEP_DAYS); run daily (deploy/systemd/nongbot-purge.timer)."""
     from datetime import datetime, timezone
 
-    from bot.db import transaction
-    from bot.privacy import Retention, purge
+    from bot.store.db import transaction
+    from bot.records.privacy import Retention, purge
     from bot.settings import Settings
 
     settings = Settings()

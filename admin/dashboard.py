@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from admin.charts import CARD_WIDTH, WIDE_WIDTH, Chart, Progress, columns, horizontal_bars, progress
 from admin.policy import Staff, scoped
 from admin.requests import KIND_LABELS
-from bot.models import REQUEST_KINDS, Booking, MembershipApplication, MessageLog, ServiceCenter, Ticket, WechatUser
+from bot.records.models import REQUEST_KINDS, Booking, MembershipApplication, MessageLog, ServiceCenter, Ticket, WechatUser
 
 DAYS = 30
 INTENT_LABELS = {"join_nonghelian": "加入农合联", "book_tuoguan": "托管预约", "loan_products": "贷款",

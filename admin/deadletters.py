@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from admin.inbox import audit
 from admin.policy import Denied, Staff, require_admin
-from bot.models import OutboxMessage
+from bot.records.models import OutboxMessage
 
 LIMIT = 200
 
@@ -19,7 +19,7 @@ def dead_letters(session: Session, staff: Staff) -> list[OutboxMessage]:
 
 
 def resend(session: Session, staff: Staff, outbox_id: int) -> None:
-    from bot.outbox import requeue
+    from bot.wechat.outbox import requeue
 
     require_admin(staff)
     row = session.get(OutboxMessage, outbox_id)

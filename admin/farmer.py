@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin.policy import Staff, scoped
-from bot.models import REQUEST_KINDS, MessageLog, Ticket, WechatUser
+from bot.records.models import REQUEST_KINDS, MessageLog, Ticket, WechatUser
 
 INTENT_TITLES = {"join_nonghelian": "入会申请", "book_tuoguan": "托管预约", "loan_products": "贷款咨询",
                  "bookkeeping": "财务代账", "find_service_center": "找服务中心", "human_agent": "人工咨询",

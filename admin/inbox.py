@@ -15,8 +15,8 @@ from admin.farmer import Farmer, farmer_of, ticket_title
 from admin.media import media_ref
 from admin.notify import DELIVERY_LABELS, Delivery, send_to_farmer
 from admin.policy import Denied, Staff, scoped, ticket_for
-from bot.kf_window import WindowState, window_state
-from bot.models import AuditLog, MessageLog, ServiceCenter, StaffUser, Ticket, TicketMessage, WechatUser
+from bot.wechat.kf_window import WindowState, window_state
+from bot.records.models import AuditLog, MessageLog, ServiceCenter, StaffUser, Ticket, TicketMessage, WechatUser
 from bot.settings import Settings
 
 # Who the ticket waits for, set by who spoke last: a farmer's message → staff, a staff reply → the farmer.
@@ -339,7 +339,7 @@ class Updates:
 def updates(session: Session, staff: Staff, settings: Settings, now: datetime) -> Updates:
     """A few aggregate reads, so every open console can poll every few seconds: new tickets, new farmer
     messages on open tickets, staff replies and status changes, new or changed requests."""
-    from bot.models import REQUEST_KINDS
+    from bot.records.models import REQUEST_KINDS
 
     tickets = session.execute(scoped(staff, Ticket, select(
         Ticket.id, Ticket.openid, Ticket.status, Ticket.created_at, Ticket.last_user_message_at,

@@ -22,15 +22,15 @@ from starlette.concurrency import run_in_threadpool
 
 from admin.inbox import audit
 from admin.policy import Denied, Staff, require_admin
-from bot.db import transaction
+from bot.store.db import transaction
 from bot.live_pack import LivePack, attach
-from bot.models import KnowledgeEdit, StaffUser
+from bot.records.models import KnowledgeEdit, StaffUser
 from knowledge.overlay import (CHOICE_LABELS, EDITABLE, FIELD_LABELS, LONG_TEXT, Editable, check_messages, choices,
                                entities, entity_problems, from_fields, is_list, overlay, problems, shown_value)
 from knowledge.schema import PLACEHOLDER
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD_BYTES = 1024 * 1024   # bot.edge.MAX_BODY refuses larger bodies first
+MAX_UPLOAD_BYTES = 1024 * 1024   # bot.wechat.edge.MAX_BODY refuses larger bodies first
 
 
 class Refused(Exception):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin.policy import Denied, Staff, scoped
-from bot.models import MessageLog, Ticket
+from bot.records.models import MessageLog, Ticket
 
 log = logging.getLogger(__name__)
 KINDS = ("voice", "image")
@@ -94,7 +94,7 @@ def _cached(store: Any, media_id: str, variant: str, ttl: float, make: Any) -> t
 def _download(api: Any, media_id: str) -> tuple[bytes, str]:
     if api is None:
         raise Denied(503, "未配置公众号 AppSecret，无法从微信取回语音或图片")
-    from bot.wechat_api import PermanentError, WechatApiError
+    from bot.wechat.api import PermanentError, WechatApiError
 
     try:
         data, content_type = api.get_media(media_id)

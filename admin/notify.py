@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.kf_window import WindowState, window_state
+from bot.wechat.kf_window import WindowState, window_state
 from bot.settings import Settings
 
 # Since 2023-05 every template field is cut at 20 characters.
@@ -49,7 +49,7 @@ def send_to_farmer(session: Session, settings: Settings, openid: str, text: str,
                    dedup_key: str, now: datetime, short_text: str | None = None) -> Delivery:
     """Queue `text` for the farmer in the caller's transaction, by the best path WeChat allows now; a template
     message carries `short_text` when given (its fields are cut at 20 characters)."""
-    from bot.outbox import enqueue, enqueue_text
+    from bot.wechat.outbox import enqueue, enqueue_text
 
     window = window_state(session, openid, now)
     if window.can_send:

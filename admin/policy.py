@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from bot.models import REQUEST_KINDS, StaffUser, Ticket
+from bot.records.models import REQUEST_KINDS, StaffUser, Ticket
 
 T = TypeVar("T")
 

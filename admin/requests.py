@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from admin.inbox import audit
 from admin.notify import Delivery, send_to_farmer, template_payload
 from admin.policy import Denied, Staff, request_for, request_model, scoped
-from bot.models import OutboxMessage, RequestEvent, ServiceCenter
+from bot.records.models import OutboxMessage, RequestEvent, ServiceCenter
 from bot.schedule import scheduled_day, spoken_price, spoken_schedule
 from bot.settings import Settings
 
@@ -212,7 +212,7 @@ def schedule_reminder(session: Session, settings: Settings, kind: str, record: A
     """An outbox row due the day before the scheduled day (at REMINDER_HOUR), when the date resolves to a
     day still that far ahead: a template message when one is configured (the 客服 window may be shut by
     then), else a 客服 message."""
-    from bot.outbox import enqueue
+    from bot.wechat.outbox import enqueue
 
     zone = ZoneInfo(settings.timezone)
     day = scheduled_day(record.scheduled_for, now.astimezone(zone).date())

@@ -26,8 +26,8 @@ from admin.dashboard import build as build_dashboard
 from admin.notify import DELIVERY_LABELS
 from admin.policy import Denied, NotLoggedIn, Staff, request_for, require_admin
 from bot.context import AppContext
-from bot.db import transaction
-from bot.models import AuditLog, ServiceCenter, StaffUser
+from bot.store.db import transaction
+from bot.records.models import AuditLog, ServiceCenter, StaffUser
 from bot.schedule import spoken_schedule
 
 HERE = Path(__file__).parent

@@ -1,6 +1,6 @@
 """Score scripted conversations end to end: each line's turns go through POST /wechat exactly as WeChat
-sends them (signed, AES-encrypted, bot.simclient.WechatSim) to an app built for the line's pack, then the
-records the line wrote are read with the export code (`bot.export.export_rows`, what `nongbot export`
+sends them (signed, AES-encrypted, bot.wechat.simclient.WechatSim) to an app built for the line's pack, then the
+records the line wrote are read with the export code (`bot.records.export.export_rows`, what `nongbot export`
 prints) and compared with what the line expects.
 
     python bench/conversation_eval.py bench/data/conversations_dev.jsonl [--verbose] [--pack zhongxian]
@@ -36,11 +36,11 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import func, or_, select  # noqa: E402
 
 from bot.app import build_context, create_app  # noqa: E402
-from bot.db import upgrade  # noqa: E402
-from bot.export import KINDS, export_rows  # noqa: E402
-from bot.models import REQUEST_KINDS, Ticket  # noqa: E402
+from bot.store.db import upgrade  # noqa: E402
+from bot.records.export import KINDS, export_rows  # noqa: E402
+from bot.records.models import REQUEST_KINDS, Ticket  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.simclient import WechatSim  # noqa: E402
+from bot.wechat.simclient import WechatSim  # noqa: E402
 
 TOKEN, APPID = "eval-token", "wxconversationeval"
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"

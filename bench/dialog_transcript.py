@@ -9,8 +9,8 @@ digits, side questions, events (subscribe with and without a center's QR scene, 
 locations), location, voice and image messages, and — when a form asks something — an answer to that slot
 (valid, invalid, a numbered option, 上一步, a correction), a yes/no to a summary, a pick of what to fix.
 Most farmers go through the gateway's path (claim, `Gateway._run`: the responder on the message's one
-transaction, the user's row, the message log, the finish); some call `DialogResponder.respond` alone (the
-tests' path: its own transaction and session save) and sometimes send the same message twice. Every reply
+transaction, the user's row, the message log, the finish); some call `DialogResponder.respond` alone (a unit
+of work of their own: the conversation loaded and saved around it, no user row or message log) and sometimes send the same message twice. Every reply
 and intent is dumped, then every record the run wrote (time columns left out: they are the wall clock)
 and every farmer's stored dialog session.
 
@@ -37,12 +37,13 @@ from sqlalchemy import DateTime, select  # noqa: E402
 
 from bench.gateway_load import MESSAGES  # noqa: E402
 from bot.app import build_context  # noqa: E402
-from bot.db import upgrade  # noqa: E402
-from bot.dialog import DialogResponder  # noqa: E402
-from bot.gateway import Gateway, _Attempt  # noqa: E402
-from bot import dialog_state  # noqa: E402
-from bot.inbound import Inbound, location_key, remember_location  # noqa: E402
-from bot.models import Base  # noqa: E402
+from bot.store.db import upgrade  # noqa: E402
+from bot.dialog.engine import DialogResponder  # noqa: E402
+from bot.dialog.unit import MessageUnit  # noqa: E402
+from bot.wechat.gateway import Gateway, _Attempt  # noqa: E402
+from bot.records import conversations as dialog_state  # noqa: E402
+from bot.wechat.inbound import Inbound, location_key, remember_location  # noqa: E402
+from bot.records.models import Base  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 # Monday 2026-11-23, 10:00 in 忠县 (the tests' day): relative dates read the same on every run.
@@ -127,15 +128,26 @@ class Farmers:
 
 
 class Recording(DialogResponder):
-    """The dialog responder, keeping each outcome for the dump (the gateway sees the same signature)."""
+    """The dialog responder, keeping each outcome for the dump."""
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.last: Any = None
 
-    def respond(self, inbound: Inbound, memory: Any = None, connection: Any = None, user: Any = None) -> Any:
-        self.last = super().respond(inbound, memory=memory, connection=connection, user=user)
+    def respond(self, unit: Any) -> Any:
+        self.last = super().respond(unit)
         return self.last
+
+
+def respond_alone(ctx: Any, responder: Any, inbound: Inbound) -> None:
+    """The responder on a unit of work of its own, without the gateway's claim, user row and message log:
+    the conversation loaded and saved around it in one transaction."""
+    with ctx.engine.begin() as conn:
+        unit = MessageUnit(inbound, conn, conversation=dialog_state.load(conn, inbound.openid),
+                           location=ctx.store.get(location_key(inbound.openid)))
+        responder.respond(unit)
+        if unit.changed:
+            dialog_state.save(conn, inbound.openid, unit.conversation, ctx.settings.session_ttl_seconds)
 
 
 def _fresh(settings: Settings, ctx: Any) -> None:
@@ -192,7 +204,7 @@ def main() -> int:
             for _ in range(sends):
                 responder.last = None
                 if alone:
-                    responder.respond(inbound)
+                    respond_alone(ctx, responder, inbound)
                     passive = None
                 elif inbound.kind == "event" and inbound.event == "location":
                     remember_location(ctx.store, inbound)  # what Gateway.answer does with a pushed location

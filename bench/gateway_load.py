@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.simclient import WechatSim, render_callback  # noqa: E402
+from bot.wechat.simclient import WechatSim, render_callback  # noqa: E402
 
 MESSAGES = ["托管五十亩水稻咋个收费", "我要贷款5万", "石宝有没得服务站", "代账多少钱一年", "你好",
             "我想加入农合联", "转人工", "化肥哪里买", "橘子有人收不", "我的预约到哪一步了"]

@@ -22,10 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gateway_load import MESSAGES  # noqa: E402
 from bot.app import build_context, default_responder  # noqa: E402
-from bot.gateway import Gateway  # noqa: E402
+from bot.records import conversations  # noqa: E402
+from bot.records.models import utcnow  # noqa: E402
+from bot.wechat.gateway import Gateway  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.simclient import WechatSim, render_callback  # noqa: E402
-from bot.wechat import WechatProtocol, split_for_wechat  # noqa: E402
+from bot.wechat.simclient import WechatSim, render_callback  # noqa: E402
+from bot.wechat.protocol import WechatProtocol, split_for_wechat  # noqa: E402
 
 
 def main() -> int:
@@ -65,15 +67,16 @@ def main() -> int:
         claim = timed("store: claim (dedup + lock + memory)", ctx.store.claim_message, keys, token)
         conn = timed("records: user upsert + message log + commit", ctx.engine.connect)
         timed("records: user upsert + message log + commit", conn.begin)
-        memory, outcome = timed("responder: dialog + NLU + handlers", gateway._respond, inbound, claim, conn)
+        unit, outcome = timed("responder: dialog + NLU + handlers", gateway._respond, inbound, claim, conn)
         texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
+        if unit is not None and unit.changed:
+            timed("records: user upsert + message log + commit", conversations.save, conn, inbound.openid,
+                  unit.conversation, 3600)
         timed("records: user upsert + message log + commit", gateway._record, conn, inbound, outcome, texts,
-              texts[1:], False)
+              texts[1:], False, utcnow())
         timed("records: user upsert + message log + commit", conn.commit)
         timed("records: user upsert + message log + commit", conn.close)
         writes = {keys.reply: ({"text": texts[0] if texts else None}, 600)}
-        if memory is not None and memory.changed:
-            writes[keys.memory] = (memory.value, 3600)
         timed("store: finish (memory + reply + unlock)", ctx.store.finish_message, writes, keys.lock, token)
         if texts:
             timed("protocol: encrypt reply", protocol.text_reply, callback, texts[0])

@@ -1,5 +1,5 @@
 """Score policy questions end to end: each question is the first message of a new conversation, sent through
-POST /wechat exactly as WeChat sends it (bench/conversation_eval.PackApp, bot.simclient.WechatSim), and the
+POST /wechat exactly as WeChat sends it (bench/conversation_eval.PackApp, bot.wechat.simclient.WechatSim), and the
 reply is read as a farmer would read it.
 
     python bench/policy_eval.py bench/data/policy_dev.jsonl [--verbose] [--pack nanchuan]

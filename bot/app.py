@@ -15,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from bot.context import AppContext, Responder
-from bot.db import make_engine, ping, session_factory
-from bot.edge import CleanStr, EdgeGuard, safe_errors
-from bot.gateway import Gateway
-from bot.replies import ReplyTemplates
+from bot.store.db import make_engine, ping, session_factory
+from bot.wechat.edge import CleanStr, EdgeGuard, safe_errors
+from bot.wechat.gateway import Gateway
+from handlers.replies import ReplyTemplates
 from bot.settings import Settings
 from bot.store import make_store
-from bot.wechat import NonceBook, RequestRejected, WechatProtocol
+from bot.wechat.protocol import NonceBook, RequestRejected, WechatProtocol
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/wechat"
@@ -38,7 +38,7 @@ def build_context(settings: Settings) -> AppContext:
     pack = load_pack(settings.knowledge)
     ctx = AppContext(settings=settings, engine=engine, sessions=session_factory(engine), store=store,
                      pack=pack, nlu=Understanding.from_pack(pack), templates=ReplyTemplates(pack.path))
-    from bot.wechat_api import make_wechat_api
+    from bot.wechat.api import make_wechat_api
 
     ctx.wechat_api = make_wechat_api(settings, store)
     from bot.centers import sync_centers_once
@@ -50,7 +50,7 @@ def build_context(settings: Settings) -> AppContext:
 
 
 def default_responder(ctx: AppContext) -> Responder:
-    from bot.dialog import DialogResponder
+    from bot.dialog.engine import DialogResponder
 
     return DialogResponder(ctx)
 
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     async def lifespan(app: FastAPI):  # noqa: ANN202
         stopper = None
         if settings.deliver_in_process:
-            from bot.outbox import start_in_process
+            from bot.wechat.outbox import start_in_process
 
             stopper = start_in_process(ctx)
         from bot.live_pack import attach
@@ -150,7 +150,7 @@ def outbox_counts(engine: Any) -> dict[str, int]:
     """Outbox rows by status, for the metrics scrape."""
     from sqlalchemy import func, select
 
-    from bot.models import OutboxMessage
+    from bot.records.models import OutboxMessage
 
     with engine.connect() as conn:
         return dict(conn.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())

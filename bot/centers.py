@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import transaction
-from bot.models import ServiceCenter
+from bot.store.db import transaction
+from bot.records.models import ServiceCenter
 
 _FIELDS = ("name", "kind", "township", "address", "phone", "hours", "lat", "lon")
 

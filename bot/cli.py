@@ -19,7 +19,7 @@ LAZY_COMMANDS = {
     "nlu": "intents.cli:nlu",
     "knowledge": "knowledge.cli:knowledge",
     "admin": "admin.cli:admin",
-    "export": "bot.export:export",
+    "export": "bot.records.export:export",
 }
 DEMO_FILE = ".nongbot-demo.json"
 
@@ -83,7 +83,7 @@ def demo(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from bot.app import create_app
-    from bot.db import upgrade
+    from bot.store.db import upgrade
 
     settings = demo_settings(host, port)
     upgrade(settings.database_url)
@@ -98,7 +98,7 @@ def demo(host: str, port: int, workers: int) -> None:
     click.echo(f"  Chat simulator:  {base}/simulator")
     click.echo(f"  Staff console:   {base}/admin  {staff}")
     click.echo(f"  Database:        {settings.database_url}")
-    from bot.slowclients import TimelyHttpToolsProtocol
+    from bot.wechat.slowclients import TimelyHttpToolsProtocol
 
     uvicorn.run(app, host=host, port=port, log_level="warning", http=TimelyHttpToolsProtocol)
 
@@ -121,7 +121,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Run the production server, configured only by NONGBOT_* environment variables."""
     import uvicorn
 
-    from bot.slowclients import TimelyHttpToolsProtocol
+    from bot.wechat.slowclients import TimelyHttpToolsProtocol
 
     _require_serve_settings()
     _require_current_schema()
@@ -176,7 +176,7 @@ def _require_current_schema() -> None:
     """serve/worker never change the schema: say plainly what to run instead of failing on a missing table."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.db import schema_behind
+    from bot.store.db import schema_behind
     from bot.settings import Settings
 
     url = Settings().database_url
@@ -196,7 +196,7 @@ def _require_current_schema() -> None:
 @main.command()
 def worker() -> None:
     """Deliver the outbox (outbound WeChat messages) apart from the web workers."""
-    from bot.outbox import run_worker
+    from bot.wechat.outbox import run_worker
     from bot.settings import Settings
 
     from bot.logs import configure
@@ -216,7 +216,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema of NONGBOT_DATABASE_URL."""
-    from bot.db import upgrade
+    from bot.store.db import upgrade
     from bot.settings import Settings
 
     settings = Settings()
@@ -233,7 +233,7 @@ def chat(url: str | None, openid: str, voice: bool) -> None:
     """Chat with the bot in the terminal, signed and encrypted as WeChat sends it."""
     import httpx
 
-    from bot.simclient import WechatSim
+    from bot.wechat.simclient import WechatSim
 
     server = None
     if url is None:
@@ -298,7 +298,7 @@ def _start_demo_in_thread() -> tuple[Any, str]:
     import uvicorn
 
     from bot.app import create_app
-    from bot.db import upgrade
+    from bot.store.db import upgrade
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -3,26 +3,25 @@ from __future__ import annotations
 
 from dataclasses import InitVar, dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.inbound import Inbound, Outcome
-from bot.replies import ReplyTemplates
+from bot.dialog.unit import MessageUnit, Outcome
 from bot.settings import Settings
 from bot.store import Store
 
+if TYPE_CHECKING:
+    from handlers.replies import ReplyTemplates  # the handlers' templates (handlers/templates)
+
 
 class Responder(Protocol):
-    """Turns one inbound message or event into the bot's answer (and any records it causes).
+    """Turns one message unit (bot.dialog.unit.MessageUnit: the inbound, the unit of work's connection, the
+    user's row, the stored conversation) into the bot's answer, its records pending on that connection."""
 
-    A responder whose `respond` also takes `memory` (bot.inbound.Memory) gets the user's dialog
-    session from the gateway, read and written in the gateway's store round trips.
-    """
-
-    def respond(self, inbound: Inbound) -> Outcome: ...
+    def respond(self, unit: MessageUnit) -> Outcome: ...
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class AppContext:
     pack: InitVar[Any]             # read back as ctx.pack, from `knowledge`
     nlu: InitVar[Any]              # read back as ctx.nlu, from `knowledge`
     templates: ReplyTemplates
-    wechat_api: Any = None         # bot.wechat_api.WechatApi, None when outbound is disabled
+    wechat_api: Any = None         # bot.wechat.api.WechatApi, None when outbound is disabled
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     live: Any = None               # bot.live_pack.LivePack: keeps `knowledge` in step with staff edits
     knowledge: Knowledge = field(init=False)
@@ -51,10 +50,13 @@ class AppContext:
     def __post_init__(self, pack: Any, nlu: Any) -> None:
         self.knowledge = Knowledge(pack, nlu)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `pack` and `nlu` are plain attributes (read without a call, many times a message), set here
+        # whenever `knowledge` is replaced whole (bot.live_pack).
+        object.__setattr__(self, name, value)
+        if name == "knowledge":
+            object.__setattr__(self, "pack", value.pack)
+            object.__setattr__(self, "nlu", value.nlu)
+
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
-
-
-# One reference swapped whole: a reader never sees a new pack with the NLU of the old one.
-AppContext.pack = property(lambda self: self.knowledge.pack)  # type: ignore[assignment,method-assign]
-AppContext.nlu = property(lambda self: self.knowledge.nlu)  # type: ignore[assignment,method-assign]

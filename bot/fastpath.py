@@ -5,7 +5,7 @@ machinery. There are two:
 
 - `DriverStatement`: a Core statement compiled once for PostgreSQL and run on psycopg's cursor under a
   SQLAlchemy Connection (the webhook's user upsert, message log and dialog state; the dialog's reads
-  through `Turn.read`). SQLAlchemy's execution costs ~80 µs of CPU a statement here on top of psycopg's.
+  through `Turn.read`, compiled here by `driver_statement`). SQLAlchemy's execution costs ~80 µs of CPU a statement here on top of psycopg's.
 - `evalsha`: the Redis store's claim and finish sent straight to the wire on a connection of the
   calling thread's own, around redis-py's per-command path (~40 µs a call).
 
@@ -92,3 +92,17 @@ class CoreStatement:
 def statement(engine: Any, stmt: Any) -> DriverStatement | CoreStatement:
     """`stmt` compiled for the fast path where it runs, else run by SQLAlchemy; same `execute`."""
     return DriverStatement(stmt, engine.dialect) if on_psycopg(engine) else CoreStatement(stmt)
+
+
+_driver_statements: dict[tuple[str, str, int], DriverStatement | None] = {}
+
+
+def driver_statement(engine: Any, stmt: Any) -> DriverStatement | None:
+    """`stmt` (a module's constant) compiled once for the fast path where it runs; None where it does not
+    (fast paths off, not PostgreSQL through psycopg): the caller then runs it through SQLAlchemy."""
+    key = (engine.dialect.name, engine.dialect.driver, id(stmt))
+    try:
+        return _driver_statements[key]
+    except KeyError:
+        found = _driver_statements[key] = DriverStatement(stmt, engine.dialect) if on_psycopg(engine) else None
+        return found

@@ -11,8 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext, Knowledge
-from bot.db import transaction
-from bot.models import KnowledgeEdit
+from bot.store.db import transaction
+from bot.records.models import KnowledgeEdit
 from knowledge.overlay import EDITABLE, overlay
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class LivePack:
     def watch(self) -> Callable[[], None]:
         """Check for edits every `interval` seconds in a daemon thread; returns its stopper. The thread has
         its own engine: it takes no connection the messages need, and no message's statements count it."""
-        from bot.db import make_engine, session_factory
+        from bot.store.db import make_engine, session_factory
 
         if getattr(self.base, "info", None) is None or self.ctx.engine is None:
             return lambda: None   # a stand-in pack or no database (tests of other parts): nothing to watch

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 
 from bot.context import AppContext
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 
 PAGES = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                     autoescape=select_autoescape(["html"]))

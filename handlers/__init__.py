@@ -1,6 +1,6 @@
 """One module per intent: its form (slots, prompts, validation) or its one-turn answer.
 
-`FORMS` maps an intent to its form declaration (run by bot.dialog); `HANDLERS` maps the other
+`FORMS` maps an intent to its form declaration (run by bot.dialog.engine); `HANDLERS` maps the other
 intents (and pseudo-intents such as `menu`) to a function taking a `Turn` and returning reply
 texts. Handlers never touch XML or HTTP.
 """

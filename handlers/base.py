@@ -8,17 +8,19 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.context import AppContext
-from bot.db import DriverStatement, dialect_insert, on_psycopg
-from bot.inbound import UNREAD, Inbound, location_key
-from bot.models import ServiceCenter, Ticket, WechatUser
+from bot import fastpath
+from bot.records.messages import USER_COLUMNS
+from bot.store.db import dialect_insert
+from bot.dialog.unit import UNREAD
+from bot.wechat.inbound import Inbound, location_key
+from bot.records.models import ServiceCenter, Ticket, WechatUser
 from intents.dialog_acts import classify_act
 from intents.normalize import Normalized
 
 OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
 _users = WechatUser.__table__
 # Built once: building a select costs more CPU per call than its cached compilation saves.
-# What a turn reads of the user (its routing and profile); the gateway's upsert returns the same columns.
-USER_COLUMNS = tuple(_users.c[name] for name in ("id", "openid", "center_id", "township", "phone", "profile"))
+# What a turn reads of the user (its routing and profile) is what the gateway's upsert returns: USER_COLUMNS.
 _USER = select(*USER_COLUMNS).where(_users.c.openid == bindparam("openid"))
 _CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
 _tickets = Ticket.__table__
@@ -32,13 +34,15 @@ _OPEN_TICKET = (select(_tickets.c.id)
 @dataclass
 class Turn:
     ctx: AppContext
-    open_session: Callable[[], Session]  # the turn's session, opened when first asked for (`session`)
+    # the turn's session, opened when first asked for (`session`); None: on `connection`, closed by `finish`
+    open_session: Callable[[], Session] | None
     inbound: Inbound
     parse: Any = None  # intents.Parse, None for events, menu digits and locations
-    convo: Any = None  # bot.dialog.Conversation: the user's dialog state (history for tickets)
+    convo: Any = None  # bot.dialog.engine.Conversation: the user's dialog state (history for tickets)
     user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
     pushed_location: Any = UNREAD  # the last pushed location as the gateway's claim read it (UNREAD: read it)
-    connection: Any = None  # the gateway's Connection the turn's session is bound to (None: a transaction of its own)
+    connection: Any = None  # the unit's Connection (bot.dialog.unit.MessageUnit), its transaction the gateway's
+    reading: Any = None  # intents.reading.Reading: the message's text read once (None: no text)
     _session: Session | None = field(default=None, init=False, repr=False)
     _words: Normalized | None = field(default=None, init=False, repr=False)
     _act: Any = field(default=False, init=False, repr=False)  # False: not classified yet
@@ -52,20 +56,32 @@ class Turn:
         """The turn's ORM session, opened on first use: most turns read and write nothing (~40-60 µs of a
         Session and its flush spared)."""
         if self._session is None:
-            self._session = self.open_session()
+            self._session = self.open_session() if self.open_session is not None else self.ctx.sessions(
+                bind=self.connection)
         return self._session
+
+    def finish(self, flush: bool = True) -> None:
+        """The turn's writes flushed into the unit's transaction (the gateway commits or rolls it back; not
+        after a failure), and the session it opened on the connection closed."""
+        if self._session is not None and self.open_session is None:
+            try:
+                if flush:
+                    self._session.flush()
+            finally:
+                self._session.close()
 
     def words(self) -> Normalized:
         """The message's text normalized, once per turn: its dialog act and its parse both read it
         (~25-90 µs a normalization)."""
         if self._words is None:
-            self._words = self.ctx.nlu.normalize((self.inbound.text or "").strip())
+            self._words = self.reading.words if self.reading is not None else self.ctx.nlu.normalize(
+                (self.inbound.text or "").strip())
         return self._words
 
     def act(self) -> str | None:
         """The message as a short reply inside a form (intents.dialog_acts), classified once per turn."""
         if self._act is False:
-            self._act = classify_act(self.words())
+            self._act = self.reading.act if self.reading is not None else classify_act(self.words())
         return self._act
 
     @property
@@ -124,12 +140,12 @@ class Turn:
     def read(self, statement: Any, values: dict[str, Any]) -> list[Any]:
         """The rows of a Core SELECT on tables (named tuples: columns by name or position). On PostgreSQL
         under the gateway's connection, while the turn has opened no session, it runs on psycopg's cursor
-        (bot.db.DriverStatement): ~80 µs less CPU than the session's execute, and no session opened for a
+        (bot.fastpath, behind NONGBOT_FAST_PATHS): ~80 µs less CPU than the session's execute, and no session opened for a
         turn that only reads. Same rows: there is no session whose pending changes an execute would
         autoflush first, and the cursor is in the connection's transaction. Once a session is open, the
         session reads (and flushes what it holds)."""
         if self.connection is not None and self._session is None:
-            driver = _driver_statement(self.ctx.engine, statement)
+            driver = fastpath.driver_statement(self.ctx.engine, statement)
             if driver is not None:
                 return driver.execute(self.connection, values).fetchall()
         return self.session.execute(statement, values).fetchall()
@@ -145,19 +161,6 @@ class Turn:
         if code is None:
             return None
         return self.session.scalar(_CENTER, {"code": code})
-
-
-_driver_statements: dict[tuple[str, str, Any], DriverStatement | None] = {}
-
-
-def _driver_statement(engine: Any, statement: Any) -> DriverStatement | None:
-    """`statement` (a module's constant) compiled once for psycopg; None on other databases and drivers."""
-    key = (engine.dialect.name, engine.dialect.driver, id(statement))
-    try:
-        return _driver_statements[key]
-    except KeyError:
-        driver = _driver_statements[key] = DriverStatement(statement, engine.dialect) if on_psycopg(engine) else None
-        return driver
 
 
 _inserts_once: dict[tuple[str, str], Any] = {}

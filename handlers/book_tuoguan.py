@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialog_cues import introduced_name
+from bot.dialog.cues import introduced_name
 from handlers.forms import (Form, Invalid, Plan, Slot, center_offering, price_text, read_date, read_township,
                             scan_date, show_date, validate_date, validate_phone, validate_positive, validate_township)
 

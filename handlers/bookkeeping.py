@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.dialog_cues import find_credit_code, read_number
+from bot.dialog.cues import find_credit_code, read_number
 from handlers.forms import (Form, Invalid, Plan, Slot, center_offering, member_type_of_name, price_text, read_org_name,
                             scan_org_name,
                             read_township, validate_phone, validate_positive, validate_township)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Float, String, Text, bindparam, cast, literal_column, null, select, union_all
 
-from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
+from bot.records.models import REQUEST_KINDS, ServiceCenter, Ticket
 from bot.schedule import spoken_price, spoken_schedule
 from handlers.base import Turn
 

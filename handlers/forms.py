@@ -1,7 +1,7 @@
 """Form declarations (Rasa-style): the slots a request needs, how each is asked, read and checked.
 
 A form is data: `Form(slots=[Slot(...), ...], plan=...)`. The one engine that runs every form
-is `bot.dialog`; nothing here keeps state or talks to the store.
+is `bot.dialog.engine`; nothing here keeps state or talks to the store.
 """
 from __future__ import annotations
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from bot.models import ServiceCenter, Ticket, TicketMessage, utcnow
-from bot.dialog_cues import is_complaint
+from bot.records.models import ServiceCenter, Ticket, TicketMessage, utcnow
+from bot.dialog.cues import is_complaint
 from handlers.base import Turn
 from knowledge.routing import route
 

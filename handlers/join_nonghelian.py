@@ -5,7 +5,7 @@ from typing import Any
 
 from handlers.forms import (Form, Plan, Slot, center_offering, fixed, member_type_of_name, person_name, read_choice,
                             read_name, read_township, validate_phone, validate_township)
-from bot.dialog_cues import introduced_name
+from bot.dialog.cues import introduced_name
 from knowledge.routing import industry_nonghelian, nonghelian_for
 
 MEMBER_TYPES = ("农户", "家庭农场", "农民合作社", "村集体", "企业")

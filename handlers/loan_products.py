@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_township, show_yuan,
                             validate_phone, validate_positive, validate_township)
-from bot.dialog_cues import read_amount
+from bot.dialog.cues import read_amount
 from handlers.join_nonghelian import MEMBER_TYPES
 
 PURPOSES = ("买农资", "买农机", "扩大种养", "建圈舍大棚", "流动资金")

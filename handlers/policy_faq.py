@@ -13,7 +13,7 @@ from knowledge.coverage import cited
 from knowledge.document import QUOTE_CONFIDENT, TOPICAL, Quote, answers_kind, best_quote
 from knowledge.faq import CONFIDENT, CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds
 
-from bot.dialog_cues import is_question
+from bot.dialog.cues import is_question
 from handlers.base import Turn
 
 UNANSWERED_CUES = ("待补充", "没有写", "没写", "未写", "没有规定", "没有列出", "未列出", "没有明确")

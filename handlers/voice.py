@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Ticket
+from bot.records.models import Ticket
 from handlers.base import Turn
 from handlers.human_agent import human_agent
 

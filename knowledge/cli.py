@@ -50,7 +50,7 @@ def check_cmd(pack: str | None, quiet: bool, sources: bool, coverage: bool, seed
 
 def _served_folder(name: str, tmp: Path) -> tuple[Path, int]:
     """The pack the bot serves (shipped YAML + the staff's latest edits) written to a folder under `tmp`."""
-    from bot.db import make_engine, session_factory, transaction
+    from bot.store.db import make_engine, session_factory, transaction
     from bot.live_pack import latest_edits
     from bot.settings import Settings
     from knowledge.overlay import overlay, write_folder

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the single initial migration from bot/models.py (pre-release only: no deployment
+# Regenerate the single initial migration from bot/records/models.py (pre-release only: no deployment
 # has applied it yet). Run after changing a model; commit the result with the model change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ rm -f bot/migrations/versions/0001_initial.py
 $PY - "$tmp" <<'PYEOF'
 import sys
 from alembic import command
-from bot.db import alembic_config
+from bot.store.db import alembic_config
 cfg = alembic_config(f"sqlite:///{sys.argv[1]}/regen.db")
 command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001_initial")
 PYEOF

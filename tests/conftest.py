@@ -11,8 +11,8 @@ from typing import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.db import make_engine, upgrade
-from bot.models import Base
+from bot.store.db import make_engine, upgrade
+from bot.records.models import Base
 from bot.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("NONGBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -131,11 +131,11 @@ def redis_url() -> str:
 def store(request, engine):
     """A Store on both backends: the embedded one in the database, and Redis (isolated by prefix)."""
     if request.param == "embedded":
-        from bot.store_sql import SqlStore
+        from bot.store.sql import SqlStore
 
         yield SqlStore(engine)
         return
-    from bot.store_redis import RedisStore
+    from bot.store.redis import RedisStore
 
     prefix = f"nongbot-test:{uuid.uuid4().hex[:8]}:"
     st = RedisStore.from_url(request.getfixturevalue("redis_url"), prefix=prefix)

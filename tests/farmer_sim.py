@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.inbound import Inbound
+from bot.wechat.inbound import Inbound
 
 PACKS = ("zhongxian", "fengdu", "jiangjin", "liaocheng", "nanchuan")
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in China
@@ -365,9 +365,10 @@ class Bench:
 
     def __init__(self, pack_name: str, workdir: str) -> None:
         from bot.app import build_context
-        from bot.db import make_engine
-        from bot.dialog import DialogResponder
-        from bot.models import Base
+        from bot.store.db import make_engine
+        from bot.dialog.engine import DialogResponder
+        from bot.wechat.gateway import Gateway
+        from bot.records.models import Base
         from bot.settings import Settings
 
         url = f"sqlite:///{workdir}/{pack_name}.db"
@@ -378,6 +379,7 @@ class Bench:
         self.ctx.clock = lambda: NOW
         self.ctx.store = DictStore()
         self.responder = DialogResponder(self.ctx)
+        self.gateway = Gateway(self.ctx, self.responder)  # the unit of work production runs, without HTTP
         self.pack = self.ctx.pack
         self.ids = itertools.count(1)
 
@@ -411,7 +413,7 @@ class Bench:
             else:
                 inbound = Inbound(openid=openid, kind="text", create_time=n, msg_id=str(n), text=message)
                 shown = message
-            reply = "\n".join(self.responder.respond(inbound).replies)
+            reply = "\n".join(self.gateway.handle(inbound).replies)
             transcript.append((shown, reply))
             replies.append(reply)
             if len(replies) >= 3 and replies[-1] == replies[-2] == replies[-3]:
@@ -425,8 +427,8 @@ class Bench:
                       why if not stuck else "stuck")
 
     def check(self, farmer: Farmer, openid: str) -> tuple[bool, str]:
-        from bot.export import export_rows
-        from bot.models import REQUEST_KINDS, Ticket
+        from bot.records.export import export_rows
+        from bot.records.models import REQUEST_KINDS, Ticket
 
         model = Ticket if farmer.task == "tickets" else REQUEST_KINDS[farmer.task]
         with self.ctx.sessions() as session:

@@ -1,10 +1,10 @@
-"""Alembic environment: migrates the schema of the URL set by bot.db.alembic_config."""
+"""Alembic environment: migrates the schema of the URL set by bot.store.db.alembic_config."""
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from bot.models import Base
+from bot.records.models import Base
 
 config = context.config
 target_metadata = Base.metadata

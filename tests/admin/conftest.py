@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from admin.accounts import hash_password
 from bot.context import AppContext
-from bot.db import session_factory, transaction
-from bot.models import Booking, MessageLog, ServiceCenter, StaffUser, Ticket, TicketMessage, WechatUser
+from bot.store.db import session_factory, transaction
+from bot.records.models import Booking, MessageLog, ServiceCenter, StaffUser, Ticket, TicketMessage, WechatUser
 
 PASSWORD = "correct-horse-42"
 FARMER_A = "oFarmerCenterA0001"
@@ -51,8 +51,8 @@ def load_test_pack() -> Any:
 
 
 def build_console_ctx(settings, engine) -> AppContext:
-    from bot.store_sql import SqlStore
-    from bot.wechat_api import make_wechat_api
+    from bot.store.sql import SqlStore
+    from bot.wechat.api import make_wechat_api
 
     store = SqlStore(engine)
     return AppContext(settings=settings, engine=engine, sessions=session_factory(engine), store=store,
@@ -61,7 +61,7 @@ def build_console_ctx(settings, engine) -> AppContext:
 
 def deliver(ctx: AppContext) -> int:
     """Run the outbox worker once, as `nongbot worker` would: what is due goes to the (fake) WeChat API."""
-    from bot.outbox import OutboxWorker
+    from bot.wechat.outbox import OutboxWorker
 
     return OutboxWorker(ctx.sessions, ctx.wechat_api).deliver_due()
 
@@ -125,8 +125,8 @@ def console(make_settings, engine, fake_wechat, request):
 
 
 class _SilentResponder:
-    def respond(self, inbound):  # noqa: ANN001, ANN201
-        from bot.inbound import Outcome
+    def respond(self, unit):  # noqa: ANN001, ANN201
+        from bot.dialog.unit import Outcome
 
         return Outcome()
 

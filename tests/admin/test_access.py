@@ -6,8 +6,8 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.db import transaction
-from bot.models import AuditLog, Booking, OutboxMessage, RequestEvent, StaffUser, Ticket, TicketMessage
+from bot.store.db import transaction
+from bot.records.models import AuditLog, Booking, OutboxMessage, RequestEvent, StaffUser, Ticket, TicketMessage
 from tests.admin.conftest import PASSWORD, api_token, csrf_of, page_login
 
 
@@ -195,7 +195,7 @@ def test_changes_are_audited_with_who_did_them(console):
 
 
 def test_farmer_html_shows_as_text(console):
-    from bot.models import MessageLog
+    from bot.records.models import MessageLog
 
     http, ctx, world = console
     with transaction(ctx.sessions) as s:
@@ -210,8 +210,8 @@ def test_create_user_command_stores_an_argon2_hash(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from bot.cli import main
-    from bot.db import make_engine, session_factory, upgrade
-    from bot.models import ServiceCenter
+    from bot.store.db import make_engine, session_factory, upgrade
+    from bot.records.models import ServiceCenter
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     upgrade(url)

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_context, create_app
-from bot.db import transaction, upgrade
-from bot.models import Booking, MessageLog, ServiceCenter, StaffUser, Ticket, WechatUser
-from bot.simclient import WechatSim
+from bot.store.db import transaction, upgrade
+from bot.records.models import Booking, MessageLog, ServiceCenter, StaffUser, Ticket, WechatUser
+from bot.wechat.simclient import WechatSim
 from tests.admin.conftest import FARMER_A, FARMER_B, PASSWORD, deliver, password_hash
 from tests.live import serve_in_thread
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import AuditLog
+from bot.store.db import transaction
+from bot.records.models import AuditLog
 
 from tests.admin.test_browser import SHOTS, _login, _page, browser, live  # noqa: F401 - fixtures
 

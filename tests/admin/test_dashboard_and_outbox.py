@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import Booking, MessageLog, OutboxMessage, ServiceCenter, Ticket
+from bot.store.db import transaction
+from bot.records.models import Booking, MessageLog, OutboxMessage, ServiceCenter, Ticket
 from tests.admin.conftest import FARMER_A, FARMER_B, api_token, csrf_of, deliver, page_login
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from admin import inbox
 from admin.policy import Staff
-from bot.db import transaction
-from bot.models import OutboxMessage, StaffUser, TicketMessage
+from bot.store.db import transaction
+from bot.records.models import OutboxMessage, StaffUser, TicketMessage
 from tests.admin.conftest import FARMER_A, api_token, deliver, page_login
 from tests.fakes.threads import run_in_threads
 

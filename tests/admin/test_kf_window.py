@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.db import session_factory, transaction
-from bot.kf_window import note_user_action, window_state
-from bot.models import OutboxMessage, WechatUser
+from bot.store.db import session_factory, transaction
+from bot.wechat.kf_window import note_user_action, window_state
+from bot.records.models import OutboxMessage, WechatUser
 from tests.admin.conftest import utc
 
 OPENID = "oWindowUser0001"

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import AuditLog, KnowledgeEdit, ServiceCenter
+from bot.store.db import transaction
+from bot.records.models import AuditLog, KnowledgeEdit, ServiceCenter
 from tests.admin.conftest import api_token, page_login
 
 CENTER = "zx-001-center"   # 忠州街道为农服务中心: phone 待补充 in the shipped pack

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import MessageLog, Ticket
+from bot.store.db import transaction
+from bot.records.models import MessageLog, Ticket
 from tests.admin.conftest import FARMER_A, page_login
 from tests.admin.media_samples import amr_voice, png_picture
 from tests.e2e.conftest import deployment, phone  # noqa: F401 - fixtures

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import Booking, OutboxMessage, RequestEvent, Ticket, TicketMessage, WechatUser
+from bot.store.db import transaction
+from bot.records.models import Booking, OutboxMessage, RequestEvent, Ticket, TicketMessage, WechatUser
 from tests.admin.conftest import FARMER_A, FARMER_B, api_token, deliver, page_login
 
 TEMPLATE = {"notice_template_id": "TPL-notice-001"}

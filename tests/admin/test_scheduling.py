@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import Booking, OutboxMessage, RequestEvent, ServiceCenter, StaffUser
+from bot.store.db import transaction
+from bot.records.models import Booking, OutboxMessage, RequestEvent, ServiceCenter, StaffUser
 from tests.admin.conftest import FARMER_A, api_token, deliver, page_login, password_hash
 from tests.e2e.conftest import NOW, deployment, phone  # noqa: F401 - fixtures
 

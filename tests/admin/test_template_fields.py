@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import OutboxMessage, WechatUser
+from bot.store.db import transaction
+from bot.records.models import OutboxMessage, WechatUser
 from bot.settings import Settings
 from tests.admin.conftest import FARMER_A, api_token, deliver
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.db import transaction
-from bot.models import MessageLog
+from bot.store.db import transaction
+from bot.records.models import MessageLog
 from tests.admin.conftest import FARMER_A, api_token, page_login, utc
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from admin.farmer import ticket_title
-from bot.db import transaction
-from bot.models import utcnow, Booking, MessageLog, StaffUser, Ticket, WechatUser
+from bot.store.db import transaction
+from bot.records.models import utcnow, Booking, MessageLog, StaffUser, Ticket, WechatUser
 from tests.admin.conftest import FARMER_A, api_token, page_login, password_hash
 from tests.e2e.conftest import deployment, phone  # noqa: F401 - fixtures
 from tests.admin.test_scheduling import _book_and_login  # noqa: F401

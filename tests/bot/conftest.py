@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.context import AppContext
-from bot.db import session_factory
-from bot.inbound import Inbound, Outcome
-from bot.replies import ReplyTemplates
-from bot.simclient import WechatSim
+from bot.store.db import session_factory
+from bot.dialog.unit import Outcome
+from bot.wechat.inbound import Inbound
+from handlers.replies import ReplyTemplates
+from bot.wechat.simclient import WechatSim
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APPID = "wx1234567890abcdef"
@@ -29,7 +30,8 @@ class EchoResponder:
     reply_factory: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def respond(self, inbound: Inbound) -> Outcome:
+    def respond(self, unit) -> Outcome:  # noqa: ANN001 - bot.dialog.unit.MessageUnit
+        inbound = unit.inbound
         with self._lock:
             self.calls.append(inbound)
         if self.delay:
@@ -66,7 +68,7 @@ def make_ctx(make_settings):
 @pytest.fixture
 def ctx(make_ctx, sqlite_engine):
     """A context on the embedded default (SQLite + its store): for protocol tests."""
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     return make_ctx(sqlite_engine, SqlStore(sqlite_engine))
 

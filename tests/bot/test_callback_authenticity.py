@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.settings import Settings
-from bot.wechat import sign
+from bot.wechat.protocol import sign
 
 from .conftest import sim_for
 
@@ -25,7 +25,7 @@ def test_the_mode_defaults_to_safe_with_a_key_and_plain_without(monkeypatch):
 
 @pytest.fixture
 def app_in(make_ctx, sqlite_engine, echo):
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     def build(**overrides):
         return TestClient(create_app(ctx=make_ctx(sqlite_engine, SqlStore(sqlite_engine), **overrides),
@@ -76,7 +76,7 @@ def test_the_verification_requests_signature_cannot_carry_a_message(client, echo
 
 
 def test_an_empty_token_signs_nothing(make_ctx, sqlite_engine, echo):
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     with TestClient(create_app(ctx=make_ctx(sqlite_engine, SqlStore(sqlite_engine), wechat_token="",
                                             wechat_aes_key=None, wechat_mode=None), responder=echo)) as http:
@@ -104,7 +104,7 @@ class FlakyStore:
 
 @pytest.mark.parametrize("failures, status", [(1, 200), (2, 503)])
 def test_a_failing_store_costs_one_retry_or_answers_503_never_500(make_ctx, sqlite_engine, echo, failures, status):
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     ctx = make_ctx(sqlite_engine, SqlStore(sqlite_engine))
     with TestClient(create_app(ctx=ctx, responder=echo)) as http:

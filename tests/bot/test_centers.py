@@ -10,8 +10,8 @@ import threading
 from sqlalchemy import func, select
 
 from bot.centers import sync_centers_once
-from bot.db import session_factory
-from bot.models import ServiceCenter
+from bot.store.db import session_factory
+from bot.records.models import ServiceCenter
 from knowledge import load_pack
 
 

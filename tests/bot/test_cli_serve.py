@@ -40,7 +40,7 @@ def test_serve_workers_fall_back_to_one_shared_socket_without_reuse_port(monkeyp
     monkeypatch.setattr(cli, "_require_current_schema", lambda: None)
     result = CliRunner().invoke(main, ["serve", "--workers", "3"])
     assert result.exit_code == 0, result.output
-    from bot.slowclients import TimelyHttpToolsProtocol
+    from bot.wechat.slowclients import TimelyHttpToolsProtocol
 
     assert runs == [("bot.asgi:app", {"host": "127.0.0.1", "port": 8000, "workers": 3, "log_level": "warning",
                                       "access_log": False, "http": TimelyHttpToolsProtocol})]

@@ -13,8 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Boolean, Float, Integer, String, Text, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import alembic_config, make_engine, session_factory, upgrade
-from bot.models import REQUEST_KINDS, Base, Ticket, UTCDateTime
+from bot.store.db import alembic_config, make_engine, session_factory, upgrade
+from bot.records.models import REQUEST_KINDS, Base, Ticket, UTCDateTime
 
 # A local time far from UTC: what comes back must be the same instant, in UTC, still zone-aware.
 LOCAL_MOMENT = datetime(2026, 5, 1, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -158,7 +158,7 @@ def test_serve_and_worker_on_an_unmigrated_database_say_to_upgrade_first(empty_d
     from click.testing import CliRunner
 
     from bot.cli import main
-    from bot.db import schema_behind
+    from bot.store.db import schema_behind
 
     monkeypatch.setenv("NONGBOT_DATABASE_URL", empty_database_url)
     monkeypatch.setenv("NONGBOT_WECHAT_TOKEN", "db-test-token")  # serve's own settings check passes
@@ -175,7 +175,7 @@ def test_rows_inserted_together_go_as_one_statement_on_postgresql(engine):
     """The message log's rows of one message (the farmer's line and the replies) are one INSERT."""
     from sqlalchemy import insert
 
-    from bot.models import MessageLog
+    from bot.records.models import MessageLog
     from tests.statements import statements_sent
 
     now = datetime.now(timezone.utc)
@@ -200,12 +200,12 @@ def pg_engine(pg_url):
 
 @pytest.mark.postgres
 def test_a_driver_statement_writes_what_sqlalchemy_would_inside_the_connections_transaction(pg_engine):
-    """bot.db.DriverStatement: the same row as SQLAlchemy's own execution (JSON, a zone-aware time made
+    """bot.store.db.DriverStatement: the same row as SQLAlchemy's own execution (JSON, a zone-aware time made
     UTC), committed or rolled back with the SQLAlchemy connection's transaction."""
     from sqlalchemy import bindparam, insert, select
 
-    from bot.db import DriverStatement
-    from bot.models import MessageLog
+    from bot.fastpath import DriverStatement
+    from bot.records.models import MessageLog
 
     log = MessageLog.__table__
     names = ("openid", "direction", "msg_type", "content", "extra", "created_at")
@@ -238,8 +238,8 @@ def test_a_driver_statement_writes_what_sqlalchemy_would_inside_the_connections_
 def test_a_driver_statement_refuses_one_that_leaves_column_defaults_to_fill(pg_engine):
     from sqlalchemy import bindparam, insert
 
-    from bot.db import DriverStatement
-    from bot.models import MessageLog
+    from bot.fastpath import DriverStatement
+    from bot.records.models import MessageLog
 
     log = MessageLog.__table__
     with pytest.raises(ValueError, match="extra, created_at|created_at, extra"):

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from bot.cli import main
-from bot.db import session_factory, transaction
-from bot.models import Booking, ServiceCenter, Ticket
+from bot.store.db import session_factory, transaction
+from bot.records.models import Booking, ServiceCenter, Ticket
 
 
 def _seed(engine) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot import fastpath
 from bot.app import build_context, create_app
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 from tests.e2e.conftest import AES, APPID, NOW, TOKEN
 from tests.statements import statements_sent
 
@@ -28,9 +28,7 @@ def _shape(sql: str) -> str:
 
 def _statements(settings, openid: str, monkeypatch, fast: bool) -> list[list[str]]:
     monkeypatch.setenv(fastpath.SETTING, "1" if fast else "0")
-    import handlers.base
-
-    monkeypatch.setattr(handlers.base, "_driver_statements", {})  # compiled for the other mode otherwise
+    monkeypatch.setattr(fastpath, "_driver_statements", {})  # compiled for the other mode otherwise
     ctx = build_context(settings)
     ctx.clock = lambda: NOW
     per_message = []

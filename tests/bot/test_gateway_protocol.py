@@ -7,9 +7,9 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import MessageLog, OutboxMessage
-from bot.simclient import render_callback
-from bot.wechat import sign
+from bot.records.models import MessageLog, OutboxMessage
+from bot.wechat.simclient import render_callback
+from bot.wechat.protocol import sign
 from tests.bot.conftest import TOKEN, sim_for
 
 MODES = ["plain", "aes", "compat"]
@@ -232,7 +232,7 @@ def test_user_text_cannot_inject_xml_into_the_reply(client, mode):
 
 
 def test_long_answers_are_split_into_a_reply_and_follow_ups(client, ctx, echo):
-    from bot.inbound import Outcome
+    from bot.dialog.unit import Outcome
 
     long_text = "\n".join(f"第{i}行：托管服务说明，按亩收费，以服务中心报价为准。" for i in range(200))
     echo.reply_factory = lambda inbound: Outcome(replies=[long_text])
@@ -286,7 +286,7 @@ def plain_text_callback(openid: str = "oFarmerTest0001") -> bytes:
 
 def test_a_failure_past_the_protocol_answers_a_bare_500_without_a_trace(caplog):
     from bot.app import Webhook
-    from bot.wechat import WechatProtocol
+    from bot.wechat.protocol import WechatProtocol
 
     webhook = Webhook(WechatProtocol(TOKEN, None, "wxtest"), FailingGateway(), 65536)
     status, body = call_webhook(webhook, plain_text_callback())
@@ -297,7 +297,7 @@ def test_a_failure_past_the_protocol_answers_a_bare_500_without_a_trace(caplog):
 
 def test_a_client_that_hangs_up_mid_body_gets_no_answer_and_reaches_no_gateway():
     from bot.app import Webhook
-    from bot.wechat import WechatProtocol
+    from bot.wechat.protocol import WechatProtocol
 
     webhook = Webhook(WechatProtocol(TOKEN, None, "wxtest"), FailingGateway(), 65536)
     half = plain_text_callback()[:40]
@@ -348,7 +348,7 @@ CALLBACKS = {  # msg_type, fields: every kind WeChat sends us, and the edge case
 def test_one_parse_reads_every_callback_as_wechatpys_own_parser_does(name):
     from wechatpy import parse_message
 
-    from bot.wechat import wechat_message, xml_fields
+    from bot.wechat.protocol import wechat_message, xml_fields
 
     msg_type, extra = CALLBACKS[name]
     xml = render_callback({"ToUserName": "gh_test", "FromUserName": "oFarmer", "CreateTime": 1700000000,
@@ -362,7 +362,7 @@ def test_one_parse_reads_every_callback_as_wechatpys_own_parser_does(name):
 def test_an_answer_within_the_limit_is_one_piece_as_the_line_by_line_split_would_make_it():
     import random
 
-    from bot.wechat import _split_lines, split_for_wechat
+    from bot.wechat.protocol import _split_lines, split_for_wechat
 
     rng = random.Random(7)
     pieces = ["托管", "每亩80元", " ", "\n", "\r\n", "\n\n", "  \n", "\u2028", "😀", "a", "\t", "。"]

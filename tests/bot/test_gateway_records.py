@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import create_app
-from bot.inbound import Outcome
-from bot.models import MessageLog, WechatUser
+from bot.dialog.unit import Outcome
+from bot.records.models import MessageLog, WechatUser
 from tests.bot.conftest import EchoResponder, sim_for
 
 
@@ -59,18 +59,15 @@ def test_each_message_is_logged_in_and_out_once(make_ctx, engine, store):
 
 
 class _WritingResponder:
-    """Writes a row through the message's connection (as the dialog's records do), then maybe fails;
-    called without one, it commits its own transaction."""
+    """Writes a row through the message's connection (as the dialog's records do), then maybe fails."""
 
     def __init__(self, engine, fail: bool = False) -> None:
         self.engine, self.fail = engine, fail
 
-    def respond(self, inbound, connection=None):
-        with Session(bind=connection or self.engine) as session:
-            session.add(WechatUser(openid=f"{inbound.openid}-side"))
+    def respond(self, unit):
+        with Session(bind=unit.connection) as session:
+            session.add(WechatUser(openid=f"{unit.inbound.openid}-side"))
             session.flush()
-            if connection is None:
-                session.commit()
         if self.fail:
             raise RuntimeError("after writing")
         return Outcome(replies=["好的"])

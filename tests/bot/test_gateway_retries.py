@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.models import MessageLog, OutboxMessage
-from bot.inbound import Outcome
+from bot.records.models import MessageLog, OutboxMessage
+from bot.dialog.unit import Outcome
 from tests.bot.conftest import EchoResponder, sim_for
 from tests.live import serve_in_thread
 
@@ -182,7 +182,7 @@ def test_a_retry_leaves_a_live_workers_message_alone(make_ctx, engine, store):
 
 
 def test_a_takeover_after_the_dead_worker_logged_the_message_logs_it_once(make_ctx, engine, store):
-    from bot.db import transaction
+    from bot.store.db import transaction
 
     with _served(make_ctx, engine, store) as (ctx, echo, sim):
         fields = sim.fields("text", Content="橘子有人收不")
@@ -198,8 +198,8 @@ def test_a_takeover_after_the_dead_worker_logged_the_message_logs_it_once(make_c
 def test_one_farmers_burst_does_not_hold_up_other_farmers(make_ctx, sqlite_engine):
     """A farmer firing off more messages than the process has worker slots: another farmer's
     message is answered while the first farmer's are still being worked through."""
-    from bot.gateway import CONCURRENT_MESSAGES
-    from bot.store_sql import SqlStore
+    from bot.wechat.gateway import CONCURRENT_MESSAGES
+    from bot.store.sql import SqlStore
 
     burst, other = "oBurstFarmer0001", "oOtherFarmer0002"
     released = threading.Event()

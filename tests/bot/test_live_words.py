@@ -8,7 +8,7 @@ import yaml
 
 from bot.context import Knowledge
 from bot.live_pack import LivePack
-from bot.replies import ReplyTemplates
+from handlers.replies import ReplyTemplates
 from knowledge import load_pack
 from knowledge.loader import read_pack
 

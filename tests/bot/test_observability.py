@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_context, create_app
-from bot.db import upgrade
+from bot.store.db import upgrade
 from bot.logs import JsonFormatter, MaskingFilter, mask, message_line
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"
 

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import make_engine, session_factory, transaction
-from bot.models import OutboxMessage
-from bot.outbox import (OutboxWorker, backoff_seconds, enqueue, enqueue_text, requeue, run_worker,
+from bot.store.db import make_engine, session_factory, transaction
+from bot.records.models import OutboxMessage
+from bot.wechat.outbox import (OutboxWorker, backoff_seconds, enqueue, enqueue_text, requeue, run_worker,
                         start_in_process)
-from bot.store_sql import SqlStore
-from bot.wechat_api import WechatApi
+from bot.store.sql import SqlStore
+from bot.wechat.api import WechatApi
 from tests.fakes.threads import run_in_threads
 
 

@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.inbound import Inbound
-from bot.models import OutboxMessage
+from bot.wechat.inbound import Inbound
+from bot.records.models import OutboxMessage
 from tests.bot.conftest import EchoResponder, sim_for
 from tests.live import serve_in_thread
 
@@ -23,7 +23,7 @@ def _queued(ctx) -> dict[str, str]:
 
 
 def test_a_request_that_waited_past_the_threshold_is_answered_success_and_handled_later(make_ctx, sqlite_engine):
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     echo = EchoResponder()
     ctx = make_ctx(sqlite_engine, SqlStore(sqlite_engine))
@@ -79,7 +79,7 @@ def test_a_burst_past_capacity_is_answered_in_time_and_every_message_once(make_c
 
 
 def test_messages_whose_budget_ran_out_while_queued_leave_the_accounting_even(make_ctx, sqlite_engine):
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     echo = EchoResponder(delay=0.5)
     ctx = make_ctx(sqlite_engine, SqlStore(sqlite_engine), reply_budget_seconds=0.3)

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
-from bot.models import Booking, MessageLog, OutboxMessage, Ticket, TicketMessage, WechatUser
-from bot.privacy import Retention, forgotten_id, purge
+from bot.records.models import Booking, MessageLog, OutboxMessage, Ticket, TicketMessage, WechatUser
+from bot.records.privacy import Retention, forgotten_id, purge
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
 

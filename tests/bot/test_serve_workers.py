@@ -19,7 +19,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 from tests.bot.conftest import AES_KEY, APPID, TOKEN
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads sockets from /proc")

@@ -9,7 +9,7 @@ import time
 import pytest
 import uvicorn
 
-from bot.slowclients import TimelyHttpToolsProtocol
+from bot.wechat.slowclients import TimelyHttpToolsProtocol
 
 
 class QuickProtocol(TimelyHttpToolsProtocol):

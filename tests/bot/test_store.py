@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.db import make_engine
+from bot.store.db import make_engine
 from bot.store import LockTimeout
-from bot.store_redis import RedisStore
-from bot.store_sql import SqlStore
+from bot.store.redis import RedisStore
+from bot.store.sql import SqlStore
 from tests.fakes.threads import run_in_threads
 
 
@@ -181,7 +181,7 @@ def test_ping_reports_an_unreachable_backend():
 def test_embedded_store_purges_expired_rows(engine):
     from sqlalchemy import func, select
 
-    from bot.models import StoreEntry
+    from bot.records.models import StoreEntry
 
     store = SqlStore(engine)
     store.set("gone", 1, ttl=0.01)
@@ -197,7 +197,7 @@ def test_embedded_store_leaves_other_transactions_on_the_engine_alone(engine):
     # The store runs its statements in autocommit; connections it hands back must be transactional again.
     from sqlalchemy import insert
 
-    from bot.models import StoreEntry
+    from bot.records.models import StoreEntry
 
     store = SqlStore(engine)
     for n in range(10):

@@ -16,8 +16,8 @@ import pytest
 import redis
 from sqlalchemy import create_engine, func, select
 
-from bot.models import Booking
-from bot.simclient import WechatSim, render_callback
+from bot.records.models import Booking
+from bot.wechat.simclient import WechatSim, render_callback
 from bot.store import OWNER_MARK, MessageKeys, alive_key, owner_gone, process_owner
 from tests.bot.conftest import AES_KEY, APPID, TOKEN
 from tests.bot.test_serve_workers import CLI, _free_port, _healthy, _wait, _workers

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from bot.wechat_api import (PermanentError, QuotaExceeded, TransientError, WechatApi, WindowClosed,
+from bot.wechat.api import (PermanentError, QuotaExceeded, TransientError, WechatApi, WindowClosed,
                             make_wechat_api)
 from tests.fakes.threads import run_in_threads
 
@@ -18,7 +18,7 @@ def settings(make_settings, fake_wechat):
 @pytest.fixture
 def embedded(sqlite_engine):
     """One store for tests about WeChat's answers rather than about sharing the token."""
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     return SqlStore(sqlite_engine)
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from bot.app import build_context, create_app
 from bot.cli import main
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"
 TOKEN, APPID = "e2e-token", "wxe2edialog"

@@ -71,7 +71,7 @@ def test_retry_of_the_confirming_message_creates_one_record(phone, deployment):
 
 
 def test_restart_in_the_middle_of_a_form(deployment):
-    from bot.simclient import WechatSim
+    from bot.wechat.simclient import WechatSim
 
     ctx, client = deployment.start()
     with client as http:

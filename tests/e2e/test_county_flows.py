@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 from knowledge import load_pack
 from knowledge.needs import offered
 from knowledge.routing import center_roles

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from bot.app import build_context, create_app
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 from tests.conftest import PG_ADMIN_URL, fresh_pg_database
 from tests.e2e.conftest import AES, APPID, NOW, TOKEN
 

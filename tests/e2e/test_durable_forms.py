@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from bot.app import build_context, create_app
-from bot.simclient import WechatSim
+from bot.wechat.simclient import WechatSim
 from tests.e2e.conftest import AES, APPID, NOW, TOKEN
 
 
@@ -50,8 +50,8 @@ def test_a_half_filled_form_continues_after_the_store_lost_everything(make_setti
 
 def test_a_message_that_rolls_back_leaves_the_conversation_as_it_was(phone, deployment, monkeypatch):
     """The conversation commits with the message's records and log, or not at all."""
-    from bot import dialog_state
-    from bot.gateway import Gateway
+    from bot.records import conversations as dialog_state
+    from bot.wechat.gateway import Gateway
 
     phone.text("我要给石宝镇30亩柑橘打药")
     before = dialog_state.read(phone.ctx.engine, phone.openid)
@@ -70,10 +70,10 @@ def test_a_message_that_rolls_back_leaves_the_conversation_as_it_was(phone, depl
 def test_conversations_past_their_ttl_read_as_none_and_the_outbox_worker_purges_them(engine):
     from sqlalchemy import func, select
 
-    from bot import dialog_state
-    from bot.db import session_factory
-    from bot.models import DialogSession
-    from bot.outbox import OutboxWorker
+    from bot.records import conversations as dialog_state
+    from bot.store.db import session_factory
+    from bot.records.models import DialogSession
+    from bot.wechat.outbox import OutboxWorker
 
     dialog_state.write(engine, "oOld", {"form": "book_tuoguan"}, ttl=-1)
     dialog_state.write(engine, "oNew", {"form": "join"}, ttl=60)

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import build_context, create_app
-from bot.simclient import WechatSim, render_callback
-from bot.wechat import sign
+from bot.wechat.simclient import WechatSim, render_callback
+from bot.wechat.protocol import sign
 from tests.admin.conftest import PASSWORD, seed
 
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"
@@ -26,7 +26,7 @@ def site(make_settings, database_url, request):
                              wechat_mode="compat", deliver_in_process=False)
     ctx = build_context(settings)
     if database_url.startswith("postgresql"):
-        from bot.store_redis import RedisStore
+        from bot.store.redis import RedisStore
 
         ctx.store = RedisStore.from_url(request.getfixturevalue("redis_url"), prefix=f"hostile:{uuid.uuid4().hex[:8]}:")
     world = seed(ctx, ctx.clock())

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from bot.db import transaction
-from bot.models import StaffUser
-from bot.simclient import WechatSim
+from bot.store.db import transaction
+from bot.records.models import StaffUser
+from bot.wechat.simclient import WechatSim
 from tests.admin.conftest import PASSWORD, password_hash
 from tests.e2e.conftest import AES, APPID, TOKEN
 

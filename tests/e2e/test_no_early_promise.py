@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
 from bot.app import build_context, create_app
-from bot.models import Booking, MessageLog, OutboxMessage
-from bot.simclient import WechatSim
+from bot.records.models import Booking, MessageLog, OutboxMessage
+from bot.wechat.simclient import WechatSim
 from tests.conftest import fresh_pg_database
 from tests.e2e.conftest import AES, APPID, NOW, TOKEN
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import ServiceCenter, WechatUser
+from bot.records.models import ServiceCenter, WechatUser
 from tests.statements import statements_sent
 
 

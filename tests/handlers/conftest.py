@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_context
-from bot.dialog import DialogResponder
-from bot.inbound import Inbound, Outcome
-from bot.models import REQUEST_KINDS, Ticket
+from bot.dialog.engine import DialogResponder
+from bot.dialog.unit import Outcome
+from bot.wechat.gateway import Gateway
+from bot.wechat.inbound import Inbound
+from bot.records.models import REQUEST_KINDS, Ticket
 
 # Monday 2026-11-23, 10:00 in 忠县: "下周三" is 2026-12-02.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
@@ -20,10 +22,16 @@ _msgids = itertools.count(7_000_000)
 
 @dataclass
 class Farmer:
-    """One WeChat user talking to a DialogResponder directly (no HTTP)."""
+    """One WeChat user talking to a DialogResponder without HTTP, through the gateway's unit of work
+    (`Gateway.handle`): the conversation, the user's row and the records in one transaction, as in production."""
 
     responder: DialogResponder
     openid: str = "oFarmerDialog01"
+    gateway: Gateway | None = None
+
+    def __post_init__(self) -> None:
+        if self.gateway is None:
+            self.gateway = Gateway(self.responder.ctx, self.responder)
 
     @property
     def ctx(self):
@@ -35,7 +43,7 @@ class Farmer:
         return Inbound(openid=self.openid, kind=kind, create_time=1_790_000_000 + n, **fields)
 
     def send(self, inbound: Inbound) -> Outcome:
-        return self.responder.respond(inbound)
+        return self.gateway.handle(inbound)
 
     def say(self, text: str) -> str:
         return "\n".join(self.send(self.inbound(text=text)).replies)

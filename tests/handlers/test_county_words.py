@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from jinja2 import ChainableUndefined, Environment
 
-from bot.replies import SHARED_TEMPLATES, ReplyTemplates
+from handlers.replies import SHARED_TEMPLATES, ReplyTemplates
 from knowledge import load_pack
 from knowledge.words import pack_words
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialog_cues import is_question, member_type_is_wanted_thing, skips
+from bot.dialog.cues import is_question, member_type_is_wanted_thing, skips
 from handlers.forms import member_type_of_name, person_name, read_name
 from knowledge.loader import load_pack
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from bot import dialog_state
-from bot.models import ServiceCenter, TicketMessage, WechatUser
+from bot.records import conversations as dialog_state
+from bot.records.models import ServiceCenter, TicketMessage, WechatUser
 from handlers.bookkeeping import credit_code_check_char, is_valid_credit_code
 
 BOOKING = "我要给石宝镇30亩柑橘打药"

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from bot.dialog_cues import (introduced_name, member_type_is_wanted_thing, next_year_date, span_date, submits,
+from bot.dialog.cues import (introduced_name, member_type_is_wanted_thing, next_year_date, span_date, submits,
                              wants_person)
 
 BOOKING = ["我要给石宝镇30亩柑橘打药", "下周三", "13800138000"]

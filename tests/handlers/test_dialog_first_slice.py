@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.app import build_context, create_app
-from bot.models import ServiceCenter, Ticket, TicketMessage
-from bot.simclient import WechatSim
+from bot.records.models import ServiceCenter, Ticket, TicketMessage
+from bot.wechat.simclient import WechatSim
 from tests.live import serve_in_thread
 
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF1"
@@ -142,8 +142,8 @@ def test_three_concurrent_retries_of_a_ticket_request_create_one_ticket(make_set
 def test_farmer_asks_for_a_person_and_the_centers_staff_reply_reaches_wechat(make_settings, sqlite_engine,
                                                                               fake_wechat):
     from admin.accounts import create_user
-    from bot.db import transaction
-    from bot.outbox import OutboxWorker
+    from bot.store.db import transaction
+    from bot.wechat.outbox import OutboxWorker
 
     url = sqlite_engine.url.render_as_string(hide_password=False)
     settings = _settings(make_settings, url, secret_key="slice-secret", **fake_wechat.settings_overrides())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.inbound import Memory
+from bot.dialog.unit import MessageUnit
 from intents.dialog_acts import classify_act
 from intents.normalize import Normalizer
 from tests.statements import statements_sent
@@ -34,24 +34,25 @@ def _counting_sessions(ctx, monkeypatch) -> list:
 
 def test_a_message_that_reads_and_writes_no_record_opens_no_session(farmer, monkeypatch):
     opened = _counting_sessions(farmer.ctx, monkeypatch)
-    with statements_sent(farmer.ctx.engine) as seen:
-        with farmer.ctx.engine.connect() as connection, connection.begin():  # the gateway's path
-            greeting = farmer.responder.respond(farmer.inbound(text="你好"), Memory(location=None), connection)
-        alone = farmer.responder.respond(farmer.inbound(text="你好"), Memory(location=None))
-    assert greeting.replies and alone.replies
+    with farmer.ctx.engine.connect() as connection, connection.begin():  # the gateway's unit of work
+        with statements_sent(farmer.ctx.engine) as seen:
+            greeting = farmer.responder.respond(MessageUnit(farmer.inbound(text="你好"), connection, location=None))
+    assert greeting.replies
     assert opened == [] and seen == []
 
 
 def test_a_record_written_on_the_gateways_connection_commits_or_rolls_back_with_it(make_farmer, monkeypatch):
     def confirm_on_a_connection(farmer, commit: bool) -> None:
-        memory = Memory(location=None)
-        for text in (BOOKING, "下周三，电话13800138000"):
-            farmer.responder.respond(farmer.inbound(text=text), memory)
-        with farmer.ctx.engine.connect() as connection, connection.begin() as outer:
-            done = farmer.responder.respond(farmer.inbound(text="确认"), memory, connection)
-            assert "预约已提交" in done.replies[0]
-            if not commit:
-                outer.rollback()
+        conversation = None
+        for text in (BOOKING, "下周三，电话13800138000", "确认"):
+            with farmer.ctx.engine.connect() as connection, connection.begin() as outer:
+                unit = MessageUnit(farmer.inbound(text=text), connection, conversation=conversation, location=None)
+                done = farmer.responder.respond(unit)
+                conversation = unit.conversation
+                if text == "确认":
+                    assert "预约已提交" in done.replies[0]
+                    if not commit:
+                        outer.rollback()
 
     kept, dropped = make_farmer("oOneTxKept"), make_farmer("oOneTxDropped")
     opened = _counting_sessions(kept.ctx, monkeypatch)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot import dialog_state
-from bot.dialog_cues import find_credit_code, read_amount, read_number
-from bot.models import RequestEvent, ServiceCenter, TicketMessage
+from bot.records import conversations as dialog_state
+from bot.dialog.cues import find_credit_code, read_amount, read_number
+from bot.records.models import RequestEvent, ServiceCenter, TicketMessage
 from handlers.bookkeeping import credit_code_check_char
 
 CODE = "91350100M000100Y43"  # GB 32100's published example

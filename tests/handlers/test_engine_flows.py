@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import ServiceCenter
+from bot.records.models import ServiceCenter
 
 
 def _center_name(farmer, center_id):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db import transaction
-from bot.models import Booking, MembershipApplication, Ticket, TicketMessage
+from bot.store.db import transaction
+from bot.records.models import Booking, MembershipApplication, Ticket, TicketMessage
 from tests.statements import statements_sent
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.db import transaction
-from bot.models import WechatUser
+from bot.store.db import transaction
+from bot.records.models import WechatUser
 from handlers import Turn
 from tests.statements import statements_sent
 
@@ -65,7 +65,7 @@ def test_reads_on_the_gateways_connection_match_the_sessions_and_see_its_open_tr
     as the session's execute, the transaction's unwritten-yet rows included, and no session opened."""
     from sqlalchemy.orm import Session
 
-    from bot.models import Booking, Ticket
+    from bot.records.models import Booking, Ticket
     from handlers.base import _OPEN_TICKET
     from handlers.check_status import STATUS_QUERY
 
@@ -101,7 +101,7 @@ def test_once_the_turn_has_a_session_its_reads_see_what_the_session_holds_unflus
     every database: the session's autoflush, which the cursor alone would skip."""
     from sqlalchemy.orm import Session
 
-    from bot.models import Ticket
+    from bot.records.models import Ticket
     from handlers.base import _OPEN_TICKET
 
     ctx = farmer.ctx

@@ -93,7 +93,7 @@ def _database_with_edits(tmp_path, monkeypatch, edits):
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from bot.models import Base, KnowledgeEdit
+    from bot.records.models import Base, KnowledgeEdit
 
     url = f"sqlite:///{tmp_path / 'served.db'}"
     engine = create_engine(url)
@@ -146,7 +146,7 @@ def test_a_planned_count_shown_as_an_existing_place_fails_the_check(tmp_path):
 
 
 def test_a_county_wide_plan_is_told_as_a_plan_in_the_center_finder():
-    from bot.replies import ReplyTemplates
+    from handlers.replies import ReplyTemplates
     from knowledge.routing import routes
 
     pack = load_pack("fengdu")

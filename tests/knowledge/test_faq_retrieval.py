@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.replies import ReplyTemplates
+from handlers.replies import ReplyTemplates
 from handlers.policy_faq import out_of_scope, policy_faq
 from knowledge import load_pack
 from knowledge.faq import CONFIDENT_UNASKED, answer, ranked

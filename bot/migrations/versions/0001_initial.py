@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.records.models
 
 
 revision = '0001_initial'
@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('intent', sa.String(length=50), nullable=True),
     sa.Column('confidence', sa.Float(), nullable=True),
     sa.Column('extra', sa.JSON(), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('message_log', schema=None) as batch_op:
@@ -53,13 +53,13 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('claimed_until', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', bot.records.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('source', sa.String(length=50), nullable=True),
     sa.Column('dedup_key', sa.String(length=160), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', bot.records.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('dedup_key')
     )
@@ -114,8 +114,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('slots', sa.JSON(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
@@ -148,8 +148,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('slots', sa.JSON(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
@@ -180,8 +180,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('slots', sa.JSON(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
@@ -209,8 +209,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('slots', sa.JSON(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
@@ -229,8 +229,8 @@ def upgrade() -> None:
     sa.Column('center_id', sa.Integer(), nullable=True),
     sa.Column('display_name', sa.String(length=100), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', bot.records.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -245,9 +245,9 @@ def upgrade() -> None:
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('subscribed', sa.Boolean(), nullable=False),
     sa.Column('profile', sa.JSON(), nullable=False),
-    sa.Column('first_seen', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('window_opened_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_seen', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('window_opened_at', bot.records.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('window_opened_by', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -260,7 +260,7 @@ def upgrade() -> None:
     sa.Column('target_kind', sa.String(length=30), nullable=True),
     sa.Column('target_id', sa.Integer(), nullable=True),
     sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -273,7 +273,7 @@ def upgrade() -> None:
     sa.Column('data', sa.JSON(), nullable=True),
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('pack', 'kind', 'key', 'version', name='uq_knowledge_edits_version')
@@ -292,7 +292,7 @@ def upgrade() -> None:
     sa.Column('agreed_price_yuan', sa.Float(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('staff_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -312,11 +312,11 @@ def upgrade() -> None:
     sa.Column('township', sa.String(length=50), nullable=True),
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_user_message_at', bot.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_response_at', bot.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', bot.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_user_message_at', bot.records.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_response_at', bot.records.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', bot.records.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['staff_users.id'], ),
     sa.ForeignKeyConstraint(['center_id'], ['service_centers.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -336,7 +336,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('delivery', sa.String(length=20), nullable=True),
     sa.Column('outbox_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', bot.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bot.records.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], ),
     sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], ),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),

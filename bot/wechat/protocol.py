@@ -20,7 +20,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import UnknownMessage
 
-from bot.inbound import Inbound
+from bot.wechat.inbound import Inbound
 
 # Characters XML 1.0 forbids even inside CDATA; WeChat has delivered them raw (WeRoBot#420).
 _XML_INVALID = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -37,7 +37,7 @@ _NONCE = re.compile(r"[!-~]{1,64}")
 ECHOSTR_MAX = 512
 
 # The fields a message's reading takes as text, with the longest value the records keep (the columns of
-# bot.models: openid 64, media_id 200, msg_type 30; a MsgId is a 64-bit number, and 32 digits keep the keys
+# bot.records.models: openid 64, media_id 200, msg_type 30; a MsgId is a 64-bit number, and 32 digits keep the keys
 # made of openid and MsgId within their columns, e.g. a ticket's idempotency key, 128). Nested elements are
 # allowed only in the containers some menu events carry (ScanCodeInfo, SendPicsInfo, SendLocationInfo).
 FIELD_LIMITS = {"ToUserName": 64, "FromUserName": 64, "CreateTime": 12, "MsgType": 30, "MsgId": 32,

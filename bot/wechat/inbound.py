@@ -1,7 +1,7 @@
-"""What arrives from WeChat, as one typed value, and what the bot answers with."""
+"""What arrives from WeChat, as one typed value, and where the user's last location is kept."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -37,20 +37,6 @@ class Inbound:
         return f"evt:{self.openid}:{self.create_time}:{self.event or self.kind}"
 
 
-@dataclass
-class Outcome:
-    """The bot's answer to one inbound: a passive reply now, follow-ups through the outbox.
-
-    `replies` are plain texts; the first goes back as the passive reply (None = answer
-    'success'), the rest are queued as 客服 messages.
-    """
-
-    replies: list[str] = field(default_factory=list)
-    intent: str | None = None
-    confidence: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 LOCATION_TTL_SECONDS = 24 * 3600  # a location WeChat pushed or the user sent counts for a day
 
 
@@ -63,22 +49,3 @@ def remember_location(store: Any, inbound: Inbound) -> None:
     """Keep the location of a LOCATION event or a location message for the user's next requests."""
     store.set(location_key(inbound.openid), {"lat": inbound.lat, "lon": inbound.lon}, ttl=LOCATION_TTL_SECONDS)
 
-
-def memory_key(openid: str) -> str:
-    """Where the user's dialog session lives in the store."""
-    return f"dialog:{openid}"
-
-
-UNREAD = object()  # a value the gateway's claim did not read
-
-
-@dataclass
-class Memory:
-    """The user's dialog session for one message: read with the gateway's claim, written back with the
-    reply (one store round trip each). A responder sets `value` and `changed` to have it saved.
-    `location` is the user's last pushed location as the claim read it ({"lat", "lon"} or None);
-    UNREAD when the claim did not read it (the responder reads the store itself)."""
-
-    value: Any = None
-    changed: bool = False
-    location: Any = UNREAD

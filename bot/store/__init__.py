@@ -178,10 +178,10 @@ class Store(Protocol):
 def make_store(settings: Any, engine: Any = None) -> Store:
     """The store the settings ask for: Redis when NONGBOT_REDIS_URL is set, else the embedded one."""
     if settings.redis_url:
-        from bot.store_redis import RedisStore
+        from bot.store.redis import RedisStore
 
         return RedisStore.from_url(settings.redis_url, prefix=getattr(settings, "redis_prefix", "nongbot:"))
-    from bot.store_sql import SqlStore
+    from bot.store.sql import SqlStore
 
     return SqlStore(engine)
 

@@ -27,9 +27,9 @@ from typing import Any, Callable
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import dialect_insert
-from bot.models import OutboxMessage, utcnow
-from bot.wechat_api import PermanentError, TransientError
+from bot.store.db import dialect_insert
+from bot.records.models import OutboxMessage, utcnow
+from bot.wechat.api import PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class OutboxWorker:
         if self._next_purge is not None and now < self._next_purge:
             return 0
         self._next_purge = now + timedelta(seconds=PURGE_EVERY_SECONDS)
-        from bot import dialog_state
+        from bot.records import conversations as dialog_state
 
         with self.sessions() as session, session.begin():  # conversations past their ttl, in passing
             dialog_state.purge(session.connection())
@@ -254,9 +254,9 @@ class OutboxWorker:
 # ---- running it --------------------------------------------------------------------------------------
 def run_worker(settings: Any, stop_event: threading.Event | None = None) -> None:
     """`nongbot worker`: deliver the outbox of `settings`' deployment until `stop_event` is set (or Ctrl+C)."""
-    from bot.db import make_engine, session_factory
+    from bot.store.db import make_engine, session_factory
     from bot.store import make_store
-    from bot.wechat_api import make_wechat_api
+    from bot.wechat.api import make_wechat_api
 
     engine = make_engine(settings.database_url)
     try:

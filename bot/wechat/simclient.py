@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from wechatpy.crypto import WeChatCrypto
 
-from bot.wechat import cdata, sign
+from bot.wechat.protocol import cdata, sign
 
 NUMERIC_TAGS = {"CreateTime", "MsgId", "Location_X", "Location_Y", "Scale", "Latitude", "Longitude", "Precision"}
 _msgids = itertools.count(int(time.time() * 1000) * 1000 + random.randint(0, 999))

@@ -19,34 +19,33 @@ from __future__ import annotations
 
 import asyncio
 import json
-import inspect
 import logging
 import os
 import threading
 import time
 import uuid
 import weakref
-from collections import deque, namedtuple
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, select
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.context import AppContext, Responder
-from bot import dialog_state, fastpath, logs, metrics
-from bot.db import dialect_insert
-from bot.inbound import Inbound, Memory, Outcome, location_key, remember_location
-from bot.kf_window import window_columns, window_keep_after
-from bot.models import DialogSession, MessageLog, UTCDateTime, WechatUser, utcnow
-from bot.outbox import enqueue_texts
+from bot import logs, metrics
+from bot.records import conversations as dialog_state
+from bot.records.messages import MessageRecords
+from bot.dialog.unit import MessageUnit, Outcome
+from bot.wechat.inbound import Inbound, location_key, remember_location
+from bot.wechat.kf_window import window_columns, window_keep_after
+from bot.records.models import utcnow
+from bot.wechat.outbox import enqueue_texts
 from bot.store import OWNER_MARK, Claim, LockTimeout, MessageKeys, alive_key, poll_lock, process_owner
-from bot.wechat import split_for_wechat
-from handlers.base import USER_COLUMNS
+from bot.wechat.protocol import split_for_wechat
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +74,6 @@ WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", 
                   "link": "message", "video": "message", "subscribe": "subscribe", "scan": "scan",
                   "click": "click"}
 
-_users = WechatUser.__table__
-_sessions = DialogSession.__table__
-_UserRow = namedtuple("_UserRow", [column.name for column in USER_COLUMNS])  # the upsert's row without the state
-_UNREAD = object()
-_log = MessageLog.__table__
-_log_insert = insert(_log)
 
 
 @dataclass
@@ -148,16 +141,11 @@ class Gateway:
     def __init__(self, ctx: AppContext, responder: Responder) -> None:
         self.ctx = ctx
         self.responder = responder
-        # Responders that take `memory` get the dialog session from the claim's round trip.
-        accepts = inspect.signature(responder.respond).parameters
-        self._remembers = "memory" in accepts
-        # Responders that take `connection` write their records in the message's one transaction.
-        self._joins = "connection" in accepts
-        # Those that also take `user` get the user's row from the gateway's upsert, run first in that
-        # transaction (the dialog need not read it again); for the others it runs with the message log.
-        # Not on SQLite: a transaction's first write locks the whole database, and held through the
-        # responder it would make every other message, and the store's writes, wait.
-        self._hands_user = self._joins and "user" in accepts and ctx.engine.dialect.name != "sqlite"
+        # The responder gets the user's row from the gateway's upsert, run first in the message's transaction
+        # (the dialog need not read it again). Not on SQLite: a transaction's first write locks the whole
+        # database, and held through the responder it would make every other message, and the store's writes,
+        # wait; there the upsert runs with the message log, after the responder.
+        self._hands_user = ctx.engine.dialect.name != "sqlite"
         self.heartbeat = Heartbeat(ctx.store)
         weakref.finalize(self, self.heartbeat.stop)  # an app dropped without its shutdown stops beating too
         self._background: set[asyncio.Future] = set()
@@ -165,11 +153,8 @@ class Gateway:
         self._user_tails: dict[str, asyncio.Future] = {}   # openid -> its last queued message's turn
         self._threads = ThreadPoolExecutor(CONCURRENT_MESSAGES, thread_name_prefix="nongbot-message")
         weakref.finalize(self, self._threads.shutdown, wait=False)
-        self._user_insert = dialect_insert(ctx.engine)(_users)
-        self._user_upserts: dict[tuple[str | None, bool | None, bool], Any] = {}
-        # On PostgreSQL the upsert and the message log run on psycopg's cursor (bot.fastpath.DriverStatement).
-        self._on_driver = fastpath.on_psycopg(ctx.engine)
-        self._log_inserts: dict[tuple[int, tuple[str, ...]], Any] = {}
+        # The user's upsert and the message log (on PostgreSQL on psycopg's cursor, bot.fastpath).
+        self.records = MessageRecords(ctx.engine, window_columns)
         self._stall = _test_stall_hook()
         # Overload shedding: messages waiting for a slot, recent finishes, and what was shed, in order.
         self._waiting = 0
@@ -347,8 +332,8 @@ class Gateway:
         settings = self.ctx.settings
         return MessageKeys(dedup=f"dedup:{inbound.dedup_key}", reply=f"reply:{inbound.dedup_key}",
                            lock=f"user:{inbound.openid}",
-                           memory=None,  # the conversation is in the database (bot.dialog_state)
-                           location=location_key(inbound.openid) if self._remembers else None,
+                           memory=None,  # the conversation is in the database (bot.records.conversations)
+                           location=location_key(inbound.openid),
                            dedup_ttl=settings.dedup_ttl_seconds, lock_ttl=USER_LOCK_SECONDS)
 
     def _run(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
@@ -367,7 +352,7 @@ class Gateway:
             # One transaction per message: the responder's records and ours (conversation, user, log, outbox).
             with self.ctx.engine.connect() as conn:
                 conn.begin()  # begun here, so the responder's session joins it rather than owning it
-                memory, outcome = self._respond(inbound, locked, conn)
+                unit, outcome = self._respond(inbound, locked, conn)
                 attempt.intent = outcome.intent
                 if self._stall is not None:
                     self._stall(inbound, self.ctx.store)
@@ -380,8 +365,8 @@ class Gateway:
                         attempt.abandoned = True
                         passive, later = None, texts
                 queued_at = utcnow()
-                if memory is not None and memory.changed:
-                    dialog_state.save(conn, inbound.openid, memory.value, self.ctx.settings.session_ttl_seconds)
+                if unit is not None and unit.changed:
+                    dialog_state.save(conn, inbound.openid, unit.conversation, self.ctx.settings.session_ttl_seconds)
                 self._record(conn, inbound, outcome, texts, later, taken_over, queued_at)
                 conn.commit()
                 committed = True
@@ -405,6 +390,21 @@ class Gateway:
             elif not finished:
                 store.release_message(keys, token)  # all rolled back: WeChat's next retry starts it over
 
+    def handle(self, inbound: Inbound) -> Outcome:
+        """One message through the same unit of work as `_run`, without the claim, the user's lock and the
+        reply budget: the dialog's tests and tools drive the dialog the way production does. The outcome's
+        replies are the dialog's whole texts (the webhook splits them for WeChat)."""
+        claim = Claim(first=True, locked=True, taken_over=False, location=self.ctx.store.get(location_key(inbound.openid)))
+        with self.ctx.engine.connect() as conn:
+            conn.begin()
+            unit, outcome = self._respond(inbound, claim, conn)
+            if unit is not None and unit.changed:
+                dialog_state.save(conn, inbound.openid, unit.conversation, self.ctx.settings.session_ttl_seconds)
+            texts = [piece for reply in outcome.replies for piece in split_for_wechat(reply)]
+            self._record(conn, inbound, outcome, texts, [], False, utcnow())
+            conn.commit()
+        return outcome
+
     def _locked(self, claim: Claim, keys: MessageKeys, token: str) -> Claim | None:
         """The claim once this message holds the user's lock (None: another message kept it too long)."""
         if claim.locked:
@@ -421,27 +421,22 @@ class Gateway:
         return Claim(first=True, locked=True, taken_over=claim.taken_over,
                      location=self.ctx.store.get(keys.location) if keys.location else None)
 
-    def _respond(self, inbound: Inbound, claim: Claim | None, conn: Connection) -> tuple[Memory | None, Outcome]:
-        """The responder's outcome under the user's lock, its writes pending on `conn` (an apology,
-        its writes rolled back, when it fails or the lock stayed busy)."""
+    def _respond(self, inbound: Inbound, claim: Claim | None, conn: Connection) -> tuple[MessageUnit | None, Outcome]:
+        """The responder's outcome for the message unit under the user's lock, its writes pending on `conn`
+        (an apology, its writes rolled back, when it fails or the lock stayed busy)."""
         now = utcnow()
         try:
             if claim is None:
                 raise LockTimeout("user lock busy")
-            options: dict[str, Any] = {"connection": conn} if self._joins else {}
-            state: Any = _UNREAD
-            if self._hands_user:
-                options["user"], state = self._touch_user(conn, inbound, now, with_state=self._remembers)
-            if not self._remembers:
-                return None, self.responder.respond(inbound, **options)
+            unit = MessageUnit(inbound, conn, location=claim.location)
             # The conversation, read in the message's transaction (with the user's upsert where it runs first):
             # it commits with the records it leads to.
-            if state is _UNREAD:
-                value = dialog_state.load(conn, inbound.openid)
+            if self._hands_user:
+                unit.user, state = self._touch_user(conn, inbound, now, with_state=True)
+                unit.conversation = None if state is None else json.loads(state)
             else:
-                value = None if state is None else json.loads(state)
-            memory = Memory(value, location=claim.location)
-            return memory, self.responder.respond(inbound, memory=memory, **options)
+                unit.conversation = dialog_state.load(conn, inbound.openid)
+            return unit, self.responder.respond(unit)
         except Exception as exc:  # noqa: BLE001 - the farmer gets an apology, never a failure banner
             if not isinstance(exc, LockTimeout):
                 metrics.ERRORS.labels("responder").inc()
@@ -469,28 +464,13 @@ class Gateway:
         now = utcnow()
         if not self._hands_user:  # else `_respond` did, before the responder
             self._touch_user(conn, inbound, now)
-        if not (taken_over and self._logged(conn, inbound)):
-            rows = self._log_rows(inbound, outcome, texts, later, now)
-            if self._on_driver:
-                self._log_insert(len(rows), tuple(rows[0])).execute(
-                    conn, {f"{name}_{i}": row[name] for i, row in enumerate(rows) for name in rows[0]})
-            else:
-                conn.execute(_log_insert, rows)
+        if not (taken_over and self.records.logged(conn, inbound.openid, inbound.msg_id)):
+            self.records.log(conn, self._log_rows(inbound, outcome, texts, later, now))
         if later:
             with Session(bind=conn) as session:
                 enqueue_texts(session, inbound.openid, later, source="reply", dedup_key=f"reply:{inbound.dedup_key}",
                               due=queued_at)
                 session.flush()
-
-    def _log_insert(self, count: int, names: tuple[str, ...]) -> Any:
-        """The message log's INSERT of `count` rows of the columns `names` (`_log_rows` gives every row the
-        same ones), bound as name_index; built once."""
-        statement = self._log_inserts.get((count, names))
-        if statement is None:
-            statement = self._log_inserts[(count, names)] = fastpath.DriverStatement(
-                insert(_log).values([{name: bindparam(f"{name}_{i}", type_=_log.c[name].type) for name in names}
-                                     for i in range(count)]), self.ctx.engine.dialect)
-        return statement
 
     @staticmethod
     def _log_rows(inbound: Inbound, outcome: Outcome, texts: list[str], later: list[str],
@@ -507,57 +487,13 @@ class Gateway:
                  for index, text in enumerate(texts)]
         return rows
 
-    @staticmethod
-    def _logged(conn: Connection, inbound: Inbound) -> bool:
-        """A taken-over message whose first owner got as far as the log (it is written once)."""
-        if not inbound.msg_id:
-            return False
-        return bool(conn.scalar(select(exists().where(_log.c.openid == inbound.openid, _log.c.direction == "in",
-                                                      _log.c.msg_id == inbound.msg_id))))
-
     def _touch_user(self, conn: Connection, inbound: Inbound, now: datetime, with_state: bool = False) -> Any:
-        """One upsert: the user exists, was seen now, (un)subscribed, and the 客服 window it opened.
-        Returns the user's row as it now is (the columns a turn reads, USER_COLUMNS: all twelve
-        cost ~50 µs more per message to return and convert); `with_state`: (that row, the user's stored
-        conversation as JSON text or None), read by the same statement (one round trip less)."""
+        """The user's row upserted for this inbound (bot.records.messages), with the 客服 window it opens;
+        `with_state`: (that row, the stored conversation as JSON text or None)."""
         opener = WINDOW_OPENERS.get(inbound.event or inbound.kind)
         subscribed = inbound.event == "subscribe" if inbound.event in ("subscribe", "unsubscribe") else None
-        values = {"openid": inbound.openid, "now": now, "keep_after": window_keep_after(opener or "", now)}
-        upsert = self._user_upsert(opener, subscribed, with_state)
-        if not with_state:
-            if isinstance(upsert, fastpath.DriverStatement):
-                return upsert.execute(conn, values).fetchone()
-            return conn.execute(upsert, values).one()
-        values["epoch"] = time.time()
-        row = upsert.execute(conn, values).fetchone() if isinstance(upsert, fastpath.DriverStatement) \
-            else conn.execute(upsert, values).one()
-        return _UserRow(*row[:-1]), row[-1]
-
-    def _user_upsert(self, opener: str | None, subscribed: bool | None, with_state: bool = False) -> Any:
-        """The upsert for one kind of inbound, built once (statements built per call cost more CPU
-        than the database spends running them)."""
-        stmt = self._user_upserts.get((opener, subscribed, with_state))
-        if stmt is None:
-            now = bindparam("now", type_=UTCDateTime())
-            changes: dict[str, Any] = {"last_seen": now}
-            if subscribed is not None:
-                changes["subscribed"] = subscribed
-            window = window_columns(_users, opener, now, bindparam("keep_after", type_=UTCDateTime())) if opener else {}
-            created = {"window_opened_at": now, "window_opened_by": opener} if window else {}
-            # The model's defaults named here (subscribed, profile): the statement writes every value itself.
-            stmt = self._user_insert.values(openid=bindparam("openid"), first_seen=now,
-                                            **{"subscribed": True, "profile": {}, **changes, **created})
-            stmt = stmt.on_conflict_do_update(index_elements=[_users.c.openid], set_={**changes, **window})
-            returned: list[Any] = list(USER_COLUMNS)
-            if with_state:
-                returned.append(select(_sessions.c.state).where(
-                    _sessions.c.openid == bindparam("openid"), _sessions.c.expires_at > bindparam("epoch"))
-                    .scalar_subquery().label("dialog_state"))
-            stmt = stmt.returning(*returned)
-            if self._on_driver:
-                stmt = fastpath.DriverStatement(stmt, self.ctx.engine.dialect)
-            self._user_upserts[(opener, subscribed, with_state)] = stmt
-        return stmt
+        return self.records.touch_user(conn, inbound.openid, opener, subscribed, now,
+                                       window_keep_after(opener or "", now), with_state)
 
 
 def _inbound_content(inbound: Inbound) -> str | None:

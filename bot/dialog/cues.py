@@ -1,7 +1,7 @@
 """Dialog-act cues the engine needs beyond intents/ (repair: skip, correct, ask for a person, withdraw,
 reschedule, remarks) and readers for bare answers (numbers in words, amounts, credit codes).
 
-Plain word lists and small functions, no state: `bot.dialog` asks them about one message's text.
+Plain word lists and small functions, no state: `bot.dialog.engine` asks them about one message's text.
 """
 from __future__ import annotations
 

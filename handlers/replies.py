@@ -6,7 +6,7 @@ from typing import Any, MutableMapping
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-SHARED_TEMPLATES = Path(__file__).resolve().parent.parent / "handlers" / "templates"
+SHARED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class _ShippedEnvironment(Environment):

@@ -6,7 +6,7 @@ numbered options, corrections, a WeChat location — then shows a summary and, o
 record under an idempotency key made from the confirming message. The session lives in the store
 (Redis or the embedded table) with the deployment's session TTL, so it outlives a restart.
 
-Repair (issue 13; the cues live in bot/dialog_cues.py): only the slots a center needs to act are required
+Repair (issue 13; the cues live in bot/dialog/cues.py): only the slots a center needs to act are required
 (`Slot.required`); the others are asked once and can be skipped ("不晓得/随便/跳过"). A slot's question climbs
 a ladder (as declared → again with an example and ≤ 5 options → admitted, 跳过 / a person offered) and is
 never asked a fourth time; the same reply is never sent three times in a row (`_unstick`). A filled slot
@@ -20,26 +20,22 @@ RequestEvent.
 from __future__ import annotations
 
 import re
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import bindparam, literal, select, union_all
-from sqlalchemy.engine import Connection, Row
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.context import AppContext
-from bot.db import transaction
-from bot import dialog_state
-from bot.dialog_cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
+from bot.dialog.cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
                              span_date, strong_submit, submits)
-from bot.dialog_cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
+from bot.dialog.cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
                              corrects, digit_choice,
                              find_credit_code, has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
-from bot.inbound import UNREAD, Inbound, Memory, Outcome, remember_location
-from bot.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
-from bot.wechat import split_for_wechat
+from bot.dialog.unit import MessageUnit, Outcome
+from bot.wechat.inbound import Inbound, remember_location
+from bot.records.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
 from handlers.policy_faq import document_answer, lookup, reply, topical
@@ -48,6 +44,7 @@ from knowledge.faq import ask_kinds
 from handlers.forms import (Form, Invalid, Slot, is_org_name, member_type_of_name, person_name, read_date,
                             read_org_name, read_township, scan_org_name, township_from_location)
 from intents.dialog_acts import classify_act
+from intents.reading import read
 
 SILENT_EVENTS = {"unsubscribe", "view", "location"}
 WELCOME_EVENTS = {"subscribe", "scan"}
@@ -89,7 +86,7 @@ def record_key(inbound: Inbound) -> str:
 
 @dataclass
 class Conversation:
-    """One user's dialog state, stored as JSON in `dialog_sessions` (bot.dialog_state)."""
+    """One user's dialog state, stored as JSON in `dialog_sessions` (bot.records.conversations)."""
 
     form: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)
@@ -174,62 +171,34 @@ class DialogResponder:
         self.ctx = ctx
         self._openings: dict[str, str] = {}  # intent -> forms/start without slots given
 
-    # ---- one inbound ---------------------------------------------------------------------
-    def respond(self, inbound: Inbound, memory: Memory | None = None, connection: Connection | None = None,
-                user: Row | None = None) -> Outcome:
-        """The answer to one inbound. With `memory` (the gateway's), the session is read from and left
-        in it for the gateway to save with the reply; without, it is loaded and saved here. With
-        `connection` (the gateway's), records are flushed into its open transaction, which the gateway
-        commits with the message log; without, they are committed here. `user` is the user's row as
-        the gateway's upsert on that connection returned it (None: read when needed)."""
+    # ---- one message unit ------------------------------------------------------------------
+    def respond(self, unit: MessageUnit) -> Outcome:
+        """The answer to one message unit (bot.dialog.unit): the conversation is read from the unit and left
+        in it for the gateway to save; records are flushed into the unit's open transaction, which the
+        gateway commits with the message log. The text is read once (intents.reading)."""
+        inbound = unit.inbound
         if inbound.kind == "event" and inbound.event in SILENT_EVENTS:
             return Outcome()
-        convo = Conversation.from_dict(memory.value) if memory is not None else self._load(inbound.openid)
-        with self._transaction(connection) as open_session:
-            turn = Turn(ctx=self.ctx, open_session=open_session, inbound=inbound, convo=convo, user_row=user,
-                        pushed_location=memory.location if memory is not None else UNREAD, connection=connection)
+        convo = Conversation.from_dict(unit.conversation)
+        turn = Turn(ctx=self.ctx, open_session=None, inbound=inbound, convo=convo, user_row=unit.user,
+                    pushed_location=unit.location, connection=unit.connection)
+        if inbound.text:
+            turn.reading = read(self.ctx.nlu, inbound.text.strip(), self.ctx.today())
+        try:
             if convo.form and convo.asked == CONFIRM and self._confirm_act(turn) == "affirm":
-                # Saved before the record is written: if we crash after the write, the next yes finds it.
+                # Kept before the record is written: committed with it, so a retry's yes finds the record.
                 convo.submitting = convo.submitting or record_key(inbound)
-                if memory is None:  # the gateway's memory commits with the record: nothing to save apart
-                    self._save(inbound.openid, convo)
             said = self._dispatch(turn)
             said = self._unstick(turn, said)
+        except BaseException:
+            turn.finish(flush=False)
+            raise
+        turn.finish()  # its records flushed into the unit's transaction
         convo.listed = said.listed
         convo.note("farmer", _describe(inbound))
         convo.note("bot", "\n".join(said.texts))
-        if memory is not None:
-            memory.value, memory.changed = convo.to_dict(), True
-        else:
-            self._save(inbound.openid, convo)
-        replies = [piece for text in said.texts for piece in split_for_wechat(text)]
-        return Outcome(replies=replies, intent=said.intent, confidence=said.confidence)
-
-    @contextmanager
-    def _transaction(self, connection: Connection | None) -> Iterator[Callable[[], Session]]:
-        """What opens the turn's session, on first use only (most turns never touch it): on `connection`,
-        flushed at the end into its transaction, which the caller commits or rolls back; without, in a
-        transaction of its own committed here."""
-        session: Session | None = None
-        with ExitStack() as opened:
-            def open_session() -> Session:
-                nonlocal session
-                if session is None:
-                    session = opened.enter_context(transaction(self.ctx.sessions) if connection is None
-                                                   else self.ctx.sessions(bind=connection))
-                return session
-
-            yield open_session
-            if session is not None and connection is not None:
-                session.flush()
-
-    def _load(self, openid: str) -> Conversation:
-        with self.ctx.engine.connect() as conn:
-            return Conversation.from_dict(dialog_state.load(conn, openid))
-
-    def _save(self, openid: str, convo: Conversation) -> None:
-        with self.ctx.engine.begin() as conn:
-            dialog_state.save(conn, openid, convo.to_dict(), self.ctx.settings.session_ttl_seconds)
+        unit.conversation, unit.changed = convo.to_dict(), True
+        return Outcome(replies=said.texts, intent=said.intent, confidence=said.confidence)
 
     def _unstick(self, turn: Turn, said: Said) -> Said:
         """Never the same reply three times in a row: the third time, the question is set aside (a form
@@ -345,7 +314,8 @@ class DialogResponder:
 
     def _parse(self, turn: Turn) -> Any:
         if turn.parse is None:
-            turn.parse = self.ctx.nlu.parse(turn.words(), today=self.ctx.today())
+            turn.parse = turn.reading.parse() if turn.reading is not None else self.ctx.nlu.parse(
+                turn.words(), today=self.ctx.today())
             if "member_type" in turn.parse.slots and self._names_product(turn.inbound.text or ""):
                 # "惠农合作社保险，农户": who the farmer is, read outside the product's name
                 rest = turn.inbound.text or ""

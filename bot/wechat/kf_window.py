@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.models import OutboxMessage, WechatUser
+from bot.records.models import OutboxMessage, WechatUser
 
 
 @dataclass(frozen=True)

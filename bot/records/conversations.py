@@ -15,8 +15,8 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 
 from bot import fastpath
-from bot.db import dialect_insert
-from bot.models import DialogSession
+from bot.store.db import dialect_insert
+from bot.records.models import DialogSession
 
 _table = DialogSession.__table__
 _SELECT = select(_table.c.state).where(_table.c.openid == bindparam("openid"),

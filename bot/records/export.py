@@ -11,7 +11,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from bot.models import REQUEST_KINDS, ServiceCenter, Ticket
+from bot.records.models import REQUEST_KINDS, ServiceCenter, Ticket
 
 KINDS = [*REQUEST_KINDS, "tickets"]
 SHARED = ["id", "openid", "status", "created_at", "center", "township", "phone"]
@@ -100,7 +100,7 @@ def csv_view(rows: list[dict[str, Any]], tz: str) -> list[dict[str, Any]]:
 @click.option("--out", type=click.Path(dir_okay=False), help="file to write (default: standard output; xlsx needs --out)")
 def export(kind: str, fmt: str, out: str | None) -> None:
     """Export records of KIND from NONGBOT_DATABASE_URL."""
-    from bot.db import make_engine, session_factory
+    from bot.store.db import make_engine, session_factory
     from bot.settings import Settings
 
     settings = Settings()

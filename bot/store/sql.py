@@ -16,8 +16,8 @@ from typing import Any, Iterator
 from sqlalchemy import Integer, String, and_, case, cast, delete, or_, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from bot.db import dialect_insert
-from bot.models import StoreEntry
+from bot.store.db import dialect_insert
+from bot.records.models import StoreEntry
 from bot.store import Claim, MessageKeys, alive_key, owner_gone, owner_of, poll_lock
 
 PURGE_EVERY_SECONDS = 60.0

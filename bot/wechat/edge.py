@@ -102,7 +102,7 @@ def check_path(path: str) -> None:
 
 
 class EdgeGuard:
-    """ASGI middleware in front of every route but the webhook (which has its own checks, bot.wechat)."""
+    """ASGI middleware in front of every route but the webhook (which has its own checks, bot.wechat.protocol)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -9,10 +9,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-# The fast SQL path lives in bot.fastpath (behind NONGBOT_FAST_PATHS); these names stay for its callers.
-from bot.fastpath import DriverStatement, on_psycopg  # noqa: F401
-
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.models import (REQUEST_KINDS, AuditLog, MessageLog, OutboxMessage, StoreEntry, Ticket, TicketMessage,
+from bot.records.models import (REQUEST_KINDS, AuditLog, MessageLog, OutboxMessage, StoreEntry, Ticket, TicketMessage,
                         WechatUser)
 
 # Columns that name or reach a person; a forgotten farmer's records keep what they asked for, not who asked.
