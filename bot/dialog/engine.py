@@ -453,8 +453,8 @@ class DialogResponder:
             return None   # "我有30亩柑橘，托管要好多钱": the farmer is giving the form's data
         if parse.intent == "find_service_center" and (parse.slots.get("township") or "where" in ask_kinds(text)):
             return None
-        if parse.intent in FORMS and asks_to_be_served(text):
-            return None   # "茶园管护你们做不做", "家庭农场能不能贷助农贷": the form answers by going on
+        if (parse.intent in FORMS or self._asks_to_join(text)) and asks_to_be_served(text):
+            return None   # "茶园管护你们做不做", "家庭农场能不能贷助农贷", "基层社能入不": the form answers by going on
         if parse.intent in FORMS and has_any(text, PRICE_WORDS) and _prices_published(turn.ctx.pack, parse.intent):
             return None   # "托管咋个收费" where the county lists prices: the form's opening shows them, then books
         found = lookup(turn.ctx.pack, text)
