@@ -29,6 +29,7 @@ class PackWords:
     tuoguan_note: str = ""                   # pack's own words on what a booking is, when it is only a request
     crop: str = ""                # an example crop of the pack
     service: str = ""             # an example 托管 service of the pack
+    tuoguan_request: str = ""     # an example 托管 request: the pack's own when one names a 托管 service
 
     def offered(self, intent: str) -> bool:
         return intent in self.offers
@@ -66,5 +67,8 @@ def pack_words(pack: Pack) -> PackWords:
     service = next((s.name for s in pack.services if s.role_name == "tuoguan" and s.scope != "全程"), "")
     tuoguan = info.tuoguan
     labels = (f"预约{tuoguan.name}", f"{tuoguan.name}预约", tuoguan.description.strip()) if tuoguan else ()
+    words = ["托管", *(w for s in pack.services if s.role_name == "tuoguan" for w in (s.name, *s.aliases))]
+    tuoguan_request = next((r for r in ex.requests if any(w in r for w in words)),
+                           f"{full}20亩{crop}{service}" if crop and service else request)
     return PackWords(info.county, bot_name, join_name, join_label, offers, menu, township, full, org, request,
-                     "join_nonghelian" in offers, *labels, crop=crop, service=service)
+                     "join_nonghelian" in offers, *labels, crop=crop, service=service, tuoguan_request=tuoguan_request)
