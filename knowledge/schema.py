@@ -203,6 +203,15 @@ class JoinOffer(Model):
     source: Source | None = None
 
 
+class TuoguanOffer(Model):
+    """What the 托管 booking is here, in the county's words: 农业生产托管 where a catalogue with teams and prices exists;
+    a request the center's staff answer where the document names only 农业社会化服务 (南川)."""
+
+    name: str                                  # 农业社会化服务: the menu says 预约<name>
+    description: str = ""                      # said to the farmer instead of a price list and a promise
+    source: Source | None = None
+
+
 class PackExamples(Model):
     """The county's own words for prompts: example township, organisation name, sample requests."""
 
@@ -220,5 +229,6 @@ class PackInfo(Model):
     bot_name: str | None = None                # how the account presents itself; None: "<county>为农服务助手"
     offers: list[str] = Field(default_factory=list)    # intent labels offered here; empty: all 13
     join: JoinOffer | None = None
+    tuoguan: TuoguanOffer | None = None
     dialect: Literal["chongqing", "luxi"] = "chongqing"  # the region's colloquial lexicon
     examples: PackExamples = Field(default_factory=PackExamples)

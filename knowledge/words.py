@@ -24,8 +24,12 @@ class PackWords:
     org_name: str                 # an example organisation name
     request: str                  # an example request in one message
     has_join: bool
+    tuoguan_label: str = "预约农业生产托管"   # the menu's words for book_tuoguan
+    tuoguan_title: str = "托管预约"          # the form's name
+    tuoguan_note: str = ""                   # pack's own words on what a booking is, when it is only a request
     crop: str = ""                # an example crop of the pack
     service: str = ""             # an example 托管 service of the pack
+    tuoguan_request: str = ""     # an example 托管 request: the pack's own when one names a 托管 service
 
     def offered(self, intent: str) -> bool:
         return intent in self.offers
@@ -61,5 +65,10 @@ def pack_words(pack: Pack) -> PackWords:
     menu = tuple((n, intent) for n, intent in MENU if intent in offers)
     crop = pack.crops[0].name if pack.crops else ""
     service = next((s.name for s in pack.services if s.role_name == "tuoguan" and s.scope != "全程"), "")
+    tuoguan = info.tuoguan
+    labels = (f"预约{tuoguan.name}", f"{tuoguan.name}预约", tuoguan.description.strip()) if tuoguan else ()
+    words = ["托管", *(w for s in pack.services if s.role_name == "tuoguan" for w in (s.name, *s.aliases))]
+    tuoguan_request = next((r for r in ex.requests if any(w in r for w in words)),
+                           f"{full}20亩{crop}{service}" if crop and service else request)
     return PackWords(info.county, bot_name, join_name, join_label, offers, menu, township, full, org, request,
-                     "join_nonghelian" in offers, crop, service)
+                     "join_nonghelian" in offers, *labels, crop=crop, service=service, tuoguan_request=tuoguan_request)

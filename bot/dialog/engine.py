@@ -1148,6 +1148,9 @@ class DialogResponder:
         join = getattr(self.ctx.pack.info, "join", None) if hasattr(self.ctx.pack, "info") else None
         if form.intent == "join_nonghelian" and join is not None and "农合联" not in join.name:
             return re.sub(r"[（(].*?[）)]", "", join.name) + "登记"
+        tuoguan = getattr(self.ctx.pack.info, "tuoguan", None) if hasattr(self.ctx.pack, "info") else None
+        if form.intent == "book_tuoguan" and tuoguan is not None:
+            return f"{tuoguan.name}预约"
         return form.title
 
     def _center(self, code: str | None) -> Any:

@@ -126,3 +126,42 @@ def test_a_form_the_county_does_not_offer_is_said_plainly_and_starts_nothing(cou
     assert "办不了" in reply and pack.info.county in reply, reply
     assert "回复数字：\n" not in reply + "\n" and "要做哪项服务" not in reply, reply
     assert deployment.export(TASKS[intent]) == []
+
+
+# 南川's document names 农业社会化服务 but no operation, team or price: a booking is a request its 区农民合作社服务中心's
+# staff answer. A farmer says his special crop and the work in his own words; the record carries the canonical ones.
+NANCHUAN_BOOKINGS = [("我是大观的，方竹笋要打药，20亩", "笋竹", "统防统治"),
+                     ("南川米要找人机收，30亩，我在大观", "水稻", "机收")]
+
+
+@pytest.mark.parametrize("opening,crop,service", NANCHUAN_BOOKINGS, ids=["笋竹-打药", "水稻-机收"])
+def test_nanchuan_books_social_service_as_a_request_to_the_center(county_phone, deployment, opening, crop, service):
+    phone = county_phone("nanchuan")
+    pack = phone.ctx.pack
+    menu = phone.text("你好").text
+    assert "预约农业社会化服务" in menu and "农业生产托管" not in menu, menu
+    replies, reply = [], phone.text(opening).text
+    for _ in range(8):
+        replies.append(reply)
+        if "确认提交" in reply:
+            summary = reply
+            reply = phone.text("1").text
+            replies.append(reply)
+            break
+        if "手机号" in reply:
+            reply = phone.text("13912345678").text
+        elif "哪天" in reply:
+            reply = phone.text("越快越好").text
+        elif "乡镇" in reply:
+            reply = phone.text("大观").text
+        else:
+            reply = phone.text("不知道").text
+    shown = "\n---\n".join(replies)
+    assert "确认提交" in shown, shown
+    assert "待补充" in summary and "参考价" not in summary, summary
+    center = next(c for c in pack.centers if "tuoguan" in center_roles(pack, c))
+    done = replies[-1]
+    assert "已记下" in done and center.name in done and "确认时间和价格" not in done, done
+    (row,) = deployment.export("bookings")
+    assert (row["crop"], row["service"], row["phone"], row["center"]) == (crop, service, "13912345678", center.name)
+    assert row["township"] == "大观镇"

@@ -11,9 +11,9 @@ PACK = load_pack("nanchuan")
 
 
 def test_offers_only_what_the_document_sets_up():
-    # The plan names no 托管/社会化服务 to book and no 农资 supply: neither is offered, no catalogue is invented.
-    assert "book_tuoguan" not in PACK.info.offers and "supplies" not in PACK.info.offers
-    assert PACK.services == []
+    # The plan names no 农资 supply (not offered); it names 农业社会化服务 (三（三）5) with no operation, team or
+    # price: book_tuoguan is offered as a request the 区农民合作社服务中心 answers, every price 待补充.
+    assert "book_tuoguan" in PACK.info.offers and "supplies" not in PACK.info.offers
     assert "农合联" not in (PACK.info.bot_name or "") and not PACK.nonghelian
     assert PACK.info.join is not None and "合作社" in PACK.info.join.name
 
@@ -26,8 +26,16 @@ def test_crops_are_the_documents_special_industries():
         assert crop_of(PACK, word) == crop, word
 
 
-def test_no_tuoguan_catalogue_where_none_is_offered():
-    assert "book_tuoguan" not in PACK.info.offers and not PACK.services
+def test_social_service_is_vocabulary_with_no_invented_price_team_or_crop():
+    assert PACK.services and all(s.role_name == "tuoguan" for s in PACK.services)
+    for s in PACK.services:
+        assert s.price_yuan == "待补充" and not s.crops, s.name
+        assert s.source.doc == "004" and s.source.section.startswith("三（三）5"), s.name
+    generic = [s for s in PACK.services if s.scope == "全程"]
+    assert [s.name for s in generic] == ["农业社会化服务"] and "托管" in generic[0].aliases
+    (center,) = [c for c in PACK.centers if "tuoguan" in c.roles]
+    assert "区农民合作社服务中心" in center.name and "待补充" in center.note
+    assert PACK.info.tuoguan is not None and "待补充" in PACK.info.tuoguan.description
 
 
 def test_finance_partners_are_the_documents():
