@@ -514,6 +514,12 @@ class DialogResponder:
         offers = getattr(self.ctx.pack.info, "offers", None) or []
         return not offers or intent in offers or intent not in FORMS
 
+    def _date_as_said(self, turn: Turn, value: Any) -> Any:
+        """明年4月10号: the NLU reads 明年 alone; a span (月中, 下个礼拜) keeps the farmer's words."""
+        said = turn.inbound.text or ""
+        return next_year_date(said, self.ctx.today()) or (
+            span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
+
     def _asks_to_join(self, text: str) -> bool:
         """The message names the county's join institution with a joining verb (the pack's `join` offer)."""
         join = getattr(self.ctx.pack.info, "join", None)
@@ -589,10 +595,8 @@ class DialogResponder:
         changed = []
         for name, value in changes.items():
             slot = form.slot(name)
-            if name == "date":  # 明年4月10号: the NLU reads 明年 alone
-                said = turn.inbound.text or ""
-                value = next_year_date(said, self.ctx.today()) or (
-                    span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
+            if name == "date":
+                value = self._date_as_said(turn, value)
             try:
                 clean = slot.validate(value, turn) if slot.validate else value
             except Invalid as refused:
@@ -951,10 +955,8 @@ class DialogResponder:
             slot = form.slot(name)
             if slot is None:
                 continue
-            if name == "date":  # 明年4月10号: the NLU reads 明年 alone
-                said = turn.inbound.text or ""
-                value = next_year_date(said, self.ctx.today()) or (
-                    span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
+            if name == "date":
+                value = self._date_as_said(turn, value)
             try:
                 clean = slot.validate(value, turn) if slot.validate else value
             except Invalid as refused:

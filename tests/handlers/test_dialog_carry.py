@@ -153,3 +153,15 @@ def test_a_use_of_the_money_is_a_purpose(text):
     from handlers.loan_products import _read_purpose
 
     assert _read_purpose(text, PACK) == text
+
+
+@pytest.mark.parametrize("pack, absent", [("liaocheng", "代账"), ("zhongxian", None)])
+def test_a_cancelled_form_lists_only_what_the_county_offers(county, pack, absent):
+    farmer = county(pack, openid="oFarmerCancelMenu")
+    farmer.say("我想贷款")
+    reply = farmer.say("取消")
+    assert "已取消" in reply and "托管" in reply and "贷款" in reply
+    if absent:
+        assert absent not in reply
+    else:
+        assert "代账" in reply
