@@ -41,6 +41,7 @@ from handlers.human_agent import tell_ticket
 from handlers.policy_faq import document_answer, lookup, reply, topical
 from knowledge.document import asks_a_kind
 from knowledge.faq import ask_kinds
+from knowledge.needs import unmet
 from handlers.forms import (Form, Invalid, Slot, is_org_name, member_type_of_name, person_name, read_date,
                             read_org_name, read_township, scan_org_name, township_from_location)
 from intents.dialog_acts import classify_act
@@ -520,6 +521,14 @@ class DialogResponder:
         return next_year_date(said, self.ctx.today()) or (
             span_date(said) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)) else None) or value
 
+    def _takes_unlisted(self, intent: str) -> bool:
+        """A form the county does not offer is still taken as a request for staff when only a center playing its
+        role is missing (the request goes to the county's default center); never when its data is missing."""
+        pack = self.ctx.pack
+        if pack.info.default_center is None and not pack.centers:
+            return False
+        return all(need.what.startswith("no center with role") for need in unmet(pack, intent))
+
     def _asks_to_join(self, text: str) -> bool:
         """The message names the county's join institution with a joining verb (the pack's `join` offer)."""
         join = getattr(self.ctx.pack.info, "join", None)
@@ -644,8 +653,12 @@ class DialogResponder:
         form = FORMS.get(intent)
         if form is None:
             return self._single(turn, intent, confidence)
-        if not self._offered(intent):   # 南川 books no 托管: no form with an empty list of services
-            return Said([turn.render("dialog/not_offered", intent=intent)], intent, confidence)
+        if not self._offered(intent):
+            if not self._takes_unlisted(intent):   # no data to ask with (a 托管 form with no service at all)
+                return Said([turn.render("dialog/not_offered", intent=intent)], intent, confidence)
+            # 聊城 names no 代账: the request is taken for staff to answer, said plainly, nothing promised
+            listed = turn.render("dialog/not_listed", intent=intent)
+            note = f"{listed}\n{note}" if note else listed
         convo = turn.convo
         convo.begin(intent)
         given = {name: value for name, value in slots.items() if form.slot(name)}

@@ -165,3 +165,17 @@ def test_a_cancelled_form_lists_only_what_the_county_offers(county, pack, absent
         assert absent not in reply
     else:
         assert "代账" in reply
+
+
+def test_a_form_the_county_does_not_list_is_taken_for_staff_and_said_plainly(county):
+    # 聊城's document names no 代账: the request is recorded for a person to answer, nothing promised
+    farmer = county("liaocheng", openid="oFarmerUnlisted")
+    first = farmer.say("俺们合作社想找人代账")
+    assert "没有写" in first and "待补充" in first
+    farmer.say("临清市烟店镇红星土地股份合作社")
+    farmer.say("13800138000")
+    done = farmer.say("跳过")
+    while "提交" not in done and "确认" in done:
+        done = farmer.say("确认")
+    assert "签约" not in done
+
