@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from bot.context import AppContext, Responder
 from bot.store.db import make_engine, ping, session_factory
-from bot.wechat.edge import CleanStr, EdgeGuard, safe_errors
+from bot.wechat.edge import BodyTooLarge, CleanStr, EdgeGuard, read_body, safe_errors
 from bot.wechat.gateway import Gateway
 from handlers.replies import ReplyTemplates
 from bot.settings import Settings
@@ -226,22 +226,13 @@ class Webhook:
 
 async def read_capped(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The request body, refused with 413 past `limit` bytes (Content-Length or chunked)."""
-    declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
-    if declared is not None and (not declared.isdigit() or len(declared) > 12 or int(declared) > limit):
-        raise RequestRejected(413, "body too large")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientGone
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise RequestRejected(413, "body too large")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    try:
+        body = await read_body(scope, receive, limit)
+    except BodyTooLarge:
+        raise RequestRejected(413, "body too large") from None
+    if body is None:
+        raise ClientGone
+    return body
 
 
 async def respond(send: Send, status: int, body: bytes, content_type: bytes) -> None:

@@ -145,10 +145,16 @@ def _check_body(scope: Scope, body: bytes) -> None:
         raise Refused(400, "请求中含有无效字符")
 
 
-async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
+class BodyTooLarge(Exception):
+    """The request body is past its cap (declared or read)."""
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The request body, None when the client went away; BodyTooLarge past `limit` bytes (Content-Length or
+    chunked). The one body reader: the edge guard and the webhook (bot.app) both read through it."""
     declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
-    if declared is not None and (not declared.isdigit() or len(declared) > 12 or int(declared) > MAX_BODY):
-        raise Refused(413, "请求体过大")
+    if declared is not None and (not declared.isdigit() or len(declared) > 12 or int(declared) > limit):
+        raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -157,11 +163,18 @@ async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
             return None
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            raise Refused(413, "请求体过大")
+        if size > limit:
+            raise BodyTooLarge
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
+    try:
+        return await read_body(scope, receive, MAX_BODY)
+    except BodyTooLarge:
+        raise Refused(413, "请求体过大") from None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
