@@ -191,6 +191,20 @@ def no_lock() -> Iterator[None]:
     yield
 
 
+class TokenLocks:
+    """The cross-worker lock both stores give, over their own try_lock/unlock: the holder's token guards the
+    release, so a holder whose lock expired (and was taken by another) cannot release the other's lock."""
+
+    @contextmanager
+    def lock(self, key: str, ttl: float = 10.0, wait: float = 5.0) -> Iterator[None]:
+        token = uuid.uuid4().hex  # names no owner: only the lock's ttl frees it after a crash
+        poll_lock(lambda: self.try_lock(key, token, ttl), wait, key)
+        try:
+            yield
+        finally:
+            self.unlock(key, token)
+
+
 def poll_lock(try_take: Any, wait: float, key: str) -> None:
     """Call `try_take()` until it answers True, pausing a little longer each time; LockTimeout after `wait`."""
     deadline = time.monotonic() + wait

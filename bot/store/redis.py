@@ -5,8 +5,6 @@ import json
 import logging
 import os
 import threading
-import uuid
-from contextlib import contextmanager
 from typing import Any, Iterator
 
 import redis
@@ -15,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, TimeoutError as RedisTimeoutError
 
 from bot import fastpath
-from bot.store import OWNER_MARK, Claim, MessageKeys, alive_key, poll_lock, token_gone
+from bot.store import OWNER_MARK, Claim, MessageKeys, TokenLocks, alive_key, token_gone
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +104,7 @@ def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-class RedisStore:
+class RedisStore(TokenLocks):
     """Store on one Redis database; every key carries `prefix` so deployments (and tests) can share a server."""
 
     def __init__(self, client: redis.Redis, prefix: str = "nongbot:") -> None:
@@ -143,17 +141,6 @@ class RedisStore:
 
     def incr(self, key: str, ttl: float) -> int:
         return int(self._incr(keys=[self._k(key)], args=[_ms(ttl)]))
-
-    @contextmanager
-    def lock(self, key: str, ttl: float = 10.0, wait: float = 5.0) -> Iterator[None]:
-        """Cross-worker lock; the holder's token guards the release, so a holder whose lock expired
-        (and was taken by another) cannot release the other's lock."""
-        token = uuid.uuid4().hex  # names no owner: only the lock's ttl frees it after a crash
-        poll_lock(lambda: self.try_lock(key, token, ttl), wait, key)
-        try:
-            yield
-        finally:
-            self.unlock(key, token)
 
     def try_lock(self, key: str, token: str, ttl: float) -> bool:
         keys, args = [self._k(f"lock:{key}")], [self._k(alive_key("")), token, _ms(ttl), ""]

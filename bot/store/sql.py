@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Integer, String, and_, case, cast, delete, or_, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store.db import dialect_insert
 from bot.records.models import StoreEntry
-from bot.store import Claim, MessageKeys, alive_key, owner_gone, owner_of, poll_lock
+from bot.store import Claim, MessageKeys, TokenLocks, alive_key, owner_gone, owner_of
 
 PURGE_EVERY_SECONDS = 60.0
 
@@ -48,7 +46,7 @@ _SWAP = text('UPDATE store_entries SET value = :v, expires_at = :e WHERE "key" =
 _UNLOCK = text('DELETE FROM store_entries WHERE "key" = :k AND value = :v')
 
 
-class SqlStore:
+class SqlStore(TokenLocks):
     """Store on the `store_entries` table; pass the deployment's engine."""
 
     def __init__(self, engine: Engine) -> None:
@@ -106,17 +104,6 @@ class SqlStore:
         return count
 
     # ---- locks -----------------------------------------------------------------------------
-    @contextmanager
-    def lock(self, key: str, ttl: float = 10.0, wait: float = 5.0) -> Iterator[None]:
-        """Cross-worker lock; the holder's token guards the release, so a holder whose lock expired
-        (and was taken by another) cannot release the other's lock."""
-        token = uuid.uuid4().hex  # names no owner: only the lock's ttl frees it after a crash
-        poll_lock(lambda: self.try_lock(key, token, ttl), wait, key)
-        try:
-            yield
-        finally:
-            self.unlock(key, token)
-
     def try_lock(self, key: str, token: str, ttl: float) -> bool:
         now = time.time()
         with self._auto.connect() as conn:
