@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.faq import _FORM, _clean, ask_kinds, grams
+from knowledge.faq import _FORM, _clean, ask_kinds, grams, in_document_words
 from knowledge.loader import Pack
 from knowledge.schema import DocumentClause
 
@@ -27,6 +27,10 @@ _DIGIT = re.compile(r"\d|[一二三四五六七八九十百千万两]+(?:个|家
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:万元|亿元|元)")
 _RATE = re.compile(r"\d[\d.]*\s*[%％‰]")
 _PHONE = re.compile(r"\d{7,}")
+# What a "who" or "when" question is answered by: a sentence naming a body (牵头单位, 领导小组, 市供销合作社, 业务发展科)
+# or a date (2025年底前, 2022年7月至9月).
+_WHO_ROW = re.compile(r"牵头|负责|组长|设在|主管|领办|承担")
+_TIME_ROW = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|底前|阶段|期间|每年|定期")
 
 # What a question asks for that a sentence must hold to answer it: (cues in the question, what the answer holds).
 _AMOUNT = ("多少", "好多", "几", "多高", "多大", "怎么算", "标准", "比例", "最多", "最高", "最少", "上限", "额度")
@@ -98,6 +102,8 @@ class _Index:
     postings: dict[str, tuple[int, ...]]         # unit -> rows holding it
     in_clauses: dict[str, tuple[int, ...]]       # unit -> clauses whose title or text holds it
     digits: tuple[bool, ...]                     # the row states a count
+    who: tuple[bool, ...]                        # the row names a body (牵头单位, 领导小组 …)
+    when: tuple[bool, ...]                       # the row states a date or period
     idf: dict[str, float]
     chars: frozenset[str]                        # every character the document uses
 
@@ -123,6 +129,7 @@ def _index(pack: Pack) -> _Index:
     idf = {g: math.log(1 + (n + 1) / (len(ks) + 0.5)) for g, ks in postings.items()}
     return _Index(tuple(rows), tuple(clause_rows), {g: tuple(ks) for g, ks in postings.items()},
                   {g: tuple(cs) for g, cs in in_clauses.items()}, tuple(bool(_DIGIT.search(r.text)) for r in rows),
+                  tuple(bool(_WHO_ROW.search(r.text)) for r in rows), tuple(bool(_TIME_ROW.search(r.text)) for r in rows),
                   idf, frozenset("".join(c.text for c in pack.clauses)))
 
 
@@ -150,7 +157,8 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
     question's units found in the sentence count whole, those found elsewhere in its clause 0.4."""
     index = _index(pack)
     rows, idf, chars = index.rows, index.idf, index.chars
-    query = grams(_clean(question or ""), idf)
+    kinds = ask_kinds(question or "")
+    query = grams(_clean(in_document_words(pack, question or "")), idf)
     if not rows or not query:
         return None
     rarest = max(idf.values())
@@ -172,7 +180,9 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
             found[k] = found.get(k, 0) + 1
         for c in index.in_clauses.get(g, ()):
             around[c] = around.get(c, 0.0) + w
-    counting = "count" in ask_kinds(question)
+    counting = "count" in kinds
+    cues = [(_WHO_ROW, index.who) if "who" in kinds else None, (_TIME_ROW, index.when) if "time" in kinds else None]
+    cues = [c[1] for c in cues if c is not None]
     scored = []
     for c, near in around.items():
         for k in index.clause_rows[c]:
@@ -183,6 +193,8 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
                 score *= LONE_MATCH   # one word found ("服务", "上一步"): the sentence may be about anything
             if counting:
                 score *= 1.15 if index.digits[k] else 0.8
+            for holds in cues:   # "谁牵头", "啥时候": a sentence naming a body / a date answers it
+                score *= 1.15 if holds[k] else 0.85
             scored.append((score, k))
     if not scored:
         return None
@@ -195,6 +207,13 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
         if rows[j].clause == row.clause and abs(j - k) == 1 and other_score >= 0.85 * score:
             picked.append(j)
             break
+    # Asked who or when, and the sentence found names no body / no date: its clause's sentence that does
+    # ("〔牵头单位:市商务投资促进局;") is quoted with it.
+    for kind, holds in (("who", index.who), ("time", index.when)):
+        if kind in kinds and not holds[k]:
+            own = next((j for j in index.clause_rows[row.clause] if holds[j] and j not in picked), None)
+            if own is not None:
+                picked.append(own)
     if len(row.text) < 40 and len(picked) == 1 and k + 1 < len(rows) and rows[k + 1].clause == row.clause:
         picked.append(k + 1)   # "四是规范财务管理。" says what; the next sentence says how
     picked.sort()

@@ -34,15 +34,18 @@ _FORM_WORDS = ("有没有", "是不是", "能不能", "可不可以", "会不会
                "来当", "由谁", "拿来", "搞法", "搞些", "东西", "情况", "或者", "以及", "还有", "他们", "咱们", "屋头",
                "什么时候", "啥时候", "时候", "好久", "多久", "多长时间", "好多家", "好多个", "多少家", "多少个", "几家",
                "一共", "总共", "那边", "这边", "那点", "一点", "想找", "找人", "想要", "有啥", "有什么", "有哪些",
-               "有没得", "有莫得", "有没")
-_FORM_CHARS = "是的了吗呢啊哦嘛吧呀咋啥谁么个我你他她这那哪怎些几该噻嗦哈不没和与或都也就还把给被让搞弄要想"
+               "有没得", "有莫得", "有没",
+               # 鲁西 (聊城) forms: 俺/恁 (I/you), 咋弄 (how), 中不中 (OK?), 这事儿 (this matter)
+               "中不中", "行不行", "咋弄", "咋整", "啥事", "这事儿", "这事", "这块", "俺们", "恁们", "咱们")
+_FORM_CHARS = "是的了吗呢啊哦嘛吧呀咋啥谁么个我你他她这那哪怎些几该噻嗦哈不没和与或都也就还把给被让搞弄要想俺恁咱"
 _FORM = re.compile("|".join(sorted(_FORM_WORDS, key=len, reverse=True)) + f"|[{_FORM_CHARS}]")
 # What a question asks for, from its form words: an entry whose listed questions ask the same gets a little more
 # ("综合服务社要搞好多个" wants the count, not what a 综合服务社 is).
 ASK_KINDS: dict[str, tuple[str, ...]] = {
     "count": ("多少", "好多", "几个", "几家", "几处", "几年", "多大", "比例", "多高", "达到"),
-    "time": ("时候", "好久", "多久", "哪年", "几月", "哪一年", "啥时", "何时", "期限", "阶段"),
-    "who": ("谁", "哪个部门", "哪个单位", "哪些部门", "牵头", "负责"),
+    "time": ("时候", "好久", "多久", "哪年", "几月", "哪一年", "啥时", "何时", "期限", "阶段", "时间节点", "截止",
+             "哪个时间", "啥时间", "什么时间"),
+    "who": ("谁", "哪个部门", "哪个单位", "哪些部门", "哪家单位", "牵头", "负责", "谁管", "归谁", "主管"),
     "where": ("哪里", "哪点", "在哪", "哪儿", "地址", "再哪", "在那", "咋走", "怎么走", "朝哪", "位置", "地方", "导航",
               "附近", "最近", "几点", "开门", "关门", "上班", "电话", "周末"),
     "what": ("是什么", "是啥", "啥子是", "什么是", "什么意思", "啥意思", "干啥的", "干什么的", "做什么的", "做啥的",
@@ -52,6 +55,44 @@ ASK_KINDS: dict[str, tuple[str, ...]] = {
 # from the document only for these.
 POLICY_KINDS = frozenset({"count", "time", "who", "what"})
 ASK_BONUS = 25.0
+# A farmer's or cadre's everyday words and the words county documents use for the same thing ("上网卖" ~ 电商,
+# "交电费" ~ 便民缴费). A question holding one is looked up with the document's words added — only those the
+# pack's own text holds, so a county whose document lacks the term is not pointed at it.
+VOCABULARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("上网卖", "网上卖", "网上销售", "网上卖", "网店", "直播带货", "直播卖", "线上卖", "网络销售"), ("电商", "线上线下")),
+    (("交电费", "交水费", "交话费", "缴电费", "交费", "缴费"), ("便民缴费",)),
+    (("寄快递", "取快递", "收快递", "发快递", "拿快递"), ("快递收发", "快递")),
+    (("贷款", "借钱", "借款", "贷点钱"), ("信贷", "融资")),
+    (("招人", "招聘", "进人", "招工", "年轻人", "大学生"), ("人才", "招聘")),
+    (("卖粮", "卖菜", "销路", "卖不出去", "卖不掉", "卖农产品"), ("销售", "产销对接", "流通")),
+    (("流转地", "地流转", "流转土地", "不想流转"), ("流转土地",)),
+    (("麦子", "麦地"), ("小麦",)),
+    (("棒子", "苞米", "苞谷", "包谷"), ("玉米",)),
+    (("打药", "飞防", "病虫害"), ("统防统治",)),
+    (("冷库", "保鲜库"), ("冷链", "仓储保鲜")),
+    (("买化肥", "买种子", "买农药", "化肥", "种子", "农药"), ("农资供应", "种肥供应")),
+    (("盖房", "建房", "占地", "用地"), ("建设用地", "用地")),
+    (("考核", "考评", "打分"), ("考核",)),
+    (("入股分红", "分钱", "分红"), ("盈余分红", "分红", "保底收")),
+    (("学习", "培训班", "上课"), ("培训",)),
+    (("人员名单", "都有谁", "成员"), ("成员", "组长")),
+    (("部门", "单位", "谁管", "牵头"), ("牵头单位",)),
+    (("指标", "目标", "要求达到"), ("达到", "目标")),
+    (("时间节点", "截止", "期限", "啥时候完成"), ("年底前", "到2025年")),
+)
+
+
+@lru_cache(maxsize=16)
+def _pack_text(pack: Pack) -> str:
+    return "".join(c.title + c.text for c in pack.clauses) + "".join(e.answer for e in pack.faq)
+
+
+def in_document_words(pack: Pack, question: str) -> str:
+    """The question with the document's words for the everyday ones it uses (see VOCABULARY) added."""
+    text = _pack_text(pack)
+    extra = [w for said, words in VOCABULARY if any(s in question for s in said) for w in words
+             if w in text and w not in question]
+    return question + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
 _DEBUG = False
 _FUZZY_TOP = 8     # entries whose listed questions are compared one by one
 _UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
