@@ -807,6 +807,9 @@ class DialogResponder:
             return self._ask(turn, form, form.slot(name), [])
         parse = self._parse(turn)
         side = (parse.intent not in (form.intent, "out_of_scope") and parse.confidence >= INTERRUPTION)
+        code = find_credit_code(text)
+        if side and code is not None and not code[1].strip():
+            side = False  # "信用代码9350…" alone is who the farmer is (an answer, even unasked), never a new request
         updates: dict[str, Any] = {}
         lead: list[str] = []
         if asked is not None:
