@@ -386,6 +386,15 @@ class DialogResponder:
                 fitting = self._fitting_option(turn, list(pending["options"].values()))
                 if fitting is not None:  # "25亩 拔山" after 买农资 / 预约托管: area → 托管
                     return self._start(turn, fitting, {**pending["slots"], **self._parse(turn).slots})
+                held = self._parse(turn)
+                if held.slots and set(held.slots) <= set(SHARED_SLOTS) and convo.failures < MAX_FAILURES and not (
+                        held.intent in FORMS and held.confidence >= INTERRUPTION):
+                    # "三泉" to "您是想 1… 2…": kept for whichever is chosen, and the choice asked again
+                    convo.clarify = {**pending, "slots": {**pending["slots"], **held.slots}}
+                    convo.failures += 1
+                    choices = list(pending["options"].values())
+                    return Said([turn.render("dialog/clarify", choices=choices)], "clarify", held.confidence,
+                                listed="clarify")
         if convo.form:
             return self._in_form(turn, FORMS[convo.form], text, act, choice)
         changed = self._change_submitted(turn, text, act)
@@ -569,6 +578,9 @@ class DialogResponder:
         if not self._offered(choices[0]):   # the likelier reading is a form the county does not offer: say so
             return Said([turn.render("dialog/not_offered", intent=choices[0])], choices[0], parse.confidence)
         choices = [c for c in choices if self._offered(c)]
+        fitting = self._fitting_option(turn, choices) if len(choices) > 1 and turn.inbound.text else None
+        if fitting is not None and fitting in FORMS:  # "我想耕地，15亩": the area and the service say which one
+            return self._start(turn, fitting, parse.slots, confidence=parse.confidence)
         if len(choices) == 1:
             return (self._start(turn, choices[0], parse.slots, confidence=parse.confidence) if choices[0] in FORMS
                     else self._single(turn, choices[0], parse.confidence))
@@ -1188,6 +1200,7 @@ class DialogResponder:
 
 # "入个合作社", "基层社能入不", "合作社咋个入": the joining verb before or after what is joined.
 _JOIN_ORDERS = re.compile(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)|(合作社|供销社|基层社|农合联)(能|可以|咋个|咋|怎么|怎样)?入(?![账库围口])")
+SHARED_SLOTS = ("township", "phone", "name", "date")  # slots every form has: they choose none of them
 _JOIN_BRANCH = re.compile(r"(加入?|进|入|参加)[^，。,.？?]{0,8}分会")
 _OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")
 _FOUNDING = re.compile(r"(成立|组建|新办|办)(个|一个)?(农民)?(专业)?合作社")
