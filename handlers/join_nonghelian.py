@@ -5,7 +5,7 @@ from typing import Any
 
 from handlers.forms import (Form, Plan, Slot, center_offering, fixed, member_type_of_name, person_name, read_choice,
                             read_name, read_township, validate_phone, validate_township)
-from bot.dialog.cues import introduced_name
+from bot.dialog.cues import introduced_applicant
 from knowledge.routing import industry_nonghelian, nonghelian_for
 
 MEMBER_TYPES = ("农户", "家庭农场", "农民合作社", "村集体", "企业")
@@ -72,7 +72,7 @@ FORM = Form(
              profile="member_type", label="身份", implied=member_type_of_name,
              fallback=_member_type_implied),
         Slot("name", read=read_name, free=True, profile="name", label="姓名/名称", required=True, example="王大明",
-             scan=introduced_name),
+             scan=introduced_applicant),
         Slot("phone", hint="phone", validate=validate_phone, profile="phone", label="电话", required=True,
              example="13800138000"),
         Slot("township", hint="township", read=read_township, validate=validate_township, profile="township",

@@ -262,6 +262,19 @@ def introduced_name(text: str, pack: object = None) -> str | None:
     return name if 2 <= len(name) <= 4 else None
 
 
+_NAMED_ORG = re.compile(r"(?:名字|名称|名号|执照上|牌子)?(?:叫|是|叫做|写的)[:：\s]*([\u4e00-\u9fff（）()]{2,30}?(?:"
+                        + "|".join(ORG_SUFFIXES) + r"|股份经济合作社|经济合作社))(?![\u4e00-\u9fff])")
+
+
+def introduced_applicant(text: str, pack: object = None) -> str | None:
+    """Who applies, named anywhere in a message: a person introducing themselves ("我叫王大明"), or an
+    organisation's registered name after a naming word ("家庭农场，营业执照上叫忠县某某家庭农场")."""
+    found = _NAMED_ORG.search(text)
+    if found and has_any(text, ("叫", "名字", "名称", "执照", "牌子")):
+        return found.group(1)
+    return introduced_name(text, pack)
+
+
 def reads_as_answer(text: str, parse: object) -> bool:
     """Free text (a name, a purpose, an organisation) is taken only when it reads as that answer: not a
     question, not a phone number, not a place or a date, not a request or a person asked for."""

@@ -372,7 +372,8 @@ class DialogResponder:
                 parse = self._parse(turn)
                 elsewhere = parse.intent in FORMS or parse.intent in NOT_DOCUMENT or parse.intent == "find_service_center"
                 if parse.intent == offered or self._asks_to_join(text) and offered == "join_nonghelian" or (
-                        not elsewhere and any(FORMS[offered].slot(name) for name in parse.slots)):
+                        not elsewhere and any(FORMS[offered].slot(name) for name in parse.slots)) or (
+                        self._says_who(turn, FORMS[offered], text)):
                     # "俺是郑家镇的家庭农场 想入": the farmer goes on with what was offered, in their own words
                     return self._start(turn, offered, {**said, **parse.slots}, confidence=parse.confidence)
         if wants_person(text) and not self._asks_for_work(turn, text):
@@ -385,6 +386,15 @@ class DialogResponder:
                 fitting = self._fitting_option(turn, list(pending["options"].values()))
                 if fitting is not None:  # "25亩 拔山" after 买农资 / 预约托管: area → 托管
                     return self._start(turn, fitting, {**pending["slots"], **self._parse(turn).slots})
+                held = self._parse(turn)
+                if held.slots and set(held.slots) <= set(SHARED_SLOTS) and convo.failures < MAX_FAILURES and not (
+                        held.intent in FORMS and held.confidence >= INTERRUPTION):
+                    # "三泉" to "您是想 1… 2…": kept for whichever is chosen, and the choice asked again
+                    convo.clarify = {**pending, "slots": {**pending["slots"], **held.slots}}
+                    convo.failures += 1
+                    choices = list(pending["options"].values())
+                    return Said([turn.render("dialog/clarify", choices=choices)], "clarify", held.confidence,
+                                listed="clarify")
         if convo.form:
             return self._in_form(turn, FORMS[convo.form], text, act, choice)
         changed = self._change_submitted(turn, text, act)
@@ -471,6 +481,14 @@ class DialogResponder:
         turn.convo.failures = 0
         return Said(["\n\n".join(texts)], "policy_faq", parse.confidence)
 
+    def _says_who(self, turn: Turn, form: Any, text: str) -> bool:
+        """After a form was offered, the farmer says who they are in their own words ("我屋头种了十几亩柑橘，
+        就自己种", "我们是家庭农场"): the offered form's member-type question answers it, so the form goes on."""
+        slot = form.slot("member_type")
+        if slot is None or slot.read is None or self._not_who(text):
+            return False
+        return bool(slot.read(text, turn.ctx.pack))
+
     def _form_named(self, parse: Any) -> str | None:
         """The one form whose own slots (a loan product, a 托管 service) the question names: offered after it."""
         named = [name for name in parse.slots if name in NAMES_A_FORM]
@@ -537,7 +555,9 @@ class DialogResponder:
         if has_any(text, ("入社", "入会", "当社员", "当会员", "做社员", "成为社员", "成为会员")) or _JOIN_ORDERS.search(text):
             return True
         offer = join.name + join.description
-        words = [w for w in ("农合联", "合作社", "供销社", "基层社", "服务中心") if w in offer]
+        if "分会" in offer and _JOIN_BRANCH.search(text):
+            return True  # 忠县: "想进那个生猪产业分会", "想加柑橘分会" — a 分会 the county's join offer includes
+        words = [w for w in ("农合联", "合作社", "供销社", "基层社", "服务中心", "签约服务") if w in offer]
         if has_any(offer, ("办社", "组建")) and _FOUNDING.search(text) and not has_any(text, _OTHER_REQUESTS):
             return True  # 南川: 登记入社或办社意向 — "我们想成立合作社"
         return has_any(text, JOIN_VERBS) and has_any(text, tuple(words))
@@ -558,6 +578,9 @@ class DialogResponder:
         if not self._offered(choices[0]):   # the likelier reading is a form the county does not offer: say so
             return Said([turn.render("dialog/not_offered", intent=choices[0])], choices[0], parse.confidence)
         choices = [c for c in choices if self._offered(c)]
+        fitting = self._fitting_option(turn, choices) if len(choices) > 1 and turn.inbound.text else None
+        if fitting is not None and fitting in FORMS:  # "我想耕地，15亩": the area and the service say which one
+            return self._start(turn, fitting, parse.slots, confidence=parse.confidence)
         if len(choices) == 1:
             return (self._start(turn, choices[0], parse.slots, confidence=parse.confidence) if choices[0] in FORMS
                     else self._single(turn, choices[0], parse.confidence))
@@ -796,6 +819,9 @@ class DialogResponder:
             return self._ask(turn, form, form.slot(name), [])
         parse = self._parse(turn)
         side = (parse.intent not in (form.intent, "out_of_scope") and parse.confidence >= INTERRUPTION)
+        code = find_credit_code(text)
+        if side and code is not None and not code[1].strip():
+            side = False  # "信用代码9350…" alone is who the farmer is (an answer, even unasked), never a new request
         updates: dict[str, Any] = {}
         lead: list[str] = []
         if asked is not None:
@@ -1174,6 +1200,8 @@ class DialogResponder:
 
 # "入个合作社", "基层社能入不", "合作社咋个入": the joining verb before or after what is joined.
 _JOIN_ORDERS = re.compile(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)|(合作社|供销社|基层社|农合联)(能|可以|咋个|咋|怎么|怎样)?入(?![账库围口])")
+SHARED_SLOTS = ("township", "phone", "name", "date")  # slots every form has: they choose none of them
+_JOIN_BRANCH = re.compile(r"(加入?|进|入|参加)[^，。,.？?]{0,8}分会")
 _OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")
 _FOUNDING = re.compile(r"(成立|组建|新办|办)(个|一个)?(农民)?(专业)?合作社")
 
