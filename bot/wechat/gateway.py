@@ -68,6 +68,11 @@ SHED_AFTER_SECONDS = 1.0
 # queued in the message's own transaction, rather than after a commit that may end past the deadline.
 COMMIT_MARGIN_SECONDS = 0.5
 RATE_WINDOW_SECONDS = 2.0     # the finishing rate is counted over this much recent time
+# A message handled past its webhook (its webhook answered 'success', so WeChat will not send it again) that
+# fails on the way (the database busy or gone for a moment: everything it wrote rolled back) is started again
+# this many times, after a growing pause, before it is given up and logged: nobody else would redo it.
+REDO_TIMES = 3
+REDO_PAUSE_SECONDS = 1.0
 MIN_RATE = 20.0               # messages a second assumed before there is a rate to count (a cold start)
 # Events that open a 客服 window; LOCATION is pushed automatically and opens nothing.
 WINDOW_OPENERS = {"text": "message", "voice": "message", "location": "message", "image": "message",
@@ -86,6 +91,8 @@ class _Attempt:
     done: bool = False
     passive: str | None = None
     intent: str | None = None    # the turn's intent, for the per-message log line
+    inbound: Inbound | None = None  # the message, so one that failed past its webhook can be started again
+    redone: int = 0                 # how many times it was started again after such a failure
 
 
 @dataclass(frozen=True)
@@ -160,9 +167,10 @@ class Gateway:
         self._waiting = 0
         self._running = 0
         self._finished: deque[float] = deque(maxlen=4096)
-        self._deferred: deque[Inbound] = deque()
+        self._deferred: deque[tuple[Inbound, int]] = deque()  # (message, times started again)
         self._deferred_users: dict[str, int] = {}
         self._drainer: asyncio.Future | None = None
+        self._redo_waiting = 0  # failed past their webhook, paused before they are started again
         self.shed_count = 0
         self._shed_logged = float("-inf")
 
@@ -175,7 +183,7 @@ class Gateway:
         """The passive reply text for this callback, or None for 'success'. `arrived`: `time.monotonic()` when
         the request reached the server (the webhook's first step); the budget counts from there."""
         start = time.monotonic() if arrived is None else arrived
-        attempt = _Attempt()
+        attempt = _Attempt(inbound=inbound)
         outcome = "error"
         try:
             text, outcome = await self._answer(inbound, arrived, attempt)
@@ -241,15 +249,18 @@ class Gateway:
 
     def _defer(self, inbound: Inbound) -> None:
         self.shed_count += 1
-        self._deferred.append(inbound)
-        self._deferred_users[inbound.openid] = self._deferred_users.get(inbound.openid, 0) + 1
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.ensure_future(self._drain_deferred())
+        self._queue_deferred(inbound, 0)
         now = time.monotonic()
         if now >= self._shed_logged + 10.0:  # a line every 10 s at most while it lasts
             self._shed_logged = now
             log.warning("overloaded: %s messages shed so far (answered 'success', handled later via 客服)",
                         self.shed_count)
+
+    def _queue_deferred(self, inbound: Inbound, redone: int) -> None:
+        self._deferred.append((inbound, redone))
+        self._deferred_users[inbound.openid] = self._deferred_users.get(inbound.openid, 0) + 1
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.ensure_future(self._drain_deferred())
 
     async def _drain_deferred(self) -> None:
         """Start shed messages, oldest first, whenever no fresh message waits and a slot is free: a shed
@@ -258,13 +269,14 @@ class Gateway:
             if self._waiting or self._running >= CONCURRENT_MESSAGES:
                 await asyncio.sleep(POLL_SECONDS)
                 continue
-            inbound = self._deferred.popleft()
+            inbound, redone = self._deferred.popleft()
             left = self._deferred_users[inbound.openid] - 1
             if left:
                 self._deferred_users[inbound.openid] = left
             else:
                 del self._deferred_users[inbound.openid]
-            attempt = _Attempt(abandoned=True)  # its webhook answered 'success': every reply goes out as 客服
+            # its webhook answered 'success': every reply goes out as 客服
+            attempt = _Attempt(abandoned=True, inbound=inbound, redone=redone)
             task = asyncio.ensure_future(self._work(inbound, attempt))
             self._background.add(task)
             task.add_done_callback(lambda done, attempt=attempt: self._done(done, attempt))
@@ -273,9 +285,23 @@ class Gateway:
     def _done(self, task: asyncio.Future, attempt: _Attempt) -> None:
         self._background.discard(task)
         if attempt.abandoned and not task.cancelled() and task.exception() is not None:
-            # Handled past its webhook, then failed: rolled back, and nobody else will read the failure.
+            # Handled past its webhook, then failed: rolled back, and WeChat will not send it again.
             metrics.ERRORS.labels("database").inc()
-            log.error("message handled past its webhook failed; rolled back", exc_info=task.exception())
+            inbound = attempt.inbound
+            if inbound is not None and attempt.redone < REDO_TIMES:
+                log.warning("message %s handled past its webhook failed (%s); starting it again",
+                            inbound.dedup_key, task.exception())
+                self._redo_waiting += 1
+                asyncio.get_running_loop().call_later(REDO_PAUSE_SECONDS * (attempt.redone + 1), self._redo,
+                                                      inbound, attempt.redone + 1)
+            else:
+                log.error("message handled past its webhook failed; rolled back", exc_info=task.exception())
+
+    def _redo(self, inbound: Inbound, redone: int) -> None:
+        """A message that failed past its webhook, queued again behind the shed ones (its claim was released
+        with the rollback; one that committed before failing finds its claim taken and is not redone)."""
+        self._redo_waiting -= 1
+        self._queue_deferred(inbound, redone)
 
     async def _work(self, inbound: Inbound, attempt: _Attempt) -> str | None | _Retry:
         if self._slots is None:
@@ -319,7 +345,10 @@ class Gateway:
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait for handling that outlived its webhook, shed messages included (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        while (self._background or self._deferred) and time.monotonic() < deadline:
+        while (self._background or self._deferred or self._redo_waiting) and time.monotonic() < deadline:
+            if not (self._background or self._deferred):  # only paused redos: they queue themselves shortly
+                await asyncio.sleep(POLL_SECONDS)
+                continue
             pending = list(self._background) + ([self._drainer] if self._drainer and not self._drainer.done() else [])
             await asyncio.wait(pending, timeout=max(0.01, deadline - time.monotonic()))
 
