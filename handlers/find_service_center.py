@@ -4,14 +4,14 @@ from __future__ import annotations
 from knowledge.routing import nonghelian_for, role_of, routes
 
 from handlers.base import Turn
-from handlers.policy_faq import document_answer
+from handlers.policy_faq import document_answer, particulars_answer
 
 PLACEHOLDER = "待补充"
 
 
 def find_service_center(turn: Turn) -> list[str]:
     pack = turn.ctx.pack
-    told = document_answer(turn)
+    told = document_answer(turn) or particulars_answer(turn)
     if told is not None:
         return told
     township = turn.slots.get("township")

@@ -63,6 +63,7 @@ VOCABULARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("交电费", "交水费", "交话费", "缴电费", "交费", "缴费"), ("便民缴费",)),
     (("寄快递", "取快递", "收快递", "发快递", "拿快递"), ("快递收发", "快递")),
     (("贷款", "借钱", "借款", "贷点钱"), ("信贷", "融资")),
+    (("银行",), ("支行", "农商行", "商业银行")),
     (("招人", "招聘", "进人", "招工", "年轻人", "大学生"), ("人才", "招聘")),
     (("卖粮", "卖菜", "销路", "卖不出去", "卖不掉", "卖农产品"), ("销售", "产销对接", "流通")),
     (("流转地", "地流转", "流转土地", "不想流转"), ("流转土地",)),
@@ -93,6 +94,86 @@ def in_document_words(pack: Pack, question: str) -> str:
     extra = [w for said, words in VOCABULARY if any(s in question for s in said) for w in words
              if w in text and w not in question]
     return question + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
+_CJK = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+_FREQUENT = 4      # a two-character piece the pack writes this often is one of its words
+
+
+@lru_cache(maxsize=16)
+def _spellings(pack: Pack) -> tuple[frozenset[str], dict[tuple[str, ...], str]]:
+    """Every piece of two or more characters the pack writes, and by sound its own terms: FAQ keywords, names of
+    services, crops and products, and two-character pieces it writes often."""
+    text = _pack_text(pack) + "。".join(q for e in pack.faq for q in (*e.questions, *e.keywords))
+    counts: dict[str, int] = {}
+    for run in _CJK.findall(text):
+        for i in range(len(run) - 1):
+            counts[run[i:i + 2]] = counts.get(run[i:i + 2], 0) + 1
+    terms = {k for e in pack.faq for k in e.keywords} | {x.name for x in (*pack.services, *pack.crops,
+                                                                            *pack.loan_products)}
+    terms = {t for t in terms if _CJK.fullmatch(t) and len(t) <= 4}
+    # A frequent piece is a word when the listed questions or the clause titles use it too (托管 is; 益共, cut from
+    # 利益共同体, is not).
+    asked = "。".join(q for e in pack.faq for q in e.questions)
+    terms |= {g for g, n in counts.items() if n >= _FREQUENT and g in asked}
+    by_sound: dict[tuple[str, ...], str] = {}
+    for t in sorted(terms, key=lambda t: -counts.get(t[:2], 0)):
+        by_sound.setdefault(tuple(lazy_pinyin(t, style=Style.NORMAL)), t)
+    return frozenset(counts), by_sound
+
+
+@lru_cache(maxsize=16)
+def _char_counts(pack: Pack) -> dict[str, int]:
+    """How often the pack writes each character outside place names (官 of 官坝镇 says nothing of 托官)."""
+    text = _pack_text(pack)
+    for name in sorted({n for t in pack.townships for n in (t.name, *t.aliases)}, key=len, reverse=True):
+        text = text.replace(name, "")
+    counts: dict[str, int] = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    return counts
+
+
+_NUMERALS = "一二三四五六七八九十百千万两零"
+_RARE = 3   # a character the pack writes this seldom may be a typo heard in another tone (托官 ~ 托管)
+
+
+def _misheard(pack: Pack, said: str, meant: str) -> bool:
+    """`said` may be a mishearing of `meant`: same tone, or `said` is a character the pack hardly writes."""
+    if _char_counts(pack).get(said, 0) <= _RARE:
+        return True
+    return lazy_pinyin(said, style=Style.TONE3) == lazy_pinyin(meant, style=Style.TONE3)
+
+
+def in_pack_spelling(pack: Pack, question: str) -> str:
+    """The question with voice-input and typing homophones put in the pack's spelling (托官 → 托管, 合做社 → 合作社,
+    带款 → 贷款, 补尝 → 补偿, 农和联 → 农合联): a piece the pack never writes, sounding like one of its terms and
+    differing from it in one character, never a form character (是, 搞, 咋 …)."""
+    known, by_sound = _spellings(pack)
+    chars = list(question)
+    for run in _CJK.finditer(question):
+        py = lazy_pinyin(run.group(), style=Style.NORMAL)
+        for size in (4, 3, 2):
+            for i in range(len(py) - size + 1):
+                at = run.start() + i
+                piece = "".join(chars[at:at + size])
+                alt = by_sound.get(tuple(py[i:i + size]))
+                if alt is None or alt == piece or piece[:2] in known and piece[-2:] in known:
+                    continue
+                differ = [j for j in range(size) if alt[j] != piece[j]]
+                if len(differ) != 1:
+                    continue
+                j = differ[0]
+                said, meant = piece[j], alt[j]
+                if said in _FORM_CHARS or meant in _FORM_CHARS or said in _NUMERALS or not _misheard(pack, said, meant):
+                    continue
+                pos = at + j
+                if any("".join(chars[k:k + 2]) in known for k in (pos - 1, pos) if k >= 0):
+                    continue   # the character heard is in a word the pack writes (建设): not a typo
+                chars[at:at + size] = list(alt)
+    return "".join(chars)
+
+
 _DEBUG = False
 _FUZZY_TOP = 8     # entries whose listed questions are compared one by one
 _UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
@@ -234,7 +315,7 @@ def _variant_cover(query_grams: dict[str, float], total_q: float, doc: _Doc, idf
 
 def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEntry]]:
     """The best entries for a question with their scores (0-100), best first."""
-    query = _clean(question or "")
+    query = _clean(in_pack_spelling(pack, question or ""))
     if not query or not pack.faq:
         return []
     docs, idf = _index(pack)
