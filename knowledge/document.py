@@ -54,7 +54,7 @@ NEEDS: tuple[tuple[tuple[str, ...], tuple[str, ...] | None, re.Pattern | None], 
     # opening hours, a street address: the answer states them (a clause about the center does not)
     (("几点", "上班", "下班", "开门", "关门", "营业时间", "办公时间", "周末"), None,
      re.compile(r"\d{1,2}\s*[:：点]|上午|下午|工作日")),
-    (("哪条街", "哪条路", "地址", "门牌", "几楼", "几号"), None, re.compile(r"\d+\s*号|路|大道|街(?!道)|楼")),
+    (("哪条街", "哪条路", "地址", "门牌", "几楼", "几号"), None, re.compile(r"\d+\s*号|(?<![思道线出门网])路(?![径线子])|大道|大街|\d+\s*楼")),
     # how to apply: the answer says how (a 农机补贴 sentence that only names the subsidy does not)
     (("怎么申请", "如何申请", "咋个申请", "咋申请", "申请流程", "申请程序", "怎么办理", "如何办理"), None,
      re.compile(r"申请|办理|程序|流程|提交|材料|到.{1,12}(?:登记|报名)")),
