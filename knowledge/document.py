@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.faq import _FORM, _clean, ask_kinds, grams, in_document_words, in_pack_spelling
+from knowledge.faq import DOES, _FORM, _clean, ask_kinds, grams, in_document_words, in_pack_spelling
 from knowledge.loader import Pack
 from knowledge.schema import DocumentClause
 
@@ -251,6 +251,8 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
                 score *= LONE_MATCH   # one word found ("服务", "上一步"): the sentence may be about anything
             if counting:
                 score *= 1.15 if index.digits[k] else 0.8
+            elif kinds == {"what"}:   # "X是搞啥的": the sentence saying what X does, not one counting it
+                score *= 1.12 if DOES.search(rows[k].text) else 0.9 if index.digits[k] else 1.0
             for holds in cues:   # "谁牵头", "啥时候": a sentence naming a body / a date answers it
                 score *= 1.15 if holds[k] else 0.85
             for holds in names:  # "找哪个银行": a sentence naming a bank

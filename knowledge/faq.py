@@ -49,8 +49,15 @@ ASK_KINDS: dict[str, tuple[str, ...]] = {
     "where": ("哪里", "哪点", "在哪", "哪儿", "地址", "再哪", "在那", "咋走", "怎么走", "朝哪", "位置", "地方", "导航",
               "附近", "最近", "几点", "开门", "关门", "上班", "电话", "周末"),
     "what": ("是什么", "是啥", "啥子是", "什么是", "什么意思", "啥意思", "干啥的", "干什么的", "做什么的", "做啥的",
-             "搞啥的", "有哪些", "哪些", "为什么", "有什么用", "有啥用", "指什么", "指的是"),
+             "搞啥的", "有哪些", "哪些", "为什么", "有什么用", "有啥用", "指什么", "指的是", "做什么", "干什么", "管啥",
+             "管些啥", "管什么", "作用", "职能", "负责什么", "负责啥"),
 }
+# What a thing does, as the documents say it ("主要承担…", "负责…", "是…的有效载体"): asked "X是搞啥的", an answer
+# saying this beats one that counts X ("发展农村综合服务社245家").
+DOES = re.compile(r"承担|负责|主要(?!目标|指标|任务)[\u4e00-\u9fff]{2}|是[^，。；]{0,30}(?:载体|阵地|主体|根基|纽带)"
+                  r"|(?:提供|开展)[^，。；]{0,30}服务")
+_ASKS_DOES = 1.12
+_WORD_FOR_WORD = 50.0
 # The kinds of a policy question (as opposed to a request or a "where is"): a one-turn handler the NLU chose answers
 # from the document only for these.
 POLICY_KINDS = frozenset({"count", "time", "who", "what"})
@@ -325,6 +332,8 @@ def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEn
     contents = []
     for doc in docs:
         content = max(_content_score(query_grams, doc, idf), _variant_cover(query_grams, total_q, doc, idf))
+        if content and kinds == {"what"} and DOES.search(doc.entry.answer):
+            content *= _ASKS_DOES   # "乡镇农合联是搞啥的": what it does, not the plan that counts it
         if content and kinds & doc.kinds:
             content += ASK_BONUS * content / 100
         elif content and kinds and doc.kinds:   # asked for a count, listed as "what is": another clause
@@ -344,7 +353,10 @@ def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEn
         variant = _variant_score(query, query_py, doc) if i in close or i in top else 0.0
         content = contents[i]
         # A listed variant decides when it is close; content decides otherwise, a fairly close variant helps.
-        scored.append((max(variant if variant >= 85 else 0.0, content + 0.3 * max(0.0, variant - 55)), doc.entry))
+        # A listed question asked word for word stays first whatever the content boosts of others.
+        best = max(variant if variant >= 85 else 0.0, content + 0.3 * max(0.0, variant - 55))
+        # Equal in content (both hold all the question's words), the entry whose listed question is nearer wins.
+        scored.append((best + (_WORD_FOR_WORD if variant >= 95 else 0.0) + 0.02 * variant, doc.entry))
         if _DEBUG:
             print(doc.entry.id, round(variant, 1), round(content, 1))
     scored.sort(key=lambda s: -s[0])
