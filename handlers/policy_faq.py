@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.coverage import cited
-from knowledge.document import (QUOTE_CONFIDENT, TOPICAL, Quote, unanswerable_kind, answers_kind, asks_a_name,
-                                best_quote, lacks_name)
+from knowledge.document import (QUOTE_CONFIDENT, TOPICAL, Quote, answers_kind, asks_a_kind, asks_a_name, best_quote,
+                                lacks_name, unanswerable_kind)
 from knowledge.faq import CONFIDENT, CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds, ranked
 
 from bot.dialog.cues import is_question
@@ -20,6 +20,7 @@ from handlers.base import Turn
 UNANSWERED_CUES = ("待补充", "没有写", "没写", "未写", "没有规定", "没有列出", "未列出", "没有明确")
 FAQ_DECIDES = 85.0     # an FAQ entry this close (a listed question, nearly word for word) answers first
 QUOTE_UNASKED = 70.0   # a message the NLU did not take as a policy question needs a closer sentence
+CITED_QUOTE = 35.0     # a sentence of the clause an FAQ entry cites, this close, is quoted under the entry
 
 
 def _document(pack, doc_id: str) -> dict[str, str]:
@@ -66,9 +67,14 @@ def lookup(pack, question: str, *, strict: bool = False) -> Found | None:
     if found is not None and found.score >= FAQ_DECIDES:
         # Asked nearly as an entry lists it: the county's own answer, with the clause's words when it cites them
         # (an entry that says the document lacks something stands alone: no figure beside it).
-        same_clause = quote is not None and quote.clause.doc == found.entry.source.doc \
-            and quote.clause.section.rstrip("、") in cited_sections(found.entry.source.section)
-        return Found(quote if same_clause and not _honest(found.entry.answer) else None, found)
+        cites = (found.entry.source.doc, cited_sections(found.entry.source.section))
+        same_clause = quote is not None and quote.clause.doc == cites[0] and quote.clause.section.rstrip("、") in cites[1]
+        if not same_clause:   # the document's own words from the clause the entry cites, when they hold the question
+            quote = best_quote(pack, question, within=cites)
+            if quote is not None and (quote.score < CITED_QUOTE or not answers_kind(question, quote.text)):
+                quote = None
+        # An entry saying the document lacks what is asked (an amount, a phone) stands alone: no figure beside it.
+        return Found(None if _honest(found.entry.answer) and asks_a_kind(question) else quote, found)
     if quote is not None:
         return Found(quote)
     return Found(None, found) if found is not None else None

@@ -209,9 +209,10 @@ def asks_a_kind(question: str) -> bool:
                for cues, amount, _ in NEEDS)
 
 
-def best_quote(pack: Pack, question: str) -> Quote | None:
+def best_quote(pack: Pack, question: str, within: tuple[str, set[str]] | None = None) -> Quote | None:
     """The sentence (with its neighbour when both answer) that holds most of the question's content: the
-    question's units found in the sentence count whole, those found elsewhere in its clause 0.4."""
+    question's units found in the sentence count whole, those found elsewhere in its clause 0.4. `within`
+    (document id, clause sections) looks only in those clauses: the words of the clause an FAQ entry cites."""
     index = _index(pack)
     rows, idf, chars = index.rows, index.idf, index.chars
     kinds = ask_kinds(question or "")
@@ -243,6 +244,9 @@ def best_quote(pack: Pack, question: str) -> Quote | None:
     names = [holds for asks, holds in NAMED if asks.search(question or "")]
     scored = []
     for c, near in around.items():
+        if within is not None and not (pack.clauses[c].doc == within[0]
+                                       and pack.clauses[c].section.rstrip("、") in within[1]):
+            continue
         for k in index.clause_rows[c]:
             own = direct.get(k, 0.0)
             held = own + 0.4 * (near - own)
