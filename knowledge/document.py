@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.faq import DOES, _FORM, _clean, ask_kinds, grams, in_document_words, in_pack_spelling
+from knowledge.faq import (DOES, _FORM, _clean, ask_kinds, grams, in_document_words, in_pack_spelling,
+                           without_county)
 from knowledge.loader import Pack
 from knowledge.schema import DocumentClause
 
@@ -30,6 +31,7 @@ _PHONE = re.compile(r"\d{7,}")
 # What a "who" or "when" question is answered by: a sentence naming a body (牵头单位, 领导小组, 市供销合作社, 业务发展科)
 # or a date (2025年底前, 2022年7月至9月).
 _WHO_ROW = re.compile(r"牵头|负责|组长|设在|主管|领办|承担")
+_LEAD = re.compile(r"牵头|组长|设在|主管")
 _TIME_ROW = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|底前|阶段|期间|每年|定期")
 _SITS = re.compile(r"设在(哪|什么|啥)")
 # "找哪个银行", "上哪个平台卖": the question asks for a name of that kind, and a sentence naming one answers it
@@ -216,7 +218,7 @@ def best_quote(pack: Pack, question: str, within: tuple[str, set[str]] | None = 
     index = _index(pack)
     rows, idf, chars = index.rows, index.idf, index.chars
     kinds = ask_kinds(question or "")
-    query = grams(_clean(in_document_words(pack, in_pack_spelling(pack, question or ""))), idf)
+    query = grams(_clean(in_document_words(pack, without_county(pack, in_pack_spelling(pack, question or "")))), idf)
     if not rows or not query:
         return None
     rarest = max(idf.values())
@@ -276,8 +278,11 @@ def best_quote(pack: Pack, question: str, within: tuple[str, set[str]] | None = 
     # Asked who or when, and the sentence found names no body / no date: its clause's sentence that does
     # ("〔牵头单位:市商务投资促进局;") is quoted with it.
     for kind, holds in (("who", index.who), ("time", index.when)):
-        if kind in kinds and not holds[k]:
-            own = next((j for j in index.clause_rows[row.clause] if holds[j] and j not in picked), None)
+        # "谁牵头" and a sentence that only mentions someone (领办, 承担): the clause's 牵头单位 line is quoted too
+        weak = kind == "who" and holds[k] and not _LEAD.search(row.text)
+        if kind in kinds and (not holds[k] or weak):
+            own = next((j for j in index.clause_rows[row.clause] if holds[j] and j not in picked
+                        and (not weak or _LEAD.search(rows[j].text))), None)
             if own is not None:
                 picked.append(own)
     if len(row.text) < 40 and len(picked) == 1 and k + 1 < len(rows) and rows[k + 1].clause == row.clause:

@@ -50,7 +50,7 @@ ASK_KINDS: dict[str, tuple[str, ...]] = {
               "附近", "最近", "几点", "开门", "关门", "上班", "电话", "周末"),
     "what": ("是什么", "是啥", "啥子是", "什么是", "什么意思", "啥意思", "干啥的", "干什么的", "做什么的", "做啥的",
              "搞啥的", "有哪些", "哪些", "为什么", "有什么用", "有啥用", "指什么", "指的是", "做什么", "干什么", "管啥",
-             "管些啥", "管什么", "作用", "职能", "负责什么", "负责啥"),
+             "管些啥", "管什么", "作用", "职能", "负责什么", "负责啥", "是个啥", "是个什么", "算啥", "算什么"),
 }
 # What a thing does, as the documents say it ("主要承担…", "负责…", "是…的有效载体"): asked "X是搞啥的", an answer
 # saying this beats one that counts X ("发展农村综合服务社245家").
@@ -152,6 +152,21 @@ def _misheard(pack: Pack, said: str, meant: str) -> bool:
     return lazy_pinyin(said, style=Style.TONE3) == lazy_pinyin(meant, style=Style.TONE3)
 
 
+def _county_names(pack: Pack) -> tuple[str, ...]:
+    county = getattr(pack.info, "county", "") or ""
+    short = county[:-1] if len(county) >= 3 and county.endswith(("县", "区", "市")) else ""
+    return tuple(n for n in (county, short) if n)
+
+
+def without_county(pack: Pack, question: str) -> str:
+    """The question without the county's name opening it: every question here is about this county, so "忠县农合联
+    到底是个啥子组织" is looked up as 农合联 (a name inside a word, 一江津彩, stays)."""
+    for name in _county_names(pack):
+        if question.startswith(name) and len(question) > len(name) + 1:
+            return question[len(name):].lstrip("的")
+    return question
+
+
 def in_pack_spelling(pack: Pack, question: str) -> str:
     """The question with voice-input and typing homophones put in the pack's spelling (托官 → 托管, 合做社 → 合作社,
     带款 → 贷款, 补尝 → 补偿, 农和联 → 农合联): a piece the pack never writes, sounding like one of its terms and
@@ -196,6 +211,7 @@ class FaqAnswer:
 
 
 def ask_kinds(text: str) -> frozenset[str]:
+    text = text.replace("哪几", "哪些")   # "围绕哪几个产业" asks which, not how many
     return frozenset(kind for kind, words in ASK_KINDS.items() if any(w in text for w in words))
 
 
@@ -326,7 +342,7 @@ def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEn
     if not query or not pack.faq:
         return []
     docs, idf = _index(pack)
-    query_py, query_grams = _pinyin(query), grams(query, idf)
+    query_py, query_grams = _pinyin(query), grams(_clean(without_county(pack, in_pack_spelling(pack, question))), idf)
     kinds = ask_kinds(question)
     total_q = sum(own * idf.get(g, _UNSEEN) for g, own in query_grams.items())
     contents = []
