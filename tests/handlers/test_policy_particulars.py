@@ -62,3 +62,23 @@ def test_investing_land_or_a_homestead_is_asked_of_the_document_not_a_membership
 def test_a_planned_center_of_zhongxian_is_shown_as_the_plan_count_not_as_a_place(county):
     reply = county("zhongxian").say("石宝有没得服务站")
     assert "方案只定了数量" in reply and "10个" in reply and "具体地点还在确定" in reply
+
+
+def test_an_faq_answer_carries_the_documents_own_words_from_the_clause_it_cites(county):
+    reply = county("zhongxian").say("水稻全程托管先在哪些地方搞")
+    assert "高标准农田建设、宜机化改造等集中连片区域" in reply and "三（三）" in reply
+
+
+def test_who_leads_quotes_the_clauses_lead_line_beside_a_sentence_that_only_mentions_someone(county):
+    reply = county("liaocheng").say("俺村想搞土地托管，这事儿归哪个部门牵头管？")
+    assert "牵头单位：市供销合作社" in reply and "三（一）" in reply
+
+
+def test_what_a_body_does_is_answered_not_a_plan_counting_it(county):
+    reply = county("zhongxian").say("乡镇农合联是搞啥的")
+    assert "组织实施" in reply and "二（四）" in reply
+
+
+def test_the_countys_name_opening_a_question_does_not_pull_another_clause(county):
+    reply = county("zhongxian").say("忠县农合联到底是个啥子组织哦？")
+    assert "农村合作经济组织联合会" in reply and ("一、" in reply or "二（一）" in reply)
