@@ -111,7 +111,7 @@ ASKS_SERVICE = ("帮我", "帮忙", "给我", "我要", "我想要", "我想办"
 
 # Question forms is_question leaves to context (好多 = 多少 in 重庆话; 几个; …的还是… between two things) and A-not-A
 # ("纳不纳入", "需不需要", "收不收").
-ASKED = ("好多", "几个", "几家", "几处", "几年", "几月", "几项", "几级", "几名", "几位", "谁", "的还是", "是否")
+ASKED = ("好多", "好大", "几个", "几家", "几处", "几年", "几月", "几项", "几级", "几名", "几位", "谁", "的还是", "是否")
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 
@@ -126,7 +126,7 @@ SERVICE_ASK = ("你们", "帮得到", "帮我", "能帮", "想请", "请你", "�
 
 # Asks what the document says ("文件咋说的", "听说…是真的不"): the document answers, whoever asks.
 ASKS_DOCUMENT = ("文件", "政策", "方案", "规定", "是真的", "真的不", "真的吗", "听说")
-_AMOUNT = ("多少", "好多", "几个", "几家", "多大", "多高", "最多", "最高", "额度", "比例")
+_AMOUNT = ("多少", "好多", "好大", "几个", "几家", "多大", "多高", "最多", "最高", "额度", "比例")
 
 
 # "俺不想流转地还能托管不", "不入股还可以分红吗": whether the plan allows it on a condition, asked of the document.
