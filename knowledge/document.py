@@ -46,6 +46,9 @@ NAMED: tuple[tuple[re.Pattern, re.Pattern], ...] = (
 # What a question asks for that a sentence must hold to answer it: (cues in the question, what the answer holds).
 _AMOUNT = ("多少", "好多", "几", "多高", "多大", "怎么算", "标准", "比例", "最多", "最高", "最少", "上限", "额度")
 NEEDS: tuple[tuple[tuple[str, ...], tuple[str, ...] | None, re.Pattern | None], ...] = (
+    # how much one may borrow: the answer states a loan's amount (额度, 每户 …), not a fund's ("风险补偿金600万元")
+    (("能贷", "贷好多", "贷多少", "贷款额度", "最多贷", "能借"), _AMOUNT,
+     re.compile(r"(?:额度|每户|一户|单户|最高|最多)[^，。；]{0,8}\d[\d.,]*\s*(?:万元|亿元|元|万)")),
     # money: 多少钱, 利率, 保费, 补贴好多 (an amount word with a money word)
     (("利率", "利息", "比例", "费率", "几个点"), _AMOUNT, _RATE),
     (("钱", "费", "价", "补贴", "补助", "奖励", "奖补", "工资", "股金", "额度", "贷多少", "贷好多", "能贷", "收入", "收益",

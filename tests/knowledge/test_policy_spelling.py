@@ -56,3 +56,8 @@ def test_a_place_alone_is_no_organisation_name(said):
 
 def test_an_organisation_named_after_its_place_is_still_a_name():
     assert read_org_name("东昌府区某某土地托管专业合作社", load_pack("liaocheng")) == "东昌府区某某土地托管专业合作社"
+
+
+def test_how_much_one_may_borrow_is_not_answered_by_a_funds_size():
+    assert not answers_kind("三社融合贷一户最多能贷好多", "县里统筹安排“三社融合贷”风险补偿金600万元，扩大信贷投放规模。")
+    assert answers_kind("三社融合贷的风险补偿金有好多钱", "县里统筹安排“三社融合贷”风险补偿金600万元。")
