@@ -189,9 +189,18 @@ def person_name(text: str, pack: Any) -> str | None:
 _NOT_IN_ORG_NAMES = ("我", "俺", "你", "们", "想", "要", "的合作社", "的农场", "的家庭农场", "的公司")
 
 
+# A place and nothing else ("东昌府区", "石宝镇", "临清市"): where the organisation is, not its name.
+_PLACE_ONLY = re.compile(r"^[\u4e00-\u9fff]{1,8}?(?:省|市|区|县|镇|乡|街道|社区|村)$")
+
+
 def read_org_name(text: str, pack: Any) -> str | None:
     name = read_name(text, pack)
-    return name if name and len(name) >= 4 and not any(w in name for w in _NOT_IN_ORG_NAMES) else None
+    if not name or len(name) < 4 or any(w in name for w in _NOT_IN_ORG_NAMES):
+        return None
+    if not is_org_name(name) and (_PLACE_ONLY.match(name) or township_of(pack, name) is not None and
+                                  read_township(name, pack) == name):
+        return None
+    return name
 
 
 def member_type_of_name(values: dict[str, Any], pack: Any) -> str | None:

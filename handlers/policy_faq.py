@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.coverage import cited
-from knowledge.document import QUOTE_CONFIDENT, TOPICAL, Quote, answers_kind, best_quote
-from knowledge.faq import CONFIDENT, CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds
+from knowledge.document import (QUOTE_CONFIDENT, TOPICAL, Quote, answers_kind, asks_a_kind, asks_a_name, best_quote,
+                                lacks_name, unanswerable_kind)
+from knowledge.faq import CONFIDENT, CONFIDENT_UNASKED, POLICY_KINDS, FaqAnswer, answer, ask_kinds, ranked
 
 from bot.dialog.cues import is_question
 from handlers.base import Turn
@@ -19,6 +20,7 @@ from handlers.base import Turn
 UNANSWERED_CUES = ("待补充", "没有写", "没写", "未写", "没有规定", "没有列出", "未列出", "没有明确")
 FAQ_DECIDES = 85.0     # an FAQ entry this close (a listed question, nearly word for word) answers first
 QUOTE_UNASKED = 70.0   # a message the NLU did not take as a policy question needs a closer sentence
+CITED_QUOTE = 35.0     # a sentence of the clause an FAQ entry cites, this close, is quoted under the entry
 
 
 def _document(pack, doc_id: str) -> dict[str, str]:
@@ -48,9 +50,16 @@ def _honest(entry_answer: str) -> bool:
 
 def lookup(pack, question: str, *, strict: bool = False) -> Found | None:
     """The document's sentence and/or an FAQ entry that answers the question (what it asks for included)."""
-    found = answer(pack, question, threshold=CONFIDENT_UNASKED if strict else CONFIDENT)
-    if found is None or not found.confident or not answers_kind(question, found.entry.answer):
-        found = None
+    threshold = CONFIDENT_UNASKED if strict else CONFIDENT
+    # The closest entry that holds what is asked: "想贷款找哪个银行" passes over an entry on 担保 to the one
+    # naming the bank.
+    found = None
+    for score, entry in ranked(pack, question):
+        if score < threshold or unanswerable_kind(question, entry.answer):
+            break   # the closest entry lacks the amount / phone asked: no other entry is asked about
+        if not lacks_name(question, entry.answer):
+            found = FaqAnswer(entry, round(score, 1), True)
+            break
     quote = best_quote(pack, question)
     if quote is None or quote.score < (QUOTE_UNASKED if strict else QUOTE_CONFIDENT) \
             or not answers_kind(question, quote.text):
@@ -58,9 +67,14 @@ def lookup(pack, question: str, *, strict: bool = False) -> Found | None:
     if found is not None and found.score >= FAQ_DECIDES:
         # Asked nearly as an entry lists it: the county's own answer, with the clause's words when it cites them
         # (an entry that says the document lacks something stands alone: no figure beside it).
-        same_clause = quote is not None and quote.clause.doc == found.entry.source.doc \
-            and quote.clause.section.rstrip("、") in cited_sections(found.entry.source.section)
-        return Found(quote if same_clause and not _honest(found.entry.answer) else None, found)
+        cites = (found.entry.source.doc, cited_sections(found.entry.source.section))
+        same_clause = quote is not None and quote.clause.doc == cites[0] and quote.clause.section.rstrip("、") in cites[1]
+        if not same_clause:   # the document's own words from the clause the entry cites, when they hold the question
+            quote = best_quote(pack, question, within=cites)
+            if quote is not None and (quote.score < CITED_QUOTE or not answers_kind(question, quote.text)):
+                quote = None
+        # An entry saying the document lacks what is asked (an amount, a phone) stands alone: no figure beside it.
+        return Found(None if _honest(found.entry.answer) and asks_a_kind(question) else quote, found)
     if quote is not None:
         return Found(quote)
     return Found(None, found) if found is not None else None
@@ -115,6 +129,26 @@ def out_of_scope(turn: Turn) -> list[str]:
     return [turn.render("dialog/out_of_scope")]
 
 
+# Asks for an office's or a center's particulars (its phone, street, hours, where it sits), not for the nearest
+# center: the document answers, or the farmer hears plainly that it does not say (never only "您在哪个乡镇？").
+PARTICULARS = ("电话", "号码", "联系方式", "哪条街", "哪条路", "地址", "门牌", "几点", "上班", "下班", "开门", "关门",
+               "营业时间", "办公时间", "设在", "办公室", "秘书处")
+
+
+def particulars_answer(turn: Turn) -> list[str] | None:
+    """For the center finder, when the message names no place: a question on particulars ("为农服务中心电话是好多",
+    "专班办公室设在哪") gets the document's answer, or "the document does not give it" with a person offered and the
+    township asked (the centers' own records may hold it). None: not such a question."""
+    text = turn.inbound.text or ""
+    if not text or turn.slots.get("township") or turn.inbound.lat is not None \
+            or not any(cue in text for cue in PARTICULARS):
+        return None
+    found = lookup(turn.ctx.pack, text)
+    if found is not None:
+        return [reply(turn, found)]
+    return [turn.render("dialog/particulars_unsaid")]
+
+
 def document_answer(turn: Turn) -> list[str] | None:
     """For a one-turn handler the NLU chose (center finder, 农资, 流通) when the message names no place, asks no
     "where" and is put as a policy question (how many, when, who, what is): a policy question the document
@@ -122,7 +156,7 @@ def document_answer(turn: Turn) -> list[str] | None:
     text = turn.inbound.text or ""
     kinds = ask_kinds(text)
     if not text or turn.slots.get("township") or turn.inbound.lat is not None or "where" in kinds \
-            or not kinds & POLICY_KINDS:
+            or not (kinds & POLICY_KINDS or asks_a_name(text)):
         return None
     found = lookup(turn.ctx.pack, text, strict=True)
     return [reply(turn, found)] if found is not None else None

@@ -49,8 +49,15 @@ ASK_KINDS: dict[str, tuple[str, ...]] = {
     "where": ("哪里", "哪点", "在哪", "哪儿", "地址", "再哪", "在那", "咋走", "怎么走", "朝哪", "位置", "地方", "导航",
               "附近", "最近", "几点", "开门", "关门", "上班", "电话", "周末"),
     "what": ("是什么", "是啥", "啥子是", "什么是", "什么意思", "啥意思", "干啥的", "干什么的", "做什么的", "做啥的",
-             "搞啥的", "有哪些", "哪些", "为什么", "有什么用", "有啥用", "指什么", "指的是"),
+             "搞啥的", "有哪些", "哪些", "为什么", "有什么用", "有啥用", "指什么", "指的是", "做什么", "干什么", "管啥",
+             "管些啥", "管什么", "作用", "职能", "负责什么", "负责啥", "是个啥", "是个什么", "算啥", "算什么"),
 }
+# What a thing does, as the documents say it ("主要承担…", "负责…", "是…的有效载体"): asked "X是搞啥的", an answer
+# saying this beats one that counts X ("发展农村综合服务社245家").
+DOES = re.compile(r"承担|负责|主要(?!目标|指标|任务)[\u4e00-\u9fff]{2}|是[^，。；]{0,30}(?:载体|阵地|主体|根基|纽带)"
+                  r"|(?:提供|开展)[^，。；]{0,30}服务")
+_ASKS_DOES = 1.12
+_WORD_FOR_WORD = 50.0
 # The kinds of a policy question (as opposed to a request or a "where is"): a one-turn handler the NLU chose answers
 # from the document only for these.
 POLICY_KINDS = frozenset({"count", "time", "who", "what"})
@@ -63,6 +70,7 @@ VOCABULARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("交电费", "交水费", "交话费", "缴电费", "交费", "缴费"), ("便民缴费",)),
     (("寄快递", "取快递", "收快递", "发快递", "拿快递"), ("快递收发", "快递")),
     (("贷款", "借钱", "借款", "贷点钱"), ("信贷", "融资")),
+    (("银行",), ("支行", "农商行", "商业银行")),
     (("招人", "招聘", "进人", "招工", "年轻人", "大学生"), ("人才", "招聘")),
     (("卖粮", "卖菜", "销路", "卖不出去", "卖不掉", "卖农产品"), ("销售", "产销对接", "流通")),
     (("流转地", "地流转", "流转土地", "不想流转"), ("流转土地",)),
@@ -93,6 +101,101 @@ def in_document_words(pack: Pack, question: str) -> str:
     extra = [w for said, words in VOCABULARY if any(s in question for s in said) for w in words
              if w in text and w not in question]
     return question + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
+_CJK = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+_FREQUENT = 4      # a two-character piece the pack writes this often is one of its words
+
+
+@lru_cache(maxsize=16)
+def _spellings(pack: Pack) -> tuple[frozenset[str], dict[tuple[str, ...], str]]:
+    """Every piece of two or more characters the pack writes, and by sound its own terms: FAQ keywords, names of
+    services, crops and products, and two-character pieces it writes often."""
+    text = _pack_text(pack) + "。".join(q for e in pack.faq for q in (*e.questions, *e.keywords))
+    counts: dict[str, int] = {}
+    for run in _CJK.findall(text):
+        for i in range(len(run) - 1):
+            counts[run[i:i + 2]] = counts.get(run[i:i + 2], 0) + 1
+    terms = {k for e in pack.faq for k in e.keywords} | {x.name for x in (*pack.services, *pack.crops,
+                                                                            *pack.loan_products)}
+    terms = {t for t in terms if _CJK.fullmatch(t) and len(t) <= 4}
+    # A frequent piece is a word when the listed questions or the clause titles use it too (托管 is; 益共, cut from
+    # 利益共同体, is not).
+    asked = "。".join(q for e in pack.faq for q in e.questions)
+    terms |= {g for g, n in counts.items() if n >= _FREQUENT and g in asked}
+    by_sound: dict[tuple[str, ...], str] = {}
+    for t in sorted(terms, key=lambda t: -counts.get(t[:2], 0)):
+        by_sound.setdefault(tuple(lazy_pinyin(t, style=Style.NORMAL)), t)
+    return frozenset(counts), by_sound
+
+
+@lru_cache(maxsize=16)
+def _char_counts(pack: Pack) -> dict[str, int]:
+    """How often the pack writes each character outside place names (官 of 官坝镇 says nothing of 托官)."""
+    text = _pack_text(pack)
+    for name in sorted({n for t in pack.townships for n in (t.name, *t.aliases)}, key=len, reverse=True):
+        text = text.replace(name, "")
+    counts: dict[str, int] = {}
+    for ch in text:
+        counts[ch] = counts.get(ch, 0) + 1
+    return counts
+
+
+_NUMERALS = "一二三四五六七八九十百千万两零"
+_RARE = 3   # a character the pack writes this seldom may be a typo heard in another tone (托官 ~ 托管)
+
+
+def _misheard(pack: Pack, said: str, meant: str) -> bool:
+    """`said` may be a mishearing of `meant`: same tone, or `said` is a character the pack hardly writes."""
+    if _char_counts(pack).get(said, 0) <= _RARE:
+        return True
+    return lazy_pinyin(said, style=Style.TONE3) == lazy_pinyin(meant, style=Style.TONE3)
+
+
+def _county_names(pack: Pack) -> tuple[str, ...]:
+    county = getattr(pack.info, "county", "") or ""
+    short = county[:-1] if len(county) >= 3 and county.endswith(("县", "区", "市")) else ""
+    return tuple(n for n in (county, short) if n)
+
+
+def without_county(pack: Pack, question: str) -> str:
+    """The question without the county's name opening it: every question here is about this county, so "忠县农合联
+    到底是个啥子组织" is looked up as 农合联 (a name inside a word, 一江津彩, stays)."""
+    for name in _county_names(pack):
+        if question.startswith(name) and len(question) > len(name) + 1:
+            return question[len(name):].lstrip("的")
+    return question
+
+
+def in_pack_spelling(pack: Pack, question: str) -> str:
+    """The question with voice-input and typing homophones put in the pack's spelling (托官 → 托管, 合做社 → 合作社,
+    带款 → 贷款, 补尝 → 补偿, 农和联 → 农合联): a piece the pack never writes, sounding like one of its terms and
+    differing from it in one character, never a form character (是, 搞, 咋 …)."""
+    known, by_sound = _spellings(pack)
+    chars = list(question)
+    for run in _CJK.finditer(question):
+        py = lazy_pinyin(run.group(), style=Style.NORMAL)
+        for size in (4, 3, 2):
+            for i in range(len(py) - size + 1):
+                at = run.start() + i
+                piece = "".join(chars[at:at + size])
+                alt = by_sound.get(tuple(py[i:i + size]))
+                if alt is None or alt == piece or piece[:2] in known and piece[-2:] in known:
+                    continue
+                differ = [j for j in range(size) if alt[j] != piece[j]]
+                if len(differ) != 1:
+                    continue
+                j = differ[0]
+                said, meant = piece[j], alt[j]
+                if said in _FORM_CHARS or meant in _FORM_CHARS or said in _NUMERALS or not _misheard(pack, said, meant):
+                    continue
+                pos = at + j
+                if any("".join(chars[k:k + 2]) in known for k in (pos - 1, pos) if k >= 0):
+                    continue   # the character heard is in a word the pack writes (建设): not a typo
+                chars[at:at + size] = list(alt)
+    return "".join(chars)
+
+
 _DEBUG = False
 _FUZZY_TOP = 8     # entries whose listed questions are compared one by one
 _UNSEEN = 1.5      # weight of a content unit no entry has (see _content_score)
@@ -108,6 +211,7 @@ class FaqAnswer:
 
 
 def ask_kinds(text: str) -> frozenset[str]:
+    text = text.replace("哪几", "哪些")   # "围绕哪几个产业" asks which, not how many
     return frozenset(kind for kind, words in ASK_KINDS.items() if any(w in text for w in words))
 
 
@@ -234,16 +338,18 @@ def _variant_cover(query_grams: dict[str, float], total_q: float, doc: _Doc, idf
 
 def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEntry]]:
     """The best entries for a question with their scores (0-100), best first."""
-    query = _clean(question or "")
+    query = _clean(in_pack_spelling(pack, question or ""))
     if not query or not pack.faq:
         return []
     docs, idf = _index(pack)
-    query_py, query_grams = _pinyin(query), grams(query, idf)
+    query_py, query_grams = _pinyin(query), grams(_clean(without_county(pack, in_pack_spelling(pack, question))), idf)
     kinds = ask_kinds(question)
     total_q = sum(own * idf.get(g, _UNSEEN) for g, own in query_grams.items())
     contents = []
     for doc in docs:
         content = max(_content_score(query_grams, doc, idf), _variant_cover(query_grams, total_q, doc, idf))
+        if content and kinds == {"what"} and DOES.search(doc.entry.answer):
+            content *= _ASKS_DOES   # "乡镇农合联是搞啥的": what it does, not the plan that counts it
         if content and kinds & doc.kinds:
             content += ASK_BONUS * content / 100
         elif content and kinds and doc.kinds:   # asked for a count, listed as "what is": another clause
@@ -263,7 +369,10 @@ def ranked(pack: Pack, question: str, limit: int = 3) -> list[tuple[float, FaqEn
         variant = _variant_score(query, query_py, doc) if i in close or i in top else 0.0
         content = contents[i]
         # A listed variant decides when it is close; content decides otherwise, a fairly close variant helps.
-        scored.append((max(variant if variant >= 85 else 0.0, content + 0.3 * max(0.0, variant - 55)), doc.entry))
+        # A listed question asked word for word stays first whatever the content boosts of others.
+        best = max(variant if variant >= 85 else 0.0, content + 0.3 * max(0.0, variant - 55))
+        # Equal in content (both hold all the question's words), the entry whose listed question is nearer wins.
+        scored.append((best + (_WORD_FOR_WORD if variant >= 95 else 0.0) + 0.02 * variant, doc.entry))
         if _DEBUG:
             print(doc.entry.id, round(variant, 1), round(content, 1))
     scored.sort(key=lambda s: -s[0])

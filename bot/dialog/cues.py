@@ -66,12 +66,16 @@ def has_any(text: str, words: tuple[str, ...]) -> bool:
 _LABOUR = re.compile(r"(有没得|有没有|派|来|找|请|叫)?(个|几个)?人来?(机耕|机收|机插|机播|帮忙剪|帮忙打药|帮忙收|帮忙管|帮忙做活|干活|做活|剪|打药|收割|收谷|管护|种|栽|施肥|犁|耕|插秧)")
 
 
+_BODIES = re.compile(r"领导小组|领导班子|领导机构")
+
+
 def wants_person(text: str) -> bool:
     """Asks for a person or complains (then a person answers): wins in any state."""
     if has_any(text, COMPLAINT):
         return True
-    # "有没得人来帮忙剪", "想请人来管护": hands for the work (a service), not a person to talk to.
-    text = _LABOUR.sub("", text)
+    # "有没得人来帮忙剪", "想请人来管护": hands for the work (a service), not a person to talk to; "领导小组办公室设在哪"
+    # names a body of the document.
+    text = _BODIES.sub("", _LABOUR.sub("", text))
     if not has_any(text, HUMAN):
         return False
     # "领导小组组长是谁", "负责人是哪个": asks who the document names, not for a person to talk to.
@@ -107,13 +111,13 @@ ASKS_SERVICE = ("帮我", "帮忙", "给我", "我要", "我想要", "我想办"
 
 # Question forms is_question leaves to context (好多 = 多少 in 重庆话; 几个; …的还是… between two things) and A-not-A
 # ("纳不纳入", "需不需要", "收不收").
-ASKED = ("好多", "几个", "几家", "几处", "几年", "几月", "几项", "几级", "几名", "几位", "谁", "的还是", "是否")
+ASKED = ("好多", "好大", "几个", "几家", "几处", "几年", "几月", "几项", "几级", "几名", "几位", "谁", "的还是", "是否")
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 
 # Asks whether the farmer can be served ("茶园管护你们做不做", "家庭农场能不能贷助农贷", "我想把谷子田全程托管 要得不",
 # "年报公示你们帮得到不"): the form answers that by going on, not the document.
-_CAN_I = re.compile(r"(能不能|可不可以|可以|能否|能)(帮|给)?(贷|入|加入|办|托管|代账|记账|申请|预约|做|搞|弄|签|帮)"
+_CAN_I = re.compile(r"(能不能|可不可以|可以|能否|能)(帮|给)?(贷|入(?!股)|加入|办|托管|代账|记账|申请|预约|做|搞|弄|签|帮)"
                     r"|(贷|入会|入社|托管|代账|记账|做|搞|弄|签|办)(得)?(不|没|吗|嘛)[？?。!！]*$"
                     r"|([做搞弄办接帮签])不\3")
 SERVICE_ASK = ("你们", "帮得到", "帮我", "能帮", "想请", "请你", "要得不", "行不行", "可以不", "中不中", "我想", "我要",
@@ -122,13 +126,17 @@ SERVICE_ASK = ("你们", "帮得到", "帮我", "能帮", "想请", "请你", "�
 
 # Asks what the document says ("文件咋说的", "听说…是真的不"): the document answers, whoever asks.
 ASKS_DOCUMENT = ("文件", "政策", "方案", "规定", "是真的", "真的不", "真的吗", "听说")
-_AMOUNT = ("多少", "好多", "几个", "几家", "多大", "多高", "最多", "最高", "额度", "比例")
+_AMOUNT = ("多少", "好多", "好大", "几个", "几家", "多大", "多高", "最多", "最高", "额度", "比例")
+
+
+# "俺不想流转地还能托管不", "不入股还可以分红吗": whether the plan allows it on a condition, asked of the document.
+_ON_CONDITION = re.compile(r"(不想|不愿|不流转|不入|没有|没得|木有|不用).{0,10}还(能|可以|可不可以|能不能)")
 
 
 def asks_to_be_served(text: str) -> bool:
     """Asks to be served rather than what the plan says: an explicit request ("你们做不做", "我想…"), or "can I"
     ("能不能贷", "入会不") unless it asks an amount ("最多能贷好多")."""
-    if has_any(text, ASKS_DOCUMENT):
+    if has_any(text, ASKS_DOCUMENT) or _ON_CONDITION.search(text):
         return False
     return has_any(text, SERVICE_ASK) or (bool(_CAN_I.search(text)) and not has_any(text, _AMOUNT))
 

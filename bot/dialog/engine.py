@@ -1199,7 +1199,7 @@ class DialogResponder:
 
 
 # "入个合作社", "基层社能入不", "合作社咋个入": the joining verb before or after what is joined.
-_JOIN_ORDERS = re.compile(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)|(合作社|供销社|基层社|农合联)(能|可以|咋个|咋|怎么|怎样)?入(?![账库围口])")
+_JOIN_ORDERS = re.compile(r"入(个|一个|了)?(合作社|供销社|基层社|农合联)|(合作社|供销社|基层社|农合联)(能|可以|咋个|咋|怎么|怎样)?入(?![账库围口股])")
 SHARED_SLOTS = ("township", "phone", "name", "date")  # slots every form has: they choose none of them
 _JOIN_BRANCH = re.compile(r"(加入?|进|入|参加)[^，。,.？?]{0,8}分会")
 _OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")

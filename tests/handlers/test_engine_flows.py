@@ -36,7 +36,7 @@ def test_a_location_names_its_township_and_no_apology_for_a_missing_one(farmer):
 
 def test_planned_centers_are_stated_as_plans(farmer):
     reply = farmer.say("石宝镇的服务站在哪")
-    assert "方案规划建设" in reply and "石宝镇属石宝镇农村合作经济组织联合会" in reply
+    assert "方案只定了数量" in reply and "具体地点还在确定" in reply and "石宝镇属石宝镇农村合作经济组织联合会" in reply
 
 
 def test_policy_question_is_answered_with_wenhao_and_section(farmer):
