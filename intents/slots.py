@@ -248,3 +248,51 @@ class SlotExtractor:
             add("date", d.value, d.start, d.end)
         out.sort(key=lambda e: (e.start, e.entity))
         return out
+
+
+# --- slots read against the message's intent (after the matcher) ------------------------------------------
+# A time said in the text is the request's date only where the intent takes one. Questions about the plan, a
+# person, a center's whereabouts and small talk take no date; a weekday said to a center ("周六上不上班",
+# "周末开不开门") is its opening hours, not a day booked; a time that cannot be resolved ("年底", "冬天", "明年")
+# is the date of a booking or a delivery wherever it stands, but of any other request only when it is said in
+# the clause that asks and is not a scene set apart ("年底了，…": the story's time, "年底有四头牛要出栏，你们收不":
+# the ask is the other clause).
+NO_DATE = frozenset({"policy_faq", "greeting", "thanks_bye"})
+VAGUE_DATE_ANYWHERE = frozenset({"book_tuoguan", "supplies"})
+_HABITUAL_DAY = re.compile(r"^(?:周|星期|礼拜)(?:[一二三四五六日天1-7]|末)$|^周末$")
+_SCENE_SET = re.compile(r"^了")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def settle(entities: list[Entity], result, norm: Normalized) -> list[Entity]:
+    """Drop the date entity the matched intent does not take (see above). result: the matcher's MatchResult.
+    A message whose intent rests on no word of its own (a bare answer: "下个礼拜", "年底") keeps its date: the
+    dialog asked for it."""
+    intent, segs = result.intent, result.segments
+    if not any(h.intent == intent for seg in segs for h in seg.hits):
+        return entities
+    own = [seg for seg in segs if seg.ask[0] == intent]
+    # the clauses that ask this intent, and an asking clause with no topic of its own right after one of them
+    # ("去年贷的款还不起了，能不能缓到明年")
+    asking = [seg for i, seg in enumerate(segs) if seg.asks and (
+        seg in own or (not seg.hits and i and segs[i - 1] in own))] or own
+    spans = [(seg.start, seg.end) for seg in asking]
+    return [e for e in entities if e.entity != "date" or _keeps_date(e, intent, norm, spans)]
+
+
+def _keeps_date(e: Entity, intent: str, norm: Normalized, ask: list[tuple[int, int]]) -> bool:
+    said = norm.original[e.start:e.end]
+    if intent in NO_DATE:
+        return False
+    if _ISO.match(str(e.value)):
+        return not (intent == "find_service_center" and _HABITUAL_DAY.match(said))
+    if intent in VAGUE_DATE_ANYWHERE:
+        return True
+    if intent in ("find_service_center", "out_of_scope", "human_agent"):
+        return False
+    after = norm.original[e.end:e.end + 1]
+    if _SCENE_SET.match(after):
+        return False
+    if not ask:
+        return True
+    return any(a <= e.start and e.end <= b for a, b in (norm.original_span(*span) for span in ask))
