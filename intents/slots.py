@@ -178,9 +178,14 @@ class SlotExtractor:
                  service_stoplist: list[str] = (), crop_stoplist: list[str] = (),
                  words: SharedIndex | None = None, sounds: SharedIndex | None = None,
                  products: dict[str, list[str]] | None = None, counties: dict[str, list[str]] | None = None,
-                 implied_crops: dict[str, list[str]] | None = None):
-        """products: the pack's loan products (name -> aliases); counties: a multi-county pack's counties."""
+                 implied_crops: dict[str, list[str]] | None = None, product_generic: list[str] = ()):
+        """products: the pack's loan products (name -> aliases); counties: a multi-county pack's counties;
+        product_generic: words that name a kind of product (保险, 贴息, 担保, 银行贷款), not one: such a
+        mention is loan evidence (the matcher's) but fills no product slot."""
         words, sounds = words or text_index(), sounds or syllable_index()
+        self._generic = {normalize(w).text.replace(BOUNDARY, "") for w in product_generic}
+        self._service_names = set(services)
+        self._crop_names = sorted(crops, key=len, reverse=True)
         self._products = Lexicon(products, normalize, words=words, sounds=sounds) if products else None
         self._counties = Lexicon(counties, normalize, by_sound=False, words=words) if counties else None
         self._implied = Lexicon(implied_crops, normalize, crop_stoplist, by_sound=False, words=words) if implied_crops else None
@@ -188,6 +193,17 @@ class SlotExtractor:
         self._services = Lexicon(services, normalize, service_stoplist, words=words, sounds=sounds)
         self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False, words=words)
         self._townships = find_townships
+
+    def _crop_own_service(self, service: str, crop: str | None) -> str:
+        """One crop's own work said with the shared word (剪枝, 修剪) is the message's crop's: 花椒 + 剪枝 →
+        花椒修剪 where the pack has it, not 柑橘修剪."""
+        if not crop:
+            return service
+        for name in self._crop_names:
+            if service.startswith(name) and name != crop and len(service) > len(name):
+                own = crop + service[len(name):]
+                return own if own in self._service_names else service
+        return service
 
     def extract(self, norm: Normalized, negated: list[tuple[int, int]], today: date | None) -> list[Entity]:
         text = norm.text
@@ -209,14 +225,23 @@ class SlotExtractor:
             lexicons.insert(0, ("product", self._products))   # 订单质押贷款 before 质押 could be anything else
         if self._counties is not None:
             lexicons.append(("county", self._counties))
+        found: dict[str, str] = {}
         for slot, lex in lexicons:
             hit = lex.find(norm, negated, tuple(taken))
+            if hit and slot == "product" and text[hit[1]:hit[2]] in self._generic:
+                taken.append((hit[1], hit[2]))   # 农业保险有哪些: a kind of product, no one product named
+                continue
             if hit and slot == "member_type" and _JOINED_BODY.search(text, max(0, hit[1] - 8), hit[1]):
                 hit = None   # 想加入村里的农民专业合作社: the body joined, not what the writer is
+            if hit and slot == "member_type" and any(a < hit[2] and hit[1] < b for a, b in taken):
+                hit = None   # 惠农合作社保险, 农户小额信用贷款: a word of a product's name, not the writer
+            if hit and slot == "service":
+                hit = (self._crop_own_service(hit[0], found.get("crop")), hit[1], hit[2])
             if hit is None and slot == "crop" and self._implied is not None:
                 hit = self._implied.find(norm, negated, tuple(taken))
             if hit:
                 add(slot, *hit)
+                found[slot] = hit[0]
                 taken.append((hit[1], hit[2]))
         code = find_credit_code(norm.original)
         if code:

@@ -269,7 +269,7 @@ class Understanding:
             service_stoplist=lex.get("service_stoplist", []),
             crop_stoplist=lex.get("crop_stoplist", []),
             words=words, sounds=sounds,
-            products=products,
+            products=products, product_generic=lex.get("product_generic", []),
             counties=_counties(pack),
             implied_crops=implied,
         )
