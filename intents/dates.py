@@ -121,7 +121,7 @@ def _resolve(kind: str, m: re.Match, today: date) -> date | None:
 
 
 # a date the writer did something on (十一月二十八号约的, 五号交的申请): the past one, not the coming one
-_DONE_AFTER = re.compile(r"[^|]{0,4}?(交|报|约|订|申请|提交|报名|叫|喊|请|递|送)(的|了|上去)")
+_DONE_AFTER = re.compile(r"[^|]{0,6}?(交|报|约|订|申请|提交|报名|叫|喊|请|递|送)(的|了|上去)")
 
 
 def _past(kind: str, resolved: date, today: date) -> date:
@@ -129,7 +129,10 @@ def _past(kind: str, resolved: date, today: date) -> date:
         return resolved
     if kind == "month_day":
         return _safe(resolved.year - 1, resolved.month, resolved.day) or resolved
-    if kind == "day":
+    if kind in ("day", "mid_month"):   # 月初交的: this month's 1st when past, else last month's
+        this = _safe(today.year, today.month, resolved.day)
+        if this and this <= today:
+            return this
         y, mo = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
         return _safe(y, mo, resolved.day) or resolved
     return resolved
@@ -148,6 +151,6 @@ def find_date(text: str, today: date | None) -> DateMatch | None:
     found.sort()
     start, neg_len, kind, m = found[0]
     resolved = _resolve(kind, m, today) if today else None
-    if resolved and kind in ("month_day", "day") and _DONE_AFTER.match(text, m.end()):
+    if resolved and kind in ("month_day", "day", "mid_month") and _DONE_AFTER.match(text, m.end()):
         resolved = _past(kind, resolved, today)
     return DateMatch(resolved.isoformat() if resolved else m.group(), m.start(), m.end())

@@ -98,6 +98,10 @@ def _inside_ascii_run(text: str, i: int) -> bool:
 
 
 _PLACE_ASK = re.compile("哪|电话|地址|位置|几点|怎么走|路线|开门|上班|远不远")
+_WHERE_ASK = re.compile("哪|位置|地方")
+_HEARSAY = re.compile("听说|听人说|听人家说|听别人说|听他们说|人家说|别人说|有人说")
+_QUESTION_FORM = re.compile("吗|嘛|么|呢|哪|什么|啥|多少|好多|几|怎么|咋|能不能|可不可以|是不是|有没有|行不行|要不要|想|要|帮|请"
+                            "|[^|]不(?=\\||$)|没有(?=\\||$)")
 
 
 class IntentMatcher:
@@ -356,6 +360,12 @@ class IntentMatcher:
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
             seg.ask = seg.top(COURTESY)
             seg.asks = self._asks(norm, seg)
+        for prev, seg in zip(segs, segs[1:]):
+            # "听人家说镇上有个服务中心，可以买农资也可以咨询": what was heard goes on in the next clause until
+            # a question is put; that clause tells, it does not ask
+            if (seg.asks and _HEARSAY.search(text, prev.start, prev.end)
+                    and not _QUESTION_FORM.search(text, seg.start, seg.end)):
+                seg.asks = False
         if self._follow_up and len(segs) > 1:
             self._follow_topics(text, segs)
         if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
@@ -414,6 +424,11 @@ class IntentMatcher:
             words = [h for h in words if weights[h.intent] >= 0.8]
             if follow and topics and seg.asks and seg.decided_by is None and not words:
                 name, score = max(topics, key=lambda t: t.ask[1]).ask
+                places = [t for t in topics if t.ask[0] == "find_service_center"]
+                if places and _WHERE_ASK.search(follow.group()):
+                    # "听说镇上有个为农服务中心，可以买农资…，在哪个位置": where is asked of the place named,
+                    # not of what the story says one can do there
+                    name, score = "find_service_center", max(score, places[-1].ask[1])
                 seg.scores[name] = max(seg.scores.get(name, 0.0), score)
                 seg.ask = seg.top(COURTESY)
                 seg.follows_up = seg.ask[0] == name
@@ -468,9 +483,16 @@ class IntentMatcher:
                             and later.ask[1] >= ACCEPT
                             and sum(h.weight for h in later.hits if h.intent == later.ask[0]) >= 1.0
                             for later in main[i + 1:]))
+        def other_topics_progress(i: int) -> bool:
+            # "在老板那里打了半年零工，说好年底结账，结果人跑了": progress told after another topic (wages, a
+            # parcel), with no word to us (你们) about it, is that topic's
+            return "你们" not in text and any(
+                prev.ask[0] == "out_of_scope" and any(h.intent == "out_of_scope" and h.weight >= 2 for h in prev.hits)
+                for prev in segs[:i])
         if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits)
-               and not (seg in main and progress_story(main.index(seg), seg)) for seg in segs):
+               and not (seg in main and progress_story(main.index(seg), seg))
+               and not other_topics_progress(i) for i, seg in enumerate(segs)):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
         if any(not seg.side and seg.decided_by == "loan_products" and seg.decided_by_word for seg in segs):
             return "loan_products"  # the means over the purpose: "要买化肥农药，钱一时凑不齐" asks for money
