@@ -429,7 +429,9 @@ class IntentMatcher:
                     # "听说镇上有个为农服务中心，可以买农资…，在哪个位置": where is asked of the place named,
                     # not of what the story says one can do there
                     name, score = "find_service_center", max(score, places[-1].ask[1])
-                seg.scores[name] = max(seg.scores.get(name, 0.0), score)
+                # the question word's own label (是怎么回事 of a plan question) yields to the topic it asks about
+                seg.scores[name] = max(seg.scores.get(name, 0.0), score,
+                                       max((v for k, v in seg.scores.items() if k != name), default=0.0) + 0.01)
                 seg.ask = seg.top(COURTESY)
                 seg.follows_up = seg.ask[0] == name
                 continue
