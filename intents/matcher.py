@@ -509,6 +509,15 @@ class IntentMatcher:
                     continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)
                 if s >= ACCEPT:
                     candidates.append(seg)
+            # rule 1 across clauses: a body named without asking where/when (想在你们供销社买) is where the need
+            # is met, not the ask, when another clause names the need with words of its own (有没有尿素)
+            needs = [seg for seg in candidates if seg.asks
+                     and seg.ask[0] not in ("find_service_center", "out_of_scope", *COURTESY)
+                     and sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 1.0]
+            if needs:
+                candidates = [seg for seg in candidates if seg.ask[0] != "find_service_center"
+                              or _PLACE_ASK.search(text, seg.start, seg.end)
+                              or any(h.via == "pattern" and h.intent == "find_service_center" for h in seg.hits)]
             # a story, then the ask: the clauses that ask outrank the ones that tell, whatever their words
             # (only in a long message, and an asking clause needs words of its own for its label:
             # "你们好多钱一棵" after "橘子树要剪了" asks the price of the pruning)
