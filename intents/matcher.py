@@ -99,6 +99,7 @@ def _inside_ascii_run(text: str, i: int) -> bool:
 
 _PLACE_ASK = re.compile("哪|电话|地址|位置|几点|怎么走|路线|开门|上班|远不远")
 _WHERE_ASK = re.compile("哪|位置|地方")
+_ECHO_ASK = re.compile("帮(?:我|我们|忙)?(?:把它|把这个)?([\u4e00-\u9fff])(?:一下|下|了)?(?:不|吗|嘛|没有|么)?$")
 _HEARSAY = re.compile("听说|听人说|听人家说|听别人说|听他们说|人家说|别人说|有人说")
 _QUESTION_FORM = re.compile("吗|嘛|么|呢|哪|什么|啥|多少|好多|几|怎么|咋|能不能|可不可以|是不是|有没有|行不行|要不要|想|要|帮|请"
                             "|[^|]不(?=\\||$)|没有(?=\\||$)")
@@ -422,6 +423,17 @@ class IntentMatcher:
             for h in words:
                 weights[h.intent] = weights.get(h.intent, 0.0) + h.weight
             words = [h for h in words if weights[h.intent] >= 0.8]
+            echo = None if follow or words or not topics or not seg.asks else _ECHO_ASK.search(clause)
+            if echo:
+                # "朋友说每年要报年报…，你们能帮我报不": the job asked for is the verb of a topic named before
+                same = [t for t in topics if any(echo.group(1) in h.keyword for h in t.hits if h.intent == t.ask[0])]
+                if same:
+                    name, score = same[-1].ask
+                    seg.scores[name] = max(seg.scores.get(name, 0.0), score,
+                                           max((v for k, v in seg.scores.items() if k != name), default=0.0) + 0.01)
+                    seg.ask = seg.top(COURTESY)
+                    seg.follows_up = seg.ask[0] == name
+                    continue
             if follow and topics and seg.asks and seg.decided_by is None and not words:
                 name, score = max(topics, key=lambda t: t.ask[1]).ask
                 places = [t for t in topics if t.ask[0] == "find_service_center"]
