@@ -436,7 +436,8 @@ class IntentMatcher:
                     continue
             if follow and topics and seg.asks and seg.decided_by is None and not words:
                 name, score = max(topics, key=lambda t: t.ask[1]).ask
-                places = [t for t in topics if t.ask[0] == "find_service_center"]
+                places = [t for t in topics if t.ask[0] == "find_service_center"
+                          or any(h.intent == "find_service_center" and h.weight >= 1 for h in t.hits)]
                 if places and _WHERE_ASK.search(follow.group()):
                     # "听说镇上有个为农服务中心，可以买农资…，在哪个位置": where is asked of the place named,
                     # not of what the story says one can do there
