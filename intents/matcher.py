@@ -51,6 +51,7 @@ class Segment:
     decided_by_word: bool = False   # decided by a decisive word (not a pattern)
     asks: bool = False          # the clause asks (question, want, request) rather than tells a story
     follows_up: bool = False    # asks only "what good / where / how much" about the topic of the clause before it
+    told: bool = False          # goes on with what was heard (听说…有个服务社，能缴电费还能买化肥): description
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -364,9 +365,10 @@ class IntentMatcher:
         for prev, seg in zip(segs, segs[1:]):
             # "听人家说镇上有个服务中心，可以买农资也可以咨询": what was heard goes on in the next clause until
             # a question is put; that clause tells, it does not ask
-            if (seg.asks and _HEARSAY.search(text, prev.start, prev.end)
+            if (_HEARSAY.search(text, prev.start, prev.end)
                     and not _QUESTION_FORM.search(text, seg.start, seg.end)):
                 seg.asks = False
+                seg.told = True
         if self._follow_up and len(segs) > 1:
             self._follow_topics(text, segs)
         if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
@@ -452,6 +454,8 @@ class IntentMatcher:
                 continue    # a clause without words of its own names no topic
             name, score = seg.ask
             own = seg.decided_by is not None or weights.get(name, 0.0) >= 0.8
+            if name == "out_of_scope" and seg.told:
+                continue    # another topic inside a description of ours (能缴电费) ends no topic
             if name == "out_of_scope" and own:
                 topics.clear()
             elif score >= ACCEPT and own:
@@ -517,7 +521,7 @@ class IntentMatcher:
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
                 name, s = seg.ask
                 if (name == "out_of_scope" and in_scope >= ACCEPT
-                        and not any(h.intent == name and h.weight >= 2 for h in seg.hits)
+                        and (seg.told or not any(h.intent == name and h.weight >= 2 for h in seg.hits))
                         and seg.decided_by is None):
                     continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)
                 if s >= ACCEPT:
