@@ -19,6 +19,8 @@ _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"(?:多|来|把|余)?(?:[斤吨株棵只头亩平米袋包人户个]|公斤)")
 _PER_UNIT = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶])")
+_PER_UNIT_BEFORE = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶棵株])(要|得|是|就|大概|差不多)?$")
+_TOGETHER_BEFORE = re.compile(r"[到在成]$")
 _MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
 
 
@@ -149,6 +151,10 @@ def _amounts(text: str, negated, numbers: list[NumberToken]):
         raw = text[tok.start:tok.end]
         if m and _PER_UNIT.match(text, m.end()):
             continue    # 六块钱一斤 is a unit price, not the sum asked for
+        if _PER_UNIT_BEFORE.search(text, max(0, tok.start - 6), tok.start):
+            continue    # 一亩要一万多 / 每斤三块: a unit price said the other way round
+        if m and raw == "一" and m.group() == "块" and _TOGETHER_BEFORE.search(text, max(0, tok.start - 1), tok.start):
+            continue    # 捏到一块 / 在一块: together, not one yuan
         if m:
             magnified = any(c in raw for c in "万w")
             value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not magnified else 1)
