@@ -30,7 +30,8 @@ _PATTERNS = [
     ("mid_month", re.compile(r"(这个|这|本|下个|下)?月(中|初)(?:旬)?")),
     # 今天都星期二了 / 今天还没来: by today, no date named
     ("relative", re.compile(r"大后天|后天|明天|明日|(?:今天|今日)(?!都|已经|还|也)|大前天|(?<![提之以])前天|昨天|昨日")),
-    ("week", re.compile(r"(下下|下个|下|上上|上个|上|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日1-7]|天(?!气))")),
+    # 都星期二了 / 已经礼拜三了: the day it is now, told of a wait, not a date asked for
+    ("week", re.compile(r"(?<![都经])(下下|下个|下|上上|上个|上|这个|这|本)?(?:周|星期|礼拜)([一二三四五六日1-7]|天(?!气))(?!了)")),
     ("month_end", re.compile(r"(这个|这|本|下个|下)?月底")),
     ("month_day", re.compile(rf"(下个月|下月|上个月|上月|({_N})月)({_N})[号日]")),
     ("day", re.compile(rf"(?<![0-9月])({_N})[号]")),
