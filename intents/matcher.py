@@ -101,7 +101,8 @@ def _inside_ascii_run(text: str, i: int) -> bool:
 _PLACE_ASK = re.compile("哪|电话|地址|位置|几点|怎么走|路线|开门|上班|远不远")
 _WHERE_ASK = re.compile("哪|位置|地方")
 _ECHO_ASK = re.compile("帮(?:我|我们|忙)?(?:把它|把这个)?([\u4e00-\u9fff])(?:一下|下|了)?(?:不|吗|嘛|没有|么)?$")
-_HEARSAY = re.compile("听说|听人说|听人家说|听别人说|听他们说|人家说|别人说|有人说")
+_QUESTION_ONLY = re.compile("吗|么|哪|什么|啥|多少|好多|几|怎么|咋|能不能|可不可以|是不是|有没有|行不行|要不要|[^|]不(?=\\||$)|没有(?=\\||$)")
+_HEARSAY = re.compile("听[^|]{0,6}说|人家说|别人说|有人说")
 _QUESTION_FORM = re.compile("吗|嘛|么|呢|哪|什么|啥|多少|好多|几|怎么|咋|能不能|可不可以|是不是|有没有|行不行|要不要|想|要|帮|请"
                             "|[^|]不(?=\\||$)|没有(?=\\||$)")
 
@@ -548,6 +549,13 @@ class IntentMatcher:
             if asking and long:
                 top = max(seg.ask[1] for seg in asking)
                 bar = max(ACCEPT, 0.6 * top)
+                # a question put (能不能…贷) over a want told first (想建个烘干房): the want is the purpose
+                after_side = {id(b) for a, b in zip(segs, segs[1:]) if a.side}   # 另外|想问下…: still the side ask
+                questions = [seg for seg in asking if seg.ask[1] >= bar and not seg.side and not seg.follows_up
+                             and id(seg) not in after_side and _QUESTION_ONLY.search(text, seg.start, seg.end)]
+                wants = [seg for seg in asking if seg.ask[1] >= bar and seg not in questions]
+                if questions and wants and wants[0].start < questions[0].start and questions[0].ask[1] > wants[0].ask[1]:
+                    return questions[0].ask[0]
                 for seg in asking:
                     if seg.ask[1] >= bar:
                         return seg.ask[0]
