@@ -438,7 +438,12 @@ class IntentMatcher:
                     seg.follows_up = seg.ask[0] == name
                     continue
             if follow and topics and seg.asks and seg.decided_by is None and not words:
-                name, score = max(topics, key=lambda t: t.ask[1]).ask
+                needs = [t for t in topics if t.ask[0] != "find_service_center"]
+                if needs and not _WHERE_ASK.search(follow.group()):
+                    # a price or a how-to is asked of the need named (新苗), not of the body named (供销社)
+                    name, score = max(needs, key=lambda t: t.ask[1]).ask
+                else:
+                    name, score = max(topics, key=lambda t: t.ask[1]).ask
                 places = [t for t in topics if t.ask[0] == "find_service_center"
                           or any(h.intent == "find_service_center" and h.weight >= 1 for h in t.hits)]
                 if places and _WHERE_ASK.search(follow.group()):
