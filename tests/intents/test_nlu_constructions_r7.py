@@ -137,3 +137,13 @@ def test_buying_some_is_no_sowing_service(text):
 @pytest.mark.parametrize("text", ["大棚一亩要一万多，想贷款", "把几个社捏到一块搞"])
 def test_unit_prices_and_together_are_no_amount(text):
     assert "amount_yuan" not in parse("zhongxian", text).slots
+
+
+def test_a_price_is_asked_of_the_need_not_the_body():
+    text = "果园要补一批树苗，两百株左右，听说你们供销社统一采购，价格能不能便宜点"
+    assert parse("jiangjin", text).intent == "supplies"
+
+
+def test_asking_a_buyer_is_no_harvest_booking():
+    p = parse("fengdu", "不是要你们来收割，我是问你们收不收菜籽")
+    assert p.intent == "sell_produce" and "service" not in p.slots
