@@ -51,6 +51,7 @@ class Segment:
     decided_by_word: bool = False   # decided by a decisive word (not a pattern)
     asks: bool = False          # the clause asks (question, want, request) rather than tells a story
     follows_up: bool = False    # asks only "what good / where / how much" about the topic of the clause before it
+    told: bool = False          # goes on with what was heard (听说…有个服务社，能缴电费还能买化肥): description
 
     def top(self, exclude: frozenset[str] = frozenset()) -> tuple[str, float]:
         cands = [(s, n) for n, s in self.scores.items() if n not in exclude]
@@ -98,6 +99,12 @@ def _inside_ascii_run(text: str, i: int) -> bool:
 
 
 _PLACE_ASK = re.compile("哪|电话|地址|位置|几点|怎么走|路线|开门|上班|远不远")
+_WHERE_ASK = re.compile("哪|位置|地方")
+_ECHO_ASK = re.compile("帮(?:我|我们|忙)?(?:把它|把这个)?([\u4e00-\u9fff])(?:一下|下|了)?(?:不|吗|嘛|没有|么)?$")
+_QUESTION_ONLY = re.compile("吗|么|哪|什么|啥|多少|好多|几|怎么|咋|能不能|可不可以|是不是|有没有|行不行|要不要|[^|]不(?=\\||$)|没有(?=\\||$)")
+_HEARSAY = re.compile("听[^|]{0,6}说|人家说|别人说|有人说")
+_QUESTION_FORM = re.compile("吗|嘛|么|呢|哪|什么|啥|多少|好多|几|怎么|咋|能不能|可不可以|是不是|有没有|行不行|要不要|想|要|帮|请"
+                            "|[^|]不(?=\\||$)|没有(?=\\||$)")
 
 
 class IntentMatcher:
@@ -356,6 +363,13 @@ class IntentMatcher:
                 seg.scores["check_status"] = max(seg.scores.values()) + 0.1
             seg.ask = seg.top(COURTESY)
             seg.asks = self._asks(norm, seg)
+        for prev, seg in zip(segs, segs[1:]):
+            # "听人家说镇上有个服务中心，可以买农资也可以咨询": what was heard goes on in the next clause until
+            # a question is put; that clause tells, it does not ask
+            if (_HEARSAY.search(text, prev.start, prev.end)
+                    and not _QUESTION_FORM.search(text, seg.start, seg.end)):
+                seg.asks = False
+                seg.told = True
         if self._follow_up and len(segs) > 1:
             self._follow_topics(text, segs)
         if any(not seg.side and seg.ask[1] >= ACCEPT for seg in segs):
@@ -412,9 +426,33 @@ class IntentMatcher:
             for h in words:
                 weights[h.intent] = weights.get(h.intent, 0.0) + h.weight
             words = [h for h in words if weights[h.intent] >= 0.8]
+            echo = None if follow or words or not topics or not seg.asks else _ECHO_ASK.search(clause)
+            if echo:
+                # "朋友说每年要报年报…，你们能帮我报不": the job asked for is the verb of a topic named before
+                same = [t for t in topics if any(echo.group(1) in h.keyword for h in t.hits if h.intent == t.ask[0])]
+                if same:
+                    name, score = same[-1].ask
+                    seg.scores[name] = max(seg.scores.get(name, 0.0), score,
+                                           max((v for k, v in seg.scores.items() if k != name), default=0.0) + 0.01)
+                    seg.ask = seg.top(COURTESY)
+                    seg.follows_up = seg.ask[0] == name
+                    continue
             if follow and topics and seg.asks and seg.decided_by is None and not words:
-                name, score = max(topics, key=lambda t: t.ask[1]).ask
-                seg.scores[name] = max(seg.scores.get(name, 0.0), score)
+                needs = [t for t in topics if t.ask[0] != "find_service_center"]
+                if needs and not _WHERE_ASK.search(follow.group()):
+                    # a price or a how-to is asked of the need named (新苗), not of the body named (供销社)
+                    name, score = max(needs, key=lambda t: t.ask[1]).ask
+                else:
+                    name, score = max(topics, key=lambda t: t.ask[1]).ask
+                places = [t for t in topics if t.ask[0] == "find_service_center"
+                          or any(h.intent == "find_service_center" and h.weight >= 1 for h in t.hits)]
+                if places and _WHERE_ASK.search(follow.group()):
+                    # "听说镇上有个为农服务中心，可以买农资…，在哪个位置": where is asked of the place named,
+                    # not of what the story says one can do there
+                    name, score = "find_service_center", max(score, places[-1].ask[1])
+                # the question word's own label (是怎么回事 of a plan question) yields to the topic it asks about
+                seg.scores[name] = max(seg.scores.get(name, 0.0), score,
+                                       max((v for k, v in seg.scores.items() if k != name), default=0.0) + 0.01)
                 seg.ask = seg.top(COURTESY)
                 seg.follows_up = seg.ask[0] == name
                 continue
@@ -422,6 +460,8 @@ class IntentMatcher:
                 continue    # a clause without words of its own names no topic
             name, score = seg.ask
             own = seg.decided_by is not None or weights.get(name, 0.0) >= 0.8
+            if name == "out_of_scope" and seg.told:
+                continue    # another topic inside a description of ours (能缴电费) ends no topic
             if name == "out_of_scope" and own:
                 topics.clear()
             elif score >= ACCEPT and own:
@@ -468,9 +508,16 @@ class IntentMatcher:
                             and later.ask[1] >= ACCEPT
                             and sum(h.weight for h in later.hits if h.intent == later.ask[0]) >= 1.0
                             for later in main[i + 1:]))
+        def other_topics_progress(i: int) -> bool:
+            # "在老板那里打了半年零工，说好年底结账，结果人跑了": progress told after another topic (wages, a
+            # parcel), with no word to us (你们) about it, is that topic's
+            return "你们" not in text and any(
+                prev.ask[0] == "out_of_scope" and any(h.intent == "out_of_scope" and h.weight >= 2 for h in prev.hits)
+                for prev in segs[:i])
         if any(not seg.side and seg.ask[0] == "check_status" and seg.ask[1] >= ACCEPT
                and any(h.intent == "check_status" for h in seg.hits)
-               and not (seg in main and progress_story(main.index(seg), seg)) for seg in segs):
+               and not (seg in main and progress_story(main.index(seg), seg))
+               and not other_topics_progress(i) for i, seg in enumerate(segs)):
             return "check_status"   # rule 2 across clauses: "约了全程托管……到哪一步了" asks for progress
         if any(not seg.side and seg.decided_by == "loan_products" and seg.decided_by_word for seg in segs):
             return "loan_products"  # the means over the purpose: "要买化肥农药，钱一时凑不齐" asks for money
@@ -480,11 +527,20 @@ class IntentMatcher:
             for seg in sorted(segs, key=lambda s: s.side):      # stable: main clauses first, in order
                 name, s = seg.ask
                 if (name == "out_of_scope" and in_scope >= ACCEPT
-                        and not any(h.intent == name and h.weight >= 2 for h in seg.hits)
+                        and (seg.told or not any(h.intent == name and h.weight >= 2 for h in seg.hits))
                         and seg.decided_by is None):
                     continue    # "家里两个孩子读书，手头紧，想贷点": background, not the ask (spam words still win)
                 if s >= ACCEPT:
                     candidates.append(seg)
+            # rule 1 across clauses: a body named without asking where/when (想在你们供销社买) is where the need
+            # is met, not the ask, when another clause names the need with words of its own (有没有尿素)
+            needs = [seg for seg in candidates if seg.asks
+                     and seg.ask[0] not in ("find_service_center", "out_of_scope", *COURTESY)
+                     and sum(h.weight for h in seg.hits if h.intent == seg.ask[0]) >= 1.0]
+            if needs:
+                candidates = [seg for seg in candidates if seg.ask[0] != "find_service_center"
+                              or _PLACE_ASK.search(text, seg.start, seg.end)
+                              or any(h.via == "pattern" and h.intent == "find_service_center" for h in seg.hits)]
             # a story, then the ask: the clauses that ask outrank the ones that tell, whatever their words
             # (only in a long message, and an asking clause needs words of its own for its label:
             # "你们好多钱一棵" after "橘子树要剪了" asks the price of the pruning)
@@ -498,6 +554,13 @@ class IntentMatcher:
             if asking and long:
                 top = max(seg.ask[1] for seg in asking)
                 bar = max(ACCEPT, 0.6 * top)
+                # a question put (能不能…贷) over a want told first (想建个烘干房): the want is the purpose
+                after_side = {id(b) for a, b in zip(segs, segs[1:]) if a.side}   # 另外|想问下…: still the side ask
+                questions = [seg for seg in asking if seg.ask[1] >= bar and not seg.side and not seg.follows_up
+                             and id(seg) not in after_side and _QUESTION_ONLY.search(text, seg.start, seg.end)]
+                wants = [seg for seg in asking if seg.ask[1] >= bar and seg not in questions]
+                if questions and wants and wants[0].start < questions[0].start and questions[0].ask[1] > wants[0].ask[1]:
+                    return questions[0].ask[0]
                 for seg in asking:
                     if seg.ask[1] >= bar:
                         return seg.ask[0]

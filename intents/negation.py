@@ -9,9 +9,12 @@ from intents.normalize import BOUNDARY
 _QUESTION_BEFORE = {"不是": "是", "不要": "要", "不用": "用", "不想": "想", "不需要": "需"}
 # 不要利息的那种 / 不用抵押的贷款: "without X" describing what is wanted, not a refusal
 # (不要复合肥的，要有机肥 ends the clause after 的 and stays a refusal)
-_MODIFIER = re.compile(r"[^|的]{1,4}的(?![|是话])[\u4e00-\u9fff]")
+# (不要你们的化肥 names whose, not what kind: still a refusal)
+_MODIFIER = re.compile(r"(?!你们|你家|你|他们|他家|他|她|别人|人家|那家)[^|的]{1,4}的(?![|是话])[\u4e00-\u9fff]")
 # the refusal after its object, at the end of the clause: 贷款就不用了 / 托管我不需要 / 跟贷款没关系 / 化肥算了
-_POSTPOSED = re.compile(r"(不用|不要|不需要|不必|不买|不贷|不卖|不做|不弄|不搞|不办|不约|不托管|不考虑|免了|算了|没有关系|没关系)"
+_POSTPOSED = re.compile(r"(不用|不要|不需要|不必|不买|不贷|不卖|不做|不弄|不搞|不办|不约|不托管|不考虑|免了|算了|没有关系|没关系"
+                        # set aside for now: 贷款先不说 / 托管先放一放 / 农资先不管
+                        r"|先不说|不说了|先放一放|放一放|先放着|放一边|先不管|先不提|不提了|先不急)"
                         r"(了|啦|的)?(?=\||$)")
 POSTPOSED_TOPIC = 10
 # 不是说(好)…吗 / 嘛 / 么: a rhetorical question to the end of its clause

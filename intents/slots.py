@@ -19,6 +19,8 @@ _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"(?:多|来|把|余)?(?:[斤吨株棵只头亩平米袋包人户个]|公斤)")
 _PER_UNIT = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶])")
+_PER_UNIT_BEFORE = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶棵株])(要|得|是|就|大概|差不多)?$")
+_TOGETHER_BEFORE = re.compile(r"[到在成]$")
 _MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
 
 
@@ -149,6 +151,10 @@ def _amounts(text: str, negated, numbers: list[NumberToken]):
         raw = text[tok.start:tok.end]
         if m and _PER_UNIT.match(text, m.end()):
             continue    # 六块钱一斤 is a unit price, not the sum asked for
+        if _PER_UNIT_BEFORE.search(text, max(0, tok.start - 6), tok.start):
+            continue    # 一亩要一万多 / 每斤三块: a unit price said the other way round
+        if m and raw == "一" and m.group() == "块" and _TOGETHER_BEFORE.search(text, max(0, tok.start - 1), tok.start):
+            continue    # 捏到一块 / 在一块: together, not one yuan
         if m:
             magnified = any(c in raw for c in "万w")
             value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not magnified else 1)
@@ -178,9 +184,14 @@ class SlotExtractor:
                  service_stoplist: list[str] = (), crop_stoplist: list[str] = (),
                  words: SharedIndex | None = None, sounds: SharedIndex | None = None,
                  products: dict[str, list[str]] | None = None, counties: dict[str, list[str]] | None = None,
-                 implied_crops: dict[str, list[str]] | None = None):
-        """products: the pack's loan products (name -> aliases); counties: a multi-county pack's counties."""
+                 implied_crops: dict[str, list[str]] | None = None, product_generic: list[str] = ()):
+        """products: the pack's loan products (name -> aliases); counties: a multi-county pack's counties;
+        product_generic: words that name a kind of product (保险, 贴息, 担保, 银行贷款), not one: such a
+        mention is loan evidence (the matcher's) but fills no product slot."""
         words, sounds = words or text_index(), sounds or syllable_index()
+        self._generic = {normalize(w).text.replace(BOUNDARY, "") for w in product_generic}
+        self._service_names = set(services)
+        self._crop_names = sorted(crops, key=len, reverse=True)
         self._products = Lexicon(products, normalize, words=words, sounds=sounds) if products else None
         self._counties = Lexicon(counties, normalize, by_sound=False, words=words) if counties else None
         self._implied = Lexicon(implied_crops, normalize, crop_stoplist, by_sound=False, words=words) if implied_crops else None
@@ -188,6 +199,17 @@ class SlotExtractor:
         self._services = Lexicon(services, normalize, service_stoplist, words=words, sounds=sounds)
         self._members = Lexicon(member_types, normalize, member_stoplist, by_sound=False, words=words)
         self._townships = find_townships
+
+    def _crop_own_service(self, service: str, crop: str | None) -> str:
+        """One crop's own work said with the shared word (剪枝, 修剪) is the message's crop's: 花椒 + 剪枝 →
+        花椒修剪 where the pack has it, not 柑橘修剪."""
+        if not crop:
+            return service
+        for name in self._crop_names:
+            if service.startswith(name) and name != crop and len(service) > len(name):
+                own = crop + service[len(name):]
+                return own if own in self._service_names else service
+        return service
 
     def extract(self, norm: Normalized, negated: list[tuple[int, int]], today: date | None) -> list[Entity]:
         text = norm.text
@@ -209,14 +231,23 @@ class SlotExtractor:
             lexicons.insert(0, ("product", self._products))   # 订单质押贷款 before 质押 could be anything else
         if self._counties is not None:
             lexicons.append(("county", self._counties))
+        found: dict[str, str] = {}
         for slot, lex in lexicons:
             hit = lex.find(norm, negated, tuple(taken))
+            if hit and slot == "product" and text[hit[1]:hit[2]] in self._generic:
+                taken.append((hit[1], hit[2]))   # 农业保险有哪些: a kind of product, no one product named
+                continue
             if hit and slot == "member_type" and _JOINED_BODY.search(text, max(0, hit[1] - 8), hit[1]):
                 hit = None   # 想加入村里的农民专业合作社: the body joined, not what the writer is
+            if hit and slot == "member_type" and any(a < hit[2] and hit[1] < b for a, b in taken):
+                hit = None   # 惠农合作社保险, 农户小额信用贷款: a word of a product's name, not the writer
+            if hit and slot == "service":
+                hit = (self._crop_own_service(hit[0], found.get("crop")), hit[1], hit[2])
             if hit is None and slot == "crop" and self._implied is not None:
                 hit = self._implied.find(norm, negated, tuple(taken))
             if hit:
                 add(slot, *hit)
+                found[slot] = hit[0]
                 taken.append((hit[1], hit[2]))
         code = find_credit_code(norm.original)
         if code:
@@ -248,3 +279,51 @@ class SlotExtractor:
             add("date", d.value, d.start, d.end)
         out.sort(key=lambda e: (e.start, e.entity))
         return out
+
+
+# --- slots read against the message's intent (after the matcher) ------------------------------------------
+# A time said in the text is the request's date only where the intent takes one. Questions about the plan, a
+# person, a center's whereabouts and small talk take no date; a weekday said to a center ("周六上不上班",
+# "周末开不开门") is its opening hours, not a day booked; a time that cannot be resolved ("年底", "冬天", "明年")
+# is the date of a booking or a delivery wherever it stands, but of any other request only when it is said in
+# the clause that asks and is not a scene set apart ("年底了，…": the story's time, "年底有四头牛要出栏，你们收不":
+# the ask is the other clause).
+NO_DATE = frozenset({"policy_faq", "greeting", "thanks_bye"})
+VAGUE_DATE_ANYWHERE = frozenset({"book_tuoguan", "supplies"})
+_HABITUAL_DAY = re.compile(r"^(?:周|星期|礼拜)(?:[一二三四五六日天1-7]|末)$|^周末$")
+_SCENE_SET = re.compile(r"^了")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def settle(entities: list[Entity], result, norm: Normalized) -> list[Entity]:
+    """Drop the date entity the matched intent does not take (see above). result: the matcher's MatchResult.
+    A message whose intent rests on no word of its own (a bare answer: "下个礼拜", "年底") keeps its date: the
+    dialog asked for it."""
+    intent, segs = result.intent, result.segments
+    if not any(h.intent == intent for seg in segs for h in seg.hits):
+        return entities
+    own = [seg for seg in segs if seg.ask[0] == intent]
+    # the clauses that ask this intent, and an asking clause with no topic of its own right after one of them
+    # ("去年贷的款还不起了，能不能缓到明年")
+    asking = [seg for i, seg in enumerate(segs) if seg.asks and (
+        seg in own or (not seg.hits and i and segs[i - 1] in own))] or own
+    spans = [(seg.start, seg.end) for seg in asking]
+    return [e for e in entities if e.entity != "date" or _keeps_date(e, intent, norm, spans)]
+
+
+def _keeps_date(e: Entity, intent: str, norm: Normalized, ask: list[tuple[int, int]]) -> bool:
+    said = norm.original[e.start:e.end]
+    if intent in NO_DATE:
+        return False
+    if _ISO.match(str(e.value)):
+        return not (intent == "find_service_center" and _HABITUAL_DAY.match(said))
+    if intent in VAGUE_DATE_ANYWHERE:
+        return True
+    if intent in ("find_service_center", "out_of_scope", "human_agent"):
+        return False
+    after = norm.original[e.end:e.end + 1]
+    if _SCENE_SET.match(after):
+        return False
+    if not ask:
+        return True
+    return any(a <= e.start and e.end <= b for a, b in (norm.original_span(*span) for span in ask))

@@ -13,7 +13,7 @@ from intents.negation import NegationScopes
 from intents.prefix_tree import syllable_index, text_index
 from intents.normalize import BOUNDARY, Normalized, language_normalizer, region_of, region_tables
 from intents.numbers import clean, cn_to_number
-from intents.slots import Entity, SlotExtractor
+from intents.slots import Entity, SlotExtractor, settle
 
 # The confidence below which the dialog should not act on a parse (open a record or a ticket, start a
 # form): below it, ask which of the top two was meant (intent_ranking) or treat the message as out of scope.
@@ -269,7 +269,7 @@ class Understanding:
             service_stoplist=lex.get("service_stoplist", []),
             crop_stoplist=lex.get("crop_stoplist", []),
             words=words, sounds=sounds,
-            products=products,
+            products=products, product_generic=lex.get("product_generic", []),
             counties=_counties(pack),
             implied_crops=implied,
         )
@@ -288,6 +288,7 @@ class Understanding:
         negated = self.negation(norm.text)
         result = self.matcher.match(norm, negated)
         entities = self.slots.extract(norm, negated, today)
+        entities = settle(entities, result, norm)   # the date the intent does not take
         slots: dict[str, Any] = {}
         for e in entities:
             slots.setdefault(e.entity, e.value)
