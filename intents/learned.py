@@ -147,7 +147,7 @@ OOS_SURE = 0.9
 # Out of scope with confidence: an in-scope answer the rules give with less than VETO_CONFIDENCE, or one of a
 # message that gives a contact (an advert's 加微信 / 电话 / 扫码), is checked by the model; where it reads the
 # message as out of scope with VETO_OOS (VETO_OOS_CONTACT with a contact), the answer is out_of_scope.
-VETO_CONFIDENCE = 0.6
+VETO_CONFIDENCE = 0.7
 VETO_OOS = 0.8
 VETO_OOS_CONTACT = 0.75
 CONTACT = re.compile(r"微信|薇|威信|vx|v信|加v|qq|扣扣|电联|热线|详询|咨询电话|联系|扫码|二维码|链接|http|www|[0-9]{7,}")
