@@ -166,8 +166,13 @@ def oos_check(intent: str, confidence: float, text: str) -> str:
     return ""
 
 
-def unsure(intent: str, confidence: float, ranking: list[tuple[str, float]], evidence: bool, text: str) -> str:
-    """Why the rules are unsure of this answer ('' when they are sure). `text` is the normalized text."""
+def unsure(intent: str, confidence: float, ranking: list[tuple[str, float]], evidence: bool, text: str,
+           decided: bool = False) -> str:
+    """Why the rules are unsure of this answer ('' when they are sure). `text` is the normalized text; `decided`:
+    a decisive word or construction of the answer's own decided a clause (negation, a person asked for, a
+    complaint, progress …): the rules are sure by construction."""
+    if decided:
+        return ""
     if not evidence and intent != "out_of_scope":
         return "no own evidence"
     if confidence < SURE_CONFIDENCE:

@@ -308,7 +308,8 @@ class Understanding:
         intent, ranking, secondary = result.intent, result.ranking, result.secondary
         self.learned_stats["parsed"] += 1
         if self.learned is not None:
-            reason = (learned_stage.unsure(intent, confidence, ranking, evidence, norm.text)
+            decided = any(seg.decided_by == intent for seg in result.segments)
+            reason = (learned_stage.unsure(intent, confidence, ranking, evidence, norm.text, decided)
                       or learned_stage.oos_check(intent, confidence, norm.text))
             if reason:
                 self.learned_stats["reached"] += 1
