@@ -143,6 +143,8 @@ OVERRIDE = 0.8
 KEEP = 0.1
 # out_of_scope: a message the model reads as out of scope with this probability is not acted on
 OOS_SURE = 0.9
+# an out-of-scope answer of the rules stays for a message shorter than this (normalized characters)
+MIN_CHARS = 5
 
 # Out of scope with confidence: an in-scope answer the rules give with less than VETO_CONFIDENCE, or one of a
 # message that gives a contact (an advert's 加微信 / 电话 / 扫码), is checked by the model; where it reads the
@@ -210,8 +212,9 @@ def combine(intent: str, confidence: float, ranking: list[tuple[str, float]], ev
             new_intent, new_evidence = "out_of_scope", True
         else:
             return Decision(intent, confidence, ranking, evidence, reason, probs)
-    elif intent == "out_of_scope" and CONTACT.search(text):
-        # an out-of-scope answer with a contact in the message (an advert) is never turned into a request
+    elif intent == "out_of_scope" and (CONTACT.search(text) or len(text.replace(_BOUNDARY, "")) < MIN_CHARS):
+        # an out-of-scope answer is never turned into a request for a message with a contact in it (an advert)
+        # nor for a word or two (服务, 你好吗): too little text for character n-grams to go on
         return Decision(intent, confidence, ranking, evidence, reason, probs)
     elif best != intent and p_best >= OVERRIDE and p_rule <= KEEP:
         new_intent = best
