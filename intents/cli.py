@@ -13,7 +13,7 @@ from intents.evaluate import evaluate, format_report
 from intents.understanding import Understanding
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)   # five counties and the default
 def load_understanding(pack_name: str | None) -> Understanding:
     name = pack_name or os.environ.get("NONGBOT_KNOWLEDGE") or "zhongxian"
     try:
@@ -73,8 +73,8 @@ def eval_cmd(path, min_accuracy: float | None, today: str | None, pack: str | No
         rep.confusions = [(g, o, n, []) for g, o, n, _ in rep.confusions]
         rep.slot_errors = []
     click.echo(format_report(rep, top=top))
-    built = [load_understanding(p) for p in sorted({pack, *(r.get("pack") or r.get("county") for r in rows)} - {None})]
-    built = built or [load_understanding(pack)]
+    built = list({id(u): u for u in [load_understanding(pack), *(load_understanding(p) for p in sorted(
+        {r.get("pack") or r.get("county") for r in rows} - {None}))]}.values())
     reached = sum(u.learned_stats["reached"] for u in built)
     parsed = sum(u.learned_stats["parsed"] for u in built) or 1
     changed = sum(u.learned_stats["changed"] for u in built)
