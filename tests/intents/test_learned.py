@@ -186,3 +186,13 @@ def test_a_broken_model_would_be_noticed(pack, monkeypatch):
     flat = nlu.learned.probabilities("代开发票，加微信")
     assert max(flat.values()) < 0.5
     assert sum(nlu.parse(t, today=TODAY).intent == "out_of_scope" for t in texts) <= good
+
+
+def test_train_check_and_explain_from_the_cli():
+    from click.testing import CliRunner
+
+    from intents.cli import nlu
+    checked = CliRunner().invoke(nlu, ["train", "--check"])
+    assert checked.exit_code == 0, checked.output
+    explained = CliRunner().invoke(nlu, ["parse", "--explain", "我在网上买的锅漏水了找哪个退"])
+    assert explained.exit_code == 0 and "learned stage" in explained.output
