@@ -12,17 +12,18 @@ import json
 import math
 import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from intents.pinyin import char_syllable, fold
+from intents.pinyin import Syllables, syllables
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "learned_model.json.gz"
 # bump when `features` changes: a model trained with other features is refused
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 _BOUNDARY = "|"
 
@@ -32,18 +33,13 @@ def enabled_by_default() -> bool:
     return os.environ.get("NONGBOT_NLU_LEARNED", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def _syllable(ch: str) -> str | None:
-    if "\u4e00" <= ch <= "\u9fff":
-        s = char_syllable(ch)
-        return fold(s) if s else None
-    return None
-
-
-def features(text: str) -> list[str]:
+def features(text: str, sounds: Syllables | None = None) -> list[str]:
     """Features of a normalized text (Understanding.normalize's form, clauses split by '|').
 
     Character 1–3-grams of the whole message, character 2-grams of its last clause (where a long story puts
-    its ask), and folded pinyin syllables and syllable pairs, so a voice homophone shares the word's sound."""
+    its ask), and folded pinyin syllables and syllable pairs of the characters and of typed pinyin (`sounds`:
+    the text's Normalized.syllables when the caller has them), so a voice homophone or a message typed in
+    pinyin shares the word's sound."""
     t = text.strip(_BOUNDARY)
     if not t:
         return []
@@ -62,16 +58,16 @@ def features(text: str) -> list[str]:
     if len(clauses) >= 2:
         last = clauses[-1]
         out.extend("L" + last[i:i + 2] for i in range(len(last) - 1))
-    prev = None
-    for ch in t:
-        syl = _syllable(ch)
-        if syl is None:
+    sounds = sounds if sounds is not None else syllables(text)
+    prev, prev_end = None, -1
+    for syl, (start, end) in zip(sounds.tokens, sounds.spans):
+        if syl[0].isdigit():
             prev = None
             continue
         out.append("p" + syl)
-        if prev is not None:
+        if prev is not None and start == prev_end:
             out.append("p" + prev + "_" + syl)
-        prev = syl
+        prev, prev_end = syl, end
     if len(t) >= 40:
         out.append("#long")
     return out
@@ -101,8 +97,8 @@ class LearnedModel:
                              f"run `nongbot nlu train`")
         return cls(raw["labels"], raw["weights"], raw["bias"], raw["scale"], raw.get("meta", {}))
 
-    def scores(self, text: str) -> list[float]:
-        fs = features(text)
+    def scores(self, text: str, sounds: Syllables | None = None) -> list[float]:
+        fs = features(text, sounds)
         w = self.weights
         # every known feature's row, once per occurrence; the columns are summed in C (zip/sum)
         rows = [row for row in map(w.get, fs) if row is not None]
@@ -111,8 +107,8 @@ class LearnedModel:
             return [b * self.scale for b in self.bias]
         return [(b + total / norm) * self.scale for b, total in zip(self.bias, map(sum, zip(*rows)))]
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        sc = self.scores(text)
+    def probabilities(self, text: str, sounds: Syllables | None = None) -> dict[str, float]:
+        sc = self.scores(text, sounds)
         top = max(sc)
         ex = [math.exp(s - top) for s in sc]
         total = sum(ex)
@@ -124,7 +120,11 @@ def load_model(path: str = str(MODEL_PATH)) -> LearnedModel | None:
     """The shipped model, loaded once per process; None when the file is missing (the rules answer alone)."""
     if not Path(path).exists():
         return None
-    return LearnedModel.load(path)
+    try:
+        return LearnedModel.load(path)
+    except ValueError as exc:     # trained for other features: the rules answer alone until it is retrained
+        warnings.warn(str(exc), stacklevel=2)
+        return None
 
 
 # ---- when the rules are unsure, and what the stage does there -------------------------------------------------

@@ -314,7 +314,7 @@ class Understanding:
             if reason:
                 self.learned_stats["reached"] += 1
                 d = learned_stage.combine(intent, confidence, ranking, evidence,
-                                          self.learned.probabilities(norm.text), reason, norm.text)
+                                          self.learned.probabilities(norm.text, norm.syllables), reason, norm.text)
                 if explain:
                     top = sorted(d.probabilities.items(), key=lambda kv: -kv[1])[:3]
                     explanation.append(f"learned stage ({reason}): " + ", ".join(f"{n} {p:.2f}" for n, p in top)
