@@ -184,8 +184,8 @@ def test_a_broken_model_would_be_noticed(pack, monkeypatch):
     assert max(probs, key=probs.get) == "out_of_scope" and probs["out_of_scope"] > 0.8
     monkeypatch.setattr(nlu.learned, "weights", {})
     flat = nlu.learned.probabilities("代开发票，加微信")
-    assert max(flat.values()) < 0.5
-    assert sum(nlu.parse(t, today=TODAY).intent == "out_of_scope" for t in texts) <= good
+    assert flat == nlu.learned.probabilities("帮我约个飞防") and max(flat.values()) < 0.8
+    assert sum(nlu.parse(t, today=TODAY).intent == "out_of_scope" for t in texts) < good
 
 
 def test_train_check_and_explain_from_the_cli():
