@@ -182,7 +182,8 @@ def unsure(intent: str, confidence: float, ranking: list[tuple[str, float]], evi
     second = ranking[1][1] if len(ranking) > 1 else 0.0
     if confidence - second < MARGIN:
         return "small margin"
-    if confidence < LONG_SURE and (len(text) >= LONG_CHARS or text.strip(_BOUNDARY).count(_BOUNDARY) + 1 >= MANY_CLAUSES):
+    clauses = text.strip(_BOUNDARY).count(_BOUNDARY) + 1
+    if confidence < LONG_SURE and (len(text) >= LONG_CHARS or clauses >= MANY_CLAUSES):
         return "long"
     return ""
 
