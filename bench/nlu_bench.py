@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from intents import ACT_THRESHOLD, Understanding  # noqa: E402
+from intents import Understanding  # noqa: E402
 from intents.catalogue import INTENTS  # noqa: E402
 from tests.intents.conftest import TODAY, TOWNSHIPS, build_understanding  # noqa: E402
 
@@ -72,11 +72,23 @@ def main() -> None:
         med, best, cpu = measure(nlu, texts)
         print(f"{label:17} {nlu.matcher.phrase_count:6d} phrases: median {med:7.0f} µs/message "
               f"(best round {best:.0f}; CPU median {cpu:.0f})")
-    # no learned stage ships: every message is answered by the rules. The share a learned stage would see if
-    # it ran only where the rules are unsure (confidence below ACT_THRESHOLD):
-    unsure = sum(1 for t in texts if base.parse(t, today=TODAY).confidence < ACT_THRESHOLD)
-    print(f"learned stage: none (0 % of messages reach one); rules unsure (confidence < {ACT_THRESHOLD}): "
-          f"{unsure}/{len(texts)} = {unsure / len(texts):.1%}")
+    # the learned second stage runs only where the rules are unsure (intents.learned.unsure); its share, and the
+    # per-message median with the stage on and off
+    for learned in (True, False):
+        nlu = Understanding.from_pack(base.pack, learned=learned)
+        for t in texts:
+            nlu.parse(t, today=TODAY)
+        nlu.learned_stats.update(parsed=0, reached=0, changed=0)
+        times = []
+        for t in texts:
+            start = time.perf_counter()
+            nlu.parse(t, today=TODAY)
+            times.append((time.perf_counter() - start) * 1e6)
+        st = nlu.learned_stats
+        share = (f"{st['reached']}/{st['parsed']} = {st['reached'] / st['parsed']:.1%} of messages reach the learned "
+                 f"stage, it changes {st['changed']}" if nlu.learned is not None else "learned stage off")
+        print(f"learned stage {'on ' if learned else 'off'}: per-message median {statistics.median(times):.0f} µs, "
+              f"p90 {sorted(times)[int(len(times) * 0.9)]:.0f} µs; {share}")
     if not county_only:
         print(f"building the 10k-phrase Understanding: {build_s:.2f} s; {len(texts)} messages per round, 1 thread")
     assert set(INTENTS) >= set(TEMPLATES)

@@ -37,7 +37,7 @@ def build_context(settings: Settings) -> AppContext:
     store = make_store(settings, engine)
     pack = load_pack(settings.knowledge)
     ctx = AppContext(settings=settings, engine=engine, sessions=session_factory(engine), store=store,
-                     pack=pack, nlu=Understanding.from_pack(pack), templates=ReplyTemplates(pack.path))
+                     pack=pack, nlu=Understanding.from_pack(pack, learned=settings.nlu_learned), templates=ReplyTemplates(pack.path))
     from bot.wechat.api import make_wechat_api
 
     ctx.wechat_api = make_wechat_api(settings, store)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # name or code → hours). Tickets waiting longer are highlighted in the console.
     reply_target_hours: float = Field(2.0, gt=0, description="reply-time target for tickets, hours")
     reply_target_hours_by_center: dict[str, float] = Field(default_factory=dict)
+    # The NLU's learned second stage (intents.learned): read where the rules are unsure. Env NONGBOT_NLU_LEARNED=0
+    # turns it off (the rules answer alone); Understanding built without settings reads the same variable.
+    nlu_learned: bool = Field(True, description="NLU learned second stage on messages the rules are unsure of")
     cookie_secure: bool | None = Field(None, description="staff session cookie Secure: true | false | auto (unset): "
                                                          "when the request came over https, directly or as the "
                                                          "reverse proxy's X-Forwarded-Proto / Forwarded says")

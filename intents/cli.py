@@ -13,7 +13,7 @@ from intents.evaluate import evaluate, format_report
 from intents.understanding import Understanding
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)   # five counties and the default
 def load_understanding(pack_name: str | None) -> Understanding:
     name = pack_name or os.environ.get("NONGBOT_KNOWLEDGE") or "zhongxian"
     try:
@@ -73,8 +73,36 @@ def eval_cmd(path, min_accuracy: float | None, today: str | None, pack: str | No
         rep.confusions = [(g, o, n, []) for g, o, n, _ in rep.confusions]
         rep.slot_errors = []
     click.echo(format_report(rep, top=top))
+    built = list({id(u): u for u in [load_understanding(pack), *(load_understanding(p) for p in sorted(
+        {r.get("pack") or r.get("county") for r in rows} - {None}))]}.values())
+    reached = sum(u.learned_stats["reached"] for u in built)
+    parsed = sum(u.learned_stats["parsed"] for u in built) or 1
+    changed = sum(u.learned_stats["changed"] for u in built)
+    click.echo(f"\nlearned stage: {'off' if built[0].learned is None else 'on'}; reached by {reached} of {parsed} "
+               f"parses ({reached / parsed:.1%}), answer changed {changed}")
     if slot_errors:
         click.echo("\nslot errors:\n" + "\n".join("  " + e for e in rep.slot_errors))
     if min_accuracy is not None and rep.accuracy < min_accuracy:
         click.echo(f"accuracy {rep.accuracy:.4f} is below --min-accuracy {min_accuracy}", err=True)
         sys.exit(1)
+
+
+@nlu.command("train")
+@click.option("--out", type=click.Path(dir_okay=False), help="model file (default: intents/data/learned_model.json.gz)")
+@click.option("--check", is_flag=True, help="only tell whether the committed model was trained on today's data")
+def train_cmd(out: str | None, check: bool) -> None:
+    """Train the learned second stage (needs scikit-learn, a dev dependency) on the dev files and the generated
+    corpus, and write the model file. nlu_test / nlu_holdout / nlu_r1_five_counties are never read."""
+    from intents import learned, learned_train
+
+    if check:
+        model = learned.load_model()
+        want = learned_train.data_hash(learned_train.corpus())
+        have = model.meta.get("data_hash") if model else None
+        click.echo(f"model data hash {have}\ncorpus data hash {want}")
+        if have != want:
+            click.echo("the model is stale: run `nongbot nlu train`", err=True)
+            sys.exit(1)
+        return
+    meta = learned_train.train(out or learned.MODEL_PATH)
+    click.echo(json.dumps(meta, ensure_ascii=False))

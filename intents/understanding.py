@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
+from intents import learned as learned_stage
 from intents.catalogue import IntentEntry, build_catalogue, load_yaml
 from intents.dialog_acts import classify_act
 from intents.matcher import IntentMatcher
@@ -223,8 +224,14 @@ def _programme_names(pack: Any, field: str = "programmes") -> list[str]:
 class Understanding:
     """Normalize → match intent → extract slots. Build once per process with from_pack."""
 
-    def __init__(self, pack: Any = None, extra_phrases: dict[str, list[str]] | None = None):
+    def __init__(self, pack: Any = None, extra_phrases: dict[str, list[str]] | None = None,
+                 learned: bool | None = None):
         lex = load_yaml("lexicon.yaml")
+        # the learned second stage (intents.learned): on unless NONGBOT_NLU_LEARNED=0 or learned=False
+        self.learned = learned_stage.load_model() if (learned_stage.enabled_by_default() if learned is None
+                                                      else learned) else None
+        # messages parsed, and how many reached the learned stage (the rules unsure of them)
+        self.learned_stats = {"parsed": 0, "reached": 0, "changed": 0}
         self.pack = pack
         self.region = region_of(pack)
         regional = region_tables(self.region)
@@ -275,8 +282,9 @@ class Understanding:
         )
 
     @classmethod
-    def from_pack(cls, pack: Any, extra_phrases: dict[str, list[str]] | None = None) -> "Understanding":
-        return cls(pack, extra_phrases)
+    def from_pack(cls, pack: Any, extra_phrases: dict[str, list[str]] | None = None,
+                  learned: bool | None = None) -> "Understanding":
+        return cls(pack, extra_phrases, learned)
 
     def extract_slots(self, text: str, today: date | None = None) -> list[Entity]:
         norm = self.normalize(text)
@@ -298,8 +306,27 @@ class Understanding:
         own = [seg for seg in result.segments if seg.ask[0] == result.intent]
         evidence = any(h.intent == result.intent for seg in result.segments for h in seg.hits)
         clause = norm.text[own[0].start:own[0].end] if own else ""
-        return Parse(norm.original, result.intent, confidence, result.ranking, entities, slots,
-                     result.secondary, explanation, norm, evidence, clause)
+        intent, ranking, secondary = result.intent, result.ranking, result.secondary
+        self.learned_stats["parsed"] += 1
+        if self.learned is not None:
+            decided = any(seg.decided_by == intent for seg in result.segments)
+            reason = (learned_stage.unsure(intent, confidence, ranking, evidence, norm.text, decided)
+                      or learned_stage.oos_check(intent, confidence, norm.text))
+            if reason:
+                self.learned_stats["reached"] += 1
+                d = learned_stage.combine(intent, confidence, ranking, evidence,
+                                          self.learned.probabilities(norm.text, norm.syllables), reason, norm.text)
+                if explain:
+                    top = sorted(d.probabilities.items(), key=lambda kv: -kv[1])[:3]
+                    explanation.append(f"learned stage ({reason}): " + ", ".join(f"{n} {p:.2f}" for n, p in top)
+                                       + (f" → {d.intent}" if d.intent != intent else " (rules kept)"))
+                if d.intent != intent:
+                    self.learned_stats["changed"] += 1
+                    secondary = [s for s in secondary if s != d.intent]
+                    clause = ""
+                intent, confidence, ranking, evidence = d.intent, d.confidence, d.ranking, d.evidence
+        return Parse(norm.original, intent, confidence, ranking, entities, slots,
+                     secondary, explanation, norm, evidence, clause)
 
     def _explain(self, norm, negated, result) -> list[str]:
         lines = [f"normalized: {norm.text}", f"pinyin: {' '.join(norm.syllables.tokens)}"]

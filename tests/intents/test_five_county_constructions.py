@@ -58,12 +58,14 @@ def _stand_in(institutions, nonghelian=()):
 
 
 def test_the_join_vocabulary_comes_from_the_pack():
-    bare = Understanding.from_pack(SimpleNamespace(townships=[], crops=[], services=[], intents={}))
-    joined = Understanding.from_pack(_stand_in(["某某县茶叶专业合作社"]))
+    # the rules' own vocabulary (the learned stage, trained on every pack, reads 入股 as joining anywhere)
+    bare = Understanding.from_pack(SimpleNamespace(townships=[], crops=[], services=[], intents={}), learned=False)
+    joined = Understanding.from_pack(_stand_in(["某某县茶叶专业合作社"]), learned=False)
     text = "我们几户想加入茶叶专业合作社，咋个弄"
     assert joined.parse(text).intent == "join_nonghelian"
     # without a join offer (or with a 农合联 to join) 入两股 decides nothing
-    with_nhl = Understanding.from_pack(_stand_in(["某某县茶叶专业合作社"], nonghelian=[SimpleNamespace(name="农合联")]))
+    with_nhl = Understanding.from_pack(_stand_in(["某某县茶叶专业合作社"], nonghelian=[SimpleNamespace(name="农合联")]),
+                                       learned=False)
     assert bare.parse("我想入两股").intent != "join_nonghelian"
     assert with_nhl.parse("我想入两股").intent != "join_nonghelian"
     assert joined.parse("我想入两股").intent == "join_nonghelian"
