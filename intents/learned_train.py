@@ -24,7 +24,8 @@ from intents.learned import FEATURE_VERSION, MODEL_PATH, feature_norm, features
 ROOT = Path(__file__).resolve().parents[1]
 DEV_FILES = ("tests/data/nlu_dev.jsonl", "tests/data/nlu_dev_fivecounty.jsonl", "tests/data/nlu_dev_liaocheng.jsonl",
              "tests/data/nlu_dev_r3_generated.jsonl", "tests/data/nlu_dev_r3_handwritten.jsonl",
-             "tests/data/nlu_dev_r3_handwritten2.jsonl", "tests/data/nlu_dev_r3_handwritten3.jsonl")
+             "tests/data/nlu_dev_r3_handwritten2.jsonl", "tests/data/nlu_dev_r3_handwritten3.jsonl",
+             "tests/data/nlu_dev_r7_nlu.jsonl")
 CONVERSATION_GLOB = "bench/data/conversations*.jsonl"
 HELD_OUT = ("nlu_test.jsonl", "nlu_holdout.jsonl", "nlu_r1_five_counties.jsonl")
 PACKS = ("zhongxian", "fengdu", "jiangjin", "nanchuan", "liaocheng")

@@ -194,5 +194,7 @@ def test_train_check_and_explain_from_the_cli():
     from intents.cli import nlu
     checked = CliRunner().invoke(nlu, ["train", "--check"])
     assert checked.exit_code == 0, checked.output
-    explained = CliRunner().invoke(nlu, ["parse", "--explain", "我在网上买的锅漏水了找哪个退"])
-    assert explained.exit_code == 0 and "learned stage" in explained.output
+    # Whichever fresh advert the rules are unsure of, its explanation shows what the stage said.
+    outputs = [CliRunner().invoke(nlu, ["parse", "--explain", text]) for text in _fresh(7)]
+    assert all(out.exit_code == 0 for out in outputs)
+    assert any("learned stage" in out.output for out in outputs)
