@@ -21,7 +21,9 @@ from bot.records.models import DialogSession
 _table = DialogSession.__table__
 _SELECT = select(_table.c.state).where(_table.c.openid == bindparam("openid"),
                                        _table.c.expires_at > bindparam("now"))
-_statements: dict[tuple[int, str], Any] = {}
+# Keyed by what the compiled statement depends on: an engine's id() is reused once it is collected (a test's
+# SQLite engine could find a PostgreSQL engine's psycopg statement under the same id).
+_statements: dict[tuple[str, str, bool, str], Any] = {}
 
 
 def _upsert(engine: Any) -> Any:
@@ -33,7 +35,7 @@ def _upsert(engine: Any) -> Any:
 
 def _statement(conn: Connection, name: str) -> Any:
     engine = conn.engine
-    key = (id(engine), name)
+    key = (engine.dialect.name, engine.dialect.driver, fastpath.on_psycopg(engine), name)
     found = _statements.get(key)
     if found is None:
         found = _statements[key] = fastpath.statement(engine, _SELECT if name == "select" else _upsert(engine))
