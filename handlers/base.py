@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, Callable
 
 from bot.context import AppContext
 from bot.dialog.unit import UNREAD
@@ -21,6 +19,9 @@ from bot.records.turn import TurnRecords
 from bot.wechat.inbound import Inbound, location_key
 from intents.dialog_acts import classify_act
 from intents.normalize import Normalized
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _EMPTY = MappingProxyType({})
 
@@ -235,20 +236,3 @@ class Turn:
 
     def render(self, name: str, **data: Any) -> str:
         return self.ctx.templates.render(name, county=self.ctx.pack.info.county, **data)
-
-    # ---- until every caller writes through `records` (removed once none does) ---------------------------
-    @property
-    def session(self) -> Session:
-        return self.records.session
-
-    def read(self, statement: Any, values: dict[str, Any]) -> list[Any]:
-        return self.records.read(statement, values)
-
-    def insert_once(self, model: type, values: dict[str, Any]) -> Any:
-        return self.records.insert_once(model, values)
-
-    def center_row(self, code: str | None) -> Any:
-        return self.records.center(code)
-
-    def ensure_user(self) -> Any:
-        return self.records._changed_user()
