@@ -11,8 +11,7 @@ CALL_BACK_FROM = 2
 
 
 def voice_unrecognized(turn: Turn) -> list[str]:
-    openid = turn.facts.inbound.openid
-    if turn.ctx.store.incr(f"voice-unrecognized:{openid}", COUNT_SECONDS) < CALL_BACK_FROM:
+    if turn.records.count_unheard_voice(COUNT_SECONDS) < CALL_BACK_FROM:
         return [turn.render("gateway/voice_unrecognized")]
     human_agent(turn)  # a ticket (or the open one) carries the voice messages: staff play them
     ticket = turn.records.latest_ticket()

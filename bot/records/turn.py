@@ -179,6 +179,11 @@ class TurnRecords:
             self._changed_user().center_id = center.id
         return center
 
+    def count_unheard_voice(self, seconds: int) -> int:
+        """The user's voice messages WeChat did not transcribe within the last `seconds`, this one counted (kept in
+        the store, not the database: a count, not a record)."""
+        return self.ctx.store.incr(f"voice-unrecognized:{self.openid}", seconds)
+
     # ---- centers -----------------------------------------------------------------------------------------
     def center(self, code: str | None) -> ServiceCenter | None:
         if code is None:
