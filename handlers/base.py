@@ -168,6 +168,7 @@ class Turn:
         self._words: Normalized | None = None
         self._act: Any = False  # False: not classified yet
         self.facts = Facts(inbound, ctx.pack, reading, parse, _Lazily(self, user_row, pushed_location))
+        self.inbound = inbound  # the same as facts.inbound (frozen), a plain attribute: read many times a message
 
     @property
     def records(self) -> TurnRecords:
@@ -185,10 +186,6 @@ class Turn:
             self._records.finish(flush)
 
     # ---- the facts, as the dialog and the handlers ask for them -----------------------------------------
-    @property
-    def inbound(self) -> Inbound:
-        return self.facts.inbound
-
     @property
     def reading(self) -> Any:
         return self.facts.reading
