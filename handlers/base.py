@@ -91,9 +91,12 @@ class Facts:
     __slots__ = ("inbound", "reading", "parse", "pack", "_lazily")
 
     def __init__(self, inbound: Inbound, pack: Any, reading: Any, parse: Any, lazily: _Lazily) -> None:
-        for name, value in (("inbound", inbound), ("pack", pack), ("reading", reading), ("parse", parse),
-                            ("_lazily", lazily)):
-            object.__setattr__(self, name, value)
+        put = object.__setattr__
+        put(self, "inbound", inbound)
+        put(self, "pack", pack)
+        put(self, "reading", reading)
+        put(self, "parse", parse)
+        put(self, "_lazily", lazily)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"a turn's facts are read-only ({name}): write through turn.records")
@@ -101,11 +104,10 @@ class Facts:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"a turn's facts are read-only ({name})")
 
-    def _with(self, **changed: Any) -> Facts:
+    def _with(self, reading: Any = UNREAD, parse: Any = UNREAD) -> Facts:
         """The same facts with the reading or the parse the dialog has now (the dialog's, never a handler's)."""
-        values = {"inbound": self.inbound, "pack": self.pack, "reading": self.reading, "parse": self.parse,
-                  **changed}
-        return Facts(lazily=self._lazily, **values)
+        return Facts(self.inbound, self.pack, self.reading if reading is UNREAD else reading,
+                     self.parse if parse is UNREAD else parse, self._lazily)
 
     @property
     def message(self) -> Inbound:
