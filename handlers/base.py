@@ -88,14 +88,12 @@ class Facts:
     for a user not written yet; `location`: (lat, lon) sent now or last pushed (kept a day), or None;
     `open_ticket`: the user's latest open ticket (its `id`) or None; `pack`: the county's knowledge pack."""
 
-    __slots__ = ("inbound", "reading", "parse", "pack", "_lazily")
+    __slots__ = ("inbound", "pack", "_lazily")
 
-    def __init__(self, inbound: Inbound, pack: Any, reading: Any, parse: Any, lazily: _Lazily) -> None:
+    def __init__(self, inbound: Inbound, pack: Any, lazily: _Lazily) -> None:
         put = object.__setattr__
         put(self, "inbound", inbound)
         put(self, "pack", pack)
-        put(self, "reading", reading)
-        put(self, "parse", parse)
         put(self, "_lazily", lazily)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -104,10 +102,13 @@ class Facts:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"a turn's facts are read-only ({name})")
 
-    def _with(self, reading: Any = UNREAD, parse: Any = UNREAD) -> Facts:
-        """The same facts with the reading or the parse the dialog has now (the dialog's, never a handler's)."""
-        return Facts(self.inbound, self.pack, self.reading if reading is UNREAD else reading,
-                     self.parse if parse is UNREAD else parse, self._lazily)
+    @property
+    def reading(self) -> Any:
+        return self._lazily.turn.reading
+
+    @property
+    def parse(self) -> Any:
+        return self._lazily.turn.parse
 
     @property
     def message(self) -> Inbound:
@@ -115,7 +116,8 @@ class Facts:
 
     @property
     def slots(self) -> dict[str, Any]:
-        return dict(self.parse.slots) if self.parse is not None else {}
+        parse = self._lazily.turn.parse
+        return dict(parse.slots) if parse is not None else {}
 
     @property
     def user(self) -> UserFacts | None:
@@ -169,8 +171,10 @@ class Turn:
         self._records: TurnRecords | None = None
         self._words: Normalized | None = None
         self._act: Any = False  # False: not classified yet
-        self.facts = Facts(inbound, ctx.pack, reading, parse, _Lazily(self, user_row, pushed_location))
-        self.inbound = inbound  # the same as facts.inbound (frozen), a plain attribute: read many times a message
+        # The message, its reading and parse (the dialog sets them once it has read and parsed the text) as plain
+        # attributes, read many times a message; `facts` shows the same values, read-only.
+        self.inbound, self.reading, self.parse = inbound, reading, parse
+        self.facts = Facts(inbound, ctx.pack, _Lazily(self, user_row, pushed_location))
 
     @property
     def records(self) -> TurnRecords:
@@ -189,24 +193,8 @@ class Turn:
 
     # ---- the facts, as the dialog and the handlers ask for them -----------------------------------------
     @property
-    def reading(self) -> Any:
-        return self.facts.reading
-
-    @reading.setter
-    def reading(self, reading: Any) -> None:  # the dialog's, once, before it reads the message
-        self.facts = self.facts._with(reading=reading)
-
-    @property
-    def parse(self) -> Any:
-        return self.facts.parse
-
-    @parse.setter
-    def parse(self, parse: Any) -> None:  # the dialog's, once it parsed the message
-        self.facts = self.facts._with(parse=parse)
-
-    @property
     def slots(self) -> dict[str, Any]:
-        return self.facts.slots
+        return dict(self.parse.slots) if self.parse is not None else {}
 
     def user(self) -> UserFacts | None:
         return self.facts.user
@@ -221,15 +209,15 @@ class Turn:
         """The message's text normalized, once per turn: its dialog act and its parse both read it
         (~25-90 µs a normalization)."""
         if self._words is None:
-            reading = self.facts.reading
+            reading = self.reading
             self._words = reading.words if reading is not None else self.ctx.nlu.normalize(
-                (self.facts.inbound.text or "").strip())
+                (self.inbound.text or "").strip())
         return self._words
 
     def act(self) -> str | None:
         """The message as a short reply inside a form (intents.dialog_acts), classified once per turn."""
         if self._act is False:
-            reading = self.facts.reading
+            reading = self.reading
             self._act = reading.act if reading is not None else classify_act(self.words())
         return self._act
 

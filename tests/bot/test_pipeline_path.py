@@ -11,7 +11,9 @@ Before the rebuild (308553f, the same message; its flat `bot` modules each a com
 on SQLite, 28 / 109 on PostgreSQL, 18 components (per module: 51 / 158 and 52 / 153, 32 modules); the NLU
 entered from two layers (the dialog and handlers.base), the WeChat protocol from three (app, gateway, dialog),
 the dialog from the gateway and the handlers. After: 11 edges / 65 calls on SQLite, 12 / 68 on PostgreSQL,
-11 components. The path now: the gateway (bot.wechat) claims in the store, opens one unit of work and writes the
+11 components. With the handlers' facts and records (session 14): 12 / 77 on SQLite (the turn's records read
+the user's row there: handlers -> bot.records), 12 / 77 on PostgreSQL (the gateway hands the row: no records
+made). The path now: the gateway (bot.wechat) claims in the store, opens one unit of work and writes the
 user's row, conversation and log through bot.records, hands the dialog one MessageUnit; the dialog reads the
 text once (intents.reading) and runs the handlers. A handler gets read-only facts (handlers.base.Facts) and the
 turn's records (bot.records.turn.TurnRecords, on the unit's connection): every record read and write is there,
