@@ -32,19 +32,18 @@ def referral(intent: str, role: str) -> Callable[[Turn], list[str]]:
     decision; the reply says why when the township's own center lacks it."""
 
     def reply(turn: Turn) -> list[str]:
-        facts = turn.facts
-        pack = facts.pack
+        pack = turn.ctx.pack
         told = document_answer(turn)
         if told is not None:
             return told
-        need, programmes = _programmes(pack, role, facts.inbound.text or "")
-        user = facts.user
-        township = facts.slots.get("township") or (user.township if user else None)
-        where = None if township else facts.location  # read only when the township does not decide
+        need, programmes = _programmes(pack, role, turn.inbound.text or "")
+        user = turn.user()
+        township = turn.slots.get("township") or (user.township if user else None)
+        where = None if township else turn.location()  # read only when the township does not decide
         found = routes(pack, need, township=township, location=where, limit=2) if township or where else []
         found = [r for r in found if r.center is not None and r.reason != "default"]
         return [turn.render(f"dialog/{intent}", centers=found, township=found[0].township if found else township,
-                            slots=facts.slots, placeholder=PLACEHOLDER, programmes=programmes, role=need)]
+                            slots=turn.slots, placeholder=PLACEHOLDER, programmes=programmes, role=need)]
 
     return reply
 
