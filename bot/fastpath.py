@@ -5,7 +5,7 @@ machinery. There are two:
 
 - `DriverStatement`: a Core statement compiled once for PostgreSQL and run on psycopg's cursor under a
   SQLAlchemy Connection (the webhook's user upsert, message log and dialog state; the dialog's reads
-  through `Turn.read`, compiled here by `driver_statement`). SQLAlchemy's execution costs ~80 µs of CPU a statement here on top of psycopg's.
+  through `bot.records.turn.TurnRecords.read`, compiled here by `driver_statement`). SQLAlchemy's execution costs ~80 µs of CPU a statement here on top of psycopg's.
 - `evalsha`: the Redis store's claim and finish sent straight to the wire on a connection of the
   calling thread's own, around redis-py's per-command path (~40 µs a call).
 

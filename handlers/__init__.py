@@ -2,7 +2,9 @@
 
 `FORMS` maps an intent to its form declaration (run by bot.dialog.engine); `HANDLERS` maps the other
 intents (and pseudo-intents such as `menu`) to a function taking a `Turn` and returning reply
-texts. Handlers never touch XML or HTTP.
+texts. A handler reads `turn.facts` (read-only: the message, its parse, the user's snapshot, the location, the
+open ticket, the pack) and reads or writes records only through `turn.records` (bot.records.turn). Handlers never
+touch XML, HTTP or SQL.
 """
 from __future__ import annotations
 

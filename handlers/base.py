@@ -1,185 +1,225 @@
-"""What a handler gets for one turn: the context, a transaction opened on first use, the message and its parse."""
+"""What a handler gets for one turn: read-only facts about the message, and the records it may read and write.
+
+`Turn.facts` (`Facts`): the message, its reading and parse, the user's snapshot (`UserFacts`: township, phone,
+name, member type, organisation, credit code), the last location, the open ticket, the pack. Nothing in it can
+be set: a handler changes what is recorded only through `Turn.records` (bot.records.turn.TurnRecords, bound to
+the unit's connection: every write and record query, one place for each). The facts read lazily (the user, the
+open ticket, the location) are read once per turn, and the user and the open ticket follow the turn's own
+writes through its records.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
-
-from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable
 
 from bot.context import AppContext
-from bot import fastpath
-from bot.records.messages import USER_COLUMNS
-from bot.store.db import dialect_insert
 from bot.dialog.unit import UNREAD
+from bot.records.turn import TurnRecords
 from bot.wechat.inbound import Inbound, location_key
-from bot.records.models import ServiceCenter, Ticket, WechatUser
 from intents.dialog_acts import classify_act
 from intents.normalize import Normalized
 
-OPEN_STATES = ("open", "pending")  # a ticket in these is still being worked on: a new 转人工 adds to it
-_users = WechatUser.__table__
-# Built once: building a select costs more CPU per call than its cached compilation saves.
-# What a turn reads of the user (its routing and profile) is what the gateway's upsert returns: USER_COLUMNS.
-_USER = select(*USER_COLUMNS).where(_users.c.openid == bindparam("openid"))
-_CENTER = select(ServiceCenter).where(ServiceCenter.code == bindparam("code"))
-_tickets = Ticket.__table__
-# The states as one bound value each, not an IN list: an expanding IN is rendered per execution, which
-# the driver's precompiled statement (Turn.read) cannot do.
-_OPEN_TICKET = (select(_tickets.c.id)
-                .where(_tickets.c.openid == bindparam("openid"), or_(*(_tickets.c.status == s for s in OPEN_STATES)))
-                .order_by(_tickets.c.id.desc()).limit(1))
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+_EMPTY = MappingProxyType({})
 
 
-@dataclass
-class Turn:
-    ctx: AppContext
-    # the turn's session, opened when first asked for (`session`); None: on `connection`, closed by `finish`
-    open_session: Callable[[], Session] | None
-    inbound: Inbound
-    parse: Any = None  # intents.Parse, None for events, menu digits and locations
-    convo: Any = None  # bot.dialog.engine.Conversation: the user's dialog state (history for tickets)
-    user_row: Any = None  # the user's wechat_users row as the gateway's upsert returned it (None: query it)
-    pushed_location: Any = UNREAD  # the last pushed location as the gateway's claim read it (UNREAD: read it)
-    connection: Any = None  # the unit's Connection (bot.dialog.unit.MessageUnit), its transaction the gateway's
-    reading: Any = None  # intents.reading.Reading: the message's text read once (None: no text)
-    _session: Session | None = field(default=None, init=False, repr=False)
-    _words: Normalized | None = field(default=None, init=False, repr=False)
-    _act: Any = field(default=False, init=False, repr=False)  # False: not classified yet
-    _user: Any = field(default=None, init=False, repr=False)
-    _user_read: bool = field(default=False, init=False, repr=False)
-    _location: Any = field(default=False, init=False, repr=False)  # False: not read yet
-    _ticket: Any = field(default=False, init=False, repr=False)  # False: not read yet
+@dataclass(frozen=True)
+class UserFacts:
+    """The user's row as it is now (id, openid, bound center, township, phone) and what they told us in earlier
+    conversations (`profile`: name, member_type, org_name, credit_code), frozen."""
+
+    id: int | None
+    openid: str
+    center_id: int | None = None
+    township: str | None = None
+    phone: str | None = None
+    profile: Any = None  # a read-only mapping (MappingProxyType), empty when nothing was kept
+
+    def __post_init__(self) -> None:
+        if self.profile is None:
+            object.__setattr__(self, "profile", _EMPTY)
 
     @property
-    def session(self) -> Session:
-        """The turn's ORM session, opened on first use: most turns read and write nothing (~40-60 µs of a
-        Session and its flush spared)."""
-        if self._session is None:
-            self._session = self.open_session() if self.open_session is not None else self.ctx.sessions(
-                bind=self.connection)
-        return self._session
+    def name(self) -> str | None:
+        return self.profile.get("name")
+
+    @property
+    def member_type(self) -> str | None:
+        return self.profile.get("member_type")
+
+    @property
+    def org_name(self) -> str | None:
+        return self.profile.get("org_name")
+
+    @property
+    def credit_code(self) -> str | None:
+        return self.profile.get("credit_code")
+
+
+def _user_facts(row: Any) -> UserFacts | None:
+    if row is None:
+        return None
+    profile = row.profile
+    return UserFacts(row.id, row.openid, row.center_id, row.township, row.phone,
+                     MappingProxyType(dict(profile)) if profile else _EMPTY)
+
+
+class _Lazily:
+    """What a turn's facts read when first asked for, shared by the facts of one turn (private to it)."""
+
+    __slots__ = ("turn", "user_row", "user", "user_version", "location", "pushed_location")
+
+    def __init__(self, turn: Turn, user_row: Any, pushed_location: Any) -> None:
+        self.turn, self.user_row, self.pushed_location = turn, user_row, pushed_location
+        self.user: Any = UNREAD
+        self.user_version = 0
+        self.location: Any = UNREAD
+
+
+class Facts:
+    """What is known about one message, read-only: setting any attribute raises AttributeError.
+
+    `inbound` (also `message`): the message as WeChat sent it; `reading`: its text read once
+    (intents.reading.Reading, None without text); `parse`: the NLU's parse once the dialog asked for it (None
+    for events, menu digits and locations); `slots`: a copy of the parse's slots; `user`: `UserFacts` or None
+    for a user not written yet; `location`: (lat, lon) sent now or last pushed (kept a day), or None;
+    `open_ticket`: the user's latest open ticket (its `id`) or None; `pack`: the county's knowledge pack."""
+
+    __slots__ = ("inbound", "pack", "_lazily")
+
+    def __init__(self, inbound: Inbound, pack: Any, lazily: _Lazily) -> None:
+        put = object.__setattr__
+        put(self, "inbound", inbound)
+        put(self, "pack", pack)
+        put(self, "_lazily", lazily)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a turn's facts are read-only ({name}): write through turn.records")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a turn's facts are read-only ({name})")
+
+    @property
+    def reading(self) -> Any:
+        return self._lazily.turn.reading
+
+    @property
+    def parse(self) -> Any:
+        return self._lazily.turn.parse
+
+    @property
+    def message(self) -> Inbound:
+        return self.inbound
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        parse = self._lazily.turn.parse
+        return dict(parse.slots) if parse is not None else {}
+
+    @property
+    def user(self) -> UserFacts | None:
+        """The user's snapshot, read once per turn (the prefill, routing and the submit all ask for it), again
+        only after the turn's records changed the user's row. From the gateway's upsert when it handed the row:
+        most turns read nothing."""
+        lazily = self._lazily
+        records = lazily.turn._records
+        version = records.user_version if records is not None else 0
+        if lazily.user is UNREAD or lazily.user_version != version:
+            row = lazily.user_row if lazily.user_row is not None and not version else lazily.turn.records.user_row()
+            lazily.user, lazily.user_version = _user_facts(row), version
+        return lazily.user
+
+    @property
+    def location(self) -> tuple[float, float] | None:
+        """The location the user sent now, or the last one WeChat pushed (kept a day)."""
+        inbound = self.inbound
+        if inbound.lat is not None and inbound.lon is not None:
+            return inbound.lat, inbound.lon
+        lazily = self._lazily
+        if lazily.location is UNREAD:  # one store read per turn, none when the gateway's claim read it
+            known = lazily.pushed_location
+            if known is UNREAD:
+                known = lazily.turn.ctx.store.get(location_key(inbound.openid))
+            lazily.location = (known["lat"], known["lon"]) if known else None
+        return lazily.location
+
+    @property
+    def open_ticket(self) -> Any:
+        """The user's latest ticket still open (a read-only row: its `id`), None when there is none; the ticket
+        this turn opened once it has."""
+        return self._lazily.turn.records.open_ticket()
+
+
+class Turn:
+    """What a handler gets for one turn: `facts` (read-only), `records` (every record read and write, on the
+    unit's connection), `render`, and the dialog's conversation state (`convo`: the form in progress, what was
+    said in this conversation, its history).
+
+    `user_row`: the user's row as the gateway's upsert returned it (None: read it when asked);
+    `pushed_location`: the last pushed location as the gateway's claim read it (UNREAD: read it when asked);
+    `connection`: the unit's Connection (bot.dialog.unit.MessageUnit), its transaction the gateway's;
+    `open_session`: a session of the caller's instead (tests and tools, no connection)."""
+
+    def __init__(self, ctx: AppContext, open_session: Callable[[], Session] | None, inbound: Inbound,
+                 parse: Any = None, convo: Any = None, user_row: Any = None, pushed_location: Any = UNREAD,
+                 connection: Any = None, reading: Any = None) -> None:
+        self.ctx, self.convo = ctx, convo
+        self._open_session, self._connection = open_session, connection
+        self._records: TurnRecords | None = None
+        self._words: Normalized | None = None
+        self._act: Any = False  # False: not classified yet
+        # The message, its reading and parse (the dialog sets them once it has read and parsed the text) as plain
+        # attributes, read many times a message; `facts` shows the same values, read-only.
+        self.inbound, self.reading, self.parse = inbound, reading, parse
+        self.facts = Facts(inbound, ctx.pack, _Lazily(self, user_row, pushed_location))
+
+    @property
+    def records(self) -> TurnRecords:
+        """The turn's records, made when first asked for (a turn that reads its facts only never makes them)."""
+        if self._records is None:
+            lazily = self.facts._lazily
+            self._records = TurnRecords(self.ctx, self.facts.inbound.openid, connection=self._connection,
+                                        open_session=self._open_session, user_row=lazily.user_row)
+        return self._records
 
     def finish(self, flush: bool = True) -> None:
         """The turn's writes flushed into the unit's transaction (the gateway commits or rolls it back; not
-        after a failure), and the session it opened on the connection closed."""
-        if self._session is not None and self.open_session is None:
-            try:
-                if flush:
-                    self._session.flush()
-            finally:
-                self._session.close()
+        after a failure)."""
+        if self._records is not None:
+            self._records.finish(flush)
+
+    # ---- the facts, as the dialog and the handlers ask for them -----------------------------------------
+    @property
+    def slots(self) -> dict[str, Any]:
+        return dict(self.parse.slots) if self.parse is not None else {}
+
+    def user(self) -> UserFacts | None:
+        return self.facts.user
+
+    def location(self) -> tuple[float, float] | None:
+        return self.facts.location
+
+    def open_ticket(self) -> Any:
+        return self.facts.open_ticket
 
     def words(self) -> Normalized:
         """The message's text normalized, once per turn: its dialog act and its parse both read it
         (~25-90 µs a normalization)."""
         if self._words is None:
-            self._words = self.reading.words if self.reading is not None else self.ctx.nlu.normalize(
+            reading = self.reading
+            self._words = reading.words if reading is not None else self.ctx.nlu.normalize(
                 (self.inbound.text or "").strip())
         return self._words
 
     def act(self) -> str | None:
         """The message as a short reply inside a form (intents.dialog_acts), classified once per turn."""
         if self._act is False:
-            self._act = self.reading.act if self.reading is not None else classify_act(self.words())
+            reading = self.reading
+            self._act = reading.act if reading is not None else classify_act(self.words())
         return self._act
-
-    @property
-    def slots(self) -> dict[str, Any]:
-        return dict(self.parse.slots) if self.parse is not None else {}
 
     def render(self, name: str, **data: Any) -> str:
         return self.ctx.templates.render(name, county=self.ctx.pack.info.county, **data)
-
-    def user(self) -> Any:
-        """The user's id, openid, center_id, township and phone, read once per turn (the prefill, routing
-        and the submit all ask for it); None for a user not written yet. Read-only: `ensure_user` for
-        changes, after which this is that persistent object. A plain row, not an ORM object, while
-        nothing changes it: most turns only read it (~120 µs less than attaching one to the session)."""
-        if not self._user_read:
-            if self.user_row is not None:
-                self._user = self.user_row
-            else:
-                self._user = self.session.execute(_USER, {"openid": self.inbound.openid}).first()
-            self._user_read = True
-        return self._user
-
-    def ensure_user(self) -> WechatUser:
-        """The user's row as a persistent object to change (flushed as an UPDATE), created now when this
-        is their first message and no gateway upserted it first."""
-        user = self.user()
-        if user is None:
-            user = WechatUser(openid=self.inbound.openid)
-            self.session.add(user)
-            self.session.flush()
-        elif not isinstance(user, WechatUser):
-            user = attached(self.session, WechatUser, user._asdict())  # a Row or a psycopg named tuple
-        self._user = user
-        return user
-
-    def location(self) -> tuple[float, float] | None:
-        """The location the user sent now, or the last one WeChat pushed (kept a day)."""
-        if self.inbound.lat is not None and self.inbound.lon is not None:
-            return self.inbound.lat, self.inbound.lon
-        if self._location is False:  # one store read per turn, none when the gateway's claim read it
-            known = self.pushed_location
-            if known is UNREAD:
-                known = self.ctx.store.get(location_key(self.inbound.openid))
-            self._location = (known["lat"], known["lon"]) if known else None
-        return self._location
-
-    def open_ticket(self) -> Any:
-        """The id of the user's latest ticket still open (a row), None when there is none; read once per
-        turn (the dialog asks whether there is one before handing the message to human_agent, which adds
-        to it). Its id is all either needs: no ORM object (~130 µs less)."""
-        if self._ticket is False:
-            found = self.read(_OPEN_TICKET, {"openid": self.inbound.openid})
-            self._ticket = found[0] if found else None
-        return self._ticket
-
-    def read(self, statement: Any, values: dict[str, Any]) -> list[Any]:
-        """The rows of a Core SELECT on tables (named tuples: columns by name or position). On PostgreSQL
-        under the gateway's connection, while the turn has opened no session, it runs on psycopg's cursor
-        (bot.fastpath, behind NONGBOT_FAST_PATHS): ~80 µs less CPU than the session's execute, and no session opened for a
-        turn that only reads. Same rows: there is no session whose pending changes an execute would
-        autoflush first, and the cursor is in the connection's transaction. Once a session is open, the
-        session reads (and flushes what it holds)."""
-        if self.connection is not None and self._session is None:
-            driver = fastpath.driver_statement(self.ctx.engine, statement)
-            if driver is not None:
-                return driver.execute(self.connection, values).fetchall()
-        return self.session.execute(statement, values).fetchall()
-
-    def insert_once(self, model: type, values: dict[str, Any]) -> Any:
-        """The row written under `values["idempotency_key"]`, as a persistent object; None when an earlier
-        attempt of the same message wrote that key already (nothing is written then). One INSERT … ON
-        CONFLICT DO NOTHING RETURNING id: no SAVEPOINT to roll back to (two round trips and an ORM flush)."""
-        written = self.session.execute(_insert_once(self.ctx.engine, model.__table__), values).scalar()
-        return None if written is None else attached(self.session, model, {"id": written, **values})
-
-    def center_row(self, code: str | None) -> ServiceCenter | None:
-        if code is None:
-            return None
-        return self.session.scalar(_CENTER, {"code": code})
-
-
-_inserts_once: dict[tuple[str, str], Any] = {}
-
-
-def _insert_once(engine: Any, table: Any) -> Any:
-    """The INSERT of `insert_once`, built once per database kind and table."""
-    stmt = _inserts_once.get((engine.dialect.name, table.name))
-    if stmt is None:
-        stmt = (dialect_insert(engine)(table).on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-                .returning(table.c.id))
-        _inserts_once[(engine.dialect.name, table.name)] = stmt
-    return stmt
-
-
-def attached(session: Session, model: type, values: Any) -> Any:
-    """A row already written or read (`values`: its key and the columns known; the others load when
-    touched) as a persistent object of `session`, without a SELECT: its changes flush as an UPDATE."""
-    row = model(**values)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row

@@ -20,15 +20,17 @@ def planned_network(pack, center) -> str | None:
 
 
 def find_service_center(turn: Turn) -> list[str]:
-    pack = turn.ctx.pack
+    facts = turn.facts
+    pack = facts.pack
     told = document_answer(turn) or particulars_answer(turn)
     if told is not None:
         return told
-    township = turn.slots.get("township")
-    where = turn.location() if township is None else None  # the township said wins over a location
+    slots = facts.slots
+    township = slots.get("township")
+    where = facts.location if township is None else None  # the township said wins over a location
     if township is None and where is None:
         return [turn.render("dialog/ask_township")]
-    service = turn.slots.get("service")
+    service = slots.get("service")
     found = routes(pack, role_of(pack, service) if service else None, township=township, location=where)
     township = found[0].township if found else township
     covering = nonghelian_for(pack, township) if township else None

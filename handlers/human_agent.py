@@ -1,30 +1,18 @@
 """human_agent: open a ticket for a person (or add to the open one) and route it to a center."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, select, update
-
-from bot.records.models import ServiceCenter, Ticket, TicketMessage, utcnow
 from bot.dialog.cues import is_complaint
+from bot.records.models import utcnow
 from handlers.base import Turn
 from knowledge.routing import route
-
-_messages_insert = insert(TicketMessage.__table__)
-_tickets = Ticket.__table__
-_ticket_touched = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"))
-                   .values(last_user_message_at=bindparam("now"), status="open"))  # the farmer spoke last: staff's turn
-
-
-_ticket_known = (update(_tickets).where(_tickets.c.id == bindparam("ticket_id"))
-                 .values(township=func.coalesce(bindparam("township"), _tickets.c.township),
-                         phone=func.coalesce(bindparam("phone"), _tickets.c.phone)))
 
 
 def _center_code(turn: Turn) -> str | None:
     """The one routing decision (knowledge.routing.route) over what the farmer said in this conversation (a
     township named before 转人工 counts), their bound QR center, their township on record, their location."""
     user = turn.user()
-    bound = turn.session.get(ServiceCenter, user.center_id).code if user is not None and user.center_id else None
-    pack = turn.ctx.pack
+    bound = turn.records.center_by_id(user.center_id).code if user is not None and user.center_id else None
+    pack = turn.facts.pack
     convo = turn.convo
     said = {**((convo.facts or {}) if convo is not None else {}),
             **(convo.slots if convo is not None and convo.form else {}), **turn.slots}
@@ -42,8 +30,8 @@ def known_facts(turn: Turn) -> dict:
     user, convo = turn.user(), turn.convo
     known: dict = {}
     if user is not None:
-        known.update({k: v for k, v in (getattr(user, "profile", None) or {}).items() if v})
-        known.update({k: getattr(user, k) for k in ("township", "phone") if getattr(user, k, None)})
+        known.update({k: v for k, v in user.profile.items() if v})
+        known.update({k: getattr(user, k) for k in ("township", "phone") if getattr(user, k)})
     if convo is not None:
         known.update({k: v for k, v in (getattr(convo, "facts", None) or {}).items() if v})
         if convo.form:
@@ -54,28 +42,23 @@ def known_facts(turn: Turn) -> dict:
 
 def tell_ticket(turn: Turn, ticket_id: int, text: str) -> None:
     """A line on the ticket from the bot (e.g. the farmer started another request meanwhile)."""
-    now = utcnow()
-    turn.session.execute(_messages_insert, {"ticket_id": ticket_id, "author": "bot", "text": text, "created_at": now})
-    turn.session.execute(_ticket_touched, {"ticket_id": ticket_id, "now": now})
+    turn.records.add_to_ticket(ticket_id, "bot", text)
 
 
 def human_agent(turn: Turn) -> list[str]:
-    inbound, session, now = turn.inbound, turn.session, utcnow()
+    facts, records, now = turn.facts, turn.records, utcnow()
+    inbound = facts.inbound
     text = inbound.text or ("（语音，未识别出文字）" if inbound.kind == "voice" else "（菜单：转人工）")
-    ticket = turn.open_ticket()
+    ticket = facts.open_ticket
     if ticket is not None:
-        # Two Core statements, not the ORM's unit of work over a loaded ticket (~0.5 ms of CPU, not ~1.3 ms).
-        session.execute(_messages_insert, {"ticket_id": ticket.id, "author": "farmer", "text": text, "created_at": now})
-        session.execute(_ticket_touched, {"ticket_id": ticket.id, "now": now})
-        said = {k: turn.slots[k] for k in ("township", "phone") if turn.slots.get(k)}
-        if said:  # "我是石宝镇的，电话…" after 转人工: the ticket now knows where and how to call back
-            session.execute(_ticket_known, {"ticket_id": ticket.id, "township": said.get("township"),
-                                            "phone": said.get("phone")})
+        # "我是石宝镇的，电话…" after 转人工: the ticket now knows where and how to call back
+        slots = facts.slots
+        records.add_to_ticket(ticket.id, "farmer", text, township=slots.get("township"), phone=slots.get("phone"))
         return [turn.render("dialog/ticket_added", ticket=ticket)]
-    center = turn.center_row(_center_code(turn))
+    center = records.center(_center_code(turn))
     convo = turn.convo
-    if turn.slots.get("township"):
-        turn.ensure_user().township = turn.slots["township"]  # "石宝这边，转人工": the next form need not ask again
+    if facts.slots.get("township"):
+        records.update_profile(township=facts.slots["township"])  # "石宝这边，转人工": the next form need not ask again
     slots = {k: v for k, v in known_facts(turn).items() if k not in ("lat", "lon")}
     intent = (convo.form if convo is not None and convo.form else None) or (turn.parse.intent if turn.parse else
                                                                             "human_agent")
@@ -86,15 +69,9 @@ def human_agent(turn: Turn) -> list[str]:
                   slots=slots, township=slots.get("township"), phone=slots.get("phone"), idempotency_key=key,
                   created_at=now, updated_at=now, last_user_message_at=now, first_response_at=None,
                   resolved_at=None)
-    ticket = turn.insert_once(Ticket, values)
-    if ticket is not None:
-        turn._ticket = ticket  # the open ticket from now on (the dialog remembers it)
-    if ticket is None:  # the same message handled before: answer as the first time did
-        ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
-        return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]
-    # The conversation so far, so the person taking over need not ask again.
+    # The conversation so far on it, so the person taking over need not ask again (nothing added when the same
+    # message was handled before: answered as the first time was).
     earlier = convo.history if convo is not None else []
-    session.execute(_messages_insert, [{"ticket_id": ticket.id, "author": who, "text": said, "created_at": now}
-                                       for who, said in [*((e["who"], e["text"]) for e in earlier), ("farmer", text)]])
+    ticket, _ = records.create_ticket(values, [*((e["who"], e["text"]) for e in earlier), ("farmer", text)])
     return [turn.render("dialog/ticket_opened", ticket=ticket, center=center)]
 

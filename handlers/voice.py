@@ -1,9 +1,6 @@
 """voice_unrecognized: a voice message WeChat did not transcribe; from the second one, a person calls back."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from bot.records.models import Ticket
 from handlers.base import Turn
 from handlers.human_agent import human_agent
 
@@ -14,10 +11,9 @@ CALL_BACK_FROM = 2
 
 
 def voice_unrecognized(turn: Turn) -> list[str]:
-    openid = turn.inbound.openid
-    if turn.ctx.store.incr(f"voice-unrecognized:{openid}", COUNT_SECONDS) < CALL_BACK_FROM:
+    if turn.records.count_unheard_voice(COUNT_SECONDS) < CALL_BACK_FROM:
         return [turn.render("gateway/voice_unrecognized")]
     human_agent(turn)  # a ticket (or the open one) carries the voice messages: staff play them
-    ticket = turn.session.scalar(select(Ticket).where(Ticket.openid == openid).order_by(Ticket.id.desc()).limit(1))
-    user = turn.user()
+    ticket = turn.records.latest_ticket()
+    user = turn.facts.user
     return [turn.render("dialog/voice_callback", ticket=ticket, phone=user.phone if user else None)]

@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import bindparam, literal, select, union_all
-from sqlalchemy.engine import Connection
 
 from bot.context import AppContext
 from bot.dialog.cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
@@ -35,7 +33,7 @@ from bot.dialog.cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks
                              skips, starts_request, strip_fillers, wants_person)
 from bot.dialog.unit import MessageUnit, Outcome
 from bot.wechat.inbound import Inbound, remember_location
-from bot.records.models import REQUEST_KINDS, RequestEvent, ServiceCenter, utcnow
+from bot.records.models import REQUEST_KINDS, ServiceCenter, utcnow
 from handlers import FORMS, HANDLERS, MENU_CHOICES, MENU_KEYS, Turn
 from handlers.human_agent import tell_ticket
 from handlers.policy_faq import document_answer, lookup, reply, topical
@@ -73,7 +71,6 @@ MAX_ASKS = 3          # never the same question more than this
 HISTORY_ENTRIES = 12
 CONFIRM, FIX, REMEMBER = "__confirm__", "__fix__", "__remember__"
 STRONG_CANCEL = ("取消", "算了", "不办了", "不弄了", "不搞了", "退出")
-OPEN_RECORD_STATES = ("received", "confirmed", "scheduled")
 KIND_WORDS = {"bookings": ("托管", "预约", "机收", "打药", "机耕", "飞防"), "loan_requests": ("贷款", "贷"),
               "bookkeeping_requests": ("代账", "记账"), "members": ("入会", "会员", "农合联")}
 FACTS = ("township", "phone", "name", "member_type", "org_name", "credit_code")  # remembered across conversations
@@ -272,10 +269,7 @@ class DialogResponder:
         """A center's QR code binds the farmer to it: tickets and staff follow-ups go there."""
         if not scene.startswith(CENTER_SCENE):
             return None
-        center = turn.center_row(scene[len(CENTER_SCENE):])
-        if center is not None:
-            turn.ensure_user().center_id = center.id
-        return center
+        return turn.records.bind_center(scene[len(CENTER_SCENE):])
 
     def _location(self, turn: Turn) -> Said:
         inbound, convo = turn.inbound, turn.convo
@@ -613,8 +607,7 @@ class DialogResponder:
         kind, record = found
         form = FORMS_BY_KIND[kind]
         if withdraw:
-            self._record_event(turn, kind, record, "withdrawn", "农户在微信上取消")
-            record.status, record.status_reason = "withdrawn", "农户取消"
+            turn.records.withdraw(kind, record, "农户在微信上取消", "农户取消")
             convo.last_record = None
             return Said([turn.render("forms/withdrawn", title=self._title(form), record=record)], "cancel")
         parse = self._parse(turn)
@@ -624,7 +617,7 @@ class DialogResponder:
                 changes.setdefault(name, value)
         if not changes:
             return None
-        changed = []
+        changed, columns, slots = [], {}, dict(record.slots or {})
         for name, value in changes.items():
             slot = form.slot(name)
             if name == "date":
@@ -635,40 +628,25 @@ class DialogResponder:
                 return Said([turn.render(refused.template, **refused.data)], form.intent)
             column = slot.record_column
             if column and hasattr(record, column):
-                setattr(record, column, clean)
-            record.slots = {**(record.slots or {}), name: clean}
+                columns[column] = clean
+            slots[name] = clean
             changed.append((slot.label, slot.show(clean)))
         # Columns derived from the slots (代账's `service` from its needs) follow them, as the form's plan says.
-        for column, value in form.plan(turn, dict(record.slots)).fields.items():
+        for column, value in form.plan(turn, dict(slots)).fields.items():
             if column in record.__table__.c and column not in ("center_id", "status") and value is not None:
-                setattr(record, column, value)
-        self._record_event(turn, kind, record, record.status,
+                columns[column] = value
+        turn.records.amend(kind, record, columns, slots,
                            "农户改了：" + "，".join(f"{label}{value}" for label, value in changed))
         return Said([turn.render("forms/rescheduled", title=self._title(form), record=record, changed=changed)],
                     form.intent)
 
     def _latest_record(self, turn: Turn, text: str) -> tuple[str, Any] | None:
-        session, convo = turn.session, turn.convo
+        """The request the farmer means: the one submitted last in this conversation unless the text names
+        another kind, else the latest open one of the kinds named (of any kind when none is)."""
+        convo = turn.convo
         named = [kind for kind, words in KIND_WORDS.items() if has_any(text, words)]
-        if convo.last_record and (not named or convo.last_record[0] in named):
-            kind, id_ = convo.last_record
-            record = session.get(REQUEST_KINDS[kind], id_)
-            if record is not None and record.status in OPEN_RECORD_STATES:
-                return kind, record
-        best = None
-        for kind in named or list(REQUEST_KINDS):
-            model = REQUEST_KINDS[kind]
-            record = session.scalar(select(model).where(model.openid == turn.inbound.openid,
-                                                        model.status.in_(OPEN_RECORD_STATES))
-                                    .order_by(model.id.desc()).limit(1))
-            if record is not None and (best is None or record.created_at > best[1].created_at):
-                best = (kind, record)
-        return best
-
-    def _record_event(self, turn: Turn, kind: str, record: Any, to_status: str, reason: str) -> None:
-        turn.session.add(RequestEvent(kind=kind, request_id=record.id, from_status=record.status,
-                                      to_status=to_status, reason=reason, staff_id=None, created_at=utcnow()))
-        record.updated_at = utcnow()
+        last = convo.last_record if convo.last_record and (not named or convo.last_record[0] in named) else None
+        return turn.records.latest_open_request(named or list(REQUEST_KINDS), tuple(last) if last else None)
 
     # ---- forms ---------------------------------------------------------------------------
     def _start(self, turn: Turn, intent: str, slots: dict[str, Any], confidence: float | None = None,
@@ -1124,7 +1102,7 @@ class DialogResponder:
 
     # ---- records -------------------------------------------------------------------------
     def _submit(self, turn: Turn, form: Form) -> Said:
-        convo, session = turn.convo, turn.session
+        convo = turn.convo
         key = convo.submitting or record_key(turn.inbound)
         self._implied(turn, form)
         self._fallbacks(convo, form)
@@ -1138,14 +1116,14 @@ class DialogResponder:
                     convo.slots[slot.name] = known[slot.name]
         plan = form.plan(turn, convo.slots)
         model = REQUEST_KINDS[form.kind]
-        center = turn.center_row(plan.center_code)
+        center = turn.records.center(plan.center_code)
         now = utcnow()
         values = {name: value for name, value in plan.fields.items() if name in model.__table__.c}
-        record = turn.insert_once(model, dict(openid=turn.inbound.openid, idempotency_key=key, status="received",
-                                              status_reason=None, center_id=center.id if center else None,
-                                              slots=dict(convo.slots), created_at=now, updated_at=now, **values))
-        if record is None:  # written by an earlier attempt of the same confirmation
-            record = session.scalar(select(model).where(model.idempotency_key == key))
+        # the one an earlier attempt of the same confirmation wrote, when there is one
+        record = turn.records.create_request(form.kind, dict(
+            openid=turn.inbound.openid, idempotency_key=key, status="received", status_reason=None,
+            center_id=center.id if center else None, slots=dict(convo.slots), created_at=now, updated_at=now,
+            **values))
         self._remember(turn, convo.slots)
         convo.last_record = [form.kind, record.id]
         convo.end_form()
@@ -1153,12 +1131,8 @@ class DialogResponder:
 
     def _remember(self, turn: Turn, values: dict[str, Any]) -> None:
         """Keep the farmer's facts for their next conversations (offered for confirmation then)."""
-        user = turn.ensure_user()
-        user.phone = values.get("phone") or user.phone
-        user.township = values.get("township") or user.township
         extra = {name: values[name] for name in FACTS if name not in USER_COLUMNS_REMEMBERED and values.get(name)}
-        if extra:
-            user.profile = {**(user.profile or {}), **extra}
+        turn.records.update_profile(township=values.get("township"), phone=values.get("phone"), profile=extra)
 
     def _resume_parked(self, turn: Turn, said: Said) -> Said:
         """After a form ends (done or cancelled): carry on with the one set aside for it, if any."""
@@ -1173,13 +1147,10 @@ class DialogResponder:
         return said
 
     def _record_by_key(self, turn: Turn, key: str) -> tuple[str, Any] | None:
-        found = turn.session.execute(RECORD_BY_KEY, {"key": key}).first()
-        if found is None:
-            return None
-        return found.kind, turn.session.get(REQUEST_KINDS[found.kind], found.id)
+        return turn.records.request_by_key(key)
 
     def _done_text(self, turn: Turn, kind: str, record: Any) -> str:
-        center = turn.session.get(ServiceCenter, record.center_id) if record.center_id else None
+        center = turn.records.center_by_id(record.center_id)
         return turn.render(f"forms/done_{kind}", record=record, center=center,
                            title=self._title(FORMS_BY_KIND[kind]))
 
@@ -1221,9 +1192,6 @@ def _shown(form: Form, values: dict[str, Any]) -> dict[str, str]:
 
 
 FORMS_BY_KIND = {form.kind: form for form in FORMS.values()}
-# Every "yes" looks for a record written under its key: one query over the request tables, not one each.
-RECORD_BY_KEY = union_all(*(select(literal(kind).label("kind"), model.id).where(model.idempotency_key == bindparam("key"))
-                            for kind, model in REQUEST_KINDS.items())).limit(1)
 
 
 def _clarification(parse: Any) -> list[str] | None:

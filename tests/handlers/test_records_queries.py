@@ -70,16 +70,19 @@ def test_a_confirmed_booking_is_one_insert_and_its_done_text_names_the_record(fa
     assert sum(s.startswith("INSERT INTO bookings") for s in seen) == 1
 
 
-def test_insert_once_writes_nothing_under_a_key_already_written(farmer):
+def test_a_request_is_written_once_under_its_key(farmer):
+    """The records' insert writes nothing under a key already written; creating the request again answers the
+    one written first."""
     from handlers import Turn
 
     with transaction(farmer.ctx.sessions) as session:
         session.add(Booking(openid=farmer.openid, idempotency_key="k1", crop="水稻"))
     with transaction(farmer.ctx.sessions) as session:
-        turn = Turn(ctx=farmer.ctx, open_session=lambda: session, inbound=farmer.inbound(text="要得"))
-        assert turn.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k1", "crop": "玉米"}) is None
-        fresh = turn.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k2", "crop": "玉米"})
-        assert fresh.id is not None and fresh.crop == "玉米"
+        records = Turn(ctx=farmer.ctx, open_session=lambda: session, inbound=farmer.inbound(text="要得")).records
+        assert records.insert_once(Booking, {"openid": farmer.openid, "idempotency_key": "k1", "crop": "玉米"}) is None
+        again = records.create_request("bookings", {"openid": farmer.openid, "idempotency_key": "k1", "crop": "玉米"})
+        fresh = records.create_request("bookings", {"openid": farmer.openid, "idempotency_key": "k2", "crop": "玉米"})
+        assert again.crop == "水稻" and fresh.id is not None and fresh.crop == "玉米"
     assert [b.crop for b in farmer.records("bookings")] == ["水稻", "玉米"]
 
 
