@@ -80,6 +80,8 @@ def _handler_turn(text: str, slots: dict | None = None):
     turn.inbound.lat = turn.inbound.lon = None
     turn.user = lambda: None
     turn.location = lambda: None
+    turn.facts = SimpleNamespace(pack=turn.ctx.pack, inbound=turn.inbound, slots=dict(turn.slots), user=None,
+                                 location=None, open_ticket=None, parse=None, reading=None)
     return turn
 
 
