@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_township, show_yuan,
+from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_member_type, read_township, show_yuan,
                             validate_phone, validate_positive, validate_township)
 from bot.dialog.cues import read_amount
 from handlers.join_nonghelian import MEMBER_TYPES
@@ -118,7 +118,7 @@ FORM = Form(
     slots=(
         Slot("product", hint="product", read=read_product, scan=read_product, validate=_validate_product, asked=False, label="产品"),
         Slot("member_type", hint="member_type", options=fixed(*MEMBER_TYPES[:3], "企业"),
-             read=read_choice(MEMBER_TYPES), profile="member_type", label="身份"),
+             read=read_member_type(MEMBER_TYPES), profile="member_type", label="身份"),
         Slot("purpose", options=fixed(*PURPOSES), read=_read_purpose, free=True, label="用途", example="买农机",
              scan=scan_purpose, scan_first=True),
         Slot("amount_yuan", hint="amount_yuan", validate=validate_positive(100_000_000, "forms/invalid_amount_yuan"),

@@ -19,7 +19,7 @@ _PHONE = re.compile(r"(?<![0-9])1[3-9](?:\|?[0-9]){9}")
 _AREA_UNIT = re.compile(r"(?:多|来|个|把|左右)?(?:亩|母)")      # 五十来亩, 百把亩: about
 _OTHER_UNIT = re.compile(r"(?:多|来|把|余)?(?:[斤吨株棵只头亩平米袋包人户个]|公斤)")
 _PER_UNIT = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶])")
-_MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
+_MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|w(?![a-z])|块钱|块|元)")  # 五w as 五万
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def _amounts(text: str, negated, numbers: list[NumberToken]):
             continue    # 六块钱一斤 is a unit price, not the sum asked for
         if m:
             magnified = any(c in raw for c in "万w")
-            value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not magnified else 1)
+            value = tok.value * (10_000 if m.group().lstrip("多来把")[:1] in ("万", "w") and not magnified else 1)
             yield clean(value), tok.start, m.end()
             continue
         if any(c in raw for c in "万wk千") and not _OTHER_UNIT.match(text, tok.end):

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from bot.context import AppContext
 from bot.dialog.cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
-                             span_date, strong_submit, submits)
+                             continues, span_date, strong_submit, submits)
 from bot.dialog.cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
                              corrects, digit_choice,
                              find_credit_code, has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
@@ -110,6 +110,7 @@ class Conversation:
     held: list[str] = field(default_factory=list)        # optional questions kept open once for other answers
     heard: dict[str, Any] = field(default_factory=dict)  # slots said outside a form since the last one began
     before: list[str] = field(default_factory=list)      # the last texts said outside a form (read when one opens)
+    resuming: bool = False                               # the last reply asked "继续刚才的…吗？"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
@@ -185,6 +186,8 @@ class DialogResponder:
                     pushed_location=unit.location, connection=unit.connection)
         if inbound.text:
             turn.reading = read(self.ctx.nlu, inbound.text.strip(), self.ctx.today())
+        # "继续" to "继续刚才的…吗？" is read in this turn only (not a stored field's value).
+        convo.just_resumed, convo.resuming = convo.resuming, False
         try:
             if convo.form and convo.asked == CONFIRM and self._confirm_act(turn) == "affirm":
                 # Kept before the record is written: committed with it, so a retry's yes finds the record.
@@ -778,6 +781,8 @@ class DialogResponder:
             return self._next(turn, form, [self._opening(turn, form, {})])
         if act == "back":
             return self._back(turn, form)
+        if getattr(convo, "just_resumed", False) and choice is None and continues(text, convo.asked == CONFIRM):
+            return self._resume_question(turn, form)  # "继续"/"要得" to "继续刚才的…吗？": the question again
         if act == "affirm" and choice is None and asks_back(text):
             act = None  # "可以不": a question back at a summary, not a yes
         if convo.asked in (CONFIRM, FIX) and act == "affirm" and choice is None and (
@@ -956,6 +961,12 @@ class DialogResponder:
         """A bare answer that fits no question asked but reads plainly as another open free-text slot: a
         person's name ("王秀英" to the phone question, after the name was skipped), an organisation's name."""
         pack = self.ctx.pack
+        kind = form.slot("member_type")
+        if (kind is not None and kind.read is not None and kind.asked and "member_type" not in turn.convo.slots
+                and (asked is None or asked.name != "member_type") and not self._not_who(text)):
+            found = kind.read(text, pack)
+            if found and not is_org_name(text.strip()) and not person_name(text, pack):
+                return {"member_type": found}  # "就我自己种点地" to the name question: who the farmer is
         for slot in form.slots:
             if not slot.free or slot.name in turn.convo.slots or (asked is not None and slot.name == asked.name):
                 continue
@@ -1120,6 +1131,7 @@ class DialogResponder:
             answer = HANDLERS[intent](turn)
         resume = self._resume_question(turn, form)
         joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0], title=self._title(form))])
+        turn.convo.resuming = True
         return Said([joined], intent, confidence, listed=resume.listed)
 
     # ---- records -------------------------------------------------------------------------
