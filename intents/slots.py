@@ -204,17 +204,22 @@ class SlotExtractor:
             township_span = (s, e)
             break
         taken: list[tuple[int, int]] = []
+        in_place = list(negated)
+        if township_span is not None:   # 楠竹山镇 names a place, not 楠竹 (a crop) grown there
+            inside_place = [i for i, (s, _) in enumerate(norm.spans) if township_span[0] <= s < township_span[1]]
+            if inside_place:
+                in_place.append((inside_place[0], inside_place[-1] + 1))
         lexicons = [("crop", self._crops), ("service", self._services), ("member_type", self._members)]
         if self._products is not None:
             lexicons.insert(0, ("product", self._products))   # 订单质押贷款 before 质押 could be anything else
         if self._counties is not None:
             lexicons.append(("county", self._counties))
         for slot, lex in lexicons:
-            hit = lex.find(norm, negated, tuple(taken))
+            hit = lex.find(norm, in_place if slot != "county" else negated, tuple(taken))
             if hit and slot == "member_type" and _JOINED_BODY.search(text, max(0, hit[1] - 8), hit[1]):
                 hit = None   # 想加入村里的农民专业合作社: the body joined, not what the writer is
             if hit is None and slot == "crop" and self._implied is not None:
-                hit = self._implied.find(norm, negated, tuple(taken))
+                hit = self._implied.find(norm, in_place, tuple(taken))
             if hit:
                 add(slot, *hit)
                 taken.append((hit[1], hit[2]))
@@ -245,6 +250,10 @@ class SlotExtractor:
                 add(slot, *hit)
         d = find_date(masked, today)
         if d and not inside(negated, d.start, d.end):
-            add("date", d.value, d.start, d.end)
+            value = d.value
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):   # kept as said: 掰了棒子以后, not 掰了玉米以后
+                s, e = norm.original_span(d.start, d.end)
+                value = norm.original[s:e] or value
+            add("date", value, d.start, d.end)
         out.sort(key=lambda e: (e.start, e.entity))
         return out

@@ -511,7 +511,11 @@ class Bench:
         carry (as the engine reads them) is the farmer's crop."""
         if farmer.task != "bookings" or "service" not in farmer.facts:
             return
-        words = self.ctx.nlu.parse(f"我要预约{farmer.facts['service']}", today=TODAY).slots
+        # the work as the farmer names it (收谷子 is 水稻's): a farmer who says it grows that crop
+        said = farmer.said.get("service", farmer.facts["service"])
+        words = self.ctx.nlu.parse(f"我要预约{said}", today=TODAY).slots
+        if not words.get("crop"):
+            words = self.ctx.nlu.parse(f"我要预约{farmer.facts['service']}", today=TODAY).slots
         if words.get("crop") and farmer.facts.get("crop") != words["crop"]:
             if farmer.said.get("crop"):
                 farmer.opening = farmer.opening.replace(farmer.said["crop"], words["crop"])

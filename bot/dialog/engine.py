@@ -555,6 +555,10 @@ class DialogResponder:
         join = getattr(self.ctx.pack.info, "join", None)
         if join is None or "join_nonghelian" not in FORMS or not self._offered("join_nonghelian"):
             return False
+        for product in self.ctx.pack.loan_products:  # "规范化农民合作社金融重点支持" is a loan product's name
+            for said in sorted((product.name, *product.aliases), key=len, reverse=True):
+                if said:
+                    text = text.replace(said, " ")
         if has_any(text, ("入社", "入会", "当社员", "当会员", "做社员", "成为社员", "成为会员")) or _JOIN_ORDERS.search(text):
             return True
         offer = join.name + join.description
@@ -860,6 +864,8 @@ class DialogResponder:
         if remark and set(updates) <= {"date"} and (asked is None or asked.name != "date" or "date" not in updates
                                                       or not read_date(text, self.ctx.pack)):
             updates = {}  # "今天好热": a remark, not a date
+        if remark and convo.asked in (CONFIRM, FIX) and not corrects(text):
+            updates = {}  # "今年橘子价钱太孬了" at the summary: a remark, not a change of crop
         if convo.asked == REMEMBER:
             for name, value in convo.remembered.items():  # not contradicted: taken as confirmed
                 if name not in updates and name not in convo.slots:
@@ -943,6 +949,7 @@ class DialogResponder:
                 return value
         if slot.number:
             reader = read_amount if slot.hint == "amount_yuan" else read_number
+            text = _SPACED_PHONE.sub("，", text)  # "139 4802 6585，20张": the phone's digits are no count
             for part in [text, *re.split(r"[，,。；;\s]+", text)]:
                 value = reader(part) if part else None
                 if value is not None:
@@ -994,6 +1001,9 @@ class DialogResponder:
             if form is not None and any(s.scan is not None and s.name != slot.name and s.scan(part, self.ctx.pack)
                                         for s in form.slots):
                 continue
+            kind = form.slot("member_type") if form is not None and slot.name != "member_type" else None
+            if kind is not None and kind.read is not None and not is_org_name(part) and kind.read(part, self.ctx.pack):
+                continue  # "种植大户": who the farmer is, not the purpose
             kept.append(part)
         named = [p for p in kept if is_org_name(p) and read_org_name(p, self.ctx.pack)]  # not "农民合作社" alone
         return (named or kept or [None])[0]
@@ -1216,6 +1226,9 @@ SHARED_SLOTS = ("township", "phone", "name", "date")  # slots every form has: th
 _JOIN_BRANCH = re.compile(r"(加入?|进|入|参加)[^，。,.？?]{0,8}分会")
 _OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")
 _FOUNDING = re.compile(r"(成立|组建|新办|办)(个|一个)?(农民)?(专业)?合作社")
+
+
+_SPACED_PHONE = re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
 
 
 def _option_named(options: list[tuple[str, Any]], text: str) -> Any:
