@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from bot.context import AppContext
 from bot.dialog.cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
                              continues, span_date, strong_submit, submits)
-from bot.dialog.cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
+from bot.dialog.cues import (EARLIER, RESCHEDULE, SKIP, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
                              corrects, digit_choice,
                              find_credit_code, has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
@@ -453,6 +453,9 @@ class DialogResponder:
             intent = "loan_products"  # "我想办土地托管担保业务产品": a loan product the pack names
         if intent in ("find_service_center", "out_of_scope") and self._asks_to_join(text):
             intent = "join_nonghelian"  # "我们合作社想和合作社服务中心签约", "想入社": the county's join offer
+        if (intent == "join_nonghelian" and "托管" in text and not self._asks_to_join(text)
+                and not has_any(text, JOIN_VERBS) and self._offered("book_tuoguan") and "book_tuoguan" in FORMS):
+            intent = "book_tuoguan"  # "土地股份合作社 三百亩地 想土地托管": a 合作社 asking for 托管, not joining one
         return self._start(turn, intent, parse.slots, confidence=parse.confidence)
 
     def _document_question(self, turn: Turn, parse: Any, text: str) -> Said | None:
@@ -831,6 +834,11 @@ class DialogResponder:
         code = find_credit_code(text)
         if side and code is not None and not code[1].strip():
             side = False  # "信用代码9350…" alone is who the farmer is (an answer, even unasked), never a new request
+        if (asked is not None and choice is None and not asked.required and has_any(text, SKIP)
+                and _names_subject(asked.label, text) and not is_question(text)):
+            # "信用代码我回去找一哈 先不填": the question asked, put off in the farmer's words (not a loan request)
+            self._settle(convo, asked.name)
+            return self._next(turn, form, [turn.render("forms/skipped", label=asked.label)])
         updates: dict[str, Any] = {}
         lead: list[str] = []
         if asked is not None:
@@ -1226,6 +1234,12 @@ SHARED_SLOTS = ("township", "phone", "name", "date")  # slots every form has: th
 _JOIN_BRANCH = re.compile(r"(加入?|进|入|参加)[^，。,.？?]{0,8}分会")
 _OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")
 _FOUNDING = re.compile(r"(成立|组建|新办|办)(个|一个)?(农民)?(专业)?合作社")
+
+
+def _names_subject(label: str, text: str) -> bool:
+    """The message names what the question is about (代码 of 统一社会信用代码, 凭证 of 每月凭证)."""
+    label = label.split("/")[0]
+    return len(label) >= 2 and any(label[i:i + 2] in text for i in range(len(label) - 1))
 
 
 _SPACED_PHONE = re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
