@@ -291,6 +291,10 @@ class DialogResponder:
         if form is None or place is None or (place.name in convo.slots and convo.asked != place.name):
             said = self._single(turn, "find_service_center")
             if form is not None:  # the form goes on: the centers, then the question pending
+                if place is not None and township and convo.slots.get(place.name) not in (None, township):
+                    # the latest word wins: a location sent mid-form says where the farmer is
+                    said.texts = [*self._apply(turn, form, {place.name: township}), *said.texts]
+                    convo.slots.update(lat=inbound.lat, lon=inbound.lon)
                 again = self._resume_question(turn, form)
                 return Said(["\n\n".join([*said.texts, turn.render("forms/resume", question=again.texts[0],
                                                                    title=self._title(form))])],
@@ -374,7 +378,8 @@ class DialogResponder:
             if offered in FORMS and not asks_information(text):
                 parse = self._parse(turn)
                 elsewhere = parse.intent in FORMS or parse.intent in NOT_DOCUMENT or parse.intent == "find_service_center"
-                if parse.intent == offered or self._asks_to_join(text) and offered == "join_nonghelian" or (
+                if parse.intent == offered or (self._asks_to_join(text) or _BARE_JOIN.fullmatch(text.strip(" 。.!！，,"))) \
+                        and offered == "join_nonghelian" or (
                         not elsewhere and any(FORMS[offered].slot(name) for name in parse.slots)) or (
                         self._says_who(turn, FORMS[offered], text)):
                     # "俺是郑家镇的家庭农场 想入": the farmer goes on with what was offered, in their own words
@@ -511,6 +516,14 @@ class DialogResponder:
         best = max(scores.values(), default=0)
         winners = [intent for intent, n in scores.items() if n == best]
         return winners[0] if best and len(winners) == 1 else None
+
+    def _only_place(self, text: str, township: Any) -> bool:
+        """The message is a township and nothing else ("野鹤镇", "我是野鹤的")."""
+        t = strip_fillers(text).strip(" 。.!！，,")
+        for lead in ("我是", "俺是", "我在", "俺在", "在", "是"):
+            t = t.removeprefix(lead)
+        t = t.removesuffix("的").removesuffix("这边").removesuffix("那边")
+        return bool(t) and len(t) <= len(str(township)) and read_township(t, self.ctx.pack) == township
 
     def _not_who(self, text: str) -> bool:
         """The member type read in the message is not who the farmer is: the thing joined ("想加入合作社"), or
@@ -860,8 +873,9 @@ class DialogResponder:
                     continue
                 if name == "member_type" and self._not_who(text):
                     continue
-                if name in convo.slots and not correcting:
-                    continue
+                if name in convo.slots and not correcting and not (
+                        name == "township" and self._only_place(text, value)):
+                    continue  # (a township said alone is the farmer's latest word on where: it wins)
                 updates[name] = value
             for name, value in self._extra_readings(turn, form, text, updates).items():
                 before = convo.slots.get(name)
@@ -1240,6 +1254,10 @@ def _names_subject(label: str, text: str) -> bool:
     """The message names what the question is about (代码 of 统一社会信用代码, 凭证 of 每月凭证)."""
     label = label.split("/")[0]
     return len(label) >= 2 and any(label[i:i + 2] in text for i in range(len(label) - 1))
+
+
+# "那俺入", "我加入": yes to an offer to join, in a joining verb
+_BARE_JOIN = re.compile(r"(?:那|那就|好|好的|行)?(?:俺|我|我们|俺们)?(?:就|也)?(?:要|想)?(?:入|加入|参加|入了|入吧|入呗)(?:吧|呗|啊|嘛)?")
 
 
 _SPACED_PHONE = re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
