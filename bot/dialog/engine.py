@@ -291,10 +291,6 @@ class DialogResponder:
         if form is None or place is None or (place.name in convo.slots and convo.asked != place.name):
             said = self._single(turn, "find_service_center")
             if form is not None:  # the form goes on: the centers, then the question pending
-                if place is not None and township and convo.slots.get(place.name) not in (None, township):
-                    # the latest word wins: a location sent mid-form says where the farmer is
-                    said.texts = [*self._apply(turn, form, {place.name: township}), *said.texts]
-                    convo.slots.update(lat=inbound.lat, lon=inbound.lon)
                 again = self._resume_question(turn, form)
                 return Said(["\n\n".join([*said.texts, turn.render("forms/resume", question=again.texts[0],
                                                                    title=self._title(form))])],
@@ -432,6 +428,11 @@ class DialogResponder:
                 "amount_yuan") and (
                 "loan_products" in FORMS and self._offered("loan_products")):
             return self._start(turn, "loan_products", parse.slots, confidence=parse.confidence)  # 贷30万 托管用的
+        if (parse.intent not in ("loan_products", "check_status", "human_agent") and self._offered("loan_products")
+                and "loan_products" in FORMS and has_any(text, ("办", "贷", "申请", "产品", "业务"))
+                and self._names_product(text) and not is_question(text)):
+            # "我想办土地托管信贷政策，…买化肥": the loan product named says which request, before any 您是想…
+            return self._start(turn, "loan_products", parse.slots, confidence=parse.confidence)
         choices = _clarification(parse)
         if choices:
             return self._clarify(turn, choices, parse)
