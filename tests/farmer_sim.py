@@ -9,7 +9,11 @@ person, cancelling, voice noise, a location instead of a township, facts said in
 before the request, a name given to whatever is asked first, who they are in their own words ("个人",
 "种植大户"). Joining is asked for in the county's own words for what its document offers (忠县's 农合联, a
 农民专业合作社 elsewhere, 聊城's 基层供销合作社, an organisation signing with the 合作社服务中心); 代账 by
-合作社 and 家庭农场, opening with or without the work named; tasks only where the pack offers them. A conversation succeeds when the expected record exists with the facts the farmer
+合作社 and 家庭农场, opening with or without the work named; tasks only where the pack offers them. Harsher
+farmers (session 14) may carry a second quirk: remarks on the weather or prices, a township misspelt by a
+sound-alike character, phones with spaces or dashes, the county's dialect (要得/得行, 俺/中/管), the pack's own
+alias words for the work and the crop, a correction mid-form or at the summary, a vague date from the crop's
+activities (摘了花椒以后), "随便/不晓得" to an optional question, voice Recognition, quitting mid-form. A conversation succeeds when the expected record exists with the facts the farmer
 gave; it is stuck when the bot sends the same reply three times in a row or it runs past MAX_TURNS.
 
     python -m tests.farmer_sim --n 500 [--pack zhongxian] [--seed 7] [--show-failures 3]
@@ -138,6 +142,7 @@ class Farmer:
         """The next message after reading the bot's reply: text, ("location", lat, lon) or ("voice", None)."""
         rng = self.rng
         self.turns += 1
+        reply = reply or ""  # no passive reply (answered later through 客服 on a slow machine)
         done = "已提交" in reply or "工单号" in reply
         if "已取消" in reply and self.expect_status in ("withdrawn", "none"):
             return None
