@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_member_type, read_township, show_yuan,
+from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_member_type, read_township, show_yuan,
                             validate_phone, validate_positive, validate_township)
 from bot.dialog.cues import read_amount
 from handlers.join_nonghelian import MEMBER_TYPES
