@@ -28,8 +28,17 @@ def _read_service(text: str, pack: Any) -> str | None:
     return found.name if found is not None and found in pack.services else None
 
 
+def _takes_any_crop(pack: Any) -> bool:
+    """The county's document names no crop for its 托管/社会化服务 (its `tuoguan` offer is a request handed to
+    staff, no service limited to a crop): the crop the farmer grows is taken as said."""
+    services = [s for s in pack.services if s.category == "托管"]
+    return getattr(pack.info, "tuoguan", None) is not None and bool(services) and not any(s.crops for s in services)
+
+
 def _validate_crop(value: Any, turn: Any) -> str:
     known = _read_crop(str(value), turn.ctx.pack)
+    if known is None and _takes_any_crop(turn.ctx.pack) and str(value).strip():
+        return str(value).strip()  # 南川: 玉米 is not among the 特色产业, staff answer the request all the same
     if known is None:
         raise Invalid("forms/invalid_crop", value=value)
     return known

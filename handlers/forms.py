@@ -126,6 +126,32 @@ def read_choice(labels: tuple[str, ...]) -> Callable[[str, Any], Any]:
     return read
 
 
+# How farmers who apply for themselves say so ("个人", "就我自己", "种地的", "种植大户"): a 农户.
+SELF_FARMER = ("个人", "自己", "本人", "种地", "种田", "务农", "农民", "老百姓", "养猪的", "养殖的", "种植的", "一家人", "果农",
+               "菜农", "茶农", "椒农", "村民", "散户", "大户", "种植户", "养殖户", "种粮户", "专业户")
+# An organisation's kind in its own words ("我是合作社的理事长", "我开了个家庭农场", "我们是村委会").
+_KIND_WORDS = (("家庭农场", "家庭农场"), ("农场", "家庭农场"), ("合作社", "农民合作社"), ("联合社", "农民合作社"),
+               ("村集体", "村集体"), ("村委", "村集体"), ("集体经济", "村集体"), ("公司", "企业"), ("企业", "企业"))
+
+
+def read_member_type(labels: tuple[str, ...]) -> Callable[[str, Any], Any]:
+    """Who the applicant is, as a label or in the farmer's own words (one kind named, or a person: 农户)."""
+    choice = read_choice(labels)
+
+    def read(text: str, pack: Any) -> Any:
+        found = choice(text, pack)
+        if found:
+            return found
+        kinds = {kind for word, kind in _KIND_WORDS if word in text and kind in labels}
+        if len(kinds) == 1:
+            return kinds.pop()
+        if not kinds and "农户" in labels and any(word in text for word in SELF_FARMER):
+            return "农户"
+        return None
+
+    return read
+
+
 # Words a farmer puts around a name: labels ("名字是", "联系人"), roles ("理事长", "村支书") and endings
 # ("就是了"). A role or a kind of farmer alone is no name ("村主任", "普通农户").
 _NAME_LEAD = re.compile(r"^(?:(?:我|俺)们?(?:合作社|社|农场|单位)的?|(?:我|俺)(?:的)?|(?:合作社|社|农场|公司|单位)(?=的|名|全称|姓名|大名|联系人|理事长|社长|村主任|村支书|支书|书记|会计|负责人|主任|场长|老板|就|叫|是|为|$)(?:的)?)?"
@@ -171,8 +197,8 @@ SURNAMES = ("王李张刘陈杨黄赵周吴徐孙马朱胡郭何罗高林郑梁�
 
 def read_name(text: str, pack: Any) -> str | None:
     name = clean_name(text) or ""
-    if not is_org_name(name) and any(word in name for word in _SENTENCE_WORDS):
-        return None
+    if not is_org_name(name) and any(word in name for word in (*_SENTENCE_WORDS, *SELF_FARMER)):
+        return None  # a sentence, or who the farmer is ("就我自己种点地"), not a name
     return name if 2 <= len(name) <= 30 and not any(ch.isdigit() for ch in name) else None
 
 

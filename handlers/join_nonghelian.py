@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.forms import (Form, Plan, Slot, center_offering, fixed, member_type_of_name, person_name, read_choice,
+from handlers.forms import (Form, Plan, Slot, center_offering, fixed, member_type_of_name, person_name, read_member_type,
                             read_name, read_township, validate_phone, validate_township)
 from bot.dialog.cues import introduced_applicant
 from knowledge.routing import industry_nonghelian, nonghelian_for
@@ -13,14 +13,7 @@ NO_INDUSTRY = "不加入"
 NONE_HERE = "无产业分会"  # the county has no industry 分会 (no 农合联): never asked, never shown
 
 
-# How farmers who join for themselves say so ("个人", "就我自己", "种地的"): a 农户.
-SELF_FARMER = ("个人", "自己", "本人", "种地", "种田", "务农", "农民", "老百姓", "养猪的", "养殖的", "种植的", "一家人", "果农",
-               "菜农", "茶农", "椒农", "村民")
-
-
-def _read_member_type(text: str, pack: Any) -> str | None:
-    found = read_choice(MEMBER_TYPES)(text, pack)
-    return found or ("农户" if any(word in text for word in SELF_FARMER) else None)
+_read_member_type = read_member_type(MEMBER_TYPES)
 
 
 def _member_type_implied(values: dict[str, Any], pack: Any) -> str | None:

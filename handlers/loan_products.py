@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_choice, read_township, show_yuan,
+from handlers.forms import (Form, Plan, Slot, center_offering, fixed, read_member_type, read_township, show_yuan,
                             validate_phone, validate_positive, validate_township)
 from bot.dialog.cues import read_amount
 from handlers.join_nonghelian import MEMBER_TYPES
@@ -51,13 +51,21 @@ def scan_amount(text: str, pack: Any) -> float | None:
 _PURPOSE = re.compile(r"(?:用来|用于|拿来|想|要)?((?:买|购买|建|修|扩大|扩建|周转|发展|种|养|盖|搞|租|流转)[\u4e00-\u9fff]{1,8})")
 
 
+_WHO = read_member_type(MEMBER_TYPES)
+
+
 def scan_purpose(text: str, pack: Any) -> str | None:
     """What the loan is for, said with the request ("贷款5万买农机"): read in the form's first message only."""
     if "贷" not in text:
         return None
     tail = text[text.index("贷"):]
-    found = _PURPOSE.search(tail)
-    return found.group(1) if found and "贷" not in found.group(1) else None
+    for clause in re.split(r"[，,。；;\s]+", tail):
+        if _WHO(clause, pack):
+            continue  # "种植大户", "就我自己种点地": who the farmer is, not what the money is for
+        found = _PURPOSE.search(clause)
+        if found and "贷" not in found.group(1):
+            return found.group(1)
+    return None
 
 
 def read_product(text: str, pack: Any) -> str | None:
@@ -118,7 +126,7 @@ FORM = Form(
     slots=(
         Slot("product", hint="product", read=read_product, scan=read_product, validate=_validate_product, asked=False, label="产品"),
         Slot("member_type", hint="member_type", options=fixed(*MEMBER_TYPES[:3], "企业"),
-             read=read_choice(MEMBER_TYPES), profile="member_type", label="身份"),
+             read=read_member_type(MEMBER_TYPES), profile="member_type", label="身份"),
         Slot("purpose", options=fixed(*PURPOSES), read=_read_purpose, free=True, label="用途", example="买农机",
              scan=scan_purpose, scan_first=True),
         Slot("amount_yuan", hint="amount_yuan", validate=validate_positive(100_000_000, "forms/invalid_amount_yuan"),

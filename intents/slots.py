@@ -21,7 +21,7 @@ _OTHER_UNIT = re.compile(r"(?:多|来|把|余)?(?:[斤吨株棵只头亩平米�
 _PER_UNIT = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶])")
 _PER_UNIT_BEFORE = re.compile(r"(一|每)(公斤|[斤吨亩包袋头只个件箱瓶棵株])(要|得|是|就|大概|差不多)?$")
 _TOGETHER_BEFORE = re.compile(r"[到在成]$")
-_MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|块钱|块|元)")
+_MONEY_UNIT = re.compile(r"(?:多|来|把)?(?:万块钱|万块|万元|万|w(?![a-z])|块钱|块|元)")  # 五w as 五万
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def _amounts(text: str, negated, numbers: list[NumberToken]):
             continue    # 捏到一块 / 在一块: together, not one yuan
         if m:
             magnified = any(c in raw for c in "万w")
-            value = tok.value * (10_000 if m.group().lstrip("多来把").startswith("万") and not magnified else 1)
+            value = tok.value * (10_000 if m.group().lstrip("多来把")[:1] in ("万", "w") and not magnified else 1)
             yield clean(value), tok.start, m.end()
             continue
         if any(c in raw for c in "万wk千") and not _OTHER_UNIT.match(text, tok.end):
@@ -226,6 +226,11 @@ class SlotExtractor:
             township_span = (s, e)
             break
         taken: list[tuple[int, int]] = []
+        in_place = list(negated)
+        if township_span is not None:   # 楠竹山镇 names a place, not 楠竹 (a crop) grown there
+            inside_place = [i for i, (s, _) in enumerate(norm.spans) if township_span[0] <= s < township_span[1]]
+            if inside_place:
+                in_place.append((inside_place[0], inside_place[-1] + 1))
         lexicons = [("crop", self._crops), ("service", self._services), ("member_type", self._members)]
         if self._products is not None:
             lexicons.insert(0, ("product", self._products))   # 订单质押贷款 before 质押 could be anything else
@@ -233,7 +238,7 @@ class SlotExtractor:
             lexicons.append(("county", self._counties))
         found: dict[str, str] = {}
         for slot, lex in lexicons:
-            hit = lex.find(norm, negated, tuple(taken))
+            hit = lex.find(norm, in_place if slot != "county" else negated, tuple(taken))
             if hit and slot == "product" and text[hit[1]:hit[2]] in self._generic:
                 taken.append((hit[1], hit[2]))   # 农业保险有哪些: a kind of product, no one product named
                 continue
@@ -244,7 +249,7 @@ class SlotExtractor:
             if hit and slot == "service":
                 hit = (self._crop_own_service(hit[0], found.get("crop")), hit[1], hit[2])
             if hit is None and slot == "crop" and self._implied is not None:
-                hit = self._implied.find(norm, negated, tuple(taken))
+                hit = self._implied.find(norm, in_place, tuple(taken))
             if hit:
                 add(slot, *hit)
                 found[slot] = hit[0]
@@ -276,7 +281,11 @@ class SlotExtractor:
                 add(slot, *hit)
         d = find_date(masked, today)
         if d and not inside(negated, d.start, d.end):
-            add("date", d.value, d.start, d.end)
+            value = d.value
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):   # kept as said: 掰了棒子以后, not 掰了玉米以后
+                s, e = norm.original_span(d.start, d.end)
+                value = norm.original[s:e] or value
+            add("date", value, d.start, d.end)
         out.sort(key=lambda e: (e.start, e.entity))
         return out
 

@@ -157,19 +157,46 @@ def starts_request(text: str) -> bool:
     return has_any(text, ("还想", "还要", "另外", "再办", "再约", "再申请", "顺便", "也想", "也要", "重新办", "另一个"))
 
 
+_SKIP_PLAIN = tuple(w for w in SKIP if w not in ("没得", "莫得", "都可以", "都行"))
+
+
 def skips(text: str) -> bool:
     t = text.strip("。.!！，, ")
     if t.startswith(("你们", "有没", "有得")) and is_question(t):
         return False  # "你们有机子没得": a question back, not "没得" (none)
+    if is_question(t) and not has_any(t, _SKIP_PLAIN):
+        return False  # "有啥子补贴政策没得": its 没得 ends a question, it is not "none"
     return bool(t) and len(t) <= 10 and has_any(t, SKIP)
+
+
+# Yes to "继续刚才的…吗？": go on with the form (its pending question is asked again, nothing is stored).
+CONTINUE = ("继续", "接着", "继续吧", "接着来", "接着办", "继续办", "继续填", "接着填", "继续嘛", "继续哈")
+CONTINUE_YES = ("是", "是的", "要得", "好", "好的", "嗯", "嗯嗯", "中", "管", "行", "对", "可以", "得行", "要", "对头")
+
+
+def continues(text: str, at_summary: bool = False) -> bool:
+    """"继续", or (except at a summary, where yes submits) a bare yes."""
+    t = text.strip(" 。.!！，,~～")
+    return t in CONTINUE or (not at_summary and t in CONTINUE_YES)
 
 
 def corrects(text: str) -> bool:
     return has_any(text, CORRECTION)
 
 
+# The weather or prices remarked on in the farmer's words ("今天好大的雾哦", "这两天雨落得好大", "今年橘子价钱太孬了",
+# "今儿个真冷啊"): a weather or price word with a word of degree next to it.
+_WEATHER = "(?:雾|雨|雪|风|霜|冰雹|太阳|天气|天)"
+_DEGREE = "(?:好|太|真|可|很|得很|得好|老|贼|忒)"
+_REMARKED = re.compile(
+    _WEATHER + r"[^，,。！!？?\d]{0,3}" + _DEGREE + "(?:大|冷|热|晒|闷|毒|凶|猛|干|潮)"
+    + "|" + _DEGREE + "(?:大|冷|热)的" + _WEATHER
+    + r"|(?:今天|今儿|今儿个|这两天|这几天|最近)[^，,。\d]{0,2}" + _DEGREE + "(?:冷|热|晒|闷)"
+    + r"|(?:价钱|价格|价)[^，,。\d]{0,2}" + _DEGREE + "?(?:孬|低|贱|差|不行|不好|跌)")
+
+
 def is_remark(text: str) -> bool:
-    return has_any(text, REMARK)
+    return has_any(text, REMARK) or bool(_REMARKED.search(text))
 
 
 def phone_in(text: str) -> str | None:
@@ -304,9 +331,9 @@ def reads_as_answer(text: str, parse: object) -> bool:
 
 # Submitting a pending summary in the farmer's words (要得 提交, 中 提交吧, 对头就这样, 可以可以); a question back
 # ("可不可以", "中不中", "行不行") is not a yes.
-SUBMIT = ("提交", "确认", "确定", "就这样", "就这么", "没问题", "没得问题", "要得", "对头", "对的", "可以", "行", "中", "好的",
+SUBMIT = ("提交", "确认", "确定", "就这样", "就这么", "没问题", "没得问题", "要得", "对头", "对的", "可以", "行", "中", "管", "得行", "好的",
           "好嘛", "好", "对", "是的", "OK", "ok", "嗯")
-_ASKED_BACK = ("可不可以", "中不中", "行不行", "好不好", "对不对", "要不要", "是不是", "能不能", "可以不", "行不", "中不",
+_ASKED_BACK = ("管不管", "可不可以", "中不中", "行不行", "好不好", "对不对", "要不要", "是不是", "能不能", "可以不", "行不", "中不",
                "吗", "？", "?", "么", "咋")
 
 

@@ -26,8 +26,8 @@ from typing import Any
 
 from bot.context import AppContext
 from bot.dialog.cues import (JOIN_VERBS, asks_back, is_complaint, member_type_is_wanted_thing, next_year_date,
-                             span_date, strong_submit, submits)
-from bot.dialog.cues import (EARLIER, RESCHEDULE, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
+                             continues, span_date, strong_submit, submits)
+from bot.dialog.cues import (EARLIER, RESCHEDULE, SKIP, STRONG_CONFIRM, WITHDRAW, asks_information, asks_to_be_served,
                              corrects, digit_choice,
                              find_credit_code, has_any, is_question, is_remark, phone_in, read_amount, read_number, reads_as_answer,
                              skips, starts_request, strip_fillers, wants_person)
@@ -107,6 +107,7 @@ class Conversation:
     held: list[str] = field(default_factory=list)        # optional questions kept open once for other answers
     heard: dict[str, Any] = field(default_factory=dict)  # slots said outside a form since the last one began
     before: list[str] = field(default_factory=list)      # the last texts said outside a form (read when one opens)
+    resuming: bool = False                               # the last reply asked "继续刚才的…吗？"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Conversation:
@@ -182,6 +183,8 @@ class DialogResponder:
                     pushed_location=unit.location, connection=unit.connection)
         if inbound.text:
             turn.reading = read(self.ctx.nlu, inbound.text.strip(), self.ctx.today())
+        # "继续" to "继续刚才的…吗？" is read in this turn only (not a stored field's value).
+        convo.just_resumed, convo.resuming = convo.resuming, False
         try:
             if convo.form and convo.asked == CONFIRM and self._confirm_act(turn) == "affirm":
                 # Kept before the record is written: committed with it, so a retry's yes finds the record.
@@ -365,7 +368,8 @@ class DialogResponder:
             if offered in FORMS and not asks_information(text):
                 parse = self._parse(turn)
                 elsewhere = parse.intent in FORMS or parse.intent in NOT_DOCUMENT or parse.intent == "find_service_center"
-                if parse.intent == offered or self._asks_to_join(text) and offered == "join_nonghelian" or (
+                if parse.intent == offered or (self._asks_to_join(text) or _BARE_JOIN.fullmatch(text.strip(" 。.!！，,"))) \
+                        and offered == "join_nonghelian" or (
                         not elsewhere and any(FORMS[offered].slot(name) for name in parse.slots)) or (
                         self._says_who(turn, FORMS[offered], text)):
                     # "俺是郑家镇的家庭农场 想入": the farmer goes on with what was offered, in their own words
@@ -418,6 +422,11 @@ class DialogResponder:
                 "amount_yuan") and (
                 "loan_products" in FORMS and self._offered("loan_products")):
             return self._start(turn, "loan_products", parse.slots, confidence=parse.confidence)  # 贷30万 托管用的
+        if (parse.intent not in ("loan_products", "check_status", "human_agent") and self._offered("loan_products")
+                and "loan_products" in FORMS and has_any(text, ("办", "贷", "申请", "产品", "业务"))
+                and self._names_product(text) and not is_question(text)):
+            # "我想办土地托管信贷政策，…买化肥": the loan product named says which request, before any 您是想…
+            return self._start(turn, "loan_products", parse.slots, confidence=parse.confidence)
         choices = _clarification(parse)
         if choices:
             return self._clarify(turn, choices, parse)
@@ -444,6 +453,9 @@ class DialogResponder:
             intent = "loan_products"  # "我想办土地托管担保业务产品": a loan product the pack names
         if intent in ("find_service_center", "out_of_scope") and self._asks_to_join(text):
             intent = "join_nonghelian"  # "我们合作社想和合作社服务中心签约", "想入社": the county's join offer
+        if (intent == "join_nonghelian" and "托管" in text and not self._asks_to_join(text)
+                and not has_any(text, JOIN_VERBS) and self._offered("book_tuoguan") and "book_tuoguan" in FORMS):
+            intent = "book_tuoguan"  # "土地股份合作社 三百亩地 想土地托管": a 合作社 asking for 托管, not joining one
         return self._start(turn, intent, parse.slots, confidence=parse.confidence)
 
     def _document_question(self, turn: Turn, parse: Any, text: str) -> Said | None:
@@ -500,6 +512,14 @@ class DialogResponder:
         winners = [intent for intent, n in scores.items() if n == best]
         return winners[0] if best and len(winners) == 1 else None
 
+    def _only_place(self, text: str, township: Any) -> bool:
+        """The message is a township and nothing else ("野鹤镇", "我是野鹤的")."""
+        t = strip_fillers(text).strip(" 。.!！，,")
+        for lead in ("我是", "俺是", "我在", "俺在", "在", "是"):
+            t = t.removeprefix(lead)
+        t = t.removesuffix("的").removesuffix("这边").removesuffix("那边")
+        return bool(t) and len(t) <= len(str(township)) and read_township(t, self.ctx.pack) == township
+
     def _not_who(self, text: str) -> bool:
         """The member type read in the message is not who the farmer is: the thing joined ("想加入合作社"), or
         words inside a loan product's name ("规范化农民合作社金融重点支持")."""
@@ -546,6 +566,10 @@ class DialogResponder:
         join = getattr(self.ctx.pack.info, "join", None)
         if join is None or "join_nonghelian" not in FORMS or not self._offered("join_nonghelian"):
             return False
+        for product in self.ctx.pack.loan_products:  # "规范化农民合作社金融重点支持" is a loan product's name
+            for said in sorted((product.name, *product.aliases), key=len, reverse=True):
+                if said:
+                    text = text.replace(said, " ")
         if has_any(text, ("入社", "入会", "当社员", "当会员", "做社员", "成为社员", "成为会员")) or _JOIN_ORDERS.search(text):
             return True
         offer = join.name + join.description
@@ -756,6 +780,8 @@ class DialogResponder:
             return self._next(turn, form, [self._opening(turn, form, {})])
         if act == "back":
             return self._back(turn, form)
+        if getattr(convo, "just_resumed", False) and choice is None and continues(text, convo.asked == CONFIRM):
+            return self._resume_question(turn, form)  # "继续"/"要得" to "继续刚才的…吗？": the question again
         if act == "affirm" and choice is None and asks_back(text):
             act = None  # "可以不": a question back at a summary, not a yes
         if convo.asked in (CONFIRM, FIX) and act == "affirm" and choice is None and (
@@ -800,6 +826,11 @@ class DialogResponder:
         code = find_credit_code(text)
         if side and code is not None and not code[1].strip():
             side = False  # "信用代码9350…" alone is who the farmer is (an answer, even unasked), never a new request
+        if (asked is not None and choice is None and not asked.required and has_any(text, SKIP)
+                and _names_subject(asked.label, text) and not is_question(text)):
+            # "信用代码我回去找一哈 先不填": the question asked, put off in the farmer's words (not a loan request)
+            self._settle(convo, asked.name)
+            return self._next(turn, form, [turn.render("forms/skipped", label=asked.label)])
         updates: dict[str, Any] = {}
         lead: list[str] = []
         if asked is not None:
@@ -821,8 +852,9 @@ class DialogResponder:
                     continue
                 if name == "member_type" and self._not_who(text):
                     continue
-                if name in convo.slots and not correcting:
-                    continue
+                if name in convo.slots and not correcting and not (
+                        name == "township" and self._only_place(text, value)):
+                    continue  # (a township said alone is the farmer's latest word on where: it wins)
                 updates[name] = value
             for name, value in self._extra_readings(turn, form, text, updates).items():
                 before = convo.slots.get(name)
@@ -833,6 +865,8 @@ class DialogResponder:
         if remark and set(updates) <= {"date"} and (asked is None or asked.name != "date" or "date" not in updates
                                                       or not read_date(text, self.ctx.pack)):
             updates = {}  # "今天好热": a remark, not a date
+        if remark and convo.asked in (CONFIRM, FIX) and not corrects(text):
+            updates = {}  # "今年橘子价钱太孬了" at the summary: a remark, not a change of crop
         if convo.asked == REMEMBER:
             for name, value in convo.remembered.items():  # not contradicted: taken as confirmed
                 if name not in updates and name not in convo.slots:
@@ -916,6 +950,7 @@ class DialogResponder:
                 return value
         if slot.number:
             reader = read_amount if slot.hint == "amount_yuan" else read_number
+            text = _SPACED_PHONE.sub("，", text)  # "139 4802 6585，20张": the phone's digits are no count
             for part in [text, *re.split(r"[，,。；;\s]+", text)]:
                 value = reader(part) if part else None
                 if value is not None:
@@ -934,6 +969,12 @@ class DialogResponder:
         """A bare answer that fits no question asked but reads plainly as another open free-text slot: a
         person's name ("王秀英" to the phone question, after the name was skipped), an organisation's name."""
         pack = self.ctx.pack
+        kind = form.slot("member_type")
+        if (kind is not None and kind.read is not None and kind.asked and "member_type" not in turn.convo.slots
+                and (asked is None or asked.name != "member_type") and not self._not_who(text)):
+            found = kind.read(text, pack)
+            if found and not is_org_name(text.strip()) and not person_name(text, pack):
+                return {"member_type": found}  # "就我自己种点地" to the name question: who the farmer is
         for slot in form.slots:
             if not slot.free or slot.name in turn.convo.slots or (asked is not None and slot.name == asked.name):
                 continue
@@ -961,6 +1002,9 @@ class DialogResponder:
             if form is not None and any(s.scan is not None and s.name != slot.name and s.scan(part, self.ctx.pack)
                                         for s in form.slots):
                 continue
+            kind = form.slot("member_type") if form is not None and slot.name != "member_type" else None
+            if kind is not None and kind.read is not None and not is_org_name(part) and kind.read(part, self.ctx.pack):
+                continue  # "种植大户": who the farmer is, not the purpose
             kept.append(part)
         named = [p for p in kept if is_org_name(p) and read_org_name(p, self.ctx.pack)]  # not "农民合作社" alone
         return (named or kept or [None])[0]
@@ -1098,6 +1142,7 @@ class DialogResponder:
             answer = HANDLERS[intent](turn)
         resume = self._resume_question(turn, form)
         joined = "\n\n".join([*answer, turn.render("forms/resume", question=resume.texts[0], title=self._title(form))])
+        turn.convo.resuming = True
         return Said([joined], intent, confidence, listed=resume.listed)
 
     # ---- records -------------------------------------------------------------------------
@@ -1175,6 +1220,19 @@ SHARED_SLOTS = ("township", "phone", "name", "date")  # slots every form has: th
 _JOIN_BRANCH = re.compile(r"(加入?|进|入|参加)[^，。,.？?]{0,8}分会")
 _OTHER_REQUESTS = ("代账", "记账", "做账", "报税", "年报", "贷", "托管", "预约")
 _FOUNDING = re.compile(r"(成立|组建|新办|办)(个|一个)?(农民)?(专业)?合作社")
+
+
+def _names_subject(label: str, text: str) -> bool:
+    """The message names what the question is about (代码 of 统一社会信用代码, 凭证 of 每月凭证)."""
+    label = label.split("/")[0]
+    return len(label) >= 2 and any(label[i:i + 2] in text for i in range(len(label) - 1))
+
+
+# "那俺入", "我加入": yes to an offer to join, in a joining verb
+_BARE_JOIN = re.compile(r"(?:那|那就|好|好的|行)?(?:俺|我|我们|俺们)?(?:就|也)?(?:要|想)?(?:入|加入|参加|入了|入吧|入呗)(?:吧|呗|啊|嘛)?")
+
+
+_SPACED_PHONE = re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
 
 
 def _option_named(options: list[tuple[str, Any]], text: str) -> Any:

@@ -1,8 +1,10 @@
 """The seeded farmer simulator (tests/farmer_sim.py) over all five packs: ~1000 conversations, personas ×
 quirks, each ending in the record its facts call for. Floors per pack and per kind of request are set a
-little below measured figures (2026-12-07, session 13, joining and 代账 in each county's own words, facts
-before the request, a name to another question: 100 % on every pack and kind over seeds 1, 2, 3 and this
-one, 0 stuck)."""
+little below measured figures. Session 14 (2026-12-08) made the farmers harsher (a second quirk, weather and
+price remarks, misspelt townships, phones with spaces, dialect, the pack's alias words, corrections mid-form,
+vague dates from crop activities, skipped optional questions, voice Recognition, quitting): on seed 99 ×
+2000 the engine went from 88.5–94.5 % per pack (bookings 86.7 %, loans 86.4 %) to 100 %; seed 5 (not tuned
+on) 99.8–100 %, 0 stuck."""
 from __future__ import annotations
 
 import logging
