@@ -212,7 +212,7 @@ def person_name(text: str, pack: Any) -> str | None:
 
 
 # Inside an organisation's name these say it is a sentence about one ("我们是东溪镇的合作社", "想办的合作社").
-_NOT_IN_ORG_NAMES = ("我", "俺", "你", "们", "想", "要", "的合作社", "的农场", "的家庭农场", "的公司")
+_NOT_IN_ORG_NAMES = ("我", "俺", "你", "们", "想", "要", "的合作社", "的农场", "的家庭农场", "的公司", "一个", "一家", "帮", "能不能")
 
 
 # A place and nothing else ("东昌府区", "石宝镇", "临清市"): where the organisation is, not its name.

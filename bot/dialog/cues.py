@@ -15,12 +15,12 @@ SKIP = ("不晓得", "不知道", "不清楚", "随便", "你们看着办", "看
         "没想好", "还没想好", "都可以", "都行", "不好说", "先空着", "不填", "不说", "下一个", "下一步", "略过", "莫得", "没得")
 # A filled slot changes only with one of these (or when its question is answered again).
 CORRECTION = ("不对", "改成", "改为", "改到", "换成", "错了", "说错", "搞错", "弄错", "写错", "应该是", "其实是", "重新改",
-              "不是", "更正", "改一下")
+              "不是", "更正", "改一下", "一共", "总共", "合计", "加起来")  # 一共五十亩: the total restated
 # A person, in any state.
 HUMAN = ("人工", "真人", "叫个人", "找个人", "派个人", "来个人", "有没有人", "打给我", "打电话给我", "给我打电话", "回电话",
-         "负责人", "领导", "客服", "你们的人", "转人", "恁们的人", "能说话的人", "管事的", "跟人说", "和人说", "人来", "打过来")
+         "负责人", "负责的", "领导", "客服", "你们的人", "转人", "恁们的人", "能说话的人", "管事的", "跟人说", "和人说", "人来", "打过来")
 COMPLAINT = ("投诉", "举报", "太差", "差劲", "骗人", "骗子", "坑人", "乱收费", "不负责", "态度差", "没人管", "没人理",
-             "等了好久", "一直没人", "太慢", "搞什么", "什么破")
+             "等了好久", "一直没人", "太慢", "搞什么", "什么破", "少算", "多收", "算错", "多算")
 # A request already submitted: withdraw it or move it.
 WITHDRAW = ("取消", "不要了", "不做了", "不约了", "撤销", "撤回", "不办了", "算了", "退掉", "作废", "不贷了", "不弄了")
 RESCHEDULE = ("改到", "改成", "改为", "换到", "推迟", "推到", "提前到", "延后", "延期", "改时间", "改期", "换个时间",
@@ -67,14 +67,36 @@ _LABOUR = re.compile(r"(有没得|有没有|派|来|找|请|叫)?(个|几个)?�
 
 
 _BODIES = re.compile(r"领导小组|领导班子|领导机构")
+# "茶园要施肥 有没得人工帮忙": hired hands for the work, not 转人工
+_HANDS = re.compile(r"(有没得|有没有|请|找|要)?(个|几个)?人工来?(帮忙|干活|做活)")
+_FIELD_WORK = re.compile(r"施肥|打药|除草|收割|收谷|栽|插秧|采茶|摘|剪枝|修剪|耕|播|管护|挖|种")
+
+
+# "负责人谭家明", "联系人是王大明", "理事长叫李明": who runs the farmer's own body, a name given (a form's answer),
+# not a person of ours asked for ("找你们负责人", "叫负责人来").
+_ROLE_NAMED = re.compile(r"(负责人|联系人|理事长|社长|场长|主任|法人代表|法人|老板)(?:是|叫|为|[:：])?[\s，,]*([\u4e00-\u9fff]{2,4})")
+_ASKING = ("找", "叫", "让", "喊", "要", "转", "派", "你们", "恁们")
+
+
+def _names_own_role(text: str) -> str:
+    """`text` without a role of the farmer's own body named with a person's name (see _ROLE_NAMED)."""
+    from handlers.forms import SURNAMES  # the dialog's name reader's surnames (handlers import this module)
+
+    for found in _ROLE_NAMED.finditer(text):
+        if found.group(2)[0] in SURNAMES and not has_any(text[:found.start()], _ASKING):
+            return text[:found.start()] + text[found.end():]
+    return text
 
 
 def wants_person(text: str) -> bool:
     """Asks for a person or complains (then a person answers): wins in any state."""
     if has_any(text, COMPLAINT):
         return True
+    text = _names_own_role(text)
     # "有没得人来帮忙剪", "想请人来管护": hands for the work (a service), not a person to talk to; "领导小组办公室设在哪"
     # names a body of the document.
+    if _FIELD_WORK.search(text):
+        text = _HANDS.sub("", text)
     text = _BODIES.sub("", _LABOUR.sub("", text))
     if not has_any(text, HUMAN):
         return False

@@ -61,10 +61,15 @@ ANSWERED_HERE = {"check_status", "thanks_bye", "greeting"}  # answered even whil
 MAX_FAILURES = 3
 # Intents a question never takes from (a person, a request's status, courtesy); and the slots that show the farmer
 # is giving a form its data, not asking about the document.
+# A short answer that says what something is for: buying, building or renting a thing (the loan's purpose).
+_USE_OF_MONEY = re.compile(r"(?:用来|拿来|主要是|想)?(?:买|购买|建|修|盖|扩大|扩建|租)[\u4e00-\u9fff]{1,8}$")
 NOT_DOCUMENT = {"human_agent", "check_status", "greeting", "thanks_bye"}
 # Slots that name one form's subject.
 NAMES_A_FORM = ("product", "service")
 PRICE_WORDS = ("收费", "价格", "价钱", "多少钱", "好多钱", "怎么收", "咋个收", "咋收", "几块钱")
+# Slots that only a form's own data fills (not a place, a phone or a date any request may name): a message
+# carrying one the form still lacks answers the form.
+_OWN_DATA = ("area_mu", "amount_yuan", "credit_code")
 GIVEN = ("area_mu", "amount_yuan", "phone", "date", "name", "org_name", "credit_code")
 STUCK_INTENTS = {"out_of_scope", "clarify", "offer_person", "voice_unrecognized", "media"}
 MAX_ASKS = 3          # never the same question more than this
@@ -826,6 +831,14 @@ class DialogResponder:
         code = find_credit_code(text)
         if side and code is not None and not code[1].strip():
             side = False  # "信用代码9350…" alone is who the farmer is (an answer, even unasked), never a new request
+        if (side and asked is not None and asked.free and asked.read is not None and _USE_OF_MONEY.match(text.strip())
+                and not is_question(text) and asked.read(text, self.ctx.pack)):
+            side = False  # "买烘干机" to 贷款做什么用: what the money buys, not a booking of 烘干
+        if side and parse.intent == "human_agent" and not wants_person(text):
+            side = False  # "负责人黄永明": the farmer's own person in charge named, not ours asked for
+        if side and any(name in _OWN_DATA and form.slot(name) is not None and name not in convo.slots
+                        for name in parse.slots):
+            side = False  # "三万五 买肥料和苗子" in a loan form: its amount, not a question about 农资
         if (asked is not None and choice is None and not asked.required and has_any(text, SKIP)
                 and _names_subject(asked.label, text) and not is_question(text)):
             # "信用代码我回去找一哈 先不填": the question asked, put off in the farmer's words (not a loan request)
@@ -835,6 +848,11 @@ class DialogResponder:
         lead: list[str] = []
         if asked is not None:
             if choice is None and skips(text) and not (asked.hint == "date" and read_date(text, self.ctx.pack)):
+                self._settle(convo, asked.name)
+                return self._next(turn, form, [turn.render("forms/skipped", label=asked.label)])
+            if (choice is None and act == "affirm" and asked.free and asked.name not in convo.slots
+                    and convo.tries.get(asked.name, 0) + convo.held.count(asked.name) >= 2):
+                # "对" / "可以" to a name asked again with 跳过 offered: go on without it, never a loop
                 self._settle(convo, asked.name)
                 return self._next(turn, form, [turn.render("forms/skipped", label=asked.label)])
             value = self._read_answer(turn, asked, text, act, parse, choice, side)
@@ -1007,7 +1025,9 @@ class DialogResponder:
                 continue  # "种植大户": who the farmer is, not the purpose
             kept.append(part)
         named = [p for p in kept if is_org_name(p) and read_org_name(p, self.ctx.pack)]  # not "农民合作社" alone
-        return (named or kept or [None])[0]
+        # "姓冉 冉光辉": the part the slot's own reader takes (a surname alone is no name) before the first part
+        readable = [p for p in kept if slot.read is not None and slot.read(p, self.ctx.pack)]
+        return (named or readable or kept or [None])[0]
 
     def _apply(self, turn: Turn, form: Form, updates: dict[str, Any]) -> list[str]:
         """Validate and store values; returns what to tell the user (a correction, a value refused)."""
