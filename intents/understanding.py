@@ -23,6 +23,9 @@ from intents.slots import Entity, SlotExtractor, settle
 # random characters of the catalogue's own words ≈ 3 % (real words fall out by chance) are actionable.
 ACT_THRESHOLD = 0.5
 
+# The pack's own catalogue entity that a form intent serves: named in the message, the request is in scope.
+_OWN_ENTITY = {"book_tuoguan": "service", "loan_products": "product"}
+
 SLOTS = ("township", "crop", "area_mu", "amount_yuan", "service", "member_type", "phone", "date",
          "product", "credit_code", "county")
 
@@ -320,6 +323,10 @@ class Understanding:
                     top = sorted(d.probabilities.items(), key=lambda kv: -kv[1])[:3]
                     explanation.append(f"learned stage ({reason}): " + ", ".join(f"{n} {p:.2f}" for n, p in top)
                                        + (f" → {d.intent}" if d.intent != intent else " (rules kept)"))
+                if d.intent == "out_of_scope" and _OWN_ENTITY.get(intent) in slots:
+                    # "帮我单环节": the county's own service (or loan product) named for the form that serves it;
+                    # a rare word for the model, never out of scope
+                    d = learned_stage.Decision(intent, confidence, ranking, evidence, reason, d.probabilities)
                 if d.intent != intent:
                     self.learned_stats["changed"] += 1
                     secondary = [s for s in secondary if s != d.intent]

@@ -1013,7 +1013,7 @@ class DialogResponder:
         form = FORMS.get(turn.convo.form or "")
         kept = []
         for part in parts:
-            if any(ch.isdigit() for ch in part) or skips(part) or classify_act(part):
+            if any(ch.isdigit() for ch in part) or skips(part) or classify_act(part) or is_remark(part):
                 continue
             if not is_org_name(part) and read_township(part, self.ctx.pack):
                 continue

@@ -91,3 +91,23 @@ def test_a_loan_amount_beside_a_side_topic_answers_the_form(farmer):
         reply = farmer.say({"身份": "1", "乡镇": "石宝镇", "手机": "13800138000"}.get(
             next((k for k in ("身份", "乡镇", "手机") if k in reply), ""), "跳过"))
     assert "请核对" in reply and ("3.5万" in reply or "35000" in reply), reply
+
+
+def test_a_remark_beside_a_filler_is_no_name(farmer):
+    farmer.say("我想加入农合联")
+    farmer.say("1")
+    reply = farmer.say("哎，天气好冷哦")
+    assert "天气" not in reply
+    farmer.say("王秀英")
+    assert all("天气" not in (m.name or "") for m in farmer.records("members"))
+
+
+def test_the_learned_stage_never_makes_the_countys_own_service_out_of_scope():
+    from intents.understanding import Understanding
+    from knowledge import load_pack
+
+    pack = load_pack("zhongxian")
+    with_stage, rules = Understanding.from_pack(pack, learned=True), Understanding.from_pack(pack, learned=False)
+    for text in ("帮我单环节", "帮我机插秧"):
+        assert rules.parse(text).intent == "book_tuoguan"
+        assert with_stage.parse(text).intent == "book_tuoguan"
