@@ -132,7 +132,9 @@ def out_of_scope(turn: Turn) -> list[str]:
 # Asks for an office's or a center's particulars (its phone, street, hours, where it sits), not for the nearest
 # center: the document answers, or the farmer hears plainly that it does not say (never only "您在哪个乡镇？").
 PARTICULARS = ("电话", "号码", "联系方式", "哪条街", "哪条路", "地址", "门牌", "几点", "上班", "下班", "开门", "关门",
-               "营业时间", "办公时间", "设在", "办公室", "秘书处")
+               "营业时间", "办公时间", "设在", "办公室", "秘书处",
+               # "15个区域性为农服务中心建在哪几个乡镇": where a counted plan's sites are, asked of the whole county
+               "哪几个乡镇", "哪些乡镇", "哪几个镇", "哪些镇", "哪几个街道", "分别建在", "分别在哪", "都建在", "分布在")
 
 
 def particulars_answer(turn: Turn) -> list[str] | None:

@@ -198,6 +198,13 @@ def _join_words_are_evidence(catalogue: dict[str, IntentEntry], pack: Any) -> No
     ]
     # 合作社跟服务中心签约 / 签服务协议 / 跟供销社搞联合合作: a cooperative signing up with the county's bodies
     decisive.append(r"(跟|和|与|同)[^|]{0,14}(服务中心|供销社|供销合作社)[^|]{0,6}(签|联合合作|合作)")
+    # 那边有没有合作社可以入的: a body one can join, asked for
+    decisive.append(rf"({alt})[^|]{{0,4}}(可以|能)(入|加入|参加)(?!口)")
+    if "签约" in offer:
+        # the offer is the service center's 签约服务: wanting it (想签约, 我们社想签, 签约咋个弄) is joining; what
+        # 签约服务 is (签约服务是啥) stays a question about the plan
+        decisive.append(r"(?<![不没])(想|要|愿意)[^|]{0,8}签(?![^|]{0,4}(托管|合同|收))")  # 签个全程托管: a booking
+        decisive.append(r"签约?[^|]{0,6}(怎么|咋个?|如何)(办|弄|签|搞)")
     for pattern in decisive:
         if pattern not in entry.patterns:
             entry.patterns.append(pattern)

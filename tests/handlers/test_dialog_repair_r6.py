@@ -111,3 +111,27 @@ def test_the_learned_stage_never_makes_the_countys_own_service_out_of_scope():
     for text in ("帮我单环节", "帮我机插秧"):
         assert rules.parse(text).intent == "book_tuoguan"
         assert with_stage.parse(text).intent == "book_tuoguan"
+
+
+@pytest.mark.parametrize("county, text, want", [
+    ("fengdu", "我们合作社想签约服务中心，另外代账是不是也是他们做", "join_nonghelian"),
+    ("fengdu", "不是问啥子是签约服务，是我们社想签，咋个弄", "join_nonghelian"),
+    ("fengdu", "合作社服务中心签约怎么办理", "join_nonghelian"),
+    ("fengdu", "签约服务是啥", "policy_faq"),
+    ("fengdu", "想问下能不能签个全程托管", "book_tuoguan"),
+    ("nanchuan", "德龙镇那边有没有合作社可以入的", "join_nonghelian"),
+])
+def test_signing_up_with_the_service_center_is_joining_where_the_county_offers_it(county, text, want):
+    from datetime import date
+
+    from intents.understanding import Understanding
+    from knowledge import load_pack
+
+    assert Understanding.from_pack(load_pack(county)).parse(text, today=date(2026, 12, 8)).intent == want
+
+
+def test_where_a_counted_plans_sites_are_is_answered_from_the_document(make_farmer, dialog_settings):
+    farmer = make_farmer(settings=dialog_settings.model_copy(update={"knowledge": "fengdu"}))
+    reply = farmer.say("15个区域性为农服务中心分别建在哪几个乡镇")
+    assert "您在哪个乡镇" not in reply
+    assert "没有列出" in reply or "没有写" in reply
