@@ -102,14 +102,13 @@ class _FlakyStore:
 
 
 def test_a_message_that_fails_after_its_webhook_answered_is_started_again_and_answered_once(
-        make_ctx, sqlite_engine, monkeypatch):
-    from bot.store.sql import SqlStore
+        make_ctx, engine, store, monkeypatch):
     from bot.wechat import gateway as gateway_module
 
     monkeypatch.setattr(gateway_module, "REDO_PAUSE_SECONDS", 0.05)  # the pause only, not the behaviour
     echo = EchoResponder()
-    flaky = _FlakyStore(SqlStore(sqlite_engine), "4343", times=2)
-    ctx = make_ctx(sqlite_engine, flaky)
+    flaky = _FlakyStore(store, "4343", times=2)  # SQLite + its store, PostgreSQL + Redis …
+    ctx = make_ctx(engine, flaky)
     gateway = create_app(ctx=ctx, responder=echo).state.gateway
     inbound = Inbound(kind="text", openid="oFlaky01", msg_id="4343", create_time=1, text="数据库打了个盹")
 
@@ -125,14 +124,13 @@ def test_a_message_that_fails_after_its_webhook_answered_is_started_again_and_an
     assert list(_queued(ctx).values()) == ["收到：数据库打了个盹"]
 
 
-def test_a_message_that_keeps_failing_is_given_up_after_a_few_tries(make_ctx, sqlite_engine, monkeypatch):
-    from bot.store.sql import SqlStore
+def test_a_message_that_keeps_failing_is_given_up_after_a_few_tries(make_ctx, engine, store, monkeypatch):
     from bot.wechat import gateway as gateway_module
 
     monkeypatch.setattr(gateway_module, "REDO_PAUSE_SECONDS", 0.05)
     echo = EchoResponder()
-    flaky = _FlakyStore(SqlStore(sqlite_engine), "4344", times=100)
-    gateway = create_app(ctx=make_ctx(sqlite_engine, flaky), responder=echo).state.gateway
+    flaky = _FlakyStore(store, "4344", times=100)
+    gateway = create_app(ctx=make_ctx(engine, flaky), responder=echo).state.gateway
     inbound = Inbound(kind="text", openid="oFlaky02", msg_id="4344", create_time=1, text="一直失败")
 
     async def scenario():
